@@ -1,0 +1,345 @@
+package mlp
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Symmetry is the class of sign symmetry an activation function has. The
+// class decides how Expand-and-Cluster canonicalises neuron vectors before
+// clustering them (DESIGN.md §2). The numeric values are stable: the cluster
+// package mirrors them in its own type.
+type Symmetry int
+
+const (
+	// None: no sign symmetry, for example g(x) = sigmoid(4x) + softplus(x).
+	None Symmetry = iota
+	// Odd: σ(−x) = −σ(x), for example tanh, erf and the identity.
+	Odd
+	// OddConstant: σ(−x) = c − σ(x) with c ≠ 0, for example the sigmoid.
+	OddConstant
+	// EvenLinear: σ(x) − σ(−x) = kx, for example softplus, GELU and SiLU.
+	EvenLinear
+	// EvenLinearPosScale: EvenLinear and σ(cx) = cσ(x) for c > 0, for
+	// example ReLU and leaky ReLU.
+	EvenLinearPosScale
+)
+
+var symmetryNames = [...]string{"None", "Odd", "OddConstant", "EvenLinear", "EvenLinearPosScale"}
+
+// String returns the name of the class, for example "EvenLinear".
+func (s Symmetry) String() string {
+	if s < 0 || int(s) >= len(symmetryNames) {
+		return "Symmetry(" + strconv.Itoa(int(s)) + ")"
+	}
+	return symmetryNames[s]
+}
+
+// Activation is an elementwise activation function with its first two
+// derivatives. Name identifies it when a network is saved and loaded, so it
+// must be unique among registered activations.
+type Activation interface {
+	Name() string
+	Eval(x float64) float64
+	Deriv(x float64) float64
+	Deriv2(x float64) float64
+	Symmetry() Symmetry
+}
+
+// SliceActivation is an optional fast path for an Activation: it writes
+// σ(x[i]) into y[i] and σ'(x[i]) into dy[i]. Computing both together lets
+// tanh, sigmoid and friends reuse one exponential. All built-ins implement it.
+type SliceActivation interface {
+	EvalDerivSlice(y, dy, x []float64)
+}
+
+// evalDeriv fills y = σ(x) and dy = σ'(x), using the fast path if there is one.
+func evalDeriv(a Activation, y, dy, x []float64) {
+	if s, ok := a.(SliceActivation); ok {
+		s.EvalDerivSlice(y, dy, x)
+		return
+	}
+	for i, v := range x {
+		y[i] = a.Eval(v)
+		dy[i] = a.Deriv(v)
+	}
+}
+
+// builtin is an activation given by plain functions; fused returns the value
+// and first derivative together.
+type builtin struct {
+	name      string
+	sym       Symmetry
+	f, d1, d2 func(float64) float64
+	fused     func(float64) (float64, float64)
+}
+
+func (b *builtin) Name() string             { return b.name }
+func (b *builtin) Eval(x float64) float64   { return b.f(x) }
+func (b *builtin) Deriv(x float64) float64  { return b.d1(x) }
+func (b *builtin) Deriv2(x float64) float64 { return b.d2(x) }
+func (b *builtin) Symmetry() Symmetry       { return b.sym }
+
+func (b *builtin) EvalDerivSlice(y, dy, x []float64) {
+	y, dy = y[:len(x)], dy[:len(x)]
+	if b.fused == nil {
+		for i, v := range x {
+			y[i], dy[i] = b.f(v), b.d1(v)
+		}
+		return
+	}
+	for i, v := range x {
+		y[i], dy[i] = b.fused(v)
+	}
+}
+
+var (
+	_ Activation      = (*builtin)(nil)
+	_ SliceActivation = (*builtin)(nil)
+)
+
+// sigmoid is 1/(1+e^−x), evaluated without overflow for either sign.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// softplus is log(1+e^x), evaluated without overflow or loss for large |x|.
+func softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// sigmoidPrime is σ(x)σ(−x), which keeps full relative precision in the tails
+// where σ(x)(1−σ(x)) would cancel.
+func sigmoidPrime(x float64) float64 { return sigmoid(x) * sigmoid(-x) }
+
+const invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
+
+func normalPDF(x float64) float64 { return invSqrt2Pi * math.Exp(-0.5*x*x) }
+func normalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
+
+var (
+	// ReLU is max(0, x).
+	ReLU Activation = &builtin{
+		name: "relu", sym: EvenLinearPosScale,
+		f: func(x float64) float64 { return math.Max(0, x) },
+		d1: func(x float64) float64 {
+			if x > 0 {
+				return 1
+			}
+			return 0
+		},
+		d2: func(float64) float64 { return 0 },
+	}
+	// Sigmoid is 1/(1+e^−x).
+	Sigmoid Activation = &builtin{
+		name: "sigmoid", sym: OddConstant,
+		f:  sigmoid,
+		d1: sigmoidPrime,
+		d2: func(x float64) float64 { s := sigmoid(x); return sigmoidPrime(x) * (1 - 2*s) },
+		fused: func(x float64) (float64, float64) {
+			s := sigmoid(x)
+			return s, s * sigmoid(-x)
+		},
+	}
+	// Tanh is the hyperbolic tangent.
+	Tanh Activation = &builtin{
+		name: "tanh", sym: Odd,
+		f:  math.Tanh,
+		d1: func(x float64) float64 { t := math.Tanh(x); return 1 - t*t },
+		d2: func(x float64) float64 { t := math.Tanh(x); return -2 * t * (1 - t*t) },
+		fused: func(x float64) (float64, float64) {
+			t := math.Tanh(x)
+			return t, 1 - t*t
+		},
+	}
+	// Softplus is log(1+e^x).
+	Softplus Activation = &builtin{
+		name: "softplus", sym: EvenLinear,
+		f:  softplus,
+		d1: sigmoid,
+		d2: sigmoidPrime,
+	}
+	// GELU is the exact Gaussian error linear unit xΦ(x), Φ the standard
+	// normal distribution function.
+	GELU Activation = &builtin{
+		name: "gelu", sym: EvenLinear,
+		f:  func(x float64) float64 { return x * normalCDF(x) },
+		d1: func(x float64) float64 { return normalCDF(x) + x*normalPDF(x) },
+		d2: func(x float64) float64 { return normalPDF(x) * (2 - x*x) },
+		fused: func(x float64) (float64, float64) {
+			c, p := normalCDF(x), normalPDF(x)
+			return x * c, c + x*p
+		},
+	}
+	// SiLU is x·sigmoid(x), also called swish.
+	SiLU Activation = &builtin{
+		name: "silu", sym: EvenLinear,
+		f:  func(x float64) float64 { return x * sigmoid(x) },
+		d1: func(x float64) float64 { s := sigmoid(x); return s + x*sigmoidPrime(x) },
+		d2: func(x float64) float64 {
+			s, p := sigmoid(x), sigmoidPrime(x)
+			return p * (2 + x*(1-2*s))
+		},
+		fused: func(x float64) (float64, float64) {
+			s := sigmoid(x)
+			return x * s, s + x*s*sigmoid(-x)
+		},
+	}
+	// Erf is erf(x/√2), the odd sigmoid of the Gaussian.
+	Erf Activation = &builtin{
+		name: "erf", sym: Odd,
+		f:  func(x float64) float64 { return math.Erf(x / math.Sqrt2) },
+		d1: func(x float64) float64 { return 2 * normalPDF(x) },
+		d2: func(x float64) float64 { return -2 * x * normalPDF(x) },
+	}
+	// G is g(x) = sigmoid(4x) + softplus(x), the activation of the paper's
+	// synthetic teachers: it has no sign symmetry at all.
+	G Activation = &builtin{
+		name: "g", sym: None,
+		f:  func(x float64) float64 { return sigmoid(4*x) + softplus(x) },
+		d1: func(x float64) float64 { return 4*sigmoidPrime(4*x) + sigmoid(x) },
+		d2: func(x float64) float64 {
+			return 16*sigmoidPrime(4*x)*(1-2*sigmoid(4*x)) + sigmoidPrime(x)
+		},
+		fused: func(x float64) (float64, float64) {
+			s4 := sigmoid(4 * x)
+			return s4 + softplus(x), 4*s4*sigmoid(-4*x) + sigmoid(x)
+		},
+	}
+	// Identity is x; it is the usual activation of the output layer.
+	Identity Activation = &builtin{
+		name: "identity", sym: Odd,
+		f:  func(x float64) float64 { return x },
+		d1: func(float64) float64 { return 1 },
+		d2: func(float64) float64 { return 0 },
+	}
+)
+
+const leakyPrefix = "leakyrelu("
+
+// LeakyReLU returns the leaky ReLU with the given negative-side slope:
+// x for x > 0 and slope·x otherwise. Its name records the slope exactly, so a
+// saved network reloads with the same function.
+func LeakyReLU(slope float64) Activation {
+	return &builtin{
+		name: leakyPrefix + strconv.FormatFloat(slope, 'g', -1, 64) + ")",
+		sym:  EvenLinearPosScale,
+		f: func(x float64) float64 {
+			if x > 0 {
+				return x
+			}
+			return slope * x
+		},
+		d1: func(x float64) float64 {
+			if x > 0 {
+				return 1
+			}
+			return slope
+		},
+		d2: func(float64) float64 { return 0 },
+	}
+}
+
+// Func adapts plain functions into an Activation. F and D1 are required; if
+// D2 is nil the second derivative is taken by central differences of D1,
+// which is accurate to about 1e-8 relative — enough for training, not for
+// Hessian tests.
+type Func struct {
+	ActName string
+	Sym     Symmetry
+	F       func(float64) float64
+	D1      func(float64) float64
+	D2      func(float64) float64
+}
+
+var _ Activation = (*Func)(nil)
+
+func (f *Func) Name() string            { return f.ActName }
+func (f *Func) Symmetry() Symmetry      { return f.Sym }
+func (f *Func) Eval(x float64) float64  { return f.F(x) }
+func (f *Func) Deriv(x float64) float64 { return f.D1(x) }
+func (f *Func) Deriv2(x float64) float64 {
+	if f.D2 != nil {
+		return f.D2(x)
+	}
+	h := 1e-5 * math.Max(1, math.Abs(x))
+	return (f.D1(x+h) - f.D1(x-h)) / (2 * h)
+}
+
+var registry = struct {
+	sync.RWMutex
+	byName map[string]Activation
+}{byName: map[string]Activation{}}
+
+func init() {
+	for _, a := range Builtins() {
+		registry.byName[a.Name()] = a
+	}
+}
+
+// Builtins returns the built-in activations (leaky ReLU with slope 0.01).
+func Builtins() []Activation {
+	return []Activation{ReLU, LeakyReLU(0.01), Sigmoid, Tanh, Softplus, GELU, SiLU, Erf, G, Identity}
+}
+
+// Register makes a custom activation loadable by name. It fails if the name
+// is empty, malformed, or taken by a different activation.
+func Register(a Activation) error {
+	if a == nil {
+		return fmt.Errorf("mlp: Register: nil activation")
+	}
+	name := a.Name()
+	if name == "" || strings.TrimSpace(name) != name {
+		return fmt.Errorf("mlp: Register: invalid activation name %q", name)
+	}
+	if s := a.Symmetry(); s < None || s > EvenLinearPosScale {
+		return fmt.Errorf("mlp: Register: activation %q declares unknown symmetry %d", name, int(s))
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if old, ok := registry.byName[name]; ok && old != a {
+		return fmt.Errorf("mlp: Register: activation name %q is already registered", name)
+	}
+	registry.byName[name] = a
+	return nil
+}
+
+// Lookup returns the registered activation with the given name. Leaky ReLUs
+// of any slope are found by their name, for example "leakyrelu(0.2)".
+func Lookup(name string) (Activation, error) {
+	registry.RLock()
+	a, ok := registry.byName[name]
+	registry.RUnlock()
+	if ok {
+		return a, nil
+	}
+	if strings.HasPrefix(name, leakyPrefix) && strings.HasSuffix(name, ")") {
+		slope, err := strconv.ParseFloat(name[len(leakyPrefix):len(name)-1], 64)
+		if err == nil && !math.IsNaN(slope) && !math.IsInf(slope, 0) {
+			return LeakyReLU(slope), nil
+		}
+	}
+	return nil, fmt.Errorf("mlp: unknown activation %q (registered: %s)", name, strings.Join(registeredNames(), ", "))
+}
+
+func registeredNames() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	names := make([]string, 0, len(registry.byName))
+	for n := range registry.byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

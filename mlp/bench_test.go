@@ -1,0 +1,67 @@
+package mlp
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// benchLossGrad measures loss+gradient and reports sample-gradients per
+// second (samples × iterations / elapsed).
+func benchLossGrad(b *testing.B, sizes []int, act Activation, rows int) {
+	n := testNet(b, sizes, act, true, false, 1)
+	x, y := randomData(rand.New(rand.NewPCG(1, 2)), rows, sizes[0], sizes[len(sizes)-1])
+	ws := NewWorkspace()
+	grad := make([]float64, n.NumParams())
+	if _, err := n.LossGrad(ws, grad, x, y); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, _ = n.LossGrad(ws, grad, x, y)
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkLossGrad(b *testing.B) {
+	for _, a := range []Activation{Tanh, Softplus, G} {
+		b.Run(fmt.Sprintf("4-16-1/%s/n=10000", a.Name()), func(b *testing.B) { benchLossGrad(b, []int{4, 16, 1}, a, 10000) })
+	}
+	b.Run("784-256-10/g/n=1000", func(b *testing.B) { benchLossGrad(b, []int{784, 256, 10}, G, 1000) })
+}
+
+func BenchmarkForward(b *testing.B) {
+	n := testNet(b, []int{4, 16, 1}, Tanh, true, false, 1)
+	x, _ := randomData(rand.New(rand.NewPCG(1, 2)), 10000, 4, 1)
+	ws, out := NewWorkspace(), mat.NewDense(10000, 1, nil)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = n.Forward(ws, out, x)
+	}
+}
+
+func BenchmarkJacobian(b *testing.B) {
+	n := testNet(b, []int{4, 16, 1}, G, true, false, 1)
+	x, y := randomData(rand.New(rand.NewPCG(1, 2)), 10000, 4, 1)
+	ws := NewWorkspace()
+	jac := mat.NewDense(10000, n.NumParams(), nil)
+	r := make([]float64, 10000)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = n.Jacobian(ws, jac, r, x, y)
+	}
+}
+
+func BenchmarkHessian(b *testing.B) {
+	n := testNet(b, []int{4, 4, 1}, G, true, false, 1)
+	x, y := randomData(rand.New(rand.NewPCG(1, 2)), 2000, 4, 1)
+	ws := NewWorkspace()
+	var h mat.SymDense
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = n.Hessian(ws, &h, x, y)
+	}
+}

@@ -1,0 +1,281 @@
+package mlp
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Workspace holds the intermediate values of forward and backward passes so
+// that repeated calls on batches of the same size do not allocate. A
+// Workspace grows to fit the largest batch and network it has seen; it must
+// not be used by two goroutines at once. A nil *Workspace is allowed and
+// means a temporary one.
+type Workspace struct {
+	n     int
+	sizes []int
+	// Per layer, n×Out row-major: pre-activation, activation, σ'(z),
+	// dLoss/da and dLoss/dz.
+	z, a, dz, ga, delta [][]float64
+	// The Hessian-vector pass: σ''(z) and the R{·} directional derivatives.
+	d2, rz, ra, rga, rdelta [][]float64
+	hcol, basis             []float64
+}
+
+// NewWorkspace returns an empty workspace; it sizes itself on first use.
+func NewWorkspace() *Workspace { return &Workspace{} }
+
+func sameInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ensure sizes the forward/backward buffers for net on n samples.
+func (ws *Workspace) ensure(net *Network, n int) {
+	if ws.n >= n && sameInts(ws.sizes, net.Sizes()) {
+		return
+	}
+	n = max(n, ws.n)
+	ws.n, ws.sizes = n, net.Sizes()
+	nl := len(net.layers)
+	alloc := func() [][]float64 {
+		m := make([][]float64, nl)
+		for l := range m {
+			m[l] = make([]float64, n*net.layers[l].Out)
+		}
+		return m
+	}
+	ws.z, ws.a, ws.dz, ws.ga, ws.delta = alloc(), alloc(), alloc(), alloc(), alloc()
+	ws.d2, ws.rz, ws.ra, ws.rga, ws.rdelta = nil, nil, nil, nil, nil
+	ws.hcol, ws.basis = nil, nil
+}
+
+func (ws *Workspace) ensureHess(net *Network) {
+	if ws.d2 != nil {
+		return
+	}
+	nl := len(net.layers)
+	alloc := func() [][]float64 {
+		m := make([][]float64, nl)
+		for l := range m {
+			m[l] = make([]float64, ws.n*net.layers[l].Out)
+		}
+		return m
+	}
+	ws.d2, ws.rz, ws.ra, ws.rga, ws.rdelta = alloc(), alloc(), alloc(), alloc(), alloc()
+}
+
+// raw returns the backing data and row stride of m.
+func raw(m *mat.Dense) ([]float64, int) {
+	r := m.RawMatrix()
+	return r.Data, r.Stride
+}
+
+// CheckInputs reports whether x is a usable batch of inputs for n: at least
+// one row, InputDim columns, every value finite.
+func (n *Network) CheckInputs(x *mat.Dense) error {
+	if x == nil || x.IsEmpty() {
+		return fmt.Errorf("mlp: empty input batch")
+	}
+	r, c := x.Dims()
+	if c != n.InputDim() {
+		return fmt.Errorf("mlp: input has %d columns, network expects %d", c, n.InputDim())
+	}
+	return checkFinite("input", x, r, c)
+}
+
+// CheckData reports whether x and y are a usable batch of inputs and
+// targets for n.
+func (n *Network) CheckData(x, y *mat.Dense) error {
+	if err := n.CheckInputs(x); err != nil {
+		return err
+	}
+	if y == nil || y.IsEmpty() {
+		return fmt.Errorf("mlp: empty target batch")
+	}
+	rx, _ := x.Dims()
+	ry, cy := y.Dims()
+	if ry != rx {
+		return fmt.Errorf("mlp: %d targets for %d inputs", ry, rx)
+	}
+	if cy != n.OutputDim() {
+		return fmt.Errorf("mlp: targets have %d columns, network outputs %d", cy, n.OutputDim())
+	}
+	return checkFinite("target", y, ry, cy)
+}
+
+func checkFinite(what string, m *mat.Dense, r, c int) error {
+	data, stride := raw(m)
+	for i := 0; i < r; i++ {
+		for j, v := range data[i*stride : i*stride+c] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("mlp: %s row %d, column %d is %v", what, i, j, v)
+			}
+		}
+	}
+	return nil
+}
+
+// forward runs the network on the rows of x, filling ws.z, ws.a and ws.dz.
+func (n *Network) forward(ws *Workspace, x *mat.Dense) {
+	rows, _ := x.Dims()
+	ws.ensure(n, rows)
+	xd, xs := raw(x)
+	in, ins := xd, xs
+	last := len(n.layers) - 1
+	for l := range n.layers {
+		L := &n.layers[l]
+		m := rows * L.Out
+		z := ws.z[l][:m]
+		mulNT(z, in, ins, L.W.RawMatrix().Data, L.B, rows, L.In, L.Out, false)
+		if l == last && n.skip != nil {
+			mulNT(z, xd, xs, n.skip.RawMatrix().Data, nil, rows, n.InputDim(), L.Out, true)
+		}
+		evalDeriv(L.Act, ws.a[l][:m], ws.dz[l][:m], z)
+		in, ins = ws.a[l], L.Out
+	}
+}
+
+// Forward evaluates the network on the rows of x and writes the outputs to
+// dst, which must be empty (it is then sized) or rows×OutputDim.
+func (n *Network) Forward(ws *Workspace, dst, x *mat.Dense) error {
+	if err := n.CheckInputs(x); err != nil {
+		return err
+	}
+	rows, _ := x.Dims()
+	if dst.IsEmpty() {
+		dst.ReuseAs(rows, n.OutputDim())
+	} else if r, c := dst.Dims(); r != rows || c != n.OutputDim() {
+		return fmt.Errorf("mlp: Forward: destination is %d×%d, want %d×%d", r, c, rows, n.OutputDim())
+	}
+	if ws == nil {
+		ws = NewWorkspace()
+	}
+	n.forward(ws, x)
+	out := n.OutputDim()
+	dd, ds := raw(dst)
+	a := ws.a[len(n.layers)-1]
+	for i := 0; i < rows; i++ {
+		copy(dd[i*ds:i*ds+out], a[i*out:i*out+out])
+	}
+	return nil
+}
+
+// Predict is Forward into a new matrix.
+func (n *Network) Predict(x *mat.Dense) (*mat.Dense, error) {
+	var dst mat.Dense
+	if err := n.Forward(nil, &dst, x); err != nil {
+		return nil, err
+	}
+	return &dst, nil
+}
+
+// residuals sets ws.ga[last] = out − y and returns Σ(out − y)².
+func (n *Network) residuals(ws *Workspace, y *mat.Dense) float64 {
+	rows, out := y.Dims()
+	yd, ys := raw(y)
+	last := len(n.layers) - 1
+	a, r := ws.a[last], ws.ga[last]
+	var sum float64
+	for i := 0; i < rows; i++ {
+		arow, yrow, rrow := a[i*out:i*out+out], yd[i*ys:i*ys+out], r[i*out:i*out+out]
+		for j := range rrow {
+			d := arow[j] - yrow[j]
+			rrow[j] = d
+			sum += d * d
+		}
+	}
+	return sum
+}
+
+// Loss returns the mean squared error (1/(rows·OutputDim))·Σ(out − y)².
+func (n *Network) Loss(ws *Workspace, x, y *mat.Dense) (float64, error) {
+	if err := n.CheckData(x, y); err != nil {
+		return 0, err
+	}
+	if ws == nil {
+		ws = NewWorkspace()
+	}
+	n.forward(ws, x)
+	rows, out := y.Dims()
+	return n.residuals(ws, y) / float64(rows*out), nil
+}
+
+// Residuals writes out − y, row by row, into r (length rows·OutputDim): the
+// vector whose Jacobian is Jacobian's.
+func (n *Network) Residuals(ws *Workspace, r []float64, x, y *mat.Dense) error {
+	if err := n.CheckData(x, y); err != nil {
+		return err
+	}
+	rows, out := y.Dims()
+	if len(r) != rows*out {
+		return fmt.Errorf("mlp: Residuals: destination has length %d, want %d", len(r), rows*out)
+	}
+	if ws == nil {
+		ws = NewWorkspace()
+	}
+	n.forward(ws, x)
+	n.residuals(ws, y)
+	copy(r, ws.ga[len(n.layers)-1][:rows*out])
+	return nil
+}
+
+// LossGrad returns the mean squared error and writes its gradient with
+// respect to Params into grad (length NumParams), by backpropagation.
+func (n *Network) LossGrad(ws *Workspace, grad []float64, x, y *mat.Dense) (float64, error) {
+	if err := n.CheckData(x, y); err != nil {
+		return 0, err
+	}
+	if len(grad) != len(n.params) {
+		return 0, fmt.Errorf("mlp: LossGrad: gradient has length %d, want %d", len(grad), len(n.params))
+	}
+	if ws == nil {
+		ws = NewWorkspace()
+	}
+	n.forward(ws, x)
+	rows, out := y.Dims()
+	count := float64(rows * out)
+	loss := n.residuals(ws, y) / count
+	last := len(n.layers) - 1
+	g := ws.ga[last][:rows*out]
+	for i := range g {
+		g[i] *= 2 / count
+	}
+	clear(grad)
+	n.backward(ws, grad, x, rows)
+	return loss, nil
+}
+
+// backward propagates ws.ga[last] (dLoss/dout) down the network and adds
+// the parameter gradient to grad.
+func (n *Network) backward(ws *Workspace, grad []float64, x *mat.Dense, rows int) {
+	xd, xs := raw(x)
+	for l := len(n.layers) - 1; l >= 0; l-- {
+		L := &n.layers[l]
+		m := rows * L.Out
+		delta := ws.delta[l][:m]
+		mulElem(delta, ws.ga[l][:m], ws.dz[l][:m])
+		in, ins := xd, xs
+		if l > 0 {
+			in, ins = ws.a[l-1], n.layers[l-1].Out
+		}
+		mulTNAdd(grad[L.wOff:], delta, in, ins, rows, L.In, L.Out)
+		if L.bOff >= 0 {
+			colSumsAdd(grad[L.bOff:L.bOff+L.Out], delta, rows, L.Out)
+		}
+		if l == len(n.layers)-1 && n.skip != nil {
+			mulTNAdd(grad[n.skipOff:], delta, xd, xs, rows, n.InputDim(), L.Out)
+		}
+		if l > 0 {
+			mulNN(ws.ga[l-1][:rows*L.In], delta, L.W.RawMatrix().Data, rows, L.In, L.Out, false)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package mlp_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+func Example() {
+	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 3, 1}, Hidden: mlp.Tanh})
+	if err != nil {
+		panic(err)
+	}
+	net.InitGlorot(rand.New(rand.NewPCG(1, 2)))
+	x := mat.NewDense(3, 2, []float64{0, 1, 1, 0, -1, 2})
+	y := mat.NewDense(3, 1, []float64{1, 0, 1})
+	ws := mlp.NewWorkspace()
+	grad := make([]float64, net.NumParams())
+	loss, err := net.LossGrad(ws, grad, x, y)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("parameters:", net.NumParams())
+	fmt.Println("loss is finite:", !math.IsNaN(loss) && loss > 0)
+	// Output:
+	// parameters: 13
+	// loss is finite: true
+}
+
+func ExampleDetectSymmetry() {
+	for _, a := range []mlp.Activation{mlp.Tanh, mlp.Sigmoid, mlp.GELU, mlp.ReLU, mlp.G} {
+		fmt.Printf("%-8s %v\n", a.Name(), mlp.DetectSymmetry(a))
+	}
+	// A custom activation declares its class; DetectSymmetry checks it.
+	cube := &mlp.Func{ActName: "cube", Sym: mlp.Odd,
+		F:  func(x float64) float64 { return x * x * x },
+		D1: func(x float64) float64 { return 3 * x * x },
+		D2: func(x float64) float64 { return 6 * x }}
+	fmt.Println("cube declared", cube.Symmetry(), "detected", mlp.DetectSymmetry(cube))
+	// Output:
+	// tanh     Odd
+	// sigmoid  OddConstant
+	// gelu     EvenLinear
+	// relu     EvenLinearPosScale
+	// g        None
+	// cube declared Odd detected Odd
+}

@@ -1,0 +1,128 @@
+package mlp
+
+import "gonum.org/v1/gonum/floats"
+
+// The kernels below work on row-major float64 slices with explicit row
+// strides. They are written for the shapes of MLP training: many samples
+// (rows) against small weight matrices. Inner loops longer than asmMin go
+// through gonum's assembly dot and axpy; shorter ones are plain loops, which
+// beat the call overhead for the 4- to 32-wide layers of the synthetic
+// teachers. Weight rows are processed in blocks that fit in cache, so wide
+// layers (784 inputs) stream the samples once per block rather than the
+// weights once per sample. None of the kernels allocates.
+
+const asmMin = 16
+
+// blockBytes bounds the weight rows a kernel keeps hot while streaming over
+// samples.
+const blockBytes = 64 << 10
+
+func rowBlock(in int) int {
+	if b := blockBytes / 8 / in; b > 1 {
+		return b
+	}
+	return 1
+}
+
+func dot(x, y []float64) float64 {
+	if len(x) >= asmMin {
+		return floats.Dot(x, y)
+	}
+	y = y[:len(x)]
+	var s0, s1 float64
+	i := 0
+	for ; i+1 < len(x); i += 2 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+	}
+	if i < len(x) {
+		s0 += x[i] * y[i]
+	}
+	return s0 + s1
+}
+
+// axpy sets y += alpha·x.
+func axpy(y []float64, alpha float64, x []float64) {
+	if len(x) >= asmMin {
+		floats.AddScaled(y, alpha, x)
+		return
+	}
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// mulNT computes z[s,j] (+)= Σ_k a[s,k]·w[j,k] for s < n, j < out, with
+// a of row stride as and k < in, w of row stride in, z of row stride out.
+// With add false z is overwritten; b, if not nil, is added to every row.
+func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, out int, add bool) {
+	blk := rowBlock(in)
+	for j0 := 0; j0 < out; j0 += blk {
+		j1 := min(j0+blk, out)
+		for s := 0; s < n; s++ {
+			arow := a[s*as : s*as+in]
+			zrow := z[s*out : s*out+out]
+			for j := j0; j < j1; j++ {
+				v := dot(arow, w[j*in:j*in+in])
+				if b != nil {
+					v += b[j]
+				}
+				if add {
+					v += zrow[j]
+				}
+				zrow[j] = v
+			}
+		}
+	}
+}
+
+// mulTNAdd adds g[j,k] += Σ_s d[s,j]·a[s,k], the weight gradient of a layer:
+// d is n×out (stride out), a is n×in with stride as, g is out×in.
+func mulTNAdd(g []float64, d []float64, a []float64, as int, n, in, out int) {
+	blk := rowBlock(in)
+	for j0 := 0; j0 < out; j0 += blk {
+		j1 := min(j0+blk, out)
+		for s := 0; s < n; s++ {
+			arow := a[s*as : s*as+in]
+			drow := d[s*out : s*out+out]
+			for j := j0; j < j1; j++ {
+				if dj := drow[j]; dj != 0 {
+					axpy(g[j*in:j*in+in], dj, arow)
+				}
+			}
+		}
+	}
+}
+
+// mulNN computes ga[s,k] (+)= Σ_j d[s,j]·w[j,k]: the gradient with respect
+// to a layer's input. d is n×out, w is out×in, ga is n×in.
+func mulNN(ga []float64, d []float64, w []float64, n, in, out int, add bool) {
+	for s := 0; s < n; s++ {
+		grow := ga[s*in : s*in+in]
+		if !add {
+			clear(grow)
+		}
+		drow := d[s*out : s*out+out]
+		for j, dj := range drow {
+			if dj != 0 {
+				axpy(grow, dj, w[j*in:j*in+in])
+			}
+		}
+	}
+}
+
+// colSumsAdd adds the column sums of the n×out matrix d to g.
+func colSumsAdd(g []float64, d []float64, n, out int) {
+	for s := 0; s < n; s++ {
+		axpy(g, 1, d[s*out:s*out+out])
+	}
+}
+
+// mulElem sets dst[i] = x[i]·y[i].
+func mulElem(dst, x, y []float64) {
+	y, dst = y[:len(x)], dst[:len(x)]
+	for i, v := range x {
+		dst[i] = v * y[i]
+	}
+}

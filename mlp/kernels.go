@@ -24,23 +24,6 @@ func rowBlock(in int) int {
 	return 1
 }
 
-func dot(x, y []float64) float64 {
-	if len(x) >= asmMin {
-		return floats.Dot(x, y)
-	}
-	y = y[:len(x)]
-	var s0, s1 float64
-	i := 0
-	for ; i+1 < len(x); i += 2 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-	}
-	if i < len(x) {
-		s0 += x[i] * y[i]
-	}
-	return s0 + s1
-}
-
 // axpy sets y += alpha·x.
 func axpy(y []float64, alpha float64, x []float64) {
 	if len(x) >= asmMin {
@@ -57,6 +40,28 @@ func axpy(y []float64, alpha float64, x []float64) {
 // a of row stride as and k < in, w of row stride in, z of row stride out.
 // With add false z is overwritten; b, if not nil, is added to every row.
 func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, out int, add bool) {
+	if in < asmMin {
+		w = w[:out*in]
+		for s := 0; s < n; s++ {
+			arow := a[s*as : s*as+in]
+			zrow := z[s*out : s*out+out]
+			for j := range zrow {
+				wrow := w[j*in : j*in+in]
+				var v float64
+				for k, ak := range arow {
+					v += ak * wrow[k]
+				}
+				if b != nil {
+					v += b[j]
+				}
+				if add {
+					v += zrow[j]
+				}
+				zrow[j] = v
+			}
+		}
+		return
+	}
 	blk := rowBlock(in)
 	for j0 := 0; j0 < out; j0 += blk {
 		j1 := min(j0+blk, out)
@@ -64,7 +69,7 @@ func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, ou
 			arow := a[s*as : s*as+in]
 			zrow := z[s*out : s*out+out]
 			for j := j0; j < j1; j++ {
-				v := dot(arow, w[j*in:j*in+in])
+				v := floats.Dot(arow, w[j*in:j*in+in])
 				if b != nil {
 					v += b[j]
 				}
@@ -80,6 +85,22 @@ func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, ou
 // mulTNAdd adds g[j,k] += Σ_s d[s,j]·a[s,k], the weight gradient of a layer:
 // d is n×out (stride out), a is n×in with stride as, g is out×in.
 func mulTNAdd(g []float64, d []float64, a []float64, as int, n, in, out int) {
+	if in < asmMin {
+		// Narrow inputs: the whole gradient block stays in L1 and the
+		// inner loop is too short for a call to pay off.
+		g = g[:out*in]
+		for s := 0; s < n; s++ {
+			arow := a[s*as : s*as+in]
+			drow := d[s*out : s*out+out]
+			for j, dj := range drow {
+				grow := g[j*in : j*in+in]
+				for k, ak := range arow {
+					grow[k] += dj * ak
+				}
+			}
+		}
+		return
+	}
 	blk := rowBlock(in)
 	for j0 := 0; j0 < out; j0 += blk {
 		j1 := min(j0+blk, out)
@@ -88,7 +109,7 @@ func mulTNAdd(g []float64, d []float64, a []float64, as int, n, in, out int) {
 			drow := d[s*out : s*out+out]
 			for j := j0; j < j1; j++ {
 				if dj := drow[j]; dj != 0 {
-					axpy(g[j*in:j*in+in], dj, arow)
+					floats.AddScaled(g[j*in:j*in+in], dj, arow)
 				}
 			}
 		}

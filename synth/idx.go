@@ -81,11 +81,24 @@ func ReadIDX(r io.Reader) (*Array, error) {
 	}
 	a.Data = make([]float64, total)
 	decodeBE(a.Data, raw, t)
-	var one [1]byte
-	if n, _ := io.ReadFull(cr, one[:]); n > 0 {
-		return nil, fmt.Errorf("idx: unexpected data after the %d values declared by shape %v (byte offset %d%s)", total, a.Shape, cr.n-1, gzNote(gz))
+	if err := checkEnd(cr, total, a.Shape, gz); err != nil {
+		return nil, fmt.Errorf("idx: %w", err)
 	}
 	return a, nil
+}
+
+// checkEnd reports an error unless the stream ends cleanly after the data:
+// trailing bytes, or a gzip stream that is cut short or fails its checksum.
+func checkEnd(cr *countingReader, total int, shape []int, gz bool) error {
+	var one [1]byte
+	n, err := io.ReadFull(cr, one[:])
+	if n > 0 {
+		return fmt.Errorf("unexpected data after the %d values declared by shape %v (byte offset %d%s)", total, shape, cr.n-1, gzNote(gz))
+	}
+	if err != io.EOF {
+		return fmt.Errorf("after the %d values (byte offset %d%s): %w", total, cr.n, gzNote(gz), err)
+	}
+	return nil
 }
 
 func gzNote(gz bool) string {

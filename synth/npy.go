@@ -88,9 +88,8 @@ func ReadNPY(r io.Reader) (*Array, error) {
 	}
 	a.Data = make([]float64, total)
 	decode(a.Data, raw, h.dtype, h.order, h.bool)
-	var one [1]byte
-	if n, _ := io.ReadFull(cr, one[:]); n > 0 {
-		return nil, fmt.Errorf("npy: unexpected data after the %d values declared by shape %v (byte offset %d%s)", total, a.Shape, cr.n-1, gzNote(gz))
+	if err := checkEnd(cr, total, a.Shape, gz); err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
 	}
 	return a, nil
 }
@@ -113,7 +112,7 @@ type npyHeader struct {
 // parseNPYDescr decodes a simple dtype string such as '<f8'.
 func parseNPYDescr(s string) (t DType, order binary.ByteOrder, isBool bool, err error) {
 	if len(s) < 3 {
-		return 0, nil, false, fmt.Errorf("malformed dtype %q", s)
+		return 0, nil, false, fmt.Errorf("malformed dtype '%s'", s)
 	}
 	switch s[0] {
 	case '<':
@@ -125,7 +124,7 @@ func parseNPYDescr(s string) (t DType, order binary.ByteOrder, isBool bool, err 
 	case '|':
 		order = binary.LittleEndian // only valid for 1-byte types, checked below
 	default:
-		return 0, nil, false, fmt.Errorf("unsupported dtype %q: byte order must be '<', '>', '|' or '='", s)
+		return 0, nil, false, fmt.Errorf("unsupported dtype '%s': byte order must be '<', '>', '|' or '='", s)
 	}
 	size, perr := strconv.Atoi(s[2:])
 	known := map[string]DType{
@@ -136,10 +135,10 @@ func parseNPYDescr(s string) (t DType, order binary.ByteOrder, isBool bool, err 
 	}
 	t, ok := known[s[1:]]
 	if perr != nil || !ok {
-		return 0, nil, false, fmt.Errorf("unsupported dtype %q: want float32/64, (u)int8/16/32/64 or bool, e.g. '<f8' (convert with a.astype(np.float64))", s)
+		return 0, nil, false, fmt.Errorf("unsupported dtype '%s': want float32/64, (u)int8/16/32/64 or bool, e.g. '<f8' (convert with a.astype(np.float64))", s)
 	}
 	if s[0] == '|' && size != 1 {
-		return 0, nil, false, fmt.Errorf("malformed dtype %q: '|' (no byte order) is only for 1-byte types", s)
+		return 0, nil, false, fmt.Errorf("malformed dtype '%s': '|' (no byte order) is only for 1-byte types", s)
 	}
 	return t, order, s[1] == 'b', nil
 }
@@ -185,6 +184,10 @@ func parseNPYHeader(b []byte, off int64) (*npyHeader, error) {
 	h.shape = sh
 	return h, nil
 }
+
+// pyList is a Python list in a header, kept as text: NumPy writes one for
+// structured dtypes, which are not supported.
+type pyList string
 
 type dictParser struct {
 	s   string
@@ -294,7 +297,7 @@ func (p *dictParser) value() (any, error) {
 				depth--
 				if depth == 0 {
 					p.i++
-					return "list " + p.s[start:p.i], nil
+					return pyList(p.s[start:p.i]), nil
 				}
 			}
 		}

@@ -107,10 +107,13 @@ func TestRowsWithoutReplacement(t *testing.T) {
 
 func TestSamplerErrors(t *testing.T) {
 	for name, f := range map[string]func() error{
-		"gaussian dim":   func() error { _, err := Gaussian{}.Sample(NewRand(1), 3); return err },
-		"gaussian n":     func() error { _, err := Gaussian{D: 2}.Sample(NewRand(1), 0); return err },
-		"gaussian std":   func() error { _, err := Gaussian{D: 2, Std: -1}.Sample(NewRand(1), 3); return err },
-		"box mismatch":   func() error { _, err := Box{Low: []float64{0}, High: []float64{1, 2}}.Sample(NewRand(1), 3); return err },
+		"gaussian dim": func() error { _, err := Gaussian{}.Sample(NewRand(1), 3); return err },
+		"gaussian n":   func() error { _, err := Gaussian{D: 2}.Sample(NewRand(1), 0); return err },
+		"gaussian std": func() error { _, err := Gaussian{D: 2, Std: -1}.Sample(NewRand(1), 3); return err },
+		"box mismatch": func() error {
+			_, err := Box{Low: []float64{0}, High: []float64{1, 2}}.Sample(NewRand(1), 3)
+			return err
+		},
 		"box inverted":   func() error { _, err := Box{Low: []float64{2}, High: []float64{1}}.Sample(NewRand(1), 3); return err },
 		"box infinite":   func() error { _, err := UniformBox(1, 0, math.Inf(1)).Sample(NewRand(1), 3); return err },
 		"box NaN":        func() error { _, err := UniformBox(1, math.NaN(), 1).Sample(NewRand(1), 3); return err },

@@ -141,6 +141,9 @@ func decodeBE(dst []float64, b []byte, t DType) {
 // decode decodes values of type t with byte order bo from b into dst
 // (len(b) = len(dst)·t.Size()); isBool maps non-zero bytes to 1.
 func decode(dst []float64, b []byte, t DType, bo binary.ByteOrder, isBool bool) {
+	if decodeFloatFast(dst, b, t, bo) {
+		return
+	}
 	switch t {
 	case Uint8:
 		b = b[:len(dst)]
@@ -199,6 +202,38 @@ func decode(dst []float64, b []byte, t DType, bo binary.ByteOrder, isBool bool) 
 	}
 }
 
+// decodeFloatFast decodes float32 and float64 in either fixed byte order
+// with direct (inlined) calls instead of calls through the ByteOrder
+// interface; it reports whether it handled the case.
+func decodeFloatFast(dst []float64, b []byte, t DType, bo binary.ByteOrder) bool {
+	le, be := bo == binary.ByteOrder(binary.LittleEndian), bo == binary.ByteOrder(binary.BigEndian)
+	switch {
+	case t == Float64 && le:
+		b = b[:8*len(dst)]
+		for i := range dst {
+			dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+		}
+	case t == Float64 && be:
+		b = b[:8*len(dst)]
+		for i := range dst {
+			dst[i] = math.Float64frombits(binary.BigEndian.Uint64(b[8*i:]))
+		}
+	case t == Float32 && le:
+		b = b[:4*len(dst)]
+		for i := range dst {
+			dst[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+	case t == Float32 && be:
+		b = b[:4*len(dst)]
+		for i := range dst {
+			dst[i] = float64(math.Float32frombits(binary.BigEndian.Uint32(b[4*i:])))
+		}
+	default:
+		return false
+	}
+	return true
+}
+
 // WriteIDX writes a in the IDX format (uncompressed; wrap w in a
 // gzip.Writer for .gz files, or use WriteIDXFile). The element type must be
 // one IDX supports (Uint8, Int8, Int16, Int32, Float32, Float64) and every
@@ -237,6 +272,16 @@ func writeValues(w io.Writer, data []float64, t DType, bo binary.AppendByteOrder
 	for len(data) > 0 {
 		k := min(cap(buf)/size, len(data))
 		buf = buf[:0]
+		if bo == binary.AppendByteOrder(binary.LittleEndian) && t == Float64 {
+			for _, v := range data[:k] {
+				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+			}
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			data = data[k:]
+			continue
+		}
 		for _, v := range data[:k] {
 			switch t {
 			case Uint8:

@@ -1,0 +1,169 @@
+package identify
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+
+	"github.com/paramrecovery/expandcluster/cluster"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
+)
+
+// Config configures Run. The zero value is not enough on its own: set
+// Activation and either Widths or BaseWidth. Every other zero field means the
+// documented default; Run fills defaults into a copy (Result.Config) and
+// never modifies the caller's value.
+type Config struct {
+	// Activation is the teacher's hidden activation (assumed known, as in
+	// the paper). Required.
+	Activation mlp.Activation
+	// HiddenLayers is the teacher's number of hidden layers. Default 1.
+	HiddenLayers int
+
+	// Widths are the students' hidden widths, one per hidden layer. If nil,
+	// every hidden layer gets ⌈Rho·BaseWidth⌉.
+	Widths []int
+	// BaseWidth is a guess r̂ of the teacher's width that Rho multiplies.
+	BaseWidth int
+	// Rho is the overparameterisation factor ρ ≥ 1. Zero means automatic:
+	// short trial runs at ρ = 1, 2, 4, 8, … (up to MaxRho) pick the
+	// smallest ρ at which at least two thirds of TrialStudents reach
+	// ZeroLoss (Result.Trials reports them).
+	Rho float64
+	// MaxRho bounds the automatic search. Default 8.
+	MaxRho float64
+	// TrialStudents is the number of students per trial ρ. Default 3.
+	TrialStudents int
+
+	// Students is N, the number of students. Default 20 (the paper's
+	// setting for teachers of width 2 and 4).
+	Students int
+	// Gamma is γ: a cluster is kept if it has at least ⌈γ·N⌉ members
+	// (N = students that trained without failing). Default 0.8.
+	Gamma float64
+	// Beta is β in radians: a cluster is kept if the median pairwise
+	// cosine distance of its members is at most 1 − cos β. Default π/24.
+	Beta float64
+	// Metric is the distance between neuron vectors. Default (zero)
+	// cluster.Euclidean after flipping each vector so that its largest
+	// coordinate is positive; cluster.SignInvariantEuclidean avoids the
+	// flip and aligns signs within each cluster afterwards.
+	Metric cluster.Metric
+	// ZeroLoss is the student loss counted as zero (the paper: 1e-14).
+	// Students above it still take part; it is used by the automatic ρ
+	// search and reported. Default 1e-14.
+	ZeroLoss float64
+
+	// Seed makes the whole run reproducible: student i's initial weights
+	// and random stream depend only on (Seed, i).
+	Seed uint64
+	// Workers trains this many students at once. Default GOMAXPROCS.
+	// Results do not depend on it.
+	Workers int
+	// Train configures student training; the zero value is train's
+	// default recipe.
+	Train train.Config
+	// Retrain configures the retraining of the layers above a recovered
+	// layer in deep networks. Zero means Train.
+	Retrain train.Config
+	// FineTune configures the final training of the recovered network.
+	// Zero means Levenberg–Marquardt to the loss floor.
+	FineTune train.Config
+	// SkipFineTune returns the recovered network as collapsed from the
+	// students, without the final training.
+	SkipFineTune bool
+
+	// Recorder receives progress events (student training and pipeline
+	// stages, which have Student −1). Nil means none.
+	Recorder train.Recorder
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Activation == nil {
+		return c, fmt.Errorf("identify: Config.Activation is required (the teacher's hidden activation)")
+	}
+	if c.HiddenLayers == 0 {
+		c.HiddenLayers = 1
+	}
+	if c.HiddenLayers < 0 {
+		return c, fmt.Errorf("identify: Config.HiddenLayers = %d is negative", c.HiddenLayers)
+	}
+	if c.Students == 0 {
+		c.Students = 20
+	}
+	if c.Students < 0 {
+		return c, fmt.Errorf("identify: Config.Students = %d is negative", c.Students)
+	}
+	if c.Gamma == 0 {
+		c.Gamma = 0.8
+	}
+	if !(c.Gamma > 0 && c.Gamma <= 1) {
+		return c, fmt.Errorf("identify: Config.Gamma = %v is not in (0, 1]", c.Gamma)
+	}
+	if c.Beta == 0 {
+		c.Beta = math.Pi / 24
+	}
+	if !(c.Beta > 0 && c.Beta <= math.Pi) {
+		return c, fmt.Errorf("identify: Config.Beta = %v is not in (0, π]", c.Beta)
+	}
+	if minSize, err := cluster.MinClusterSize(c.Gamma, c.Students); err != nil {
+		return c, fmt.Errorf("identify: %w", err)
+	} else if minSize < 2 {
+		return c, fmt.Errorf("identify: γ·N = %v·%d gives clusters of %d member: too few students to tell shared neurons from chance (need ⌈γN⌉ ≥ 2)", c.Gamma, c.Students, minSize)
+	}
+	if c.Metric != cluster.Euclidean && c.Metric != cluster.SignInvariantEuclidean {
+		return c, fmt.Errorf("identify: Config.Metric %v is not supported (use Euclidean or SignInvariantEuclidean)", c.Metric)
+	}
+	if c.ZeroLoss == 0 {
+		c.ZeroLoss = 1e-14
+	}
+	if c.MaxRho == 0 {
+		c.MaxRho = 8
+	}
+	if c.TrialStudents == 0 {
+		c.TrialStudents = 3
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Workers < 0 {
+		return c, fmt.Errorf("identify: Config.Workers = %d is negative", c.Workers)
+	}
+	if c.Widths != nil {
+		if len(c.Widths) != c.HiddenLayers {
+			return c, fmt.Errorf("identify: Config.Widths has %d entries for %d hidden layers", len(c.Widths), c.HiddenLayers)
+		}
+		for i, w := range c.Widths {
+			if w < 1 {
+				return c, fmt.Errorf("identify: Config.Widths[%d] = %d must be positive", i, w)
+			}
+		}
+		if c.Rho != 0 || c.BaseWidth != 0 {
+			return c, fmt.Errorf("identify: set either Config.Widths or Config.BaseWidth and Rho, not both")
+		}
+		return c, nil
+	}
+	if c.BaseWidth < 1 {
+		return c, fmt.Errorf("identify: set Config.Widths or Config.BaseWidth (a guess of the teacher's width), have BaseWidth %d", c.BaseWidth)
+	}
+	if c.Rho != 0 && !(c.Rho >= 1) {
+		return c, fmt.Errorf("identify: Config.Rho = %v: the students must be at least as wide as the guess (ρ ≥ 1)", c.Rho)
+	}
+	if c.MaxRho < 1 {
+		return c, fmt.Errorf("identify: Config.MaxRho = %v is below 1", c.MaxRho)
+	}
+	return c, nil
+}
+
+// studentWidths returns the hidden widths of students at factor rho.
+func (c *Config) studentWidths(rho float64) []int {
+	if c.Widths != nil {
+		return c.Widths
+	}
+	w := make([]int, c.HiddenLayers)
+	for i := range w {
+		w[i] = int(math.Ceil(rho*float64(c.BaseWidth) - 1e-9))
+	}
+	return w
+}

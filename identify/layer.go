@@ -1,0 +1,235 @@
+package identify
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/cluster"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// LayerReport describes the clustering of one hidden layer.
+type LayerReport struct {
+	// Layer is the hidden layer, 1-based.
+	Layer int
+	// Vectors is the number of neuron vectors clustered (students ×
+	// width); MinSize is ⌈γN⌉.
+	Vectors, MinSize int
+	// CutHeight is the height of the max-clusters cut and Clusters the
+	// number of flat clusters it gives.
+	CutHeight float64
+	Clusters  int
+	// RemovedSmall clusters had fewer than MinSize members;
+	// RemovedUnaligned were big enough but their median pairwise cosine
+	// distance exceeded 1 − cos β. Kept is the recovered width.
+	RemovedSmall, RemovedUnaligned, Kept int
+	// Neurons describes each recovered neuron, in the order of the
+	// recovered layer.
+	Neurons []NeuronReport
+	Elapsed time.Duration
+
+	// The clustering itself, for plots and further analysis: Points are
+	// the canonicalised vectors that were clustered (one row per student
+	// neuron), Owner[i] the student index of point i, Tree the average-
+	// linkage tree, Labels the flat clusters of the cut and Flat every
+	// flat cluster with the filters' verdicts.
+	Points *mat.Dense
+	Owner  []int
+	Tree   *cluster.Tree
+	Labels []int
+	Flat   []cluster.ClusterReport
+}
+
+// NeuronReport is the evidence for one recovered neuron: a large, tight
+// cluster with members from most students is a confident recovery.
+type NeuronReport struct {
+	// Size is the number of vectors in the cluster and Students the number
+	// of distinct students they come from.
+	Size, Students int
+	// MedianCosine is the median pairwise cosine distance of the members;
+	// Spread the largest distance of a member to their mean.
+	MedianCosine, Spread float64
+	// Representative is the index of the student (the best-loss one with a
+	// member) whose vector became the recovered neuron.
+	Representative int
+}
+
+// student is a trained student taking part in the clustering.
+type student struct {
+	index int // index in the run (its seed stream)
+	net   *mlp.Network
+	loss  float64
+}
+
+// collapsed is a clustered layer: the recovered neurons' incoming vectors
+// and, for every student, the outgoing weights of its members summed per
+// recovered neuron and its next-layer bias after canonicalisation.
+type collapsed struct {
+	in       *mat.Dense   // K × (fan-in + 1)
+	out      []*mat.Dense // per student: K × next width
+	nextBias [][]float64  // per student: next-layer bias
+	rep      []int        // per neuron: position in students of the representative
+	report   LayerReport
+}
+
+// clusterLayer clusters hidden layer l (0-based) of the students, which
+// must agree on the layers below l, and collapses the kept clusters into
+// recovered neurons (DESIGN.md §3, steps 2.1–2.6).
+func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
+	start := time.Now()
+	sym := cluster.Symmetry(cfg.Activation.Symmetry())
+	constant := 2 * cfg.Activation.Eval(0) // c of σ(−x) = c − σ(x)
+	next := students[0].net.Layer(l + 1).Out
+	fanIn := students[0].net.Layer(l).In
+	var rows int
+	for _, s := range students {
+		rows += s.net.Layer(l).Out
+	}
+	if rows < 2 {
+		return nil, fmt.Errorf("identify: layer %d: %d neuron vectors, need at least 2", l+1, rows)
+	}
+	// Stack every student's incoming vectors (x) and outgoing weights (a).
+	x, a := mat.NewDense(rows, fanIn+1, nil), mat.NewDense(rows, next, nil)
+	owner := make([]int, rows)
+	r := 0
+	for k, s := range students {
+		L, N := s.net.Layer(l), s.net.Layer(l+1)
+		for j := 0; j < L.Out; j++ {
+			copy(x.RawRowView(r)[:fanIn], L.W.RawRowView(j))
+			if L.B != nil {
+				x.Set(r, fanIn, L.B[j])
+			}
+			for o := 0; o < next; o++ {
+				a.Set(r, o, N.W.At(o, j))
+			}
+			owner[r] = k
+			r++
+		}
+	}
+	aOrig := mat.DenseCopyOf(a)
+	canonSet := &cluster.CanonSettings{Rule: cluster.FlipLargest, Constant: constant}
+	canon, err := cluster.Canonicalize(x, a, sym, canonSet)
+	if err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	flipped := canon.Flipped
+	if flipped == nil {
+		flipped = make([]bool, rows)
+	}
+
+	tree, err := cluster.Linkage(x, cluster.Average, cfg.Metric)
+	if err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	minSize, err := cluster.MinClusterSize(cfg.Gamma, len(students))
+	if err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	cut, err := tree.MaxClustersCut(minSize)
+	if err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	signInv := cfg.Metric == cluster.SignInvariantEuclidean && sym != cluster.None
+	reports, err := cluster.Filter(x, cut.Labels, &cluster.FilterSettings{MinSize: minSize, MaxAngle: cfg.Beta, SignInvariant: signInv})
+	if err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	rep := LayerReport{Layer: l + 1, Vectors: rows, MinSize: minSize, CutHeight: cut.Height, Clusters: len(reports)}
+	var kept []cluster.ClusterReport
+	for _, cr := range reports {
+		switch {
+		case !cr.BigEnough:
+			rep.RemovedSmall++
+		case !cr.Aligned:
+			rep.RemovedUnaligned++
+		default:
+			kept = append(kept, cr)
+		}
+	}
+	rep.Kept = len(kept)
+
+	c := &collapsed{in: mat.NewDense(max(1, len(kept)), fanIn+1, nil), rep: make([]int, len(kept))}
+	c.out = make([]*mat.Dense, len(students))
+	c.nextBias = make([][]float64, len(students))
+	for k, s := range students {
+		c.out[k] = mat.NewDense(max(1, len(kept)), next, nil)
+		c.nextBias[k] = make([]float64, next)
+		if b := s.net.Layer(l + 1).B; b != nil {
+			copy(c.nextBias[k], b)
+		}
+	}
+	for n, cr := range kept {
+		if signInv {
+			al, err := cluster.AlignSigns(x, a, cr.Members, sym, canonSet)
+			if err != nil {
+				return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+			}
+			for i, f := range al.Flipped {
+				flipped[i] = flipped[i] != f
+			}
+		}
+		best := -1
+		seen := map[int]bool{}
+		for _, m := range cr.Members {
+			k := owner[m]
+			seen[k] = true
+			if best < 0 || better(students[k], students[best]) {
+				best = k
+			}
+		}
+		c.rep[n] = best
+		// The recovered vector averages the representative's duplicates.
+		vec, count := c.in.RawRowView(n), 0.0
+		for _, m := range cr.Members {
+			if owner[m] == best {
+				floatsAdd(vec, x.RawRowView(m))
+				count++
+			}
+		}
+		for i := range vec {
+			vec[i] /= count
+		}
+		// Every student's outgoing weights are summed per cluster; an
+		// OddConstant flip moves c·a into the next bias.
+		for _, m := range cr.Members {
+			k := owner[m]
+			floatsAdd(c.out[k].RawRowView(n), a.RawRowView(m))
+			if sym == cluster.OddConstant && flipped[m] {
+				for o := 0; o < next; o++ {
+					c.nextBias[k][o] += constant * aOrig.At(m, o)
+				}
+			}
+		}
+		rep.Neurons = append(rep.Neurons, NeuronReport{Size: len(cr.Members), Students: len(seen),
+			MedianCosine: cr.MedianCosine, Spread: cr.Spread, Representative: students[best].index})
+	}
+	if len(kept) == 0 {
+		c.in = nil
+		c.out = nil
+	}
+	rep.Elapsed = time.Since(start)
+	rep.Points, rep.Tree, rep.Labels, rep.Flat = x, tree, cut.Labels, reports
+	rep.Owner = make([]int, rows)
+	for i, k := range owner {
+		rep.Owner[i] = students[k].index
+	}
+	c.report = rep
+	return c, nil
+}
+
+// better orders students by loss, then index, so that the choice of
+// representative is deterministic.
+func better(a, b student) bool {
+	if a.loss != b.loss && !math.IsNaN(a.loss) && !math.IsNaN(b.loss) {
+		return a.loss < b.loss
+	}
+	return a.index < b.index
+}
+
+func floatsAdd(dst, src []float64) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}

@@ -1,0 +1,204 @@
+package identify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// recoverFrom clusters the trained students layer by layer and builds,
+// tunes and reports the recovered network (DESIGN.md §3, steps 2–5).
+func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Config, res *Result) error {
+	start := time.Now()
+	var ins []*mat.Dense // recovered incoming vectors, per hidden layer
+	var last *collapsed
+	for l := 0; l < c.HiddenLayers; l++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		col, err := clusterLayer(students, l, c)
+		res.Timings.Cluster += time.Since(t0)
+		if err != nil {
+			return err
+		}
+		res.Layers = append(res.Layers, col.report)
+		res.Widths = append(res.Widths, col.report.Kept)
+		if err := record(c, fmt.Sprintf("cluster layer %d: %d neurons", l+1, col.report.Kept), 0, start); err != nil {
+			return err
+		}
+		if col.report.Kept == 0 {
+			return fmt.Errorf("identify: layer %d: %w (of %d clusters, %d too small, %d unaligned; best student loss %.3g): train the students longer, use more students, or a larger ρ",
+				l+1, errNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, bestLoss(students))
+		}
+		ins = append(ins, col.in)
+		last = col
+		if l == c.HiddenLayers-1 {
+			break
+		}
+		t0 = time.Now()
+		students, err = retrainAbove(ctx, x, y, students, l, ins, col, c, res)
+		res.Timings.Retrain += time.Since(t0)
+		if err != nil {
+			return err
+		}
+	}
+	net, err := assemble(x, y, ins, last, c)
+	if err != nil {
+		return err
+	}
+	res.Network = net
+	t0 := time.Now()
+	err = fineTune(ctx, net, x, y, c)
+	res.Timings.FineTune = time.Since(t0)
+	if loss, lerr := net.Loss(nil, x, y); lerr == nil {
+		res.FinalLoss = loss
+	}
+	if err != nil {
+		return err
+	}
+	return record(c, "recovered", res.FinalLoss, start)
+}
+
+func bestLoss(students []student) float64 {
+	b := students[0]
+	for _, s := range students[1:] {
+		if better(s, b) {
+			b = s
+		}
+	}
+	return b.loss
+}
+
+// hasLinearResidue reports whether the activation's class leaves a linear
+// term for a skip path to carry (DESIGN.md §3 step 4).
+func hasLinearResidue(a mlp.Activation) bool {
+	s := a.Symmetry()
+	return s == mlp.EvenLinear || s == mlp.EvenLinearPosScale
+}
+
+// buildNet returns a network with the given recovered hidden layers
+// (incoming vectors [W | b], the last column the bias) and an output layer
+// of width out, zero.
+func buildNet(ins []*mat.Dense, dIn, out int, act mlp.Activation, skip bool) (*mlp.Network, error) {
+	sizes := []int{dIn}
+	for _, in := range ins {
+		r, _ := in.Dims()
+		sizes = append(sizes, r)
+	}
+	sizes = append(sizes, out)
+	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act, Skip: skip})
+	if err != nil {
+		return nil, err
+	}
+	for l, in := range ins {
+		setIncoming(net.Layer(l), in)
+	}
+	return net, nil
+}
+
+// setIncoming writes incoming vectors [W | b] into a layer.
+func setIncoming(L *mlp.Layer, in *mat.Dense) {
+	for j := 0; j < L.Out; j++ {
+		row := in.RawRowView(j)
+		copy(L.W.RawRowView(j), row[:L.In])
+		L.B[j] = row[L.In]
+	}
+}
+
+// assemble builds the recovered network: the recovered hidden layers, each
+// output weight from the representative student of its neuron, the output
+// bias aligned so that the mean output matches the mean target, and for
+// even+linear activations the least-squares linear term.
+func assemble(x, y *mat.Dense, ins []*mat.Dense, last *collapsed, c *Config) (*mlp.Network, error) {
+	skip := hasLinearResidue(c.Activation)
+	net, err := buildNet(ins, x.RawMatrix().Cols, y.RawMatrix().Cols, c.Activation, skip)
+	if err != nil {
+		return nil, err
+	}
+	outL := net.Layer(net.NumLayers() - 1)
+	for n, k := range last.rep {
+		for o := 0; o < outL.Out; o++ {
+			outL.W.Set(o, n, last.out[k].At(n, o))
+		}
+	}
+	if err := alignOutput(net, x, y, skip); err != nil {
+		return nil, err
+	}
+	return net, nil
+}
+
+// alignOutput sets the output bias (and, with linear, the skip path) by
+// least squares of the residual y − f(x) on [x, 1] (or on 1 alone: the
+// bias that matches the mean output to the mean target).
+func alignOutput(net *mlp.Network, x, y *mat.Dense, linear bool) error {
+	pred, err := net.Predict(x)
+	if err != nil {
+		return err
+	}
+	n, d := x.Dims()
+	_, o := y.Dims()
+	var resid mat.Dense
+	resid.Sub(y, pred)
+	outL := net.Layer(net.NumLayers() - 1)
+	if !linear {
+		for k := 0; k < o; k++ {
+			outL.B[k] += mat.Sum(resid.ColView(k)) / float64(n)
+		}
+		return nil
+	}
+	design := mat.NewDense(n, d+1, nil)
+	design.Slice(0, n, 0, d).(*mat.Dense).Copy(x)
+	for i := 0; i < n; i++ {
+		design.Set(i, d, 1)
+	}
+	var beta mat.Dense // (d+1)×o
+	if err := beta.Solve(design, &resid); err != nil {
+		return fmt.Errorf("identify: fitting the linear term: %w", err)
+	}
+	skipW := net.Skip()
+	for k := 0; k < o; k++ {
+		for j := 0; j < d; j++ {
+			skipW.Set(k, j, skipW.At(k, j)+beta.At(j, k))
+		}
+		outL.B[k] += beta.At(d, k)
+	}
+	return nil
+}
+
+// fineTune trains every parameter of the recovered network: by default
+// Levenberg–Marquardt to the loss floor when the network is small enough
+// for it, L-BFGS otherwise. Training keeps the best point, so it never
+// makes the network worse.
+func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config) error {
+	if c.SkipFineTune {
+		return nil
+	}
+	cfg := c.FineTune
+	if cfg.Phases == nil {
+		cfg.Phases = defaultFineTune(net.NumParams())
+	}
+	cfg.Recorder, cfg.Student = c.Recorder, -1
+	_, err := train.Train(ctx, net, x, y, cfg)
+	if err != nil {
+		return fmt.Errorf("identify: fine-tuning the recovered network: %w", err)
+	}
+	return nil
+}
+
+// lmMaxParams bounds the networks trained by Levenberg–Marquardt by
+// default: beyond it the P×P normal equations cost more than L-BFGS.
+const lmMaxParams = 3000
+
+func defaultFineTune(params int) []train.Phase {
+	if params <= lmMaxParams {
+		return []train.Phase{{Name: "fine-tune", Optimizer: &train.LM{},
+			Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}}}
+	}
+	return []train.Phase{{Name: "fine-tune", Optimizer: &train.Adam{LR: 1e-4},
+		Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: 2000, Patience: 100, MinRelImprove: 1e-3}}}
+}

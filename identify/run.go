@@ -1,0 +1,148 @@
+package identify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Result is what Run recovered and how.
+type Result struct {
+	// Network is the recovered network; nil if the run stopped before the
+	// clustering finished.
+	Network *mlp.Network
+	// Widths are the recovered hidden widths.
+	Widths []int
+	// Layers reports the clustering of each hidden layer.
+	Layers []LayerReport
+	// Rho is the expansion factor used (0 when Config.Widths was given)
+	// and StudentWidths the students' hidden widths. Trials reports the
+	// automatic choice of ρ, if it ran.
+	Rho           float64
+	StudentWidths []int
+	Trials        []Trial
+	// StudentLosses has the final loss of every student (NaN for a
+	// student that failed); Failed lists the students dropped because
+	// their training failed or diverged, with the reason.
+	StudentLosses []float64
+	Failed        []StudentFailure
+	// FinalLoss is the recovered network's loss on the training inputs.
+	FinalLoss float64
+	Timings   Timings
+	// Config is the effective configuration, defaults filled in.
+	Config Config
+}
+
+// StudentFailure names a dropped student and why it was dropped.
+type StudentFailure struct {
+	Student int
+	Err     error
+}
+
+// Trial is one trial ρ of the automatic expansion search.
+type Trial struct {
+	Rho float64
+	// Losses are the trial students' final losses; Reached counts those at
+	// or below Config.ZeroLoss.
+	Losses  []float64
+	Reached int
+}
+
+// Timings break down the wall time of a run.
+type Timings struct {
+	Trials, Students, Cluster, Retrain, FineTune, Total time.Duration
+}
+
+// Run recovers the teacher from its outputs on inputs (one probe sample per
+// row) by Expand-and-Cluster (DESIGN.md §3). If ctx is cancelled it returns
+// what it has, with ctx.Err().
+func Run(ctx context.Context, teacher Teacher, inputs *mat.Dense, cfg Config) (*Result, error) {
+	if err := checkMatrix("input", inputs); err != nil {
+		return nil, err
+	}
+	y, err := query(teacher, inputs)
+	if err != nil {
+		return nil, err
+	}
+	return RunData(ctx, inputs, y, cfg)
+}
+
+// RunData is Run for a teacher known only through recorded inputs x and
+// outputs y (one sample per row), for example probes exported from another
+// framework as .npy files.
+func RunData(ctx context.Context, x, y *mat.Dense, cfg Config) (*Result, error) {
+	start := time.Now()
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkData(x, y); err != nil {
+		return nil, err
+	}
+	res := &Result{Config: c, Rho: c.Rho}
+	defer func() { res.Timings.Total = time.Since(start) }()
+	if c.Widths == nil && c.Rho == 0 {
+		t0 := time.Now()
+		res.Rho, res.Trials, err = chooseRho(ctx, x, y, &c)
+		res.Timings.Trials = time.Since(t0)
+		if err != nil {
+			return res, err
+		}
+	}
+	res.StudentWidths = c.studentWidths(res.Rho)
+	t0 := time.Now()
+	students, err := trainStudents(ctx, x, y, &c, res.StudentWidths, c.Students, res)
+	res.Timings.Students = time.Since(t0)
+	if err != nil {
+		return res, err
+	}
+	err = recoverFrom(ctx, x, y, students, &c, res)
+	return res, err
+}
+
+func checkMatrix(what string, m *mat.Dense) error {
+	if m == nil || m.IsEmpty() {
+		return fmt.Errorf("identify: no %s data (empty matrix)", what)
+	}
+	r, c := m.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			if v := m.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("identify: %s row %d, column %d is %v", what, i, j, v)
+			}
+		}
+	}
+	return nil
+}
+
+func checkData(x, y *mat.Dense) error {
+	if err := checkMatrix("input", x); err != nil {
+		return err
+	}
+	if err := checkMatrix("teacher output", y); err != nil {
+		return err
+	}
+	if rx, ry := x.RawMatrix().Rows, y.RawMatrix().Rows; rx != ry {
+		return fmt.Errorf("identify: %d teacher outputs for %d inputs", ry, rx)
+	}
+	if rx := x.RawMatrix().Rows; rx < 2 {
+		return fmt.Errorf("identify: %d probe sample: need many more samples than student parameters", rx)
+	}
+	return nil
+}
+
+// record sends a pipeline event (Student −1) to the recorder, if any.
+func record(c *Config, stage string, loss float64, start time.Time) error {
+	if c.Recorder == nil {
+		return nil
+	}
+	return c.Recorder.Record(train.Event{Student: -1, Phase: stage, Loss: loss, GradNorm: math.NaN(), Elapsed: time.Since(start), Done: true})
+}
+
+var errNoNeurons = errors.New("no cluster survived the filters")

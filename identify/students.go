@@ -1,0 +1,169 @@
+package identify
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// NewStudent returns the untrained student with the given hidden widths
+// for data of xCols inputs and yCols outputs: Glorot-normal weights drawn
+// from rng. Student i of a run uses rng = train.StudentRNG(Config.Seed, i).
+func NewStudent(act mlp.Activation, xCols int, widths []int, yCols int, rng *rand.Rand) (*mlp.Network, error) {
+	sizes := append(append([]int{xCols}, widths...), yCols)
+	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
+	if err != nil {
+		return nil, err
+	}
+	net.InitGlorot(rng)
+	return net, nil
+}
+
+// trainStudents trains n students of the given widths and returns those
+// that trained; failures go to res.Failed, all losses to res.StudentLosses.
+func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int, n int, res *Result) ([]student, error) {
+	cols, outs := x.RawMatrix().Cols, y.RawMatrix().Cols
+	results, err := train.Many(ctx, x, y, n, func(i int, rng *rand.Rand) (*mlp.Network, error) {
+		return NewStudent(c.Activation, cols, widths, outs, rng)
+	}, train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers})
+	students := collect(results, res)
+	if err != nil {
+		return students, err
+	}
+	if len(students) < 2 {
+		return students, fmt.Errorf("identify: only %d of %d students trained without failing: %w", len(students), n, firstFailure(res))
+	}
+	return students, nil
+}
+
+func trainConfig(cfg train.Config, rec train.Recorder) train.Config {
+	if cfg.Recorder == nil {
+		cfg.Recorder = rec
+	}
+	return cfg
+}
+
+// collect keeps the students that trained and records the others.
+func collect(results []train.StudentResult, res *Result) []student {
+	var out []student
+	res.StudentLosses = res.StudentLosses[:0]
+	for _, r := range results {
+		loss := r.Loss
+		if r.Err != nil || r.Net == nil || math.IsNaN(loss) || math.IsInf(loss, 0) {
+			err := r.Err
+			if err == nil {
+				err = fmt.Errorf("student %d diverged (loss %v)", r.Index, loss)
+			}
+			res.Failed = append(res.Failed, StudentFailure{Student: r.Index, Err: err})
+			res.StudentLosses = append(res.StudentLosses, math.NaN())
+			continue
+		}
+		res.StudentLosses = append(res.StudentLosses, loss)
+		out = append(out, student{index: r.Index, net: r.Net, loss: loss})
+	}
+	return out
+}
+
+func firstFailure(res *Result) error {
+	if len(res.Failed) == 0 {
+		return fmt.Errorf("no failures recorded")
+	}
+	return res.Failed[0].Err
+}
+
+// chooseRho runs TrialStudents short trainings at ρ = 1, 2, 4, … ≤ MaxRho
+// and returns the smallest ρ at which at least two thirds of them reach
+// ZeroLoss, or MaxRho if none does. Trial students use seeds disjoint from
+// the run's students.
+func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Trial, error) {
+	var trials []Trial
+	for rho := 1.0; rho <= c.MaxRho; rho *= 2 {
+		tc := *c
+		tc.Seed = c.Seed ^ 0x9e3779b97f4a7c15 // a different stream from the real students
+		var scratch Result
+		_, err := trainStudents(ctx, x, y, &tc, c.studentWidths(rho), c.TrialStudents, &scratch)
+		t := Trial{Rho: rho, Losses: scratch.StudentLosses}
+		for _, l := range t.Losses {
+			if l <= c.ZeroLoss {
+				t.Reached++
+			}
+		}
+		trials = append(trials, t)
+		if ctx.Err() != nil {
+			return rho, trials, ctx.Err()
+		}
+		_ = err // too few trial students training is itself a failed trial
+		if 3*t.Reached >= 2*c.TrialStudents {
+			return rho, trials, nil
+		}
+	}
+	return c.MaxRho, trials, nil
+}
+
+// retrainAbove rebuilds every student on the recovered layers 0…l (the
+// same for all students, in the same neuron order), sets its layer l+1
+// incoming weights from its own summed outgoing weights, keeps layers 0…l
+// fixed and retrains the layers above from there (DESIGN.md §3 step 7; the
+// reference reset them to random values instead).
+func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, col *collapsed, c *Config, res *Result) ([]student, error) {
+	rebuilt := make([]*mlp.Network, len(students))
+	for k, s := range students {
+		sizes := s.net.Sizes()
+		for i, in := range ins {
+			sizes[i+1] = in.RawMatrix().Rows
+		}
+		net, err := mlp.New(mlp.Spec{Sizes: sizes, Acts: s.net.Spec().Acts})
+		if err != nil {
+			return nil, err
+		}
+		for i, in := range ins {
+			setIncoming(net.Layer(i), in)
+		}
+		// Layer l+1 reads the recovered neurons through the student's own
+		// summed outgoing weights; the layers above are the student's.
+		N := net.Layer(l + 1)
+		for o := 0; o < N.Out; o++ {
+			for n := 0; n < N.In; n++ {
+				N.W.Set(o, n, col.out[k].At(n, o))
+			}
+			N.B[o] = col.nextBias[k][o]
+		}
+		start, _ := s.net.LayerParams(l + 2)
+		nstart, _ := net.LayerParams(l + 2)
+		copy(net.Params()[nstart:], s.net.Params()[start:])
+		rebuilt[k] = net
+	}
+	cfg := c.Retrain
+	if cfg.Phases == nil && cfg.Trainable == nil {
+		cfg = c.Train
+	}
+	_, frozenEnd := rebuilt[0].LayerParams(l)
+	mask := make([]bool, rebuilt[0].NumParams())
+	for i := frozenEnd; i < len(mask); i++ {
+		mask[i] = true
+	}
+	cfg.Trainable = mask
+	results, err := train.Many(ctx, x, y, len(rebuilt), func(i int, _ *rand.Rand) (*mlp.Network, error) {
+		return rebuilt[i], nil
+	}, train.ManyConfig{Config: trainConfig(cfg, c.Recorder), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers})
+	var scratch Result
+	kept := collect(results, &scratch)
+	for i := range kept {
+		kept[i].index = students[kept[i].index].index
+	}
+	for _, f := range scratch.Failed {
+		res.Failed = append(res.Failed, StudentFailure{Student: students[f.Student].index, Err: fmt.Errorf("retraining above layer %d: %w", l+1, f.Err)})
+	}
+	if err != nil {
+		return kept, err
+	}
+	if len(kept) < 2 {
+		return kept, fmt.Errorf("identify: only %d students survived retraining above layer %d", len(kept), l+1)
+	}
+	return kept, nil
+}

@@ -216,3 +216,26 @@ func TestCondensedIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestDistancesGemmFallback checks the path without the AVX2 kernel (gonum's
+// Dgemm) against the kernel and the direct formula.
+func TestDistancesGemmFallback(t *testing.T) {
+	saved := hasKernel
+	defer func() { hasKernel = saved }()
+	rng := rand.New(rand.NewPCG(13, 14))
+	x := randDense(rng, 150, 37)
+	want, err := Distances(x, Euclidean, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasKernel = false
+	got, err := Distances(x, Euclidean, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range got.Data {
+		if !relClose(got.Data[k], want.Data[k], 1e-12) {
+			t.Fatalf("entry %d: Dgemm path %v, kernel path %v", k, got.Data[k], want.Data[k])
+		}
+	}
+}

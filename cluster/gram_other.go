@@ -2,7 +2,7 @@
 
 package cluster
 
-const hasKernel = false
+var hasKernel = false
 
 func dot4x2(a0, a1, a2, a3, b0, b1 *float64, k int, out *[32]float64) {
 	panic("cluster: no Gram kernel on this architecture")

@@ -153,17 +153,13 @@ func removeSorted(s []int32, v int) []int32 {
 // for the previous chain element on ties and the strict comparisons are
 // kept, so ties resolve as in scipy.
 func nnChain(d []float64, n int, off []int, method Method) []Merge {
-	size := make([]int, n)
-	act := make([]int32, n) // active cluster indices, increasing
-	for i := range n {
-		size[i] = 1
-		act[i] = int32(i)
-	}
+	lk := newLinker(d, off, n, method)
+	defer lk.stop()
 	chain := make([]int, 0, n)
 	raw := make([]Merge, n-1)
 	for k := range n - 1 {
 		if len(chain) == 0 {
-			chain = append(chain, int(act[0]))
+			chain = append(chain, int(lk.act[0]))
 		}
 		var x, y int
 		var cur float64
@@ -179,17 +175,8 @@ func nnChain(d []float64, n int, off []int, method Method) []Merge {
 			} else {
 				cur = math.Inf(1)
 			}
-			p, _ := slices.BinarySearch(act, int32(x))
-			ox := off[x]
-			for _, i := range act[:p] {
-				if v := d[off[i]+x]; v < cur {
-					cur, y = v, int(i)
-				}
-			}
-			for _, i := range act[p+1:] {
-				if v := d[ox+int(i)]; v < cur {
-					cur, y = v, int(i)
-				}
+			if c, yy := lk.nearest(x, cur); yy >= 0 {
+				cur, y = c, yy
 			}
 			if len(chain) > 1 && y == chain[len(chain)-2] {
 				break
@@ -200,86 +187,32 @@ func nnChain(d []float64, n int, off []int, method Method) []Merge {
 		if x > y {
 			x, y = y, x
 		}
-		nx, ny := size[x], size[y]
+		nx, ny := lk.size[x], lk.size[y]
 		raw[k] = Merge{A: x, B: y, Height: cur, Size: nx + ny}
-		size[x] = 0
-		size[y] = nx + ny
-		act = removeSorted(act, x)
-		mergeUpdate(d, off, act, size, method, x, y, cur, nx, ny)
+		lk.size[x] = 0
+		lk.size[y] = nx + ny
+		lk.act = removeSorted(lk.act, x)
+		lk.update(x, y, cur, nx, ny)
 	}
 	sortAndLabel(raw, n)
 	return raw
 }
 
-// mergeUpdate sets d(i, y) to the distance from each active cluster i to the
-// union of x and y (x < y, x already removed from act). y is active.
-func mergeUpdate(d []float64, off []int, act []int32, size []int, method Method, x, y int, dxy float64, nx, ny int) {
-	ox, oy := off[x], off[y]
-	p, _ := slices.BinarySearch(act, int32(x)) // first active index > x
-	q, _ := slices.BinarySearch(act, int32(y)) // position of y
-	if method == Average {
-		// The hot path of Expand-and-Cluster, without the method switch.
-		fx, fy, fs := float64(nx), float64(ny), float64(nx+ny)
-		for _, i := range act[:p] {
-			oi := off[i]
-			d[oi+y] = float64(float64(fx*d[oi+x])+float64(fy*d[oi+y])) / fs
-		}
-		for _, i := range act[p:q] {
-			oi := off[i]
-			d[oi+y] = float64(float64(fx*d[ox+int(i)])+float64(fy*d[oi+y])) / fs
-		}
-		for _, i := range act[q+1:] {
-			d[oy+int(i)] = float64(float64(fx*d[ox+int(i)])+float64(fy*d[oy+int(i)])) / fs
-		}
-		return
-	}
-	for _, i := range act[:p] {
-		oi := off[i]
-		d[oi+y] = update(method, d[oi+x], d[oi+y], dxy, nx, ny, size[i])
-	}
-	for _, i := range act[p:q] {
-		oi := off[i]
-		d[oi+y] = update(method, d[ox+int(i)], d[oi+y], dxy, nx, ny, size[i])
-	}
-	for _, i := range act[q+1:] {
-		d[oy+int(i)] = update(method, d[ox+int(i)], d[oy+int(i)], dxy, nx, ny, size[i])
-	}
-}
-
 // mstSingle is single linkage by Prim's algorithm, following scipy's
 // mst_single_linkage. d is not modified.
 func mstSingle(d []float64, n int, off []int) []Merge {
-	dm := make([]float64, n)
-	for i := range dm {
-		dm[i] = math.Inf(1)
-	}
-	act := make([]int32, n) // points not yet in the tree, increasing
-	for i := range n {
-		act[i] = int32(i)
+	lk := newLinker(d, off, n, Single)
+	defer lk.stop()
+	lk.dm = make([]float64, n)
+	for i := range lk.dm {
+		lk.dm[i] = math.Inf(1)
 	}
 	raw := make([]Merge, n-1)
-	x, y := 0, 0
+	x := 0
 	for k := range n - 1 {
-		act = removeSorted(act, x)
-		cur := math.Inf(1)
-		p, _ := slices.BinarySearch(act, int32(x))
-		ox := off[x]
-		for _, i := range act[:p] {
-			if v := d[off[i]+x]; dm[i] > v {
-				dm[i] = v
-			}
-			if dm[i] < cur {
-				cur, y = dm[i], int(i)
-			}
-		}
-		for _, i := range act[p:] {
-			if v := d[ox+int(i)]; dm[i] > v {
-				dm[i] = v
-			}
-			if dm[i] < cur {
-				cur, y = dm[i], int(i)
-			}
-		}
+		// act holds the points not yet in the tree.
+		lk.act = removeSorted(lk.act, x)
+		cur, y := lk.prim(x)
 		raw[k] = Merge{A: x, B: y, Height: cur}
 		x = y
 	}

@@ -94,3 +94,48 @@ func TestLinkageMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkageParallelLoops forces the two-goroutine loops on small inputs
+// and checks them against the naive algorithm, including ties.
+func TestLinkageParallelLoops(t *testing.T) {
+	saved := parMin
+	parMin = 4
+	defer func() { parMin = saved }()
+	rng := rand.New(rand.NewPCG(31, 32))
+	for rep := range 30 {
+		n := 5 + rng.IntN(120)
+		d := make([]float64, n*(n-1)/2)
+		ties := rep%2 == 0
+		for k := range d {
+			if ties {
+				d[k] = float64(1 + rng.IntN(5))
+			} else {
+				d[k] = rng.Float64()
+			}
+		}
+		for _, m := range []Method{Single, Complete, Average, Weighted, Ward} {
+			parMin = 4
+			par, err := LinkageCondensed(slices.Clone(d), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parMin = 1 << 30
+			seq, err := LinkageCondensed(slices.Clone(d), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(par.Merges(), seq.Merges()) {
+				t.Fatalf("rep %d %v: parallel loops differ from sequential", rep, m)
+			}
+			if !ties {
+				want := naiveLinkage(d, n, m)
+				got := par.Merges()
+				for i := range want {
+					if got[i].A != want[i].A || got[i].B != want[i].B || !relClose(got[i].Height, want[i].Height, 1e-12) {
+						t.Fatalf("rep %d %v: merge %d = %+v, naive %+v", rep, m, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,8 +1,12 @@
 package synth
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -355,5 +359,50 @@ func TestProblemErrors(t *testing.T) {
 	p.Samples = -3
 	if _, _, _, _, err := p.Data(); err == nil || !strings.Contains(err.Error(), "din2-r2-t00") {
 		t.Errorf("bad sample count: %v", err)
+	}
+}
+
+// TestFamilyGolden pins the teachers' parameters and first inputs of a few problems to
+// testdata/family-golden.txt, so that a change of random stream (in this
+// package or in math/rand/v2) that would silently change every quoted
+// result is caught. Regenerate with go test -run TestFamilyGolden -update.
+func TestFamilyGolden(t *testing.T) {
+	var b strings.Builder
+	for _, name := range []string{"din2-r2-t00", "din4-r2-t07", "din8-r4-t03", "din32-r8-t09"} {
+		p, err := FamilyProblem(name, FamilyOptions{Samples: 2, TestSamples: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, d, err := p.Dataset()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s seed=%#x\n  params", p.Name, p.Seed)
+		for _, v := range net.Params() {
+			fmt.Fprintf(&b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		for _, m := range []struct {
+			what string
+			m    *mat.Dense
+		}{{"x0", d.X}, {"testx0", d.TestX}} { // outputs depend on mlp's kernels: not pinned
+			fmt.Fprintf(&b, "\n  %s", m.what)
+			for _, v := range m.m.RawRowView(0) {
+				fmt.Fprintf(&b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
+			}
+		}
+		b.WriteString("\n")
+	}
+	path := filepath.Join("testdata", "family-golden.txt")
+	if *update {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("family teachers or inputs changed; got\n%s\nwant\n%s", b.String(), want)
 	}
 }

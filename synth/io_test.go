@@ -545,3 +545,39 @@ func FuzzReadIDX(f *testing.F) {
 		}
 	})
 }
+
+func TestFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	a := fixtureF8()
+	for _, name := range []string{"a.npy", "a.npy.gz"} {
+		path := filepath.Join(dir, name)
+		if err := WriteNPYFile(path, a); err != nil {
+			t.Fatal(err)
+		}
+		b, err := ReadNPYFile(path)
+		if err != nil || !bitsEqual(a.Data, b.Data) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"a-idx2-double", "a-idx2-double.gz"} {
+		path := filepath.Join(dir, name)
+		if err := WriteIDXFile(path, a); err != nil {
+			t.Fatal(err)
+		}
+		b, err := ReadIDXFile(path)
+		if err != nil || !bitsEqual(a.Data, b.Data) || !slices.Equal(b.Shape, a.Shape) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "a.npy.gz"))
+	if raw[0] != 0x1f || raw[1] != 0x8b {
+		t.Error(".gz file not compressed")
+	}
+	// Errors name the file; a bad path fails.
+	if err := WriteNPYFile(filepath.Join(dir, "b.npy"), &Array{Shape: []int{1}, DType: Uint8, Data: []float64{-1}}); err == nil || !strings.Contains(err.Error(), "b.npy") {
+		t.Errorf("write error: %v", err)
+	}
+	if err := WriteIDXFile(filepath.Join(dir, "no", "such", "dir"), a); err == nil {
+		t.Error("write to a missing directory succeeded")
+	}
+}

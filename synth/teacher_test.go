@@ -406,3 +406,21 @@ func TestFamilyGolden(t *testing.T) {
 		t.Errorf("family teachers or inputs changed; got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+func TestStrings(t *testing.T) {
+	p, _ := FamilyProblem("din4-r2-t07", FamilyOptions{})
+	want := "din4-r2-t07 (act=g scale=1 samples=10000 test=10000 seed=0xc950ecffa21da58b N=20 γ=0.8 β=0.1309)"
+	if p.String() != want {
+		t.Errorf("String() = %q, want %q", p.String(), want)
+	}
+	if Normal.String() != "Normal" || Uniform.String() != "Uniform" || Distribution(7).String() != "Distribution(7)" {
+		t.Error("Distribution names")
+	}
+	spec, err := TeacherConfig{Sizes: []int{3, 2, 1}}.Spec()
+	if err != nil || spec.Hidden != mlp.G || spec.Output != mlp.Identity || !slices.Equal(spec.Sizes, []int{3, 2, 1}) {
+		t.Errorf("Spec: %+v %v", spec, err)
+	}
+	if _, err := (TeacherConfig{}).Spec(); err == nil {
+		t.Error("Spec without sizes")
+	}
+}

@@ -50,6 +50,11 @@ type Config struct {
 	// coordinate is positive; cluster.SignInvariantEuclidean avoids the
 	// flip and aligns signs within each cluster afterwards.
 	Metric cluster.Metric
+	// DuplicateTol: neuron vectors closer than DuplicateTol times the RMS
+	// vector norm are treated as identical (distance 0) before linkage,
+	// so that duplicates differing only by rounding cannot split a
+	// cluster. Default 1e-9.
+	DuplicateTol float64
 	// ZeroLoss is the student loss counted as zero (the paper: 1e-14).
 	// Students above it still take part; it is used by the automatic ρ
 	// search and reported. Default 1e-14.
@@ -114,6 +119,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Metric != cluster.Euclidean && c.Metric != cluster.SignInvariantEuclidean {
 		return c, fmt.Errorf("identify: Config.Metric %v is not supported (use Euclidean or SignInvariantEuclidean)", c.Metric)
+	}
+	if c.DuplicateTol == 0 {
+		c.DuplicateTol = 1e-9
+	}
+	if !(c.DuplicateTol >= 0 && c.DuplicateTol < 1) {
+		return c, fmt.Errorf("identify: Config.DuplicateTol = %v is not in [0, 1)", c.DuplicateTol)
 	}
 	if c.ZeroLoss == 0 {
 		c.ZeroLoss = 1e-14

@@ -3,10 +3,12 @@ package identify
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -119,7 +121,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		flipped = make([]bool, rows)
 	}
 
-	tree, err := cluster.Linkage(x, cluster.Average, cfg.Metric)
+	tree, err := linkage(x, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
 	}
@@ -170,9 +172,10 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 				flipped[i] = flipped[i] != f
 			}
 		}
+		members := coreMembers(x, cr.Members)
 		best := -1
 		seen := map[int]bool{}
-		for _, m := range cr.Members {
+		for _, m := range members {
 			k := owner[m]
 			seen[k] = true
 			if best < 0 || better(students[k], students[best]) {
@@ -182,7 +185,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		c.rep[n] = best
 		// The recovered vector averages the representative's duplicates.
 		vec, count := c.in.RawRowView(n), 0.0
-		for _, m := range cr.Members {
+		for _, m := range members {
 			if owner[m] == best {
 				floatsAdd(vec, x.RawRowView(m))
 				count++
@@ -193,7 +196,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		}
 		// Every student's outgoing weights are summed per cluster; an
 		// OddConstant flip moves c·a into the next bias.
-		for _, m := range cr.Members {
+		for _, m := range members {
 			k := owner[m]
 			floatsAdd(c.out[k].RawRowView(n), a.RawRowView(m))
 			if sym == cluster.OddConstant && flipped[m] {
@@ -217,6 +220,76 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 	}
 	c.report = rep
 	return c, nil
+}
+
+// linkage is average linkage of the rows of x, with distances below
+// cfg.DuplicateTol times the RMS row norm set to zero first. Duplicates of
+// one teacher neuron that differ only by rounding would otherwise form
+// sub-clusters at heights around 1e−16, each big enough to count, and the
+// max-clusters cut would split the neuron in two.
+func linkage(x *mat.Dense, cfg *Config) (*cluster.Tree, error) {
+	d, err := cluster.Distances(x, cfg.Metric, &cluster.DistanceSettings{Workers: cfg.Workers})
+	if err != nil {
+		return nil, err
+	}
+	rows, _ := x.Dims()
+	var ss float64
+	for i := 0; i < rows; i++ {
+		r := x.RawRowView(i)
+		ss += floats.Dot(r, r)
+	}
+	tol := cfg.DuplicateTol * math.Sqrt(ss/float64(rows))
+	for i, v := range d.Data {
+		if v <= tol {
+			d.Data[i] = 0
+		}
+	}
+	return cluster.LinkageCondensed(d.Data, cluster.Average)
+}
+
+// coreMembers returns the members of a cluster that lie near its centre:
+// within max(3·median distance, 1.5e-8·‖centre‖) of the coordinatewise
+// median. The max-clusters cut can sit high enough for a few stray vectors
+// (zero or constant neurons of some students) to join a tight cluster of
+// duplicates without spoiling its median angle; averaging or summing them
+// in would spoil the recovered neuron. The relative floor keeps exact
+// duplicates that differ only by rounding.
+func coreMembers(x *mat.Dense, members []int) []int {
+	_, d := x.Dims()
+	centre := make([]float64, d)
+	col := make([]float64, len(members))
+	for j := 0; j < d; j++ {
+		for i, m := range members {
+			col[i] = x.At(m, j)
+		}
+		centre[j] = median(col)
+	}
+	dist := make([]float64, len(members))
+	for i, m := range members {
+		var s float64
+		for j, v := range x.RawRowView(m) {
+			s += (v - centre[j]) * (v - centre[j])
+		}
+		dist[i] = math.Sqrt(s)
+	}
+	radius := math.Max(3*median(append([]float64(nil), dist...)), 1.5e-8*norm(centre))
+	var core []int
+	for i, m := range members {
+		if dist[i] <= radius {
+			core = append(core, m)
+		}
+	}
+	return core
+}
+
+// median returns the median of v, reordering v.
+func median(v []float64) float64 {
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return 0.5 * (v[n/2-1] + v[n/2])
 }
 
 // better orders students by loss, then index, so that the choice of

@@ -1,0 +1,53 @@
+// Package identify runs Expand-and-Cluster end to end: it recovers the
+// hidden-layer widths and weights of a teacher network from its outputs on
+// probe inputs, and judges a recovery against a known teacher.
+//
+// # Running
+//
+// Run queries a Teacher (an *mlp.Network, or any function wrapped in
+// TeacherFunc) on the probe inputs; RunData takes recorded inputs and
+// outputs instead. Both then follow DESIGN.md §3:
+//
+//  1. Expand: train Config.Students students, ρ times wider than a guess of
+//     the teacher's width (ρ given, or chosen by short trial runs), with
+//     package train, to near-zero loss. Student i depends only on
+//     (Config.Seed, i), whatever the number of workers.
+//  2. Cluster, layer by layer: canonicalise every student neuron's
+//     incoming vector for the activation's symmetry class, average
+//     linkage, the cut that maximises the number of clusters of at least
+//     ⌈γN⌉ members, then the size and alignment (β) filters. Each kept
+//     cluster is one recovered neuron: its vector comes from the best
+//     student with a member in the cluster (all students are searched),
+//     and each student's outgoing weights are summed per cluster.
+//  3. Deep teachers: the recovered layer is written into every student,
+//     each student's next layer is rebuilt from its own summed outgoing
+//     weights, the recovered layers are frozen and the layers above are
+//     retrained from there (not from random values), then the next layer
+//     is clustered.
+//  4. The output layer comes from the representative students, its bias
+//     (and for even+linear activations a linear skip path) is fitted by
+//     least squares, and the whole recovered network is fine-tuned.
+//
+// Result holds the recovered network and widths, a LayerReport per hidden
+// layer (clusters found, removed as small or unaligned, and per recovered
+// neuron its cluster size and spread as a confidence), the student losses,
+// timings and the effective Config. Progress goes to Config.Recorder;
+// cancelling the context returns the partial Result with ctx.Err().
+//
+// # Stages
+//
+// TrainStudent, Checkpoint.Save, LoadCheckpoints and Recover split Run so
+// that students can train as separate processes (a Slurm job array, a
+// Kubernetes indexed job) and be clustered from their files later, with
+// bit-for-bit the result of one Run.
+//
+// # Evaluation
+//
+// Compare matches every hidden layer of a recovered network to the
+// teacher's by an optimal one-to-one assignment (Hungarian method) on
+// cosine distance up to the activation's symmetry, and reports per-neuron
+// cosine distances, outgoing-weight errors, widths and the function-space
+// RMSE on fresh inputs. Report.Exact(1e-6) is the success criterion of
+// this project's figures: every width right and every neuron within
+// cosine distance 1e-6.
+package identify

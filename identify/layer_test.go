@@ -1,0 +1,123 @@
+package identify
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/cluster"
+	"github.com/paramrecovery/expandcluster/mlp"
+)
+
+// perfectStudents builds n zero-loss students of width w for a one-hidden-
+// layer teacher, by hand: every teacher neuron appears 2–3 times (flipped
+// or rescaled as its activation allows, outgoing weights split so that
+// they add up), and the remaining neurons are "zero" neurons with random
+// incoming and zero outgoing weights. This checks the clustering and
+// collapse without depending on training. (The method needs most of a
+// student's neurons to be duplicates: when random zero neurons are the
+// majority they form big clusters of their own before the teacher's
+// clusters are complete, and the max-clusters cut lands among them.)
+func perfectStudents(t *testing.T, teacher *mlp.Network, n, w int, rng *rand.Rand) []student {
+	t.Helper()
+	act := teacher.Layer(0).Act
+	sym := act.Symmetry()
+	c := 2 * act.Eval(0)
+	T, O := teacher.Layer(0), teacher.Layer(1)
+	var out []student
+	for k := 0; k < n; k++ {
+		s, err := mlp.New(mlp.Spec{Sizes: []int{T.In, w, O.Out}, Hidden: act})
+		if err != nil {
+			t.Fatal(err)
+		}
+		S, SO := s.Layer(0), s.Layer(1)
+		copy(SO.B, O.B)
+		j := 0
+		for tn := 0; tn < T.Out; tn++ {
+			copies := 2 + rng.IntN(2)
+			for m := 0; m < copies; m++ {
+				share := 1 / float64(copies)
+				scale, flip := 1.0, false
+				switch sym {
+				case mlp.Odd, mlp.OddConstant:
+					flip = rng.IntN(2) == 0
+				case mlp.EvenLinearPosScale:
+					scale = 0.5 + 2*rng.Float64()
+				}
+				sign := 1.0
+				if flip {
+					sign = -1
+				}
+				for i := 0; i < T.In; i++ {
+					S.W.Set(j, i, sign*scale*T.W.At(tn, i))
+				}
+				S.B[j] = sign * scale * T.B[tn]
+				for o := 0; o < O.Out; o++ {
+					a := share * O.W.At(o, tn) / scale
+					SO.W.Set(o, j, sign*a)
+					if flip && sym == mlp.OddConstant {
+						SO.B[o] += c * a
+					}
+				}
+				j++
+			}
+		}
+		for ; j < w; j++ { // zero neurons
+			for i := 0; i < T.In; i++ {
+				S.W.Set(j, i, rng.NormFloat64())
+			}
+			S.B[j] = rng.NormFloat64()
+		}
+		out = append(out, student{index: k, net: s, loss: float64(k)})
+	}
+	return out
+}
+
+func TestRecoverFromPerfectStudents(t *testing.T) {
+	for _, tc := range []struct {
+		act    mlp.Activation
+		metric cluster.Metric
+	}{
+		{mlp.G, cluster.Euclidean}, {mlp.Tanh, cluster.Euclidean}, {mlp.Sigmoid, cluster.Euclidean},
+		{mlp.Softplus, cluster.Euclidean}, {mlp.GELU, cluster.Euclidean}, {mlp.ReLU, cluster.Euclidean},
+		{mlp.Tanh, cluster.SignInvariantEuclidean}, {mlp.Sigmoid, cluster.SignInvariantEuclidean},
+		{mlp.ReLU, cluster.SignInvariantEuclidean},
+	} {
+		act := tc.act
+		t.Run(act.Name()+"/"+tc.metric.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(2, 2))
+			teacher := randomNet(t, []int{4, 4, 2}, act, 21)
+			x := gaussian(rng, 500, 4)
+			y, _ := teacher.Predict(x)
+			students := perfectStudents(t, teacher, 10, 14, rng)
+			for i, s := range students {
+				if l, _ := s.net.Loss(nil, x, y); l > 1e-25 {
+					t.Fatalf("hand-built student %d has loss %v", i, l)
+				}
+			}
+			cfg, err := Config{Activation: act, Widths: []int{14}, Students: 10, SkipFineTune: true, Metric: tc.metric}.withDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := &Result{Config: cfg}
+			if err := recoverFrom(context.Background(), x, y, students, &cfg, res); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Compare(teacher, res.Network, gaussian(rng, 500, 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Exact(1e-12) || rep.RMSE > 1e-10 || rep.Layers[0].MaxOutRelErr > 1e-10 {
+				t.Errorf("widths %v, layer report %+v\n%v", res.Widths, res.Layers[0].Neurons, rep)
+			}
+			// The representative is the best-loss student with a member:
+			// here student 0, which has every neuron.
+			for _, n := range res.Layers[0].Neurons {
+				if n.Representative != 0 || n.Students != 10 {
+					t.Errorf("neuron report %+v", n)
+				}
+			}
+		})
+	}
+}
+

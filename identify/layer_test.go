@@ -120,4 +120,3 @@ func TestRecoverFromPerfectStudents(t *testing.T) {
 		})
 	}
 }
-

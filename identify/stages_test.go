@@ -89,3 +89,26 @@ func sameBits(a, b []float64) bool {
 	}
 	return true
 }
+
+func TestRunSameForAnyWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains students twice")
+	}
+	rng := rand.New(rand.NewPCG(6, 6))
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 4)
+	x := gaussian(rng, 300, 2)
+	var first *Result
+	for _, w := range []int{1, 3} {
+		res, err := Run(context.Background(), teacher, x, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 5, Seed: 2, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res
+			continue
+		}
+		if !sameBits(first.StudentLosses, res.StudentLosses) || !sameBits(first.Network.Params(), res.Network.Params()) {
+			t.Errorf("workers=%d gives a different result", w)
+		}
+	}
+}

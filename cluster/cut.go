@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -148,17 +149,7 @@ func (t *Tree) MaxClustersCut(minSize int) (MaxClusters, error) {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	{
-		slices.SortStableFunc(order, func(a, b int32) int {
-			if md[a] < md[b] {
-				return -1
-			}
-			if md[a] > md[b] {
-				return 1
-			}
-			return 0
-		})
-	}
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(md[a], md[b]) })
 	parent := make([]int32, n)
 	size := make([]int32, n)
 	for i := range parent {

@@ -341,7 +341,7 @@ type dendroPlotter struct {
 	// cluster, else an index into clusterColors.
 	palette []int
 	width   vg.Length
-	floor float64 // > 0: log scale, heights clamped to floor
+	floor   float64 // > 0: log scale, heights clamped to floor
 }
 
 func (d *dendroPlotter) y(h float64) float64 {

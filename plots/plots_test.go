@@ -239,17 +239,21 @@ func TestDendrogramErrors(t *testing.T) {
 	f := newFixture(t, 1)
 	bad := []cluster.ClusterReport{{Label: 0, Members: []int{0, 1000}}}
 	for name, fn := range map[string]func() (*Figure, error){
-		"nil tree":    func() (*Figure, error) { return NewDendrogram(nil, 1, nil) },
-		"inf cut":     func() (*Figure, error) { return NewDendrogram(f.tree, math.Inf(1), nil) },
-		"neg lastp":   func() (*Figure, error) { return NewDendrogram(f.tree, 1, &DendrogramSettings{LastP: -1}) },
-		"labels":      func() (*Figure, error) { return NewDendrogram(f.tree, 1, &DendrogramSettings{LeafLabels: []string{"a"}}) },
-		"bad member":  func() (*Figure, error) { return NewDendrogram(f.tree, 1, &DendrogramSettings{Clusters: bad}) },
-		"nil points":  func() (*Figure, error) { return NewDistanceHeatMap(nil, nil, nil) },
-		"bad order":   func() (*Figure, error) { return NewDistanceHeatMap(f.x, []int{0, 0}, nil) },
-		"bad beta":    func() (*Figure, error) { return NewAlignment(f.reports, 0, nil) },
-		"no dists":    func() (*Figure, error) { return NewCosineHistogram(nil, nil) },
-		"nan dist":    func() (*Figure, error) { return NewCosineHistogram([]float64{math.NaN()}, nil) },
-		"bad condens": func() (*Figure, error) { return NewCondensedHeatMap(cluster.Condensed{N: 3, Data: []float64{1}}, nil, nil) },
+		"nil tree":  func() (*Figure, error) { return NewDendrogram(nil, 1, nil) },
+		"inf cut":   func() (*Figure, error) { return NewDendrogram(f.tree, math.Inf(1), nil) },
+		"neg lastp": func() (*Figure, error) { return NewDendrogram(f.tree, 1, &DendrogramSettings{LastP: -1}) },
+		"labels": func() (*Figure, error) {
+			return NewDendrogram(f.tree, 1, &DendrogramSettings{LeafLabels: []string{"a"}})
+		},
+		"bad member": func() (*Figure, error) { return NewDendrogram(f.tree, 1, &DendrogramSettings{Clusters: bad}) },
+		"nil points": func() (*Figure, error) { return NewDistanceHeatMap(nil, nil, nil) },
+		"bad order":  func() (*Figure, error) { return NewDistanceHeatMap(f.x, []int{0, 0}, nil) },
+		"bad beta":   func() (*Figure, error) { return NewAlignment(f.reports, 0, nil) },
+		"no dists":   func() (*Figure, error) { return NewCosineHistogram(nil, nil) },
+		"nan dist":   func() (*Figure, error) { return NewCosineHistogram([]float64{math.NaN()}, nil) },
+		"bad condens": func() (*Figure, error) {
+			return NewCondensedHeatMap(cluster.Condensed{N: 3, Data: []float64{1}}, nil, nil)
+		},
 	} {
 		if _, err := fn(); err == nil {
 			t.Errorf("%s: no error", name)

@@ -1,0 +1,34 @@
+package identify
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+)
+
+func TestRunRecoversDeepTeacher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains deep students")
+	}
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{4, 5, 3, 1}, Hidden: mlp.G}, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := gaussian(rng, 2000, 4)
+	res, err := Run(context.Background(), teacher, x, Config{Activation: mlp.G, HiddenLayers: 2, Widths: []int{15, 9}, Students: 10, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Compare(teacher, res.Network, gaussian(rng, 2000, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("widths %v, student losses %v, final loss %.3g, timings %+v\n%v", res.Widths, res.StudentLosses, res.FinalLoss, res.Timings, rep)
+	if res.Widths[0] != 5 || res.Widths[1] != 3 {
+		t.Errorf("recovered widths %v, want [5 3]", res.Widths)
+	}
+}

@@ -249,9 +249,11 @@ func (o *options) load() (*problem, error) {
 		HiddenLayers: o.layers,
 		Students:     o.students,
 		Gamma:        o.gamma,
-		Beta:         o.betaDeg * math.Pi / 180,
-		Seed:         o.seed,
-		Workers:      o.workers,
+		// π/(180/deg), so that the default 7.5° is exactly the library's
+		// default π/24.
+		Beta:    math.Pi / (180 / o.betaDeg),
+		Seed:    o.seed,
+		Workers: o.workers,
 	}
 	if o.widths != "" {
 		if p.cfg.Widths, err = parseWidths(o.widths); err != nil {

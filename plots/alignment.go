@@ -91,10 +91,17 @@ func NewAlignment(reports []cluster.ClusterReport, beta float64, s *AlignmentSet
 			}
 		}
 		b.floor = m / 10
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = logTicks{}
 	}
 	p.Add(b)
+	// Room above the highest bar and the threshold for the legend.
+	_, _, _, top := b.DataRange()
+	top = max(top, b.y(thr))
+	if set.Linear {
+		p.Y.Max = top * 1.3
+	} else {
+		p.Y.Max = top + 0.9
+	}
 	p.X.Min, p.X.Max = -0.5, max(float64(len(b.v))-0.5, 0.5)
 	ticks := []plot.Tick{}
 	if len(b.v) <= set.MaxLabels {
@@ -108,7 +115,7 @@ func NewAlignment(reports []cluster.ClusterReport, beta float64, s *AlignmentSet
 		}
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Add(hline{Y: thr, Style: thresholdStyle()})
+	p.Add(hline{Y: b.y(thr), Style: thresholdStyle()})
 	p.Legend.Add(fmt.Sprintf("1 − cos β = %.3g (β = %.3g°)", thr, beta*180/math.Pi), lineThumb(thresholdStyle()))
 	p.Legend.Add("kept", boxThumb{colorKept})
 	p.Legend.Add("unaligned", boxThumb{colorBad})
@@ -127,9 +134,10 @@ type bars struct {
 	floor float64
 }
 
+// y returns the plotted value of v: v, or log10 of v on a log scale.
 func (b *bars) y(v float64) float64 {
 	if b.floor > 0 {
-		return max(v, b.floor)
+		return math.Log10(max(v, b.floor))
 	}
 	return v
 }

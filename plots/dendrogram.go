@@ -174,7 +174,7 @@ func NewDendrogram(t *cluster.Tree, cut float64, s *DendrogramSettings) (*Figure
 	p := newPlot(pg.Title)
 	p.Y.Label.Text = "height (linkage distance)"
 	if nv < n {
-		p.X.Label.Text = fmt.Sprintf("clusters in leaf order (%d of %d points shown as %d leaves)", n, n, nv)
+		p.X.Label.Text = fmt.Sprintf("clusters in leaf order (%d leaves for %d points; (k): a cluster of k points)", nv, n)
 	} else {
 		p.X.Label.Text = fmt.Sprintf("points in leaf order (n = %d)", n)
 	}
@@ -182,11 +182,16 @@ func NewDendrogram(t *cluster.Tree, cut float64, s *DendrogramSettings) (*Figure
 	d := &dendroPlotter{lay: lay, class: class, palette: clusterPalette(t, lay, class, kept), width: set.LineWidth}
 	if set.LogScale {
 		d.floor = logFloor(lay)
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = logTicks{}
 	}
 	p.Add(d)
 	p.X.Min, p.X.Max = -0.5, float64(nv)-0.5
+	// Headroom above the root for the legend.
+	_, _, ymin, ymax := d.DataRange()
+	if !math.IsNaN(cut) {
+		ymax = max(ymax, d.y(cut))
+	}
+	p.Y.Max = ymax + 0.15*(ymax-ymin)
 
 	// Leaf labels.
 	if nv <= set.MaxLeafLabels {
@@ -225,11 +230,7 @@ func NewDendrogram(t *cluster.Tree, cut float64, s *DendrogramSettings) (*Figure
 		p.Legend.Add(fmt.Sprintf("removed clusters (%d)", len(set.Clusters)-nk), lineThumb{Color: colorRemoved, Width: vg.Points(2)})
 	}
 	if !math.IsNaN(cut) {
-		y := cut
-		if set.LogScale {
-			y = max(y, d.floor)
-		}
-		p.Add(hline{Y: y, Style: thresholdStyle()})
+		p.Add(hline{Y: d.y(cut), Style: thresholdStyle()})
 		p.Legend.Add(fmt.Sprintf("cut at %.4g", cut), lineThumb(thresholdStyle()))
 	}
 	return newFigure(p, pg), nil
@@ -344,9 +345,10 @@ type dendroPlotter struct {
 	floor   float64 // > 0: log scale, heights clamped to floor
 }
 
+// y returns the plotted value of height h: h, or log10 of h on a log scale.
 func (d *dendroPlotter) y(h float64) float64 {
 	if d.floor > 0 {
-		return max(h, d.floor)
+		return math.Log10(max(h, d.floor))
 	}
 	return h
 }

@@ -271,3 +271,48 @@ func (b boxThumb) Thumbnail(c *draw.Canvas) {
 	pts := []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}}
 	c.FillPolygon(b.Color, pts)
 }
+
+// logTicks marks the integers of an axis of log10 values with the powers
+// of ten they stand for ("1e-06"), with unlabelled minor ticks at 2…9 times
+// each power when few decades are shown. With many decades only every
+// second, fifth, tenth or twentieth power is labelled. (Log axes are drawn
+// as linear axes of log10 values: gonum's plot.LogScale misplaces the
+// padding of a long axis label.)
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return nil
+	}
+	e0, e1 := int(math.Floor(lo)), int(math.Ceil(hi))
+	decades := e1 - e0
+	step := 1
+	for _, s := range []int{1, 2, 5, 10, 20, 50} {
+		step = s
+		if decades/s <= 8 {
+			break
+		}
+	}
+	var ts []plot.Tick
+	for e := e0; e <= e1; e++ {
+		v := float64(e)
+		if v >= lo && v <= hi {
+			t := plot.Tick{Value: v}
+			if e%step == 0 {
+				t.Label = fmt.Sprintf("1e%+03d", e)
+				if e == 0 {
+					t.Label = "1"
+				}
+			}
+			ts = append(ts, t)
+		}
+		if decades <= 6 {
+			for k := 2; k <= 9; k++ {
+				if w := v + math.Log10(float64(k)); w >= lo && w <= hi {
+					ts = append(ts, plot.Tick{Value: w})
+				}
+			}
+		}
+	}
+	return ts
+}

@@ -2,6 +2,8 @@ package plots
 
 import (
 	"fmt"
+	"image"
+	"image/color"
 	"math"
 
 	"github.com/paramrecovery/expandcluster/cluster"
@@ -139,25 +141,73 @@ func subsample(n, m int) []int {
 	return p
 }
 
-// grid is a square distance matrix as a plotter.GridXYZ, with row 0 at
-// the top: grid row r is matrix row m−1−r.
-type grid struct {
+// raster draws a square matrix cell by cell, row 0 at the top: matrix
+// row i is at y = m−1−i, column j at x = j. Unlike plotter.HeatMap's raster
+// mode it builds the image at the output's resolution with
+// nearest-neighbour sampling, so cells stay sharp instead of being blurred
+// by the image scaling; vector outputs get an image of at least 800 pixels
+// a side.
+type raster struct {
 	m        int
-	z        []float64 // m×m, row-major, matrix order
+	z        []float64 // m×m, row-major
 	min, max float64
+	pal      []color.Color
 }
 
-func (g *grid) Dims() (c, r int)        { return g.m, g.m }
-func (g *grid) Z(c, r int) float64      { return g.z[(g.m-1-r)*g.m+c] }
-func (g *grid) X(c int) float64         { return float64(c) }
-func (g *grid) Y(r int) float64         { return float64(g.m - 1 - r) }
-func (g *grid) Min() float64            { return g.min }
-func (g *grid) Max() float64            { return g.max }
-func (g *grid) set(i, j int, v float64) { g.z[i*g.m+j] = v; g.z[j*g.m+i] = v }
+func (r *raster) set(i, j int, v float64) { r.z[i*r.m+j] = v; r.z[j*r.m+i] = v }
+
+// DataRange implements plot.DataRanger.
+func (r *raster) DataRange() (xmin, xmax, ymin, ymax float64) {
+	e := float64(r.m) - 0.5
+	return -0.5, e, -0.5, e
+}
+
+// Plot implements plot.Plotter.
+func (r *raster) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	e := float64(r.m) - 0.5
+	rect := vg.Rectangle{Min: vg.Point{X: trX(-0.5), Y: trY(-0.5)}, Max: vg.Point{X: trX(e), Y: trY(e)}}
+	size := rect.Size()
+	var pw, ph int
+	if d, ok := c.Canvas.(interface{ DPI() float64 }); ok {
+		pw = max(1, int(math.Round(size.X.Dots(d.DPI()))))
+		ph = max(1, int(math.Round(size.Y.Dots(d.DPI()))))
+	} else {
+		k := max(1, (800+r.m-1)/r.m)
+		pw, ph = k*r.m, k*r.m
+	}
+	// Palette index of every cell.
+	ps := float64(len(r.pal)-1) / (r.max - r.min)
+	rgba := make([]color.RGBA, len(r.pal)+1)
+	for i, col := range r.pal {
+		rgba[i] = color.RGBAModel.Convert(col).(color.RGBA)
+	}
+	rgba[len(r.pal)] = color.RGBA{0x80, 0x80, 0x80, 0xff} // NaN
+	img := image.NewRGBA(image.Rect(0, 0, pw, ph))
+	cols := make([]int, pw)
+	for px := range cols {
+		cols[px] = min(px*r.m/pw, r.m-1)
+	}
+	for py := range ph {
+		i := min(py*r.m/ph, r.m-1)
+		row := r.z[i*r.m : (i+1)*r.m]
+		pix := img.Pix[py*img.Stride:]
+		for px, j := range cols {
+			v := row[j]
+			k := len(r.pal)
+			if !math.IsNaN(v) {
+				k = min(max(int((v-r.min)*ps+0.5), 0), len(r.pal)-1)
+			}
+			col := rgba[k]
+			pix[4*px], pix[4*px+1], pix[4*px+2], pix[4*px+3] = col.R, col.G, col.B, col.A
+		}
+	}
+	c.DrawImage(rect, img)
+}
 
 func heatFigure(dist cluster.Condensed, n int, order []int, set HeatMapSettings, title string) (*Figure, error) {
 	m := dist.N
-	g := &grid{m: m, z: make([]float64, m*m)}
+	g := &raster{m: m, z: make([]float64, m*m)}
 	floor := 0.0
 	if set.LogScale {
 		floor = math.Inf(1)
@@ -200,13 +250,12 @@ func heatFigure(dist cluster.Condensed, n int, order []int, set HeatMapSettings,
 	cm.SetMin(g.min)
 
 	if m < n {
-		title += fmt.Sprintf(" (every %.3g-th of them shown)", float64(n)/float64(m))
+		title += fmt.Sprintf(" (1 in %.3g shown)", float64(n)/float64(m))
 	}
 	pg := set.Page.resolve(7*vg.Inch, 6*vg.Inch, title)
 	p := newPlot(pg.Title)
-	hm := plotter.NewHeatMap(g, cm.Palette(256))
-	hm.Rasterized = true
-	p.Add(hm)
+	g.pal = cm.Palette(256).Colors()
+	p.Add(g)
 	p.X.Label.Text = "leaf-order position"
 	p.Y.Label.Text = "leaf-order position"
 	// Ticks in leaf-order positions of the full set of points; the y axis
@@ -255,10 +304,6 @@ func heatFigure(dist cluster.Condensed, n int, order []int, set HeatMapSettings,
 			boxes.hi = append(boxes.hi, float64(hi+1)/scale-0.5)
 		}
 		p.Add(boxes)
-		if len(boxes.lo) > 0 {
-			p.Legend.Add("kept clusters", lineThumb(boxes.style()))
-			p.Legend.Top = false
-		}
 	}
 
 	cb := plot.New()
@@ -281,7 +326,7 @@ type clusterBoxes struct {
 }
 
 func (b *clusterBoxes) style() draw.LineStyle {
-	return draw.LineStyle{Color: colorThreshold, Width: vg.Points(1)}
+	return draw.LineStyle{Color: color.RGBA{0x00, 0xe5, 0xff, 0xff}, Width: vg.Points(1.5)}
 }
 
 func (b *clusterBoxes) Plot(c draw.Canvas, p *plot.Plot) {

@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -99,6 +100,11 @@ func NewCosineHistogram(dists []float64, s *HistogramSettings) (*Figure, error) 
 	p.Legend.Add("not recovered", boxThumb{colorBad})
 	p.Legend.Left = true
 	p.Y.Tick.Marker = integerTicks{}
+	top := 0.0
+	for i := range good.Bins {
+		top = max(top, good.Bins[i].Weight, bad.Bins[i].Weight)
+	}
+	p.Y.Max = math.Ceil(top * 1.25) // room for the legend
 	return newFigure(p, pg), nil
 }
 
@@ -106,10 +112,20 @@ func NewCosineHistogram(dists []float64, s *HistogramSettings) (*Figure, error) 
 type integerTicks struct{}
 
 func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
+	if hi-lo <= 10 {
+		var ts []plot.Tick
+		for v := math.Ceil(lo); v <= hi; v++ {
+			ts = append(ts, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+		}
+		return ts
+	}
 	ts := plot.DefaultTicks{}.Ticks(lo, hi)
 	out := ts[:0]
 	for _, t := range ts {
 		if t.Value == math.Trunc(t.Value) {
+			if t.Label != "" {
+				t.Label = strconv.Itoa(int(t.Value))
+			}
 			out = append(out, t)
 		}
 	}

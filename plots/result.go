@@ -71,7 +71,7 @@ func RenderResult(dir string, res *identify.Result, cmp *identify.Report, format
 		if l.Points != nil {
 			if r, _ := l.Points.Dims(); r == l.Tree.Len() {
 				hs := &HeatMapSettings{Metric: res.Config.Metric, Clusters: l.Flat}
-				hs.Title = fmt.Sprintf("Layer %d: pairwise %v distances in leaf order", l.Layer, res.Config.Metric)
+				hs.Title = fmt.Sprintf("Layer %d: pairwise %v distances in leaf order, kept clusters outlined", l.Layer, res.Config.Metric)
 				fig, err := NewDistanceHeatMap(l.Points, LeafOrder(l.Tree), hs)
 				if err != nil {
 					return written, fmt.Errorf("plots: RenderResult: layer %d: %w", l.Layer, err)

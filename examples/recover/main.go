@@ -9,6 +9,7 @@
 //	recover students [flags] (-index i | -shard i -of n | all)
 //	recover cluster  [flags]
 //	recover run      [flags]
+//	recover check    [flags]
 //
 // Run "recover <command> -h" for the flags of a command. Exit codes: 0
 // success, 1 runtime failure, 2 usage or configuration error, 3 the
@@ -57,6 +58,7 @@ Usage:
   recover students [flags] -all             train every student
   recover cluster  [flags]                  cluster the student files
   recover run      [flags]                  both stages in one process
+  recover check    [flags]                  check the flags and the data only
 
 Each student file (DIR/students/student-NNNNN.json) depends only on the
 data, the flags and its index, so students can be trained in any order, in
@@ -93,6 +95,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = clusterCmd(ctx, rest, stdout, stderr)
 	case "run":
 		err = runCmd(ctx, rest, stdout, stderr)
+	case "check":
+		err = checkCmd(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, topUsage)
 		return exitOK

@@ -361,3 +361,28 @@ func parseFormats(s string) ([]string, error) {
 	}
 	return out, nil
 }
+
+const checkDesc = `Checks the flags and the data without training: loads or generates the
+data, derives the configuration, checks that DIR/students (if it exists)
+holds students of the same run, and prints a summary. Submission scripts
+run it before submitting the jobs.
+`
+
+func checkCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("check", "[flags]", checkDesc, stdout, stderr)
+	o := sharedFlags(fs)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	p, err := o.load()
+	if err != nil {
+		return err
+	}
+	if err := checkManifest(o.dir, p, false); err != nil {
+		return err
+	}
+	m := p.manifest()
+	fmt.Fprintf(stdout, "data: %s\nstudents: N = %d, widths %v, activation %s, seed %d; files in %s\n",
+		p.desc, p.cfg.Students, m.Widths, m.Activation, m.Seed, studentsDir(o.dir))
+	return nil
+}

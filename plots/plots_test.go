@@ -536,3 +536,92 @@ func BenchmarkDendrogram10000(b *testing.B) {
 		})
 	}
 }
+
+// TestLayoutProperties checks the layout of random trees against a
+// recursive reference: the leaf order, and that every visible node's leaves
+// form the contiguous range lo..hi with x at the midpoint of its children.
+func TestLayoutProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for trial := range 30 {
+		n := 2 + rng.IntN(60)
+		x := mat.NewDense(n, 2, nil)
+		for i := range n {
+			x.Set(i, 0, rng.NormFloat64())
+			x.Set(i, 1, rng.NormFloat64())
+		}
+		method := []cluster.Method{cluster.Average, cluster.Single, cluster.Centroid}[trial%3]
+		tree, err := cluster.Linkage(x, method, cluster.Euclidean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		merges := tree.Merges()
+		var rec func(id int, out []int) []int
+		rec = func(id int, out []int) []int {
+			if id < n {
+				return append(out, id)
+			}
+			m := merges[id-n]
+			return rec(m.B, rec(m.A, out))
+		}
+		if got, want := LeafOrder(tree), rec(2*n-2, nil); !slices.Equal(got, want) {
+			t.Fatalf("n=%d: LeafOrder %v, want %v", n, got, want)
+		}
+		for _, p := range []int{0, 1, 2, n / 2, n} {
+			l := newLayout(tree, p)
+			wantLeaves := p
+			if p == 0 {
+				wantLeaves = n
+			}
+			if len(l.leaves) != wantLeaves {
+				t.Fatalf("n=%d p=%d: %d visible leaves", n, p, len(l.leaves))
+			}
+			total := 0
+			for _, id := range l.leaves {
+				total += l.size(id)
+			}
+			if total != n {
+				t.Fatalf("n=%d p=%d: visible leaves hold %d points", n, p, total)
+			}
+			for id := l.first; id < 2*n-1; id++ {
+				m := merges[id-n]
+				if l.lo[id] != l.lo[m.A] || l.hi[id] != l.hi[m.B] || l.hi[m.A]+1 != l.lo[m.B] {
+					t.Fatalf("n=%d p=%d: node %d spans %d..%d, children %d..%d and %d..%d",
+						n, p, id, l.lo[id], l.hi[id], l.lo[m.A], l.hi[m.A], l.lo[m.B], l.hi[m.B])
+				}
+				if l.x[id] != (l.x[m.A]+l.x[m.B])/2 {
+					t.Fatalf("node %d not centred", id)
+				}
+			}
+		}
+		// Non-monotone trees draw too.
+		if method == cluster.Centroid && trial < 6 {
+			fig, err := NewDendrogram(tree, merges[n/2].Height, &DendrogramSettings{LogScale: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRender(t, fig)
+		}
+	}
+}
+
+func BenchmarkDistanceHeatMap5000(b *testing.B) {
+	x := blobs(8, 20, 250, 0, 30, 0.01)
+	tree, err := cluster.Linkage(x, cluster.Average, cluster.Euclidean)
+	if err != nil {
+		b.Fatal(err)
+	}
+	order := LeafOrder(tree)
+	b.ReportAllocs()
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		fig, err := NewDistanceHeatMap(x, order, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := fig.Render(&buf, PNG); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/image")
+}

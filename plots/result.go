@@ -13,8 +13,7 @@ import (
 // given). For each clustered hidden layer l:
 //
 //   - layer<l>-dendrogram: the average-linkage tree, coloured by the
-//     filters' verdicts, with the cut height (NewDendrogram; trees of more
-//     than 2 000 points are truncated to their last 500 clusters);
+//     filters' verdicts, with the cut height (NewDendrogram, whole tree);
 //   - layer<l>-distances: the distance matrix of the clustered vectors in
 //     leaf order, kept clusters outlined (NewDistanceHeatMap);
 //   - layer<l>-alignment: the median cosine distance of every cluster
@@ -58,9 +57,6 @@ func RenderResult(dir string, res *identify.Result, cmp *identify.Report, format
 		ds := &DendrogramSettings{Clusters: l.Flat}
 		ds.Title = fmt.Sprintf("Layer %d: %d vectors, cut at %.3g: %d clusters, %d kept (%d too small, %d unaligned)",
 			l.Layer, l.Vectors, l.CutHeight, l.Clusters, l.Kept, l.RemovedSmall, l.RemovedUnaligned)
-		if l.Tree.Len() > 2000 {
-			ds.LastP = 500
-		}
 		fig, err := NewDendrogram(l.Tree, l.CutHeight, ds)
 		if err != nil {
 			return written, fmt.Errorf("plots: RenderResult: layer %d: %w", l.Layer, err)

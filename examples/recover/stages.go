@@ -262,10 +262,11 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		if len(cps) < need {
 			return &exitError{exitMissing, fmt.Errorf("students missing: %s\n"+
-				"  train them again:  recover students -index i ... (same flags) for each i above\n"+
-				"  on Slurm:          sbatch --array=%s deploy/slurm/students.sbatch RECOVER-FLAGS (the same flags)\n"+
+				"  train them again with the same flags:  recover students -index i ..., for each index above\n"+
+				"  on Slurm:       ARRAY=%s deploy/slurm/submit.sh RECOVER-FLAGS\n"+
+				"             or:  sbatch --array=%s deploy/slurm/students.sbatch RECOVER-FLAGS\n"+
 				"  or cluster without them: -min-students %d",
-				ranges(missing), ranges(missing), len(cps))}
+				ranges(missing), ranges(missing), ranges(missing), len(cps))}
 		}
 		fmt.Fprintf(stderr, "clustering without the missing students (-min-students %d): the result differs from a complete run\n", *minStudents)
 	}

@@ -183,7 +183,7 @@ func matchLayer(sym mlp.Symmetry, tin, rin *mat.Dense) (LayerComparison, []int, 
 			if sym != mlp.None && c < 0 {
 				c, s = -c, -1
 			}
-			cost[i*nr+j], signs[i*nr+j] = 1-c, s
+			cost[i*nr+j], signs[i*nr+j] = math.Max(0, 1-c), s // rounding can push 1−c below 0
 		}
 	}
 	rowOf := assign(cost, nt, nr)

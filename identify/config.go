@@ -167,6 +167,14 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// WithDefaults returns a copy of c with every zero field set to its
+// documented default, or an error that says which setting is wrong.
+func (c Config) WithDefaults() (Config, error) { return c.withDefaults() }
+
+// StudentWidths returns the students' hidden widths at expansion factor
+// rho: Widths if set, else ⌈rho·BaseWidth⌉ for every hidden layer.
+func (c *Config) StudentWidths(rho float64) []int { return c.studentWidths(rho) }
+
 // studentWidths returns the hidden widths of students at factor rho.
 func (c *Config) studentWidths(rho float64) []int {
 	if c.Widths != nil {

@@ -1,0 +1,208 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// LM is the Levenberg–Marquardt method, a damped Gauss–Newton trust region
+// on the residuals r of the student: it minimises ½‖r‖² over the free
+// parameters by solving (JᵀJ + μD)δ = −Jᵀr with a Cholesky factorisation
+// (JᵀJ formed by BLAS Syrk), accepting the step when the gain ratio ρ of
+// actual to predicted decrease is positive, and updating μ as Nielsen
+// (1999): μ ← μ·max(1/3, 1−(2ρ−1)³) on success, μ ← μ·ν, ν ← 2ν on failure.
+// A Cholesky failure counts as a failed step. With D = I the step is the
+// implicit (backward Euler) step of the Gauss–Newton gradient flow with
+// time step 1/μ.
+//
+// One iteration is one trial step; a rejected step costs a factorisation
+// and a forward pass, an accepted one also a new Jacobian and JᵀJ. Memory
+// is one Jacobian, samples × free parameters. Run does not allocate after
+// its setup.
+//
+// The zero value is ready to use.
+type LM struct {
+	// Tau sets the initial damping μ₀ = Tau·max diag(JᵀJ); zero means 1e-3.
+	Tau float64
+	// Scaled uses D = diag(JᵀJ) (Marquardt's scaling, floored at 1e-12·max
+	// diag) instead of D = I.
+	Scaled bool
+	// MaxMu ends the run with ErrNoProgress when μ exceeds
+	// MaxMu·max diag(JᵀJ); zero means 1e16.
+	MaxMu float64
+	// MinMu, if positive, keeps μ ≥ MinMu·max diag(JᵀJ): a cap on the step
+	// length that makes the iterates follow the gradient flow more closely
+	// (a slow, cautious start).
+	MinMu float64
+}
+
+// Name returns "LM".
+func (o *LM) Name() string { return "LM" }
+
+func (o *LM) validate() error {
+	if math.IsNaN(o.Tau) || o.Tau < 0 || math.IsInf(o.Tau, 0) {
+		return fmt.Errorf("LM.Tau %v must be finite and ≥ 0", o.Tau)
+	}
+	if math.IsNaN(o.MaxMu) || o.MaxMu < 0 {
+		return fmt.Errorf("LM.MaxMu %v must be ≥ 0", o.MaxMu)
+	}
+	return nil
+}
+
+// lmState holds the buffers of one LM run.
+type lmState struct {
+	k, m   int
+	jac    mat.Dense
+	r      []float64
+	a      blas64.Symmetric // JᵀJ, upper triangle
+	c      blas64.Symmetric // JᵀJ + μD, factorised in place
+	g      []float64        // Jᵀr
+	d      []float64        // damping diagonal
+	step   blas64.General   // k×1 right-hand side / solution
+	x, x0  []float64
+	halfSS float64 // ½‖r‖²
+}
+
+func newLMState(k, m int) *lmState {
+	s := &lmState{k: k, m: m}
+	s.jac.ReuseAs(m, k)
+	s.r = make([]float64, m)
+	s.a = blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: make([]float64, k*k)}
+	s.c = blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: make([]float64, k*k)}
+	s.g = make([]float64, k)
+	s.d = make([]float64, k)
+	s.step = blas64.General{Rows: k, Cols: 1, Stride: 1, Data: make([]float64, k)}
+	s.x = make([]float64, k)
+	s.x0 = make([]float64, k)
+	return s
+}
+
+// linearise computes J, r, JᵀJ and Jᵀr at the student's current point.
+func (s *lmState) linearise(p *Problem) error {
+	if err := p.Jacobian(&s.jac, s.r); err != nil {
+		return err
+	}
+	j := s.jac.RawMatrix()
+	blas64.Syrk(blas.Trans, 1, j, 0, s.a)
+	blas64.Gemv(blas.Trans, 1, j, blas64.Vector{N: s.m, Inc: 1, Data: s.r}, 0, blas64.Vector{N: s.k, Inc: 1, Data: s.g})
+	var ss float64
+	for _, v := range s.r {
+		ss += v * v
+	}
+	s.halfSS = ss / 2
+	return nil
+}
+
+// Run minimises the loss of p by Levenberg–Marquardt.
+func (o *LM) Run(ctx context.Context, p *Problem, m *Monitor) error {
+	tau, maxMu := o.Tau, o.MaxMu
+	if tau == 0 {
+		tau = 1e-3
+	}
+	if maxMu == 0 {
+		maxMu = 1e16
+	}
+	s := newLMState(p.Dim(), p.Samples())
+	return s.run(p, m, tau, maxMu, o.MinMu, o.Scaled)
+}
+
+func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled bool) error {
+	k := s.k
+	scale := 2 / float64(s.m) // loss = ‖r‖²/m, gradient = (2/m)·Jᵀr
+	if err := s.linearise(p); err != nil {
+		return err
+	}
+	p.Gather(s.x)
+	maxDiag := func() float64 {
+		var md float64
+		for i := 0; i < k; i++ {
+			md = max(md, s.a.Data[i*k+i])
+		}
+		if md == 0 {
+			md = 1
+		}
+		return md
+	}
+	md := maxDiag()
+	mu, nu := tau*md, 2.0
+	gnorm := scale * infNorm(s.g)
+	for {
+		// D: identity or the floored diagonal of JᵀJ.
+		for i := 0; i < k; i++ {
+			s.d[i] = 1
+			if scaled {
+				s.d[i] = max(s.a.Data[i*k+i], 1e-12*md)
+			}
+		}
+		// C = A + μD (upper triangle).
+		for i := 0; i < k; i++ {
+			copy(s.c.Data[i*k+i:i*k+k], s.a.Data[i*k+i:i*k+k])
+			s.c.Data[i*k+i] += mu * s.d[i]
+		}
+		_, ok := lapack64.Potrf(s.c)
+		accepted := false
+		if ok {
+			for i, gi := range s.g {
+				s.step.Data[i] = -gi
+			}
+			lapack64.Potrs(blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: k, Stride: k, Data: s.c.Data}, s.step)
+			delta := s.step.Data
+			// Predicted decrease of ½‖r‖²: ½δᵀ(μDδ − g).
+			var pred, dn, xn float64
+			for i, di := range delta {
+				pred += di * (mu*s.d[i]*di - s.g[i])
+				dn += di * di
+				xn += s.x[i] * s.x[i]
+			}
+			pred /= 2
+			if math.Sqrt(dn) <= 1e-15*(math.Sqrt(xn)+1e-15) {
+				return ErrNoProgress
+			}
+			copy(s.x0, s.x)
+			for i, di := range delta {
+				s.x[i] += di
+			}
+			p.Scatter(s.x)
+			loss, err := p.Loss()
+			if err != nil {
+				return err
+			}
+			newHalf := loss * float64(s.m) / 2
+			if rho := (s.halfSS - newHalf) / pred; pred > 0 && rho > 0 && !math.IsNaN(newHalf) {
+				accepted = true
+				t := 2*rho - 1
+				mu *= max(1.0/3, 1-t*t*t)
+				mu = max(mu, minMu*md)
+				nu = 2
+				if err := s.linearise(p); err != nil {
+					return err
+				}
+				md = maxDiag()
+				gnorm = scale * infNorm(s.g)
+			} else {
+				copy(s.x, s.x0)
+				p.Scatter(s.x)
+			}
+		}
+		if !accepted {
+			mu *= nu
+			nu *= 2
+			if mu > maxMu*md || math.IsInf(nu, 1) {
+				return ErrNoProgress
+			}
+		}
+		if debugLM && m.iter%50 == 0 {
+			println("mu", mu, "md", md, "acc", accepted)
+		}
+		if m.Iterate(s.halfSS*scale, gnorm) {
+			return nil
+		}
+	}
+}
+var debugLM = false

@@ -1,0 +1,318 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Optimizer is a training method. Its value holds settings only: Run must
+// not modify it, so that one value can serve many students concurrently.
+type Optimizer interface {
+	// Name is a short name for progress events, for example "LM".
+	Name() string
+	// Run minimises the loss of p from the student's current parameters.
+	// After every iteration it leaves the student's parameters at the new
+	// point and calls m.Iterate; it returns nil as soon as Iterate (or, in
+	// long iterations, m.Stopped) returns true. It returns ErrNoProgress
+	// when it cannot go further, and any other error on failure.
+	Run(ctx context.Context, p *Problem, m *Monitor) error
+}
+
+// Phase is one optimiser run within a training run.
+type Phase struct {
+	// Name labels the phase in events; empty means Optimizer.Name().
+	Name string
+	// Optimizer is required.
+	Optimizer Optimizer
+	// Stop are the stopping rules of the phase.
+	Stop StopRules
+	// Subset, if positive and smaller than the number of samples, trains
+	// this phase on Subset samples drawn without replacement from the
+	// student's random stream (a cheap first pass: a student at zero loss
+	// on enough samples of a teacher is nearly at zero loss on all).
+	Subset int
+}
+
+// Config configures Train. The zero value trains with DefaultPhases.
+type Config struct {
+	// Phases run in order, each starting from the best point of the one
+	// before. Nil means DefaultPhases().
+	Phases []Phase
+	// Trainable, if not nil, has one entry per parameter; only parameters
+	// marked true are changed by any optimiser.
+	Trainable []bool
+	// Recorder receives progress events; nil means none.
+	Recorder Recorder
+	// Student is the index reported in events.
+	Student int
+	// RNG is the student's random stream (minibatch order, subsets); nil
+	// means StudentRNG(0, Student). Many ignores it and uses
+	// StudentRNG(ManyConfig.Seed, i).
+	RNG *rand.Rand
+}
+
+// Default settings of the default phases, measured on the synthetic family
+// (teachers 4→r→1 with activation g, students 4→4r→1, 2 000–10 000 Gaussian
+// inputs); see the package documentation.
+const (
+	DefaultWarmupIter   = 200   // full-batch Adam steps
+	DefaultWarmupLR     = 1e-2  // their learning rate
+	DefaultSubset       = 2000  // samples of the first LM phase
+	DefaultLossFloor    = 1e-28 // loss threshold of the LM phases
+	DefaultLMIter       = 1000  // iteration budget of the subset LM phase
+	DefaultLMPatience   = 60    // iterations without 1% improvement that end an LM phase
+	DefaultPolishLMIter = 100   // iteration budget of the full-data LM phase
+)
+
+// DefaultPhases returns the default training recipe: a short full-batch
+// Adam warm-up, Levenberg–Marquardt on a random subset of DefaultSubset
+// samples until the loss floor, then Levenberg–Marquardt on all data.
+func DefaultPhases() []Phase {
+	return []Phase{
+		{Name: "adam", Optimizer: &Adam{LR: DefaultWarmupLR}, Stop: StopRules{MaxIter: DefaultWarmupIter}},
+		{Name: "lm-subset", Optimizer: &LM{}, Subset: DefaultSubset,
+			Stop: StopRules{Loss: DefaultLossFloor, MaxIter: DefaultLMIter, Patience: DefaultLMPatience, MinRelImprove: 0.01}},
+		{Name: "lm", Optimizer: &LM{},
+			Stop: StopRules{Loss: DefaultLossFloor, MaxIter: DefaultPolishLMIter, Patience: DefaultLMPatience / 2, MinRelImprove: 0.01}},
+	}
+}
+
+// PhaseResult reports one phase of a run.
+type PhaseResult struct {
+	Name string
+	// Iter is the number of iterations run.
+	Iter int
+	// StartLoss and Loss are the loss on the phase's data at its start and
+	// its best; GradNorm is the gradient ∞-norm at the best point (NaN if
+	// unknown).
+	StartLoss, Loss, GradNorm float64
+	Reason                    StopReason
+	Elapsed                   time.Duration
+}
+
+// Result reports a training run. The student's parameters are left at the
+// best point of the last phase that ran.
+type Result struct {
+	// Loss is the loss on all the data at the returned parameters.
+	Loss float64
+	// Reason is why the last phase that ran stopped.
+	Reason  StopReason
+	Phases  []PhaseResult
+	Elapsed time.Duration
+}
+
+// Iter returns the total number of iterations over all phases.
+func (r *Result) Iter() int {
+	n := 0
+	for _, p := range r.Phases {
+		n += p.Iter
+	}
+	return n
+}
+
+func (c *Config) withDefaults(np int) (Config, []int, error) {
+	cfg := *c
+	if cfg.Phases == nil {
+		cfg.Phases = DefaultPhases()
+	}
+	if len(cfg.Phases) == 0 {
+		return cfg, nil, fmt.Errorf("train: Config.Phases is empty")
+	}
+	phases := make([]Phase, len(cfg.Phases))
+	copy(phases, cfg.Phases)
+	for i := range phases {
+		ph := &phases[i]
+		if ph.Optimizer == nil {
+			return cfg, nil, fmt.Errorf("train: phase %d has no optimizer", i)
+		}
+		if v, ok := ph.Optimizer.(interface{ validate() error }); ok {
+			if err := v.validate(); err != nil {
+				return cfg, nil, fmt.Errorf("train: phase %d (%s): %w", i, ph.Optimizer.Name(), err)
+			}
+		}
+		if err := ph.Stop.validate(); err != nil {
+			return cfg, nil, fmt.Errorf("train: phase %d (%s): %w", i, ph.Optimizer.Name(), err)
+		}
+		if ph.Subset < 0 {
+			return cfg, nil, fmt.Errorf("train: phase %d: subset size %d must be ≥ 0", i, ph.Subset)
+		}
+		if ph.Name == "" {
+			ph.Name = ph.Optimizer.Name()
+		}
+		if ph.Stop.MaxIter == 0 {
+			ph.Stop.MaxIter = DefaultMaxIter
+		}
+	}
+	cfg.Phases = phases
+	free, err := freeIndices(cfg.Trainable, np)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if cfg.RNG == nil {
+		cfg.RNG = StudentRNG(0, cfg.Student)
+	}
+	return cfg, free, nil
+}
+
+// Train trains s on (x, y) through the phases of cfg and leaves its
+// parameters at the best point seen. It returns why it stopped; the error
+// is non-nil for bad input, a failure of the student or optimiser, a
+// diverged loss (wrapping ErrDiverged), a Recorder error, or cancellation
+// (ctx.Err()); in all cases after the start the Result describes the
+// partial run and the parameters hold its best point.
+func Train(ctx context.Context, s Student, x, y *mat.Dense, cfg Config) (Result, error) {
+	return train(ctx, s, x, y, &cfg, mlp.NewWorkspace())
+}
+
+func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.Workspace) (Result, error) {
+	t0 := time.Now()
+	if s == nil {
+		return Result{}, fmt.Errorf("train: nil student")
+	}
+	if err := checkData(x, y); err != nil {
+		return Result{}, err
+	}
+	params := s.Params()
+	if len(params) == 0 {
+		return Result{}, fmt.Errorf("train: student has no parameters")
+	}
+	cfg, free, err := c.withDefaults(len(params))
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Reason: NotStopped}
+	best := make([]float64, len(params))
+	var sub *subsetData
+	for pi := range cfg.Phases {
+		ph := &cfg.Phases[pi]
+		px, py := x, y
+		if n, _ := x.Dims(); ph.Subset > 0 && ph.Subset < n {
+			if sub == nil {
+				sub = &subsetData{}
+			}
+			px, py = sub.draw(cfg.RNG, x, y, ph.Subset)
+		}
+		p := newProblem(s, px, py, ws, cfg.RNG, free)
+		m := &Monitor{ctx: ctx, rules: ph.Stop, rec: cfg.Recorder, student: cfg.Student, phase: ph.Name,
+			pindex: pi, t0: t0, pstart: time.Now(), params: params, best: best, bestLoss: math.Inf(1)}
+		copy(best, params)
+		pr := PhaseResult{Name: ph.Name, GradNorm: math.NaN()}
+		var runErr error
+		g := make([]float64, p.Dim())
+		l0, err := p.LossGrad(g, nil, nil)
+		if err != nil {
+			res.Phases = append(res.Phases, pr)
+			return res, fmt.Errorf("train: phase %d (%s): %w", pi, ph.Name, err)
+		}
+		pr.StartLoss = l0
+		if !m.observe(l0, infNorm(g)) {
+			runErr = ph.Optimizer.Run(ctx, p, m)
+		}
+		if m.reason == NotStopped && runErr == nil {
+			if ctx.Err() != nil {
+				m.reason, m.err = Canceled, ctx.Err()
+			} else {
+				runErr = ErrNoProgress
+			}
+		}
+		if errors.Is(runErr, ErrNoProgress) {
+			if m.reason == NotStopped {
+				m.reason = NoProgress
+			}
+			runErr = nil
+		}
+		if runErr != nil {
+			m.reason, m.err = Failed, fmt.Errorf("train: phase %d (%s): %w", pi, ph.Name, runErr)
+		}
+		if !math.IsInf(m.bestLoss, 1) {
+			copy(params, best)
+		}
+		pr.Iter, pr.Loss, pr.GradNorm, pr.Reason = m.iter, m.bestLoss, m.bestGrad, m.reason
+		pr.Elapsed = time.Since(m.pstart)
+		res.Phases = append(res.Phases, pr)
+		res.Reason = m.reason
+		if cfg.Recorder != nil && m.reason != RecorderStop {
+			e := Event{Student: cfg.Student, Phase: ph.Name, PhaseIndex: pi, Iter: m.iter, Loss: m.bestLoss,
+				GradNorm: m.bestGrad, Elapsed: time.Since(t0), Done: true, Reason: m.reason}
+			if err := cfg.Recorder.Record(e); err != nil && m.err == nil {
+				m.reason, m.err = RecorderStop, err
+				res.Reason = RecorderStop
+			}
+		}
+		if m.err != nil {
+			res.Loss = finalLoss(s, ws, x, y)
+			res.Elapsed = time.Since(t0)
+			return res, m.err
+		}
+	}
+	res.Loss = finalLoss(s, ws, x, y)
+	res.Elapsed = time.Since(t0)
+	return res, nil
+}
+
+// finalLoss evaluates the loss on all data (NaN on error).
+func finalLoss(s Student, ws *mlp.Workspace, x, y *mat.Dense) float64 {
+	if l, ok := s.(Losser); ok {
+		v, err := l.Loss(ws, x, y)
+		if err != nil {
+			return math.NaN()
+		}
+		return v
+	}
+	g := make([]float64, len(s.Params()))
+	v, err := s.LossGrad(ws, g, x, y)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+// subsetData holds the rows of a random subset.
+type subsetData struct {
+	perm []int
+	x, y *mat.Dense
+}
+
+func (d *subsetData) draw(rng *rand.Rand, x, y *mat.Dense, k int) (*mat.Dense, *mat.Dense) {
+	n, cx := x.Dims()
+	_, cy := y.Dims()
+	if len(d.perm) != n {
+		d.perm = make([]int, n)
+	}
+	for i := range d.perm {
+		d.perm[i] = i
+	}
+	// Partial Fisher–Yates: the first k entries are a uniform sample.
+	for i := 0; i < k; i++ {
+		j := i + rng.IntN(n-i)
+		d.perm[i], d.perm[j] = d.perm[j], d.perm[i]
+	}
+	if d.x == nil || d.x.RawMatrix().Rows != k {
+		d.x, d.y = mat.NewDense(k, cx, nil), mat.NewDense(k, cy, nil)
+	}
+	gatherRows(d.x, x, d.perm[:k])
+	gatherRows(d.y, y, d.perm[:k])
+	return d.x, d.y
+}
+
+// gatherRows sets dst row i to src row idx[i].
+func gatherRows(dst, src *mat.Dense, idx []int) {
+	s, d := src.RawMatrix(), dst.RawMatrix()
+	for i, r := range idx {
+		copy(d.Data[i*d.Stride:i*d.Stride+d.Cols], s.Data[r*s.Stride:r*s.Stride+s.Cols])
+	}
+}
+
+// StudentRNG returns the random stream of student i of a run seeded with
+// seed: rand.New(rand.NewPCG(seed, uint64(i))). It depends on (seed, i)
+// alone, so student i can be reproduced without the others.
+func StudentRNG(seed uint64, i int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, uint64(i)))
+}

@@ -238,14 +238,28 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 	fmt.Printf("  training %d students 784→%d→10 on %d probes (Adam, batch %d, ≤%d epochs%s) with %d workers ...\n",
 		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.batch, o.epochs, budget(o.studentTime), o.workers)
 	run, err := identify.RunData(ctx, x, y, cfg)
-	if err != nil {
-		return res, fmt.Errorf("r = %d: %w", r, err)
+	if run != nil {
+		if len(run.StudentWidths) > 0 {
+			res.StudentWidth = run.StudentWidths[0]
+		}
+		res.StudentLossMin, res.StudentLossMd = minMedian(run.StudentLosses)
+		res.StudentSecs = run.Timings.Students.Seconds()
+		res.ClusterSecs = run.Timings.Cluster.Seconds()
 	}
-	res.StudentWidth = run.StudentWidths[0]
+	if err != nil {
+		if ctx.Err() != nil || run == nil || run.Network != nil {
+			return res, fmt.Errorf("r = %d: %w", r, err)
+		}
+		// Nothing survived the filters: an honest zero, not a crash.
+		res.MaxCosine, res.MedianCosine, res.RMSE, res.RelRMSE = 1, 1, math.NaN(), math.NaN()
+		res.TotalSecs = time.Since(start).Seconds()
+		if _, perr := plots.RenderResult(dir, run, nil); perr != nil {
+			fmt.Println("  pictures:", perr)
+		}
+		fmt.Printf("  recovery failed: %v\n", err)
+		return res, nil
+	}
 	res.Recovered = run.Widths[0]
-	res.StudentLossMin, res.StudentLossMd = minMedian(run.StudentLosses)
-	res.StudentSecs = run.Timings.Students.Seconds()
-	res.ClusterSecs = run.Timings.Cluster.Seconds()
 
 	// 4. Compare with the teacher on the 10 000 test images.
 	cmp, err := identify.Compare(teacher, run.Network, testSet.X)

@@ -56,6 +56,7 @@ type options struct {
 	verbose       bool
 	pictures      string
 	summaryOnly   bool
+	lossFloor     float64
 }
 
 func main() {
@@ -75,6 +76,7 @@ func main() {
 	flag.BoolVar(&o.resume, "resume", true, "skip (problem, ρ, samples) rows already in results.csv")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's training progress")
 	flag.StringVar(&o.pictures, "pictures", "failed", "clustering pictures per problem under OUT/pictures: none, failed or all")
+	flag.Float64Var(&o.lossFloor, "loss-floor", 0, fmt.Sprintf("students' Levenberg–Marquardt phases stop at this loss (0: train's default %g)", train.DefaultLossFloor))
 	flag.BoolVar(&o.summaryOnly, "summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
 	var err error
@@ -109,8 +111,9 @@ func main() {
 
 // job is one (problem, ρ) pair.
 type job struct {
-	p   synth.Problem
-	rho float64
+	p     synth.Problem
+	rho   float64
+	floor float64
 }
 
 func run(ctx context.Context, o options) error {
@@ -138,15 +141,19 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	// ρ outermost so that a partial run covers every setting at the first ρ.
+	floor := o.lossFloor
+	if floor == 0 {
+		floor = train.DefaultLossFloor
+	}
 	var jobs []job
 	skipped := 0
 	for _, rho := range o.rhos {
 		for _, p := range interleave(problems) {
-			if done[rowKey(p.Name, rho, p.Samples)] {
+			if done[rowKey(p.Name, rho, p.Samples, floor)] {
 				skipped++
 				continue
 			}
-			jobs = append(jobs, job{p, rho})
+			jobs = append(jobs, job{p, rho, floor})
 		}
 	}
 	w, err := openRows(csvPath)
@@ -158,8 +165,8 @@ func run(ctx context.Context, o options) error {
 	workers := max(1, runtime.GOMAXPROCS(0)/o.parallel)
 	fmt.Printf("Expand-and-Cluster on %d synthetic problems × ρ ∈ %v: %d runs to do, %d already in %s\n",
 		len(problems), o.rhos, len(jobs), skipped, csvPath)
-	fmt.Printf("settings: activation g, N = 20 (r ≤ 4) / 10 (r = 8), γ = %g, β = π/24, %d training and %d test inputs, %d problems at once × %d workers\n",
-		synth.FamilyGamma, problems[0].Samples, problems[0].TestSamples, o.parallel, workers)
+	fmt.Printf("settings: activation g, N = 20 (r ≤ 4) / 10 (r = 8), γ = %g, β = π/24, %d training and %d test inputs, student loss floor %g, %d problems at once × %d workers\n",
+		synth.FamilyGamma, problems[0].Samples, problems[0].TestSamples, floor, o.parallel, workers)
 	fmt.Printf("success = recovered width equals the teacher's and every neuron's cosine distance < %g\n\n", successTol)
 
 	prog := newProgress(os.Stderr, len(jobs))
@@ -258,6 +265,16 @@ func solve(ctx context.Context, j job, workers int, verbose bool) (row, *identif
 		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta,
 		Seed: p.Seed, Workers: workers,
 	}
+	if j.floor != train.DefaultLossFloor {
+		// train's default recipe with another loss floor for the LM phases.
+		phases := train.DefaultPhases()
+		for i := range phases {
+			if _, ok := phases[i].Optimizer.(*train.LM); ok {
+				phases[i].Stop.Loss = j.floor
+			}
+		}
+		cfg.Train = train.Config{Phases: phases}
+	}
 	if verbose {
 		cfg.Recorder = train.NewPrinter(os.Stderr)
 	}
@@ -266,7 +283,7 @@ func solve(ctx context.Context, j job, workers int, verbose bool) (row, *identif
 		return row{}, nil, nil, ctx.Err()
 	}
 	rw := row{Problem: p.Name, DIn: p.DIn, R: p.R, Index: p.Index, Rho: j.rho, Samples: p.Samples,
-		Students: p.Students}
+		Students: p.Students, LossFloor: j.floor}
 	if res != nil {
 		if len(res.StudentWidths) > 0 {
 			rw.StudentWidth = res.StudentWidths[0]

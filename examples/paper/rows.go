@@ -17,6 +17,7 @@ type row struct {
 	DIn, R, Index   int
 	Rho             float64
 	Samples         int
+	LossFloor       float64 // students' LM loss threshold
 	Students        int     // N
 	StudentWidth    int     // ρ·r
 	RecoveredWidth  int     // 0 when no neuron was recovered
@@ -33,21 +34,21 @@ type row struct {
 	Note            string  // error message of an unsuccessful run
 }
 
-var header = []string{"problem", "din", "r", "index", "rho", "samples", "students", "student_width",
+var header = []string{"problem", "din", "r", "index", "rho", "samples", "loss_floor", "students", "student_width",
 	"recovered_width", "success", "max_cosine_distance", "max_out_rel_err", "test_rmse", "test_rel_rmse",
 	"students_zero_loss", "students_failed", "best_student_loss", "final_loss", "seconds", "note"}
 
-func rowKey(problem string, rho float64, samples int) string {
-	return fmt.Sprintf("%s|%g|%d", problem, rho, samples)
+func rowKey(problem string, rho float64, samples int, floor float64) string {
+	return fmt.Sprintf("%s|%g|%d|%g", problem, rho, samples, floor)
 }
 
-func (r row) key() string { return rowKey(r.Problem, r.Rho, r.Samples) }
+func (r row) key() string { return rowKey(r.Problem, r.Rho, r.Samples, r.LossFloor) }
 
 func g(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 func (r row) record() []string {
 	return []string{r.Problem, strconv.Itoa(r.DIn), strconv.Itoa(r.R), strconv.Itoa(r.Index), g(r.Rho),
-		strconv.Itoa(r.Samples), strconv.Itoa(r.Students), strconv.Itoa(r.StudentWidth),
+		strconv.Itoa(r.Samples), g(r.LossFloor), strconv.Itoa(r.Students), strconv.Itoa(r.StudentWidth),
 		strconv.Itoa(r.RecoveredWidth), strconv.FormatBool(r.Success), g(r.MaxCosine), g(r.MaxOutErr),
 		g(r.TestRMSE), g(r.TestRelRMSE), strconv.Itoa(r.ZeroLoss), strconv.Itoa(r.Failed),
 		g(r.BestStudentLoss), g(r.FinalLoss), strconv.FormatFloat(r.Seconds, 'f', 2, 64), r.Note}
@@ -71,14 +72,15 @@ func parseRow(f []string) (row, error) {
 	}
 	r.Problem = f[0]
 	r.DIn, r.R, r.Index, r.Rho = atoi(f[1]), atoi(f[2]), atoi(f[3]), atof(f[4])
-	r.Samples, r.Students, r.StudentWidth, r.RecoveredWidth = atoi(f[5]), atoi(f[6]), atoi(f[7]), atoi(f[8])
+	r.Samples, r.LossFloor = atoi(f[5]), atof(f[6])
+	r.Students, r.StudentWidth, r.RecoveredWidth = atoi(f[7]), atoi(f[8]), atoi(f[9])
 	var err error
-	r.Success, err = strconv.ParseBool(f[9])
+	r.Success, err = strconv.ParseBool(f[10])
 	errs = append(errs, err)
-	r.MaxCosine, r.MaxOutErr, r.TestRMSE, r.TestRelRMSE = atof(f[10]), atof(f[11]), atof(f[12]), atof(f[13])
-	r.ZeroLoss, r.Failed = atoi(f[14]), atoi(f[15])
-	r.BestStudentLoss, r.FinalLoss, r.Seconds = atof(f[16]), atof(f[17]), atof(f[18])
-	r.Note = f[19]
+	r.MaxCosine, r.MaxOutErr, r.TestRMSE, r.TestRelRMSE = atof(f[11]), atof(f[12]), atof(f[13]), atof(f[14])
+	r.ZeroLoss, r.Failed = atoi(f[15]), atoi(f[16])
+	r.BestStudentLoss, r.FinalLoss, r.Seconds = atof(f[17]), atof(f[18]), atof(f[19])
+	r.Note = f[20]
 	return r, errors.Join(errs...)
 }
 

@@ -20,6 +20,7 @@ import (
 type group struct {
 	rho     float64
 	samples int
+	floor   float64
 	rows    []row
 }
 
@@ -32,22 +33,22 @@ func (c *cell) rate() float64 { return float64(c.ok) / float64(c.n) }
 
 func groups(rows []row) []*group {
 	var gs []*group
-	find := func(rho float64, samples int) *group {
+	find := func(rho float64, samples int, floor float64) *group {
 		for _, g := range gs {
-			if g.rho == rho && g.samples == samples {
+			if g.rho == rho && g.samples == samples && g.floor == floor {
 				return g
 			}
 		}
-		g := &group{rho: rho, samples: samples}
+		g := &group{rho: rho, samples: samples, floor: floor}
 		gs = append(gs, g)
 		return g
 	}
 	for _, r := range rows {
-		g := find(r.Rho, r.Samples)
+		g := find(r.Rho, r.Samples, r.LossFloor)
 		g.rows = append(g.rows, r)
 	}
 	slices.SortFunc(gs, func(a, b *group) int {
-		return cmp.Or(cmp.Compare(a.rho, b.rho), cmp.Compare(a.samples, b.samples))
+		return cmp.Or(cmp.Compare(a.rho, b.rho), cmp.Compare(a.samples, b.samples), cmp.Compare(a.floor, b.floor))
 	})
 	return gs
 }
@@ -140,8 +141,8 @@ func writeSummary(dir, csvPath string) error {
 			tot.ok += c.ok
 			tot.secs = append(tot.secs, c.secs...)
 		}
-		fmt.Fprintf(&b, "\n## ρ = %g, %d training inputs: %d/%d exact (%.0f%%), %s of run time\n\n",
-			g.rho, g.samples, tot.ok, tot.n, 100*tot.rate(), dur(sum(tot.secs)))
+		fmt.Fprintf(&b, "\n## ρ = %g, %d training inputs, student loss floor %g: %d/%d exact (%.0f%%), %s of run time\n\n",
+			g.rho, g.samples, g.floor, tot.ok, tot.n, 100*tot.rate(), dur(sum(tot.secs)))
 		b.WriteString("| d_in | r | teachers | exact | success rate | median time per teacher | total time |\n")
 		b.WriteString("|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, k := range keys {
@@ -182,7 +183,7 @@ func writeSummary(dir, csvPath string) error {
 		if len(failed) > 0 {
 			fmt.Fprintf(&b, "\nNot exact: %s.\n", strings.Join(failed, "; "))
 		}
-		name := fmt.Sprintf("success-rho%g-n%d.png", g.rho, g.samples)
+		name := fmt.Sprintf("success-rho%g-n%d-floor%g.png", g.rho, g.samples, g.floor)
 		if err := successPicture(filepath.Join(dir, name), g, cells); err != nil {
 			return err
 		}

@@ -1,0 +1,370 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+func smallNet(t testing.TB, sizes []int, seed uint64) *mlp.Network {
+	t.Helper()
+	n, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: mlp.G})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.InitGlorot(StudentRNG(seed, 0))
+	return n
+}
+
+// optimizers lists one phase per optimiser for the table-driven tests.
+func optimizers() []Phase {
+	return []Phase{
+		{Optimizer: &LM{}},
+		{Optimizer: &LM{Scaled: true}, Name: "LM-scaled"},
+		{Optimizer: &NewtonTR{}},
+		{Optimizer: &Adam{LR: 1e-2}},
+		{Optimizer: &Adam{LR: 1e-2, BatchSize: 64, Plateau: &Plateau{}}},
+		{Optimizer: &Adam{LR: 1e-2, BatchSize: 64, ExactLoss: true}, Name: "Adam-exact"},
+		{Optimizer: &LBFGS{}},
+	}
+}
+
+func TestOptimizersReduceLossAndHonourMask(t *testing.T) {
+	x, y, _ := teacherData(t, 3, []int{3, 2, 1}, mlp.G, 300)
+	for _, ph := range optimizers() {
+		name := ph.Name
+		if name == "" {
+			name = ph.Optimizer.Name()
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, masked := range []bool{false, true} {
+				s := smallNet(t, []int{3, 4, 1}, 7)
+				start := append([]float64(nil), s.Params()...)
+				l0, _ := s.Loss(nil, x, y)
+				cfg := Config{Phases: []Phase{ph}}
+				cfg.Phases[0].Stop = StopRules{MaxIter: 30}
+				var frozen Range
+				if masked {
+					a, b := s.LayerParams(0)
+					frozen = Range{a, b}
+					mask, err := FrozenMask(s.NumParams(), frozen)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cfg.Trainable = mask
+				}
+				res, err := Train(context.Background(), s, x, y, cfg)
+				if err != nil {
+					t.Fatalf("masked=%v: %v", masked, err)
+				}
+				if !(res.Loss < l0) {
+					t.Errorf("masked=%v: loss %g not below start %g (%s)", masked, res.Loss, l0, res.Reason)
+				}
+				if l, _ := s.Loss(nil, x, y); l != res.Loss {
+					t.Errorf("masked=%v: Result.Loss %g but student's loss %g", masked, res.Loss, l)
+				}
+				changed := 0
+				for i, v := range s.Params() {
+					if i >= frozen.Start && i < frozen.End {
+						if v != start[i] {
+							t.Fatalf("masked: frozen parameter %d changed", i)
+						}
+					} else if v != start[i] {
+						changed++
+					}
+				}
+				if changed == 0 {
+					t.Errorf("masked=%v: no parameter changed", masked)
+				}
+			}
+		})
+	}
+}
+
+func TestLMReachesFloorAndNewtonConverges(t *testing.T) {
+	// A student of the teacher's size started near the teacher: both
+	// second-order methods must reach the floating-point floor.
+	x, y, teacher := teacherData(t, 5, []int{4, 3, 1}, mlp.G, 500)
+	for _, opt := range []Optimizer{&LM{}, &NewtonTR{}} {
+		s := teacher.Clone()
+		rng := rand.New(rand.NewPCG(9, 9))
+		for i := range s.Params() {
+			s.Params()[i] += 0.05 * rng.NormFloat64()
+		}
+		res, err := Train(context.Background(), s, x, y, Config{Phases: []Phase{{Optimizer: opt, Stop: StopRules{Loss: 1e-28, MaxIter: 200}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Loss > 1e-26 {
+			t.Errorf("%s: loss %g after %d iterations (%s)", opt.Name(), res.Loss, res.Iter(), res.Reason)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	x, y, _ := teacherData(t, 1, []int{4, 2, 1}, mlp.G, 50)
+	nan := mat.DenseCopyOf(y)
+	nan.Set(7, 0, math.NaN())
+	s := smallNet(t, []int{4, 3, 1}, 1)
+	one := func(p Phase) Config { return Config{Phases: []Phase{p}} }
+	cases := []struct {
+		name string
+		x, y *mat.Dense
+		cfg  Config
+		want string
+	}{
+		{"empty inputs", &mat.Dense{}, y, Config{}, "empty input"},
+		{"nil targets", x, nil, Config{}, "empty target"},
+		{"row mismatch", x, mat.NewDense(49, 1, nil), Config{}, "50 input rows but 49 target rows"},
+		{"column mismatch", x, mat.NewDense(50, 2, nil), Config{}, "targets have 2 columns"},
+		{"input width", mat.NewDense(50, 3, nil), y, Config{}, "input has 3 columns"},
+		{"NaN target", x, nan, Config{}, "target row 7, column 0 is NaN"},
+		{"negative lr", x, y, one(Phase{Optimizer: &Adam{LR: -1}}), "learning rate -1 must be > 0"},
+		{"NaN lr", x, y, one(Phase{Optimizer: &Adam{LR: math.NaN()}}), "learning rate NaN"},
+		{"bad batch", x, y, one(Phase{Optimizer: &Adam{BatchSize: -3}}), "batch size -3"},
+		{"nil optimizer", x, y, one(Phase{}), "phase 0 has no optimizer"},
+		{"empty phases", x, y, Config{Phases: []Phase{}}, "Phases is empty"},
+		{"bad stop", x, y, one(Phase{Optimizer: &LM{}, Stop: StopRules{Loss: -1}}), "loss threshold -1"},
+		{"bad mask length", x, y, Config{Trainable: make([]bool, 3)}, "3 entries for 19 parameters"},
+		{"all frozen", x, y, Config{Trainable: make([]bool, 19)}, "freezes every parameter"},
+		{"bad tau", x, y, one(Phase{Optimizer: &LM{Tau: -1}}), "LM.Tau"},
+		{"bad plateau", x, y, one(Phase{Optimizer: &Adam{Plateau: &Plateau{Factor: 2}}}), "Plateau.Factor"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := append([]float64(nil), s.Params()...)
+			_, err := Train(context.Background(), s, c.x, c.y, c.cfg)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one containing %q", err, c.want)
+			}
+			for i, v := range s.Params() {
+				if v != before[i] {
+					t.Fatalf("parameters changed on bad input")
+				}
+			}
+		})
+	}
+	newS := newStudentFunc([]int{4, 3, 1}, mlp.G)
+	if _, err := Many(context.Background(), x, y, 0, newS, ManyConfig{}); err == nil || !strings.Contains(err.Error(), "number of students 0") {
+		t.Errorf("zero students: %v", err)
+	}
+	if _, err := Many(context.Background(), x, nan, 2, newS, ManyConfig{}); err == nil || !strings.Contains(err.Error(), "NaN") {
+		t.Errorf("Many NaN targets: %v", err)
+	}
+	if _, err := Many(context.Background(), x, y, 2, nil, ManyConfig{}); err == nil {
+		t.Errorf("nil constructor accepted")
+	}
+	if _, err := TrainableMask(5, Range{2, 9}); err == nil {
+		t.Errorf("out-of-range mask accepted")
+	}
+}
+
+func TestConfigNotModified(t *testing.T) {
+	x, y, _ := teacherData(t, 1, []int{4, 2, 1}, mlp.G, 50)
+	ph := []Phase{{Optimizer: &Adam{}, Stop: StopRules{MaxIter: 0}}}
+	cfg := Config{Phases: ph}
+	if _, err := Train(context.Background(), smallNet(t, []int{4, 3, 1}, 1), x, y, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if ph[0].Name != "" || ph[0].Stop.MaxIter != 0 || cfg.RNG != nil || *ph[0].Optimizer.(*Adam) != (Adam{}) {
+		t.Errorf("Train modified the caller's config: %+v", ph[0])
+	}
+}
+
+func quickConfig() Config {
+	return Config{Phases: []Phase{
+		{Optimizer: &Adam{LR: 1e-2, BatchSize: 50}, Stop: StopRules{MaxIter: 5}},
+		{Optimizer: &LM{}, Subset: 150, Stop: StopRules{MaxIter: 15}},
+		{Optimizer: &LM{}, Stop: StopRules{MaxIter: 5}},
+	}}
+}
+
+func TestManyBitIdenticalAcrossWorkers(t *testing.T) {
+	x, y, _ := teacherData(t, 2, []int{4, 3, 1}, mlp.G, 300)
+	newS := newStudentFunc([]int{4, 8, 1}, mlp.G)
+	var ref []StudentResult
+	for _, w := range []int{1, 8, 3} {
+		res, err := Many(context.Background(), x, y, 6, newS, ManyConfig{Seed: 42, Workers: w, Config: quickConfig()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = res
+			continue
+		}
+		for i := range res {
+			if res[i].Err != nil || res[i].Index != i {
+				t.Fatalf("student %d: %v", i, res[i].Err)
+			}
+			if res[i].Loss != ref[i].Loss {
+				t.Errorf("workers=%d student %d: loss %v, workers=1 gave %v", w, i, res[i].Loss, ref[i].Loss)
+			}
+			for j, v := range res[i].Net.Params() {
+				if math.Float64bits(v) != math.Float64bits(ref[i].Net.Params()[j]) {
+					t.Fatalf("workers=%d student %d: parameter %d differs", w, i, j)
+				}
+			}
+		}
+	}
+	// Student i alone, from StudentRNG(seed, i), reproduces Many's student i.
+	rng := StudentRNG(42, 4)
+	s, _ := newS(4, rng)
+	cfg := quickConfig()
+	cfg.RNG, cfg.Student = rng, 4
+	if _, err := Train(context.Background(), s, x, y, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range s.Params() {
+		if v != ref[4].Net.Params()[j] {
+			t.Fatalf("student 4 trained alone differs at parameter %d", j)
+		}
+	}
+}
+
+// nanStudent wraps a network and returns NaN losses after a number of calls.
+type nanStudent struct {
+	*mlp.Network
+	calls, after int
+}
+
+func (s *nanStudent) LossGrad(ws *mlp.Workspace, g []float64, x, y *mat.Dense) (float64, error) {
+	s.calls++
+	l, err := s.Network.LossGrad(ws, g, x, y)
+	if s.calls > s.after {
+		return math.NaN(), err
+	}
+	return l, err
+}
+
+func TestDivergedAndFailedStudents(t *testing.T) {
+	x, y, _ := teacherData(t, 2, []int{4, 3, 1}, mlp.G, 200)
+	s := &nanStudent{Network: smallNet(t, []int{4, 6, 1}, 3), after: 10}
+	res, err := Train(context.Background(), s, x, y, Config{Phases: []Phase{{Optimizer: &Adam{}}}})
+	if !errors.Is(err, ErrDiverged) || res.Reason != Diverged {
+		t.Fatalf("got %v (%s), want ErrDiverged", err, res.Reason)
+	}
+	if math.IsNaN(res.Loss) || s.Network.Finite() != nil {
+		t.Errorf("best point not restored: loss %v", res.Loss)
+	}
+	// In Many, a failing constructor affects only its own student.
+	newS := newStudentFunc([]int{4, 6, 1}, mlp.G)
+	out, err := Many(context.Background(), x, y, 3, func(i int, rng *rand.Rand) (*mlp.Network, error) {
+		if i == 1 {
+			return nil, errors.New("no student today")
+		}
+		return newS(i, rng)
+	}, ManyConfig{Config: quickConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[1].Err == nil || out[0].Err != nil || out[2].Err != nil || out[2].Net == nil {
+		t.Errorf("errors %v %v %v", out[0].Err, out[1].Err, out[2].Err)
+	}
+}
+
+func TestCancelReturnsPromptly(t *testing.T) {
+	x, y, _ := teacherData(t, 2, []int{4, 4, 1}, mlp.G, 2000)
+	for _, opt := range []Optimizer{&LM{}, &Adam{BatchSize: 100}, &Adam{}, &LBFGS{}, &NewtonTR{}} {
+		s := smallNet(t, []int{4, 16, 1}, 5)
+		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+		t0 := time.Now()
+		res, err := Train(ctx, s, x, y, Config{Phases: []Phase{{Optimizer: opt, Stop: StopRules{MaxIter: -1}}}})
+		d := time.Since(t0)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || res.Reason != Canceled {
+			t.Errorf("%s: %v (%s)", opt.Name(), err, res.Reason)
+		}
+		if d > 2*time.Second {
+			t.Errorf("%s: cancellation took %v", opt.Name(), d)
+		}
+		if !(res.Loss <= res.Phases[0].StartLoss) {
+			t.Errorf("%s: returned loss %g above start %g", opt.Name(), res.Loss, res.Phases[0].StartLoss)
+		}
+	}
+	// Many returns what it has.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	out, err := Many(ctx, x, y, 10, newStudentFunc([]int{4, 16, 1}, mlp.G), ManyConfig{Workers: 2})
+	if !errors.Is(err, context.DeadlineExceeded) || len(out) != 10 {
+		t.Fatalf("Many: %v, %d results", err, len(out))
+	}
+}
+
+func TestStopRulesAndRecorder(t *testing.T) {
+	x, y, _ := teacherData(t, 2, []int{4, 2, 1}, mlp.G, 200)
+	var events []Event
+	rec := RecorderFunc(func(e Event) error { events = append(events, e); return nil })
+	cases := []struct {
+		rules StopRules
+		want  StopReason
+	}{
+		{StopRules{MaxIter: 7}, IterLimit},
+		{StopRules{Loss: 1e3}, LossReached},
+		{StopRules{GradNorm: 1e3}, GradReached},
+		{StopRules{MaxIter: -1, MaxTime: 50 * time.Millisecond}, TimeLimit},
+		{StopRules{MaxIter: -1, Patience: 3, MinRelImprove: 0.999}, NoImprovement},
+	}
+	for _, c := range cases {
+		events = events[:0]
+		res, err := Train(context.Background(), smallNet(t, []int{4, 3, 1}, 1), x, y,
+			Config{Recorder: rec, Student: 3, Phases: []Phase{{Optimizer: &Adam{}, Stop: c.rules}}})
+		if err != nil || res.Reason != c.want {
+			t.Errorf("%+v: %v, reason %s, want %s", c.rules, err, res.Reason, c.want)
+		}
+		last := events[len(events)-1]
+		if !last.Done || last.Reason != c.want || last.Student != 3 || last.Phase != "Adam" || events[0].Iter != 0 {
+			t.Errorf("%+v: events %+v … %+v", c.rules, events[0], last)
+		}
+	}
+	if res, _ := Train(context.Background(), smallNet(t, []int{4, 3, 1}, 1), x, y,
+		Config{Phases: []Phase{{Optimizer: &Adam{}, Stop: StopRules{MaxIter: 7}}}}); res.Iter() != 7 {
+		t.Errorf("MaxIter 7 ran %d iterations", res.Iter())
+	}
+	stop := errors.New("enough")
+	res, err := Train(context.Background(), smallNet(t, []int{4, 3, 1}, 1), x, y, Config{Recorder: RecorderFunc(func(e Event) error {
+		if e.Iter == 4 {
+			return stop
+		}
+		return nil
+	})})
+	if !errors.Is(err, stop) || res.Reason != RecorderStop || res.Iter() != 4 {
+		t.Errorf("recorder stop: %v, %s, %d iterations", err, res.Reason, res.Iter())
+	}
+	var buf bytes.Buffer
+	p := NewPrinter(&buf)
+	p.Interval = time.Hour
+	if _, err := Train(context.Background(), smallNet(t, []int{4, 3, 1}, 1), x, y, Config{Recorder: p, Phases: quickConfig().Phases}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(buf.String(), "\n"); got != 4 || !strings.Contains(buf.String(), "done after") {
+		t.Errorf("printer wrote %d lines:\n%s", got, buf.String())
+	}
+}
+
+func TestLMDoesNotAllocatePerIteration(t *testing.T) {
+	x, y, _ := teacherData(t, 2, []int{4, 4, 1}, mlp.G, 500)
+	s := smallNet(t, []int{4, 16, 1}, 2)
+	start := append([]float64(nil), s.Params()...)
+	ws := mlp.NewWorkspace()
+	allocs := func(iter int) float64 {
+		cfg := Config{Phases: []Phase{{Optimizer: &LM{}, Stop: StopRules{MaxIter: iter}}}}
+		return testing.AllocsPerRun(3, func() {
+			copy(s.Params(), start)
+			if _, err := train(context.Background(), s, x, y, &cfg, ws); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	a1, a20 := allocs(1), allocs(21)
+	if a20 > a1 {
+		t.Errorf("LM allocates per iteration: %v allocations for 1 iteration, %v for 21", a1, a20)
+	}
+}

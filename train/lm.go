@@ -197,12 +197,8 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 				return ErrNoProgress
 			}
 		}
-		if debugLM && m.iter%50 == 0 {
-			println("mu", mu, "md", md, "acc", accepted)
-		}
 		if m.Iterate(s.halfSS*scale, gnorm) {
 			return nil
 		}
 	}
 }
-var debugLM = false

@@ -58,29 +58,26 @@ type Config struct {
 	RNG *rand.Rand
 }
 
-// Default settings of the default phases, measured on the synthetic family
+// Settings of the default phases, measured on the synthetic family
 // (teachers 4→r→1 with activation g, students 4→4r→1, 2 000–10 000 Gaussian
 // inputs); see the package documentation.
 const (
-	DefaultWarmupIter   = 200   // full-batch Adam steps
-	DefaultWarmupLR     = 1e-2  // their learning rate
 	DefaultSubset       = 2000  // samples of the first LM phase
 	DefaultLossFloor    = 1e-28 // loss threshold of the LM phases
-	DefaultLMIter       = 1000  // iteration budget of the subset LM phase
-	DefaultLMPatience   = 60    // iterations without 1% improvement that end an LM phase
-	DefaultPolishLMIter = 100   // iteration budget of the full-data LM phase
+	DefaultLMIter       = 800   // iteration budget of the subset LM phase
+	DefaultLMPatience   = 100   // iterations without 1% improvement that end an LM phase
+	DefaultPolishLMIter = 50    // iteration budget of the full-data LM phase
 )
 
-// DefaultPhases returns the default training recipe: a short full-batch
-// Adam warm-up, Levenberg–Marquardt on a random subset of DefaultSubset
-// samples until the loss floor, then Levenberg–Marquardt on all data.
+// DefaultPhases returns the default training recipe: Levenberg–Marquardt on
+// a random subset of DefaultSubset samples until the loss floor, then on
+// all data.
 func DefaultPhases() []Phase {
 	return []Phase{
-		{Name: "adam", Optimizer: &Adam{LR: DefaultWarmupLR}, Stop: StopRules{MaxIter: DefaultWarmupIter}},
 		{Name: "lm-subset", Optimizer: &LM{}, Subset: DefaultSubset,
 			Stop: StopRules{Loss: DefaultLossFloor, MaxIter: DefaultLMIter, Patience: DefaultLMPatience, MinRelImprove: 0.01}},
 		{Name: "lm", Optimizer: &LM{},
-			Stop: StopRules{Loss: DefaultLossFloor, MaxIter: DefaultPolishLMIter, Patience: DefaultLMPatience / 2, MinRelImprove: 0.01}},
+			Stop: StopRules{Loss: DefaultLossFloor, MaxIter: DefaultPolishLMIter, Patience: 20, MinRelImprove: 0.01}},
 	}
 }
 

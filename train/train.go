@@ -198,7 +198,7 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 		}
 		p := newProblem(s, px, py, ws, cfg.RNG, free)
 		m := &Monitor{ctx: ctx, rules: ph.Stop, rec: cfg.Recorder, student: cfg.Student, phase: ph.Name,
-			pindex: pi, t0: t0, pstart: time.Now(), params: params, best: best, bestLoss: math.Inf(1)}
+			pindex: pi, t0: t0, pstart: time.Now(), params: params, best: best, bestLoss: math.Inf(1), ref: math.Inf(1)}
 		copy(best, params)
 		pr := PhaseResult{Name: ph.Name, GradNorm: math.NaN()}
 		var runErr error

@@ -1,7 +1,10 @@
 package identify
 
 import (
+	"errors"
+
 	"context"
+	"github.com/paramrecovery/expandcluster/train"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -69,4 +72,44 @@ func TestConfigDefaultsDoNotTouchCaller(t *testing.T) {
 	if w := c.studentWidths(2); len(w) != 1 || w[0] != 6 {
 		t.Errorf("student widths %v, want [6]", w)
 	}
+}
+
+func TestRunCancelledKeepsFinishedStudents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains students")
+	}
+	rng := rand.New(rand.NewPCG(3, 1))
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 4)
+	x := gaussian(rng, 300, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := 0
+	cfg := Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 12, Seed: 2, Workers: 1,
+		Recorder: train.RecorderFunc(func(e train.Event) error {
+			if e.Done && e.PhaseIndex == len(train.DefaultPhases())-1 {
+				if finished++; finished == 3 {
+					cancel()
+				}
+			}
+			return nil
+		})}
+	res, err := Run(ctx, teacher, x, cfg)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if len(res.Students) < 3 || len(res.Students) == 12 {
+		t.Fatalf("%d students kept after cancelling at the third", len(res.Students))
+	}
+	// The finished students are complete: clustering them works.
+	if _, err := Recover(context.Background(), x, mustPredict(t, teacher, x), res.Students, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 12, Seed: 2, Gamma: 0.2}); err != nil && !errors.Is(err, errNoNeurons) {
+		t.Fatal(err)
+	}
+}
+
+func mustPredict(t *testing.T, n *mlp.Network, x *mat.Dense) *mat.Dense {
+	t.Helper()
+	y, err := n.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
 }

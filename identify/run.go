@@ -32,6 +32,11 @@ type Result struct {
 	// their training failed or diverged, with the reason.
 	StudentLosses []float64
 	Failed        []StudentFailure
+	// Students are the trained students (the first round, before any
+	// retraining for deeper layers). After a cancelled run they are the
+	// ones that finished: pass them to Recover to carry on, or save them
+	// with Checkpoint.Save.
+	Students []*Checkpoint
 	// FinalLoss is the recovered network's loss on the training inputs.
 	FinalLoss float64
 	Timings   Timings

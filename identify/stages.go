@@ -235,6 +235,7 @@ func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config
 			return nil, fmt.Errorf("identify: student %d has sizes %v, the run needs hidden widths %v", cp.Index, cp.Net.Sizes(), widths)
 		}
 		students = append(students, student{index: cp.Index, net: cp.Net, loss: cp.Loss})
+		res.Students = append(res.Students, cp)
 		res.StudentLosses = append(res.StudentLosses, cp.Loss)
 		res.Timings.Students += cp.Elapsed
 	}

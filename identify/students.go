@@ -32,6 +32,12 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int
 		return NewStudent(c.Activation, cols, widths, outs, rng)
 	}, train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers})
 	students := collect(results, res)
+	for _, r := range results {
+		if r.Err == nil && r.Net != nil && !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
+			res.Students = append(res.Students, &Checkpoint{Index: r.Index, Seed: c.Seed, Widths: widths,
+				Loss: r.Loss, Phases: r.Phases, Net: r.Net, Elapsed: r.Elapsed})
+		}
+	}
 	if err != nil {
 		return students, err
 	}

@@ -209,10 +209,14 @@ func (n *Network) Clone() *Network {
 // InitGlorot draws every weight and bias from a centred normal with the
 // Glorot standard deviation √(2/(fan_in+fan_out)) of its layer, as the
 // paper's students. The skip path, if any, starts at zero.
-func (n *Network) InitGlorot(rng *rand.Rand) {
+func (n *Network) InitGlorot(rng *rand.Rand) { n.InitGlorotGain(rng, 1) }
+
+// InitGlorotGain is InitGlorot with every standard deviation multiplied by
+// gain.
+func (n *Network) InitGlorotGain(rng *rand.Rand, gain float64) {
 	for l := range n.layers {
 		L := &n.layers[l]
-		std := math.Sqrt(2 / float64(L.In+L.Out))
+		std := gain * math.Sqrt(2/float64(L.In+L.Out))
 		start, end := n.LayerParams(l)
 		for i := start; i < end; i++ {
 			n.params[i] = std * rng.NormFloat64()

@@ -31,7 +31,7 @@
 // # Defaults
 //
 // The zero Config runs DefaultPhases: Levenberg–Marquardt on a random
-// subset of DefaultSubset samples until the loss is ≤ DefaultLossFloor
+// subset of DefaultSubsetPerParam samples per parameter until the loss is ≤ DefaultLossFloor
 // (or DefaultLMIter iterations, or no 1% improvement in DefaultLMPatience
 // iterations), then on all the data for at most DefaultPolishLMIter
 // iterations. A student at zero loss on 2 000 samples of a smooth teacher

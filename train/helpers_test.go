@@ -36,14 +36,15 @@ func teacherData(tb testing.TB, seed uint64, sizes []int, act mlp.Activation, n 
 
 var teacherScale = 1.0
 
-// newStudentFunc returns a Many constructor of Glorot-initialised students.
+// newStudentFunc returns a Many constructor of students initialised as by
+// default: Glorot-normal times DefaultInitGain.
 func newStudentFunc(sizes []int, act mlp.Activation) func(int, *rand.Rand) (*mlp.Network, error) {
 	return func(_ int, rng *rand.Rand) (*mlp.Network, error) {
 		n, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
 		if err != nil {
 			return nil, err
 		}
-		n.InitGlorot(rng)
+		n.InitGlorotGain(rng, DefaultInitGain)
 		return n, nil
 	}
 }

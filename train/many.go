@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"gonum.org/v1/gonum/mat"
@@ -23,7 +24,27 @@ type ManyConfig struct {
 	// Workers is the number of students trained at once; zero means
 	// runtime.GOMAXPROCS(0).
 	Workers int
+	// Restarts is how many times a student that ends above RestartLoss
+	// (or fails) is built afresh from its continuing random stream and
+	// trained again; the best attempt is kept. Zero means DefaultRestarts,
+	// a negative value none. Restarts keep student i a function of
+	// (Seed, i) alone.
+	Restarts int
+	// RestartLoss is the loss a student must reach not to be restarted;
+	// zero means DefaultRestartLoss.
+	RestartLoss float64
 }
+
+// Defaults of ManyConfig. Overparameterised students from a random start
+// reach the loss floor with a probability well below one (about 0.65 for
+// the 4→16→1 students of a 4→4→1 teacher with activation g); a stuck one
+// mostly stays stuck, while a fresh start succeeds with the same
+// probability, so a few restarts raise the fraction of students at the
+// floor much more cheaply than longer training.
+const (
+	DefaultRestarts    = 4
+	DefaultRestartLoss = 1e-20
+)
 
 // StudentResult is the outcome of one student of Many.
 type StudentResult struct {
@@ -37,6 +58,11 @@ type StudentResult struct {
 	// Err is non-nil if the student failed, diverged or was cancelled;
 	// the other students are unaffected.
 	Err error
+	// Attempts is the number of starts the student took (1 + restarts)
+	// and Total the time of all of them (Result.Elapsed is the kept
+	// attempt's).
+	Attempts int
+	Total    time.Duration
 }
 
 // Many trains n students on (x, y) concurrently. Student i is built by
@@ -106,9 +132,53 @@ func Many(ctx context.Context, x, y *mat.Dense, n int, newStudent func(i int, rn
 	return results, err
 }
 
+// One trains student i as Many does, with its own workspace: Many(…)[i]
+// and One(…, i, …) are the same student, bit for bit. It is meant for
+// running students as separate processes.
+func One(ctx context.Context, x, y *mat.Dense, i int, newStudent func(int, *rand.Rand) (*mlp.Network, error), cfg ManyConfig) StudentResult {
+	if newStudent == nil {
+		return StudentResult{Index: i, Err: fmt.Errorf("train: One: nil student constructor")}
+	}
+	if err := checkData(x, y); err != nil {
+		return StudentResult{Index: i, Err: fmt.Errorf("train: One: %w", err)}
+	}
+	return trainOne(ctx, x, y, i, newStudent, &cfg, mlp.NewWorkspace())
+}
+
 func trainOne(ctx context.Context, x, y *mat.Dense, i int, newStudent func(int, *rand.Rand) (*mlp.Network, error), mc *ManyConfig, ws *mlp.Workspace) StudentResult {
-	r := StudentResult{Index: i}
+	restarts, target := mc.Restarts, mc.RestartLoss
+	if restarts == 0 {
+		restarts = DefaultRestarts
+	}
+	if target == 0 {
+		target = DefaultRestartLoss
+	}
 	rng := StudentRNG(mc.Seed, i)
+	start := time.Now()
+	var best StudentResult
+	for attempt := 1; ; attempt++ {
+		r := attemptOne(ctx, x, y, i, newStudent, mc, ws, rng)
+		r.Attempts = attempt
+		if attempt == 1 || betterResult(r, best) {
+			best = r
+		}
+		best.Attempts, best.Total = attempt, time.Since(start)
+		if best.Err == nil && best.Loss <= target || attempt > restarts || ctx.Err() != nil || r.Net == nil {
+			return best
+		}
+	}
+}
+
+// betterResult prefers a successful run, then the lower loss.
+func betterResult(a, b StudentResult) bool {
+	if (a.Err == nil) != (b.Err == nil) {
+		return a.Err == nil
+	}
+	return a.Loss < b.Loss
+}
+
+func attemptOne(ctx context.Context, x, y *mat.Dense, i int, newStudent func(int, *rand.Rand) (*mlp.Network, error), mc *ManyConfig, ws *mlp.Workspace, rng *rand.Rand) StudentResult {
+	r := StudentResult{Index: i}
 	net, err := newStudent(i, rng)
 	if err != nil {
 		r.Err = fmt.Errorf("train: student %d: %w", i, err)

@@ -29,7 +29,7 @@ func TestTwentyStudentsReachFloor(t *testing.T) {
 		if r.Loss <= 1e-20 {
 			ok++
 		}
-		t.Logf("student %2d: loss %.2e after %d iterations (%s, %v)", r.Index, r.Loss, r.Iter(), r.Reason, r.Elapsed)
+		t.Logf("student %2d: loss %.2e after %d iterations (%s, %v; %d attempts, %v in all)", r.Index, r.Loss, r.Iter(), r.Reason, r.Elapsed, r.Attempts, r.Total)
 	}
 	if ok < 18 {
 		t.Errorf("%d of 20 students reached MSE ≤ 1e-20, want ≥ 18", ok)

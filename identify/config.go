@@ -50,6 +50,12 @@ type Config struct {
 	// coordinate is positive; cluster.SignInvariantEuclidean avoids the
 	// flip and aligns signs within each cluster afterwards.
 	Metric cluster.Metric
+	// SilentTol: a student neuron whose outgoing weights have a norm of at
+	// most SilentTol times the largest in its layer is left out of the
+	// clustering: it does not affect the student's function. Zero-loss
+	// students are full of such "zero" neurons with random incoming
+	// vectors. Default 1e-6; negative keeps every neuron.
+	SilentTol float64
 	// DuplicateTol: neuron vectors closer than DuplicateTol times the RMS
 	// vector norm are treated as identical (distance 0) before linkage,
 	// so that duplicates differing only by rounding cannot split a
@@ -69,6 +75,10 @@ type Config struct {
 	// Train configures student training; the zero value is train's
 	// default recipe.
 	Train train.Config
+	// Restarts is how many fresh starts a student that misses the loss
+	// floor gets (train.ManyConfig.Restarts): zero means
+	// train.DefaultRestarts, negative none.
+	Restarts int
 	// Retrain configures the retraining of the layers above a recovered
 	// layer in deep networks. Zero means Train.
 	Retrain train.Config
@@ -119,6 +129,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Metric != cluster.Euclidean && c.Metric != cluster.SignInvariantEuclidean {
 		return c, fmt.Errorf("identify: Config.Metric %v is not supported (use Euclidean or SignInvariantEuclidean)", c.Metric)
+	}
+	if c.SilentTol == 0 {
+		c.SilentTol = 1e-6
+	}
+	if c.SilentTol >= 1 || math.IsNaN(c.SilentTol) {
+		return c, fmt.Errorf("identify: Config.SilentTol = %v must be below 1", c.SilentTol)
 	}
 	if c.DuplicateTol == 0 {
 		c.DuplicateTol = 1e-9

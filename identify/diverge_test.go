@@ -38,7 +38,7 @@ func TestDivergedStudentsAreDropped(t *testing.T) {
 	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 4)
 	x := gaussian(rng, 300, 2)
 	phases := append([]train.Phase{{Optimizer: sabotage{}, Stop: train.StopRules{MaxIter: 1}}}, train.DefaultPhases()...)
-	res, err := Run(context.Background(), teacher, x, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 8, Gamma: 0.5, Seed: 2,
+	res, err := Run(context.Background(), teacher, x, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 8, Gamma: 0.5, Seed: 2, Restarts: -1,
 		Train: train.Config{Phases: phases}})
 	t.Logf("failed %v, losses %v, err %v", res.Failed, res.StudentLosses, err)
 	if len(res.Failed) == 0 || len(res.Failed) == 8 {

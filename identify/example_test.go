@@ -11,13 +11,13 @@ import (
 )
 
 func ExampleRun() {
-	// A random 2→3→1 teacher with the paper's activation g.
-	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{2, 3, 1}, Hidden: mlp.G}, 7)
+	// A random 4→3→1 teacher with the paper's activation g.
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{4, 3, 1}, Hidden: mlp.G}, 7)
 	if err != nil {
 		log.Fatal(err)
 	}
 	rng := synth.NewRand(1)
-	probe, err := synth.Gaussian{D: 2}.Sample(rng, 1000)
+	probe, err := synth.Gaussian{D: 4}.Sample(rng, 1000)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func ExampleRun() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fresh, err := synth.Gaussian{D: 2}.Sample(rng, 5000)
+	fresh, err := synth.Gaussian{D: 4}.Sample(rng, 5000)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,9 +16,10 @@ import (
 type LayerReport struct {
 	// Layer is the hidden layer, 1-based.
 	Layer int
-	// Vectors is the number of neuron vectors clustered (students ×
-	// width); MinSize is ⌈γN⌉.
-	Vectors, MinSize int
+	// Vectors is the number of neuron vectors clustered and Silent the
+	// number left out because their outgoing weights were ≈ 0 (see
+	// Config.SilentTol); MinSize is ⌈γN⌉.
+	Vectors, Silent, MinSize int
 	// CutHeight is the height of the max-clusters cut and Clusters the
 	// number of flat clusters it gives.
 	CutHeight float64
@@ -85,12 +86,19 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 	constant := 2 * cfg.Activation.Eval(0) // c of σ(−x) = c − σ(x)
 	next := students[0].net.Layer(l + 1).Out
 	fanIn := students[0].net.Layer(l).In
-	var rows int
-	for _, s := range students {
-		rows += s.net.Layer(l).Out
+	// Silent neurons (outgoing weights ≈ 0) do not affect their student's
+	// function and say nothing about the teacher; left in, the many random
+	// ones of a zero-loss student form big clusters of their own and pull
+	// the max-clusters cut up into the teacher's clusters.
+	keep := make([][]int, len(students))
+	var rows, silent int
+	for k, s := range students {
+		keep[k] = audible(s.net.Layer(l+1).W, cfg.SilentTol)
+		rows += len(keep[k])
+		silent += s.net.Layer(l).Out - len(keep[k])
 	}
 	if rows < 2 {
-		return nil, fmt.Errorf("identify: layer %d: %d neuron vectors, need at least 2", l+1, rows)
+		return nil, fmt.Errorf("identify: layer %d: %d neuron vectors with nonzero outgoing weights, need at least 2", l+1, rows)
 	}
 	// Stack every student's incoming vectors (x) and outgoing weights (a).
 	x, a := mat.NewDense(rows, fanIn+1, nil), mat.NewDense(rows, next, nil)
@@ -98,7 +106,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 	r := 0
 	for k, s := range students {
 		L, N := s.net.Layer(l), s.net.Layer(l+1)
-		for j := 0; j < L.Out; j++ {
+		for _, j := range keep[k] {
 			copy(x.RawRowView(r)[:fanIn], L.W.RawRowView(j))
 			if L.B != nil {
 				x.Set(r, fanIn, L.B[j])
@@ -134,20 +142,23 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
 	}
 	signInv := cfg.Metric == cluster.SignInvariantEuclidean && sym != cluster.None
-	reports, err := cluster.Filter(x, cut.Labels, &cluster.FilterSettings{MinSize: minSize, MaxAngle: cfg.Beta, SignInvariant: signInv})
-	if err != nil {
-		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
-	}
-	rep := LayerReport{Layer: l + 1, Vectors: rows, MinSize: minSize, CutHeight: cut.Height, Clusters: len(reports)}
-	var kept []cluster.ClusterReport
-	for _, cr := range reports {
+	filter := &cluster.FilterSettings{MinSize: minSize, MaxAngle: cfg.Beta}
+	groups := cluster.Groups(cut.Labels)
+	rep := LayerReport{Layer: l + 1, Vectors: rows, Silent: silent, MinSize: minSize, CutHeight: cut.Height, Clusters: len(groups)}
+	var kept [][]int // core members of each kept cluster
+	for label, members := range groups {
+		cr, core, err := judge(x, a, label, members, sym, signInv, canonSet, filter, flipped)
+		if err != nil {
+			return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+		}
+		rep.Flat = append(rep.Flat, cr)
 		switch {
 		case !cr.BigEnough:
 			rep.RemovedSmall++
 		case !cr.Aligned:
 			rep.RemovedUnaligned++
 		default:
-			kept = append(kept, cr)
+			kept = append(kept, core)
 		}
 	}
 	rep.Kept = len(kept)
@@ -162,17 +173,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 			copy(c.nextBias[k], b)
 		}
 	}
-	for n, cr := range kept {
-		if signInv {
-			al, err := cluster.AlignSigns(x, a, cr.Members, sym, canonSet)
-			if err != nil {
-				return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
-			}
-			for i, f := range al.Flipped {
-				flipped[i] = flipped[i] != f
-			}
-		}
-		members := coreMembers(x, cr.Members)
+	for n, members := range kept {
 		best := -1
 		seen := map[int]bool{}
 		for _, m := range members {
@@ -205,7 +206,8 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 				}
 			}
 		}
-		rep.Neurons = append(rep.Neurons, NeuronReport{Size: len(cr.Members), Students: len(seen),
+		cr := rep.Flat[cut.Labels[members[0]]]
+		rep.Neurons = append(rep.Neurons, NeuronReport{Size: len(members), Students: len(seen),
 			MedianCosine: cr.MedianCosine, Spread: cr.Spread, Representative: students[best].index})
 	}
 	if len(kept) == 0 {
@@ -213,13 +215,36 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		c.out = nil
 	}
 	rep.Elapsed = time.Since(start)
-	rep.Points, rep.Tree, rep.Labels, rep.Flat = x, tree, cut.Labels, reports
+	rep.Points, rep.Tree, rep.Labels = x, tree, cut.Labels
 	rep.Owner = make([]int, rows)
 	for i, k := range owner {
 		rep.Owner[i] = students[k].index
 	}
 	c.report = rep
 	return c, nil
+}
+
+// audible returns the neurons (columns of the next layer's weights w)
+// whose outgoing weight norm exceeds tol times the largest one.
+func audible(w *mat.Dense, tol float64) []int {
+	rows, cols := w.Dims()
+	norms := make([]float64, cols)
+	var top float64
+	for j := range norms {
+		var s float64
+		for o := 0; o < rows; o++ {
+			s += w.At(o, j) * w.At(o, j)
+		}
+		norms[j] = math.Sqrt(s)
+		top = math.Max(top, norms[j])
+	}
+	var keep []int
+	for j, n := range norms {
+		if n > tol*top {
+			keep = append(keep, j)
+		}
+	}
+	return keep
 }
 
 // linkage is average linkage of the rows of x, with distances below
@@ -245,6 +270,42 @@ func linkage(x *mat.Dense, cfg *Config) (*cluster.Tree, error) {
 		}
 	}
 	return cluster.LinkageCondensed(d.Data, cluster.Average)
+}
+
+// judge applies the filters to one flat cluster. A cluster big enough to
+// count is judged on its core (coreMembers) rather than on all its
+// members: the max-clusters cut sits at the top of the run of heights that
+// keep the count, so a teacher's cluster has usually absorbed a few stray
+// vectors, enough to spoil its median angle though not its core. With the
+// sign-invariant metric the members' signs are aligned first (flipped
+// records the flips). The report lists all members; its statistics and
+// verdicts are the core's. It returns the core as well.
+func judge(x, a *mat.Dense, label int, members []int, sym cluster.Symmetry, signInv bool, canon *cluster.CanonSettings, f *cluster.FilterSettings, flipped []bool) (cluster.ClusterReport, []int, error) {
+	core := members
+	if len(members) >= f.MinSize {
+		if signInv {
+			al, err := cluster.AlignSigns(x, a, members, sym, canon)
+			if err != nil {
+				return cluster.ClusterReport{}, nil, err
+			}
+			for i, fl := range al.Flipped {
+				flipped[i] = flipped[i] != fl
+			}
+		}
+		core = coreMembers(x, members)
+	}
+	_, d := x.Dims()
+	sub := mat.NewDense(len(core), d, nil)
+	for i, m := range core {
+		copy(sub.RawRowView(i), x.RawRowView(m))
+	}
+	reports, err := cluster.Filter(sub, make([]int, len(core)), f)
+	if err != nil {
+		return cluster.ClusterReport{}, nil, err
+	}
+	cr := reports[0]
+	cr.Label, cr.Members = label, members
+	return cr, core, nil
 }
 
 // coreMembers returns the members of a cluster that lie near its centre:

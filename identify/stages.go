@@ -80,21 +80,15 @@ func TrainStudent(ctx context.Context, x, y *mat.Dense, cfg Config, i int) (*Che
 	if err != nil {
 		return nil, err
 	}
-	rng := train.StudentRNG(c.Seed, i)
-	net, err := NewStudent(c.Activation, x.RawMatrix().Cols, widths, y.RawMatrix().Cols, rng)
-	if err != nil {
-		return nil, err
-	}
-	tc := trainConfig(c.Train, c.Recorder)
-	tc.Student, tc.RNG = i, rng
-	r, err := train.Train(ctx, net, x, y, tc)
-	if err != nil {
-		return nil, fmt.Errorf("identify: student %d: %w", i, err)
+	r := train.One(ctx, x, y, i, newStudentFunc(&c, x, y, widths), manyConfig(&c))
+	if r.Err != nil {
+		return nil, fmt.Errorf("identify: %w", r.Err)
 	}
 	if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
 		return nil, fmt.Errorf("identify: student %d diverged (loss %v)", i, r.Loss)
 	}
-	return &Checkpoint{Index: i, Seed: c.Seed, Widths: widths, Loss: r.Loss, Phases: r.Phases, Net: net, Elapsed: r.Elapsed}, nil
+	net := r.Net
+	return &Checkpoint{Index: i, Seed: c.Seed, Widths: widths, Loss: r.Loss, Phases: r.Phases, Net: net, Elapsed: r.Total}, nil
 }
 
 // CheckpointName is the file name of student i in a checkpoint directory.

@@ -12,30 +12,41 @@ import (
 )
 
 // NewStudent returns the untrained student with the given hidden widths
-// for data of xCols inputs and yCols outputs: Glorot-normal weights drawn
-// from rng. Student i of a run uses rng = train.StudentRNG(Config.Seed, i).
+// for data of xCols inputs and yCols outputs: Glorot-normal weights times
+// train.DefaultInitGain, drawn from rng. Student i of a run uses
+// rng = train.StudentRNG(Config.Seed, i) (continued on restarts).
 func NewStudent(act mlp.Activation, xCols int, widths []int, yCols int, rng *rand.Rand) (*mlp.Network, error) {
 	sizes := append(append([]int{xCols}, widths...), yCols)
 	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
 	if err != nil {
 		return nil, err
 	}
-	net.InitGlorot(rng)
+	net.InitGlorotGain(rng, train.DefaultInitGain)
 	return net, nil
+}
+
+// newStudentFunc is the student constructor of a run with hidden widths w.
+func newStudentFunc(c *Config, x, y *mat.Dense, widths []int) func(int, *rand.Rand) (*mlp.Network, error) {
+	cols, outs := x.RawMatrix().Cols, y.RawMatrix().Cols
+	return func(_ int, rng *rand.Rand) (*mlp.Network, error) {
+		return NewStudent(c.Activation, cols, widths, outs, rng)
+	}
+}
+
+// manyConfig is the train.ManyConfig of a run's students.
+func manyConfig(c *Config) train.ManyConfig {
+	return train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers, Restarts: c.Restarts}
 }
 
 // trainStudents trains n students of the given widths and returns those
 // that trained; failures go to res.Failed, all losses to res.StudentLosses.
 func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int, n int, res *Result) ([]student, error) {
-	cols, outs := x.RawMatrix().Cols, y.RawMatrix().Cols
-	results, err := train.Many(ctx, x, y, n, func(i int, rng *rand.Rand) (*mlp.Network, error) {
-		return NewStudent(c.Activation, cols, widths, outs, rng)
-	}, train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers})
+	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), manyConfig(c))
 	students := collect(results, res)
 	for _, r := range results {
 		if r.Err == nil && r.Net != nil && !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
 			res.Students = append(res.Students, &Checkpoint{Index: r.Index, Seed: c.Seed, Widths: widths,
-				Loss: r.Loss, Phases: r.Phases, Net: r.Net, Elapsed: r.Elapsed})
+				Loss: r.Loss, Phases: r.Phases, Net: r.Net, Elapsed: r.Total})
 		}
 	}
 	if err != nil {
@@ -156,7 +167,7 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	cfg.Trainable = mask
 	results, err := train.Many(ctx, x, y, len(rebuilt), func(i int, _ *rand.Rand) (*mlp.Network, error) {
 		return rebuilt[i], nil
-	}, train.ManyConfig{Config: trainConfig(cfg, c.Recorder), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers})
+	}, train.ManyConfig{Config: trainConfig(cfg, c.Recorder), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers, Restarts: -1})
 	var scratch Result
 	kept := collect(results, &scratch)
 	for i := range kept {

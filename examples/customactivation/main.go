@@ -14,6 +14,13 @@
 // (σ(−x) = −σ(x)), so a neuron (w, b, a) and its mirror (−w, −b, −a)
 // compute the same function and the clustering must treat them as one.
 //
+// Not every teacher is recovered exactly. Measured here (ρ = 4, N = 20,
+// 2 000 probes): seeds 2 and 3 exact; seed 5 gives width 3 of 4 although
+// every student holds all four teacher neurons exactly (23 identical
+// vectors of the missing one): the max-clusters cut is so high that this
+// tight group is merged with 21 unrelated vectors, and the merged cluster
+// fails the β filter; seed 1 gives width 2 of 4.
+//
 // Example:
 //
 //	go run ./examples/customactivation
@@ -32,6 +39,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/mlp/mlptest"
@@ -65,8 +73,9 @@ func main() {
 	rho := flag.Float64("rho", 4, "students are ρ·r wide")
 	students := flag.Int("students", 20, "number of students N")
 	samples := flag.Int("samples", 2000, "probe inputs (standard Gaussian)")
-	seed := flag.Uint64("seed", 5, "seed of the teacher; the students use seed+1")
+	seed := flag.Uint64("seed", 2, "seed of the teacher; the students use seed+1")
 	out := flag.String("out", "results/customactivation", "directory for the pictures and report")
+	signInv := flag.Bool("sign-invariant", false, "cluster with the sign-invariant distance min(‖u−v‖, ‖u+v‖) instead of flipping each vector's largest coordinate positive")
 	verbose := flag.Bool("v", false, "print the students' training progress")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -113,6 +122,9 @@ func main() {
 	fresh, _ := synth.Gaussian{D: *din}.Sample(rng, 10000)
 
 	cfg := identify.Config{Activation: oddBump, BaseWidth: *r, Rho: *rho, Students: *students, Seed: *seed + 1, Workers: runtime.GOMAXPROCS(0)}
+	if *signInv {
+		cfg.Metric = cluster.SignInvariantEuclidean
+	}
 	if *verbose {
 		cfg.Recorder = train.NewPrinter(os.Stderr)
 	}
@@ -141,9 +153,16 @@ func main() {
 
 	fmt.Println()
 	fmt.Println("== summary ==")
-	fmt.Printf("activation %s (declared and detected %v), teacher %d→%d→1, ρ = %g, N = %d\n", oddBump.Name(), mlp.DetectSymmetry(oddBump), *din, *r, *rho, *students)
+	fmt.Printf("activation %s (declared and detected %v), teacher %d→%d→1, ρ = %g, N = %d, metric %v\n", oddBump.Name(), mlp.DetectSymmetry(oddBump), *din, *r, *rho, *students, res.Config.Metric)
 	fmt.Printf("recovered width %d (teacher %d); %d clusters at the cut, %d too small, %d unaligned\n",
 		res.Widths[0], *r, res.Layers[0].Clusters, res.Layers[0].RemovedSmall, res.Layers[0].RemovedUnaligned)
+	zero := 0
+	for _, l := range res.StudentLosses {
+		if l <= res.Config.ZeroLoss {
+			zero++
+		}
+	}
+	fmt.Printf("students at zero loss (≤ %g): %d/%d; losses %.2g\n", res.Config.ZeroLoss, zero, len(res.StudentLosses), res.StudentLosses)
 	fmt.Println(rep)
 	fmt.Printf("exact recovery (cosine distance < 1e-6): %v\n", rep.Exact(1e-6))
 	fmt.Printf("recovered.json reloads with activation %q\n", back.Layer(0).Act.Name())

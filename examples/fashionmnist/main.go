@@ -59,6 +59,7 @@ type options struct {
 	lr            float64
 	batch         int
 	fineTune      int
+	lbfgsIter     int
 	seed          uint64
 	out           string
 	workers       int
@@ -84,6 +85,7 @@ func main() {
 	flag.DurationVar(&o.studentTime, "student-time", 0, "wall-time budget per student (0: none)")
 	flag.Float64Var(&o.lr, "lr", 1e-3, "students' initial Adam learning rate (reduced on plateaus)")
 	flag.IntVar(&o.batch, "batch", 640, "students' minibatch size")
+	flag.IntVar(&o.lbfgsIter, "lbfgs", 0, "full-batch L-BFGS iterations after Adam (0: none)")
 	flag.IntVar(&o.fineTune, "fine-tune", 10, "epochs of minibatch Adam on the recovered network (0: none)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of teacher training; students use seed+r")
 	flag.StringVar(&o.out, "out", "results/fashionmnist", "output directory")
@@ -216,10 +218,14 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 		Students: o.students, Gamma: o.gamma, Beta: o.beta,
 		Seed: o.seed + uint64(r), Workers: o.workers,
 		Train: train.Config{Phases: []train.Phase{{
-			Name:      "adam-640",
+			Name:      fmt.Sprintf("adam-%d", o.batch),
 			Optimizer: &train.Adam{LR: o.lr, BatchSize: o.batch, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-6}},
 			Stop:      stopRules,
 		}}},
+	}
+	if o.lbfgsIter > 0 {
+		cfg.Train.Phases = append(cfg.Train.Phases, train.Phase{Name: "lbfgs", Optimizer: &lbfgs{},
+			Stop: train.StopRules{MaxIter: o.lbfgsIter, MaxTime: o.studentTime, Loss: 1e-12}})
 	}
 	if o.fineTune > 0 {
 		cfg.FineTune = train.Config{Phases: []train.Phase{{Name: "fine-tune",
@@ -235,8 +241,8 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 	} else {
 		cfg.Recorder = &phaseEnds{}
 	}
-	fmt.Printf("  training %d students 784→%d→10 on %d probes (Adam, batch %d, ≤%d epochs%s) with %d workers ...\n",
-		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.batch, o.epochs, budget(o.studentTime), o.workers)
+	fmt.Printf("  training %d students 784→%d→10 on %d probes (Adam lr %g, batch %d, ≤%d epochs, then ≤%d L-BFGS iterations%s) with %d workers ...\n",
+		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.lr, o.batch, o.epochs, o.lbfgsIter, budget(o.studentTime), o.workers)
 	run, err := identify.RunData(ctx, x, y, cfg)
 	if run != nil {
 		if len(run.StudentWidths) > 0 {
@@ -309,7 +315,7 @@ type phaseEnds struct{}
 
 func (phaseEnds) Record(e train.Event) error {
 	if e.Done && e.Student >= 0 {
-		fmt.Printf("    student %d %s: %d epochs, loss %.3e (%s, %s)\n", e.Student, e.Phase, e.Iter, e.Loss, e.Reason, e.Elapsed.Round(time.Second))
+		fmt.Printf("    student %d %s: %d iterations, loss %.3e (%s, %s)\n", e.Student, e.Phase, e.Iter, e.Loss, e.Reason, e.Elapsed.Round(time.Second))
 	}
 	return nil
 }

@@ -206,7 +206,7 @@ func successPicture(path string, g *group, cells map[[2]int]*cell) error {
 	p.Title.Text = fmt.Sprintf("Exact recoveries, ρ = %g, %d inputs (cosine distance < %g)", g.rho, g.samples, successTol)
 	p.Y.Label.Text = "success rate"
 	p.X.Label.Text = "input dimension d_in"
-	p.Y.Min, p.Y.Max = 0, 1.05
+	p.Y.Min, p.Y.Max = 0, 1.35
 	cols := []color.Color{color.RGBA{0x1f, 0x77, 0xb4, 255}, color.RGBA{0xff, 0x7f, 0x0e, 255}, color.RGBA{0x2c, 0xa0, 0x2c, 255}}
 	w := vg.Points(12)
 	var names []string
@@ -236,7 +236,6 @@ func successPicture(path string, g *group, cells map[[2]int]*cell) error {
 		p.Legend.Add(fmt.Sprintf("r = %d", r), bars)
 	}
 	p.Legend.Top = true
-	p.Legend.Left = true
 	p.NominalX(names...)
 	return p.Save(16*vg.Centimeter, 10*vg.Centimeter, path)
 }

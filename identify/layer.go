@@ -292,7 +292,10 @@ func judge(x, a *mat.Dense, label int, members []int, sym cluster.Symmetry, sign
 				flipped[i] = flipped[i] != fl
 			}
 		}
-		core = coreMembers(x, members)
+		core = modeCore(x, members, f.MinSize)
+		if core == nil {
+			core = coreMembers(x, members)
+		}
 	}
 	_, d := x.Dims()
 	sub := mat.NewDense(len(core), d, nil)
@@ -306,6 +309,48 @@ func judge(x, a *mat.Dense, label int, members []int, sym cluster.Symmetry, sign
 	cr := reports[0]
 	cr.Label, cr.Members = label, members
 	return cr, core, nil
+}
+
+// exactTol is the relative distance under which two neuron vectors are
+// the same neuron to numerical precision (students at zero loss agree on a
+// teacher neuron to about 1e−10).
+const exactTol = 1e-6
+
+// modeCore returns the largest group of members that coincide to within
+// exactTol (relative to their RMS norm) with one of them, if it has at
+// least minSize members; otherwise nil. At zero loss the copies of a
+// teacher neuron coincide, so this group is the teacher neuron even when
+// stray vectors (such as the ±w linear pairs of even+linear activations,
+// which canonicalise to equal vectors within one student) outnumber it.
+func modeCore(x *mat.Dense, members []int, minSize int) []int {
+	var ss float64
+	for _, m := range members {
+		r := x.RawRowView(m)
+		ss += floats.Dot(r, r)
+	}
+	tol := exactTol * math.Sqrt(ss/float64(len(members)))
+	best, bestCount := -1, 0
+	for _, i := range members {
+		count := 0
+		for _, j := range members {
+			if floats.Distance(x.RawRowView(i), x.RawRowView(j), 2) <= tol {
+				count++
+			}
+		}
+		if count > bestCount {
+			best, bestCount = i, count
+		}
+	}
+	if bestCount < minSize {
+		return nil
+	}
+	var core []int
+	for _, j := range members {
+		if floats.Distance(x.RawRowView(best), x.RawRowView(j), 2) <= tol {
+			core = append(core, j)
+		}
+	}
+	return core
 }
 
 // coreMembers returns the members of a cluster that lie near its centre:

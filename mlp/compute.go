@@ -124,6 +124,16 @@ func checkFinite(what string, m *mat.Dense, r, c int) error {
 	return nil
 }
 
+// layerInput returns the input of layer l, with its row stride: the
+// network's input x for the first layer, the activations of layer l−1
+// otherwise.
+func (n *Network) layerInput(ws *Workspace, xd []float64, xs, l int) ([]float64, int) {
+	if l == 0 {
+		return xd, xs
+	}
+	return ws.a[l-1], n.layers[l-1].Out
+}
+
 // forward runs the network on the rows of x, filling ws.z, ws.a and ws.dz.
 func (n *Network) forward(ws *Workspace, x *mat.Dense) {
 	rows, _ := x.Dims()
@@ -263,10 +273,7 @@ func (n *Network) backward(ws *Workspace, grad []float64, x *mat.Dense, rows int
 		m := rows * L.Out
 		delta := ws.delta[l][:m]
 		mulElem(delta, ws.ga[l][:m], ws.dz[l][:m])
-		in, ins := xd, xs
-		if l > 0 {
-			in, ins = ws.a[l-1], n.layers[l-1].Out
-		}
+		in, ins := n.layerInput(ws, xd, xs, l)
 		mulTNAdd(grad[L.wOff:], delta, in, ins, rows, L.In, L.Out)
 		if L.bOff >= 0 {
 			colSumsAdd(grad[L.bOff:L.bOff+L.Out], delta, rows, L.Out)

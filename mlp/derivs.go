@@ -62,10 +62,7 @@ func (n *Network) jacobianOutput(ws *Workspace, jd []float64, js int, x *mat.Den
 		m := rows * L.Out
 		delta := ws.delta[l][:m]
 		mulElem(delta, ws.ga[l][:m], ws.dz[l][:m])
-		in, ins := xd, xs
-		if l > 0 {
-			in, ins = ws.a[l-1], n.layers[l-1].Out
-		}
+		in, ins := n.layerInput(ws, xd, xs, l)
 		for s := 0; s < rows; s++ {
 			row := jd[(s*out+o)*js:]
 			arow := in[s*ins : s*ins+L.In]
@@ -142,10 +139,7 @@ func (n *Network) hessVec(ws *Workspace, hv, v []float64, x *mat.Dense, rows int
 		m := rows * L.Out
 		vw, vb := n.view(v, l)
 		rz, ra := ws.rz[l][:m], ws.ra[l][:m]
-		in, ins := xd, xs
-		if l > 0 {
-			in, ins = ws.a[l-1], n.layers[l-1].Out
-		}
+		in, ins := n.layerInput(ws, xd, xs, l)
 		mulNT(rz, in, ins, vw, vb, rows, L.In, L.Out, false)
 		if l > 0 {
 			mulNT(rz, ws.ra[l-1], n.layers[l-1].Out, L.W.RawMatrix().Data, nil, rows, L.In, L.Out, true)
@@ -176,10 +170,7 @@ func (n *Network) hessVec(ws *Workspace, hv, v []float64, x *mat.Dense, rows int
 			delta[i] = ga[i] * dz[i]
 			rdelta[i] = rga[i]*dz[i] + ga[i]*d2[i]*rz[i]
 		}
-		in, ins := xd, xs
-		if l > 0 {
-			in, ins = ws.a[l-1], n.layers[l-1].Out
-		}
+		in, ins := n.layerInput(ws, xd, xs, l)
 		mulTNAdd(hv[L.wOff:], rdelta, in, ins, rows, L.In, L.Out)
 		if l > 0 {
 			mulTNAdd(hv[L.wOff:], delta, ws.ra[l-1], n.layers[l-1].Out, rows, L.In, L.Out)

@@ -43,6 +43,7 @@ func BenchmarkLMIteration(b *testing.B) {
 // settings, on GOMAXPROCS workers, and reports how many reach MSE ≤ 1e-20.
 func BenchmarkTwentyStudents(b *testing.B) {
 	x, y, _ := teacherData(b, 1, []int{4, 4, 1}, mlp.G, 10000)
+	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		res, err := Many(context.Background(), x, y, 20, newStudentFunc([]int{4, 16, 1}, mlp.G), ManyConfig{Seed: 1})
 		if err != nil {
@@ -71,7 +72,7 @@ func BenchmarkAdamMinibatchBaseline(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		cfg := Config{Phases: []Phase{{Optimizer: &Adam{LR: 1e-3, BatchSize: 640, Plateau: &Plateau{}},
 			Stop: StopRules{Loss: 1e-20, MaxIter: -1, MaxTime: budget}}}}
-		res, err := Many(context.Background(), x, y, 2, newStudentFunc([]int{4, 16, 1}, mlp.G), ManyConfig{Seed: 1, Config: cfg})
+		res, err := Many(context.Background(), x, y, 2, newStudentFunc([]int{4, 16, 1}, mlp.G), ManyConfig{Seed: 1, Config: cfg, Restarts: -1})
 		if err != nil {
 			b.Fatal(err)
 		}

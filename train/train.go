@@ -212,7 +212,11 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 		px, py := x, y
 		size := ph.Subset
 		if ph.SubsetPerParam > 0 {
-			size = ph.SubsetPerParam * len(free)
+			nfree := len(params) // free == nil means every parameter is free
+			if free != nil {
+				nfree = len(free)
+			}
+			size = ph.SubsetPerParam * nfree
 		}
 		if n, _ := x.Dims(); size > 0 && size < n {
 			if sub == nil {

@@ -35,13 +35,13 @@ func TestDivergedStudentsAreDropped(t *testing.T) {
 		t.Skip("trains students")
 	}
 	rng := rand.New(rand.NewPCG(8, 8))
-	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 4)
-	x := gaussian(rng, 300, 2)
+	teacher := randomNet(t, []int{4, 2, 1}, mlp.G, 4)
+	x := gaussian(rng, 500, 4)
 	phases := append([]train.Phase{{Optimizer: sabotage{}, Stop: train.StopRules{MaxIter: 1}}}, train.DefaultPhases()...)
-	res, err := Run(context.Background(), teacher, x, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 8, Gamma: 0.5, Seed: 2, Restarts: -1,
+	res, err := Run(context.Background(), teacher, x, Config{Activation: mlp.G, BaseWidth: 2, Rho: 4, Students: 12, Gamma: 0.4, Seed: 2, Restarts: -1,
 		Train: train.Config{Phases: phases}})
 	t.Logf("failed %v, losses %v, err %v", res.Failed, res.StudentLosses, err)
-	if len(res.Failed) == 0 || len(res.Failed) == 8 {
+	if len(res.Failed) == 0 || len(res.Failed) == 12 {
 		t.Fatalf("%d students failed; the sabotage should hit some but not all", len(res.Failed))
 	}
 	for _, f := range res.Failed {

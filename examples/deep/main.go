@@ -49,6 +49,7 @@ func main() {
 	seed := flag.Uint64("seed", 11, "seed of the teacher; the students use seed+1")
 	fanIn := flag.Bool("fan-in", false, "scale the teacher's weights by 1/√fan_in")
 	out := flag.String("out", "results/deep", "directory for the pictures and report")
+	lmIter := flag.Int("lm-iter", 0, "train each student by Levenberg–Marquardt on all probes for up to this many iterations, without restarts (0: identify's default recipe)")
 	verbose := flag.Bool("v", false, "print the students' training progress")
 	flag.Parse()
 
@@ -86,12 +87,29 @@ func main() {
 		Students: *students, Gamma: *gamma, Beta: *betaDeg * math.Pi / 180,
 		Seed: *seed + 1, Workers: runtime.GOMAXPROCS(0),
 	}
+	if *lmIter > 0 {
+		cfg.Train = train.Config{Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{},
+			Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: *lmIter, Patience: *lmIter / 10, MinRelImprove: 0.01}}}}
+		cfg.Restarts = -1
+	}
 	if *verbose {
 		cfg.Recorder = train.NewPrinter(os.Stderr)
 	}
 	fmt.Printf("training %d students of hidden widths %v (ρ = %g) ...\n", *students, widths, *rho)
 	res, err := identify.Run(ctx, teacher, probe, cfg)
 	if err != nil {
+		// Say how far it got before giving up.
+		if res != nil {
+			fmt.Printf("student losses %.3g\n", res.StudentLosses)
+			for _, l := range res.Layers {
+				fmt.Printf("layer %d: %d vectors, %d clusters at the cut, %d kept (%d too small, %d unaligned)\n",
+					l.Layer, l.Vectors, l.Clusters, l.Kept, l.RemovedSmall, l.RemovedUnaligned)
+			}
+			if _, perr := plots.RenderResult(*out, res, nil); perr == nil {
+				fmt.Printf("pictures of the layers clustered so far in %s\n", *out)
+			}
+		}
+		fmt.Printf("time %.1fs\n", time.Since(start).Seconds())
 		log.Fatal(err)
 	}
 

@@ -2,13 +2,12 @@ package cluster
 
 import (
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/gram"
 	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -96,58 +95,6 @@ const (
 	tileRows = 64
 	tileCols = 128
 )
-
-// gramTile sets buf[(i−i0)·(j1−j0) + j−j0] = x_i·x_j for i in [i0, i1), j in
-// [j0, j1). With AVX2 and FMA every product is computed by the same kernel
-// in the same order whatever its position in the tile (short blocks at the
-// edges repeat their last row instead of switching to another code path),
-// so results do not depend on tiling or the number of workers.
-func gramTile(buf, data []float64, stride, d, i0, i1, j0, j1 int) {
-	w := j1 - j0
-	if !hasKernel {
-		a := blas64.General{Rows: i1 - i0, Cols: d, Stride: stride, Data: data[i0*stride:]}
-		b := blas64.General{Rows: w, Cols: d, Stride: stride, Data: data[j0*stride:]}
-		c := blas64.General{Rows: i1 - i0, Cols: w, Stride: w, Data: buf}
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, a, b, 0, c)
-		return
-	}
-	k4 := d &^ 3
-	var acc [32]float64
-	var ar [4]int
-	for i := i0; i < i1; i += 4 {
-		for r := range ar {
-			ar[r] = min(i+r, i1-1) * stride
-		}
-		for j := j0; j < j1; j += 2 {
-			b0 := j * stride
-			b1 := min(j+1, j1-1) * stride
-			dot4x2(&data[ar[0]], &data[ar[1]], &data[ar[2]], &data[ar[3]], &data[b0], &data[b1], k4, &acc)
-			for r := range 4 {
-				if i+r >= i1 {
-					break
-				}
-				for c := range 2 {
-					if j+c >= j1 {
-						break
-					}
-					l := acc[8*r+4*c : 8*r+4*c+4]
-					s := (l[0] + l[1]) + (l[2] + l[3])
-					if k4 < d {
-						bo := b0
-						if c == 1 {
-							bo = b1
-						}
-						ao := ar[r]
-						for m := k4; m < d; m++ {
-							s += data[ao+m] * data[bo+m]
-						}
-					}
-					buf[(i+r-i0)*w+j+c-j0] = s
-				}
-			}
-		}
-	}
-}
 
 // Distances returns the condensed matrix of distances between the rows of x
 // under metric. It is computed from blocked Gram products (gonum's Dgemm) in
@@ -260,7 +207,7 @@ func distancesTo(dst []float64, x *mat.Dense, metric Metric, workers int) {
 				i0, j0 := tiles[t].i0, tiles[t].j0
 				i1, j1 := min(i0+tileRows, n), min(j0+tileCols, n)
 				m, w := i1-i0, j1-j0
-				gramTile(buf[:m*w], data, stride, d, i0, i1, j0, j1)
+				gram.Tile(buf[:m*w], data, stride, d, i0, i1, j0, j1)
 				for i := i0; i < i1; i++ {
 					js := max(j0, i+1)
 					if js >= j1 {

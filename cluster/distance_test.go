@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"github.com/paramrecovery/expandcluster/internal/gram"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -220,15 +221,15 @@ func TestCondensedIndex(t *testing.T) {
 // TestDistancesGemmFallback checks the path without the AVX2 kernel (gonum's
 // Dgemm) against the kernel and the direct formula.
 func TestDistancesGemmFallback(t *testing.T) {
-	saved := hasKernel
-	defer func() { hasKernel = saved }()
+	saved := gram.UseKernel(true)
+	defer gram.UseKernel(saved)
 	rng := rand.New(rand.NewPCG(13, 14))
 	x := randDense(rng, 150, 37)
 	want, err := Distances(x, Euclidean, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hasKernel = false
+	gram.UseKernel(false)
 	got, err := Distances(x, Euclidean, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkLMIteration measures one accepted Levenberg–Marquardt iteration
-// (Jacobian, JᵀJ by Syrk, Jᵀr, Cholesky solve and a trial forward pass) of
+// (Jacobian, JᵀJ by the Gram kernel, Jᵀr, Cholesky solve and a trial forward pass) of
 // a 4→16→1 student (97 parameters) on 10 000 samples.
 func BenchmarkLMIteration(b *testing.B) {
 	for _, n := range []int{2000, 10000} {

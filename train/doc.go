@@ -14,7 +14,7 @@
 //
 // # Optimisers
 //
-//   - LM, Levenberg–Marquardt on the residuals (JᵀJ + μD by Syrk and
+//   - LM, Levenberg–Marquardt on the residuals (JᵀJ + μD by a Gram kernel and
 //     Cholesky, Nielsen damping): the engine for students up to a few
 //     thousand parameters, and the implicit step of the gradient flow.
 //   - NewtonTR, a trust region with the exact Hessian, for students whose
@@ -40,7 +40,8 @@
 // students with activation g on a 4→4→1 teacher):
 //
 //   - one LM iteration, 97 parameters: ≈4 ms on 2 000 samples, ≈20 ms on
-//     10 000 (≈50 ms under load), dominated by Syrk and the Jacobian;
+//     10 000 (≈50 ms under load) with gonum's Syrk, dominated by JᵀJ and the
+//     Jacobian; JᵀJ now goes through the AVX2 Gram kernel (5× Syrk);
 //   - a full-batch Adam warm-up (200–2 000 steps, lr 1e-2 or 1e-3) before
 //     LM did not raise the fraction of students reaching the floor and
 //     cost more than the LM phase, so the default has none;

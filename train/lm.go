@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/gram"
 	"math"
 
 	"gonum.org/v1/gonum/blas"
@@ -14,7 +15,7 @@ import (
 // LM is the Levenberg–Marquardt method, a damped Gauss–Newton trust region
 // on the residuals r of the student: it minimises ½‖r‖² over the free
 // parameters by solving (JᵀJ + μD)δ = −Jᵀr with a Cholesky factorisation
-// (JᵀJ formed by BLAS Syrk), accepting the step when the gain ratio ρ of
+// (JᵀJ formed by the Gram kernel of internal/gram, AVX2 where available), accepting the step when the gain ratio ρ of
 // actual to predicted decrease is positive, and updating μ as Nielsen
 // (1999): μ ← μ·max(1/3, 1−(2ρ−1)³) on success, μ ← μ·ν, ν ← 2ν on failure.
 // A Cholesky failure counts as a failed step. With D = I the step is the
@@ -59,6 +60,8 @@ func (o *LM) validate() error {
 type lmState struct {
 	k, m   int
 	jac    mat.Dense
+	jt     []float64 // Jᵀ, row-major k×m: JᵀJ is the Gram matrix of its rows
+	tile   []float64 // scratch of gram.Upper
 	r      []float64
 	a      blas64.Symmetric // JᵀJ, upper triangle
 	c      blas64.Symmetric // JᵀJ + μD, factorised in place
@@ -72,6 +75,8 @@ type lmState struct {
 func newLMState(k, m int) *lmState {
 	s := &lmState{k: k, m: m}
 	s.jac.ReuseAs(m, k)
+	s.jt = make([]float64, k*m)
+	s.tile = make([]float64, gram.TileScratch)
 	s.r = make([]float64, m)
 	s.a = blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: make([]float64, k*k)}
 	s.c = blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: make([]float64, k*k)}
@@ -89,7 +94,12 @@ func (s *lmState) linearise(p *Problem) error {
 		return err
 	}
 	j := s.jac.RawMatrix()
-	blas64.Syrk(blas.Trans, 1, j, 0, s.a)
+	for r := 0; r < s.m; r++ {
+		for c, v := range j.Data[r*j.Stride : r*j.Stride+s.k] {
+			s.jt[c*s.m+r] = v
+		}
+	}
+	gram.Upper(s.a.Data, s.k, s.jt, s.k, s.m, s.m, s.tile)
 	blas64.Gemv(blas.Trans, 1, j, blas64.Vector{N: s.m, Inc: 1, Data: s.r}, 0, blas64.Vector{N: s.k, Inc: 1, Data: s.g})
 	var ss float64
 	for _, v := range s.r {

@@ -1,4 +1,4 @@
-package cluster
+package gram
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -10,6 +10,10 @@ func dot4x2(a0, a1, a2, a3, b0, b1 *float64, k int, out *[32]float64)
 // hasKernel reports whether the AVX2+FMA Gram kernel can run: the CPU has
 // AVX2 and FMA and the OS saves the YMM registers.
 var hasKernel = detectAVX2FMA()
+
+// kernelAvailable is what the CPU offers; UseKernel can only turn the
+// kernel off.
+var kernelAvailable = hasKernel
 
 func detectAVX2FMA() bool {
 	maxID, _, _, _ := cpuid(0, 0)

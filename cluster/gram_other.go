@@ -1,9 +1,0 @@
-//go:build !amd64
-
-package cluster
-
-var hasKernel = false
-
-func dot4x2(a0, a1, a2, a3, b0, b1 *float64, k int, out *[32]float64) {
-	panic("cluster: no Gram kernel on this architecture")
-}

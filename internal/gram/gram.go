@@ -1,0 +1,96 @@
+// Package gram computes Gram matrices (dot products of every pair of rows
+// of a row-major matrix), the kernel shared by the distance computation of
+// package cluster and the normal equations (JᵀJ) of package train. On amd64
+// with AVX2 and FMA it uses an assembly kernel that computes 4×2 blocks of
+// dot products; elsewhere it falls back to gonum's Dgemm.
+package gram
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// UseKernel turns the assembly kernel on or off (if the CPU has it) and
+// returns the previous setting; tests use it to check the fallback.
+func UseKernel(on bool) (was bool) {
+	was = hasKernel
+	hasKernel = on && kernelAvailable
+	return was
+}
+
+// Tile sets buf[(i−i0)·(j1−j0) + j−j0] = x_i·x_j for i in [i0, i1), j in
+// [j0, j1). With AVX2 and FMA every product is computed by the same kernel
+// in the same order whatever its position in the tile (short blocks at the
+// edges repeat their last row instead of switching to another code path),
+// so results do not depend on tiling or the number of workers.
+func Tile(buf, data []float64, stride, d, i0, i1, j0, j1 int) {
+	w := j1 - j0
+	if !hasKernel {
+		a := blas64.General{Rows: i1 - i0, Cols: d, Stride: stride, Data: data[i0*stride:]}
+		b := blas64.General{Rows: w, Cols: d, Stride: stride, Data: data[j0*stride:]}
+		c := blas64.General{Rows: i1 - i0, Cols: w, Stride: w, Data: buf}
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, a, b, 0, c)
+		return
+	}
+	k4 := d &^ 3
+	var acc [32]float64
+	var ar [4]int
+	for i := i0; i < i1; i += 4 {
+		for r := range ar {
+			ar[r] = min(i+r, i1-1) * stride
+		}
+		for j := j0; j < j1; j += 2 {
+			b0 := j * stride
+			b1 := min(j+1, j1-1) * stride
+			dot4x2(&data[ar[0]], &data[ar[1]], &data[ar[2]], &data[ar[3]], &data[b0], &data[b1], k4, &acc)
+			for r := range 4 {
+				if i+r >= i1 {
+					break
+				}
+				for c := range 2 {
+					if j+c >= j1 {
+						break
+					}
+					l := acc[8*r+4*c : 8*r+4*c+4]
+					s := (l[0] + l[1]) + (l[2] + l[3])
+					if k4 < d {
+						bo := b0
+						if c == 1 {
+							bo = b1
+						}
+						ao := ar[r]
+						for m := k4; m < d; m++ {
+							s += data[ao+m] * data[bo+m]
+						}
+					}
+					buf[(i+r-i0)*w+j+c-j0] = s
+				}
+			}
+		}
+	}
+}
+
+// tileSize is the block of rows Upper computes at a time: 64×64 results
+// and their operand rows stay in cache.
+const tileSize = 64
+
+// TileScratch is the length of the scratch buffer Upper needs.
+const TileScratch = tileSize * tileSize
+
+// Upper sets the upper triangle (j ≥ i) of c (n×n, row stride ldc) to
+// A·Aᵀ, where A is the n×d row-major matrix a with row stride stride. The
+// lower triangle is not touched. buf must hold TileScratch values.
+func Upper(c []float64, ldc int, a []float64, n, d, stride int, buf []float64) {
+	for i0 := 0; i0 < n; i0 += tileSize {
+		i1 := min(i0+tileSize, n)
+		for j0 := i0; j0 < n; j0 += tileSize {
+			j1 := min(j0+tileSize, n)
+			w := j1 - j0
+			Tile(buf[:(i1-i0)*w], a, stride, d, i0, i1, j0, j1)
+			for i := i0; i < i1; i++ {
+				from := max(j0, i)
+				copy(c[i*ldc+from:i*ldc+j1], buf[(i-i0)*w+from-j0:(i-i0)*w+w])
+			}
+		}
+	}
+}

@@ -4,10 +4,16 @@
 // recovered layer into every student, retrains the layers above with it
 // fixed, then clusters the next layer, and so on (DESIGN.md §3, step 2.7).
 //
+// Measured here with the default flags (tanh, ρ = 3, N = 10, 2 000
+// probes): exact recovery of both layers in about 10 s. With -act g the
+// students stop near loss 1e-3 and layer 2 is not recovered; with
+// -sizes 4,6,4,3,1 (tanh) layers 1 and 2 come out 6 and 3 wide and
+// layer 3 fails (students at 1e-7 … 1e-13, 12 minutes).
+//
 // Example:
 //
 //	go run ./examples/deep
-//	go run ./examples/deep -sizes 4,6,4,3,1 -act tanh -rho 3
+//	go run ./examples/deep -sizes 4,6,4,3,1 -rho 3
 //
 // It prints the recovered widths against the teacher's, the comparison
 // report (per layer: width, worst cosine distance of a matched neuron,
@@ -40,7 +46,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("deep: ")
 	sizes := flag.String("sizes", "4,5,3,1", "teacher layer widths, input first, output last (2 or 3 hidden layers)")
-	actName := flag.String("act", "g", "hidden activation: g, tanh, sigmoid, softplus, gelu, silu, erf, relu")
+	actName := flag.String("act", "tanh", "hidden activation: g, tanh, sigmoid, softplus, gelu, silu, erf, relu")
 	rho := flag.Float64("rho", 3, "student hidden widths are ⌈ρ·teacher width⌉ (the width is assumed known only for the expansion)")
 	students := flag.Int("students", 10, "number of students N")
 	gamma := flag.Float64("gamma", 0.8, "γ: minimum cluster size as a fraction of N")

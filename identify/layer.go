@@ -26,8 +26,11 @@ type LayerReport struct {
 	Clusters  int
 	// RemovedSmall clusters had fewer than MinSize members;
 	// RemovedUnaligned were big enough but their median pairwise cosine
-	// distance exceeded 1 − cos β. Kept is the recovered width.
-	RemovedSmall, RemovedUnaligned, Kept int
+	// distance exceeded 1 − cos β; RemovedConstant were big and aligned
+	// but made of constant neurons (incoming weights ≈ 0, only a bias),
+	// which all point along the bias axis and so pass the angle filter.
+	// Kept is the recovered width.
+	RemovedSmall, RemovedUnaligned, RemovedConstant, Kept int
 	// Neurons describes each recovered neuron, in the order of the
 	// recovered layer.
 	Neurons []NeuronReport
@@ -146,6 +149,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 	groups := cluster.Groups(cut.Labels)
 	rep := LayerReport{Layer: l + 1, Vectors: rows, Silent: silent, MinSize: minSize, CutHeight: cut.Height, Clusters: len(groups)}
 	var kept [][]int // core members of each kept cluster
+	rmsWeights := rmsNorm(x, fanIn)
 	for label, members := range groups {
 		cr, core, err := judge(x, a, label, members, sym, signInv, canonSet, filter, flipped)
 		if err != nil {
@@ -157,6 +161,8 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 			rep.RemovedSmall++
 		case !cr.Aligned:
 			rep.RemovedUnaligned++
+		case constantNeurons(x, core, fanIn, rmsWeights):
+			rep.RemovedConstant++
 		default:
 			kept = append(kept, core)
 		}
@@ -309,6 +315,33 @@ func judge(x, a *mat.Dense, label int, members []int, sym cluster.Symmetry, sign
 	cr := reports[0]
 	cr.Label, cr.Members = label, members
 	return cr, core, nil
+}
+
+// constantTol bounds the incoming weights of a constant neuron relative
+// to the RMS weight norm of all the clustered neurons.
+const constantTol = 1e-2
+
+// rmsNorm returns the RMS norm of the first d coordinates of the rows of x.
+func rmsNorm(x *mat.Dense, d int) float64 {
+	rows, _ := x.Dims()
+	var ss float64
+	for i := 0; i < rows; i++ {
+		w := x.RawRowView(i)[:d]
+		ss += floats.Dot(w, w)
+	}
+	return math.Sqrt(ss / float64(rows))
+}
+
+// constantNeurons reports whether the mean of the members' first d coordinates
+// (their incoming weights, without the bias) is ≈ 0: a cluster of constant
+// neurons. Their contribution is a constant, which the output bias takes
+// over.
+func constantNeurons(x *mat.Dense, members []int, d int, rms float64) bool {
+	mean := make([]float64, d)
+	for _, m := range members {
+		floatsAdd(mean, x.RawRowView(m)[:d])
+	}
+	return norm(mean)/float64(len(members)) <= constantTol*rms
 }
 
 // coreTol is the relative distance under which two neuron vectors count

@@ -199,6 +199,6 @@ func defaultFineTune(params int) []train.Phase {
 		return []train.Phase{{Name: "fine-tune", Optimizer: &train.LM{},
 			Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}}}
 	}
-	return []train.Phase{{Name: "fine-tune", Optimizer: &train.Adam{LR: 1e-4},
+	return []train.Phase{{Name: "fine-tune", Optimizer: &train.LBFGS{},
 		Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: 2000, Patience: 100, MinRelImprove: 1e-3}}}
 }

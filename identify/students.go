@@ -13,15 +13,15 @@ import (
 
 // NewStudent returns the untrained student with the given hidden widths
 // for data of xCols inputs and yCols outputs: Glorot-normal weights times
-// train.DefaultInitGain, drawn from rng. Student i of a run uses
+// gain, drawn from rng. Student i of a run uses
 // rng = train.StudentRNG(Config.Seed, i) (continued on restarts).
-func NewStudent(act mlp.Activation, xCols int, widths []int, yCols int, rng *rand.Rand) (*mlp.Network, error) {
+func NewStudent(act mlp.Activation, xCols int, widths []int, yCols int, gain float64, rng *rand.Rand) (*mlp.Network, error) {
 	sizes := append(append([]int{xCols}, widths...), yCols)
 	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
 	if err != nil {
 		return nil, err
 	}
-	net.InitGlorotGain(rng, train.DefaultInitGain)
+	net.InitGlorotGain(rng, gain)
 	return net, nil
 }
 
@@ -29,7 +29,7 @@ func NewStudent(act mlp.Activation, xCols int, widths []int, yCols int, rng *ran
 func newStudentFunc(c *Config, x, y *mat.Dense, widths []int) func(int, *rand.Rand) (*mlp.Network, error) {
 	cols, outs := x.RawMatrix().Cols, y.RawMatrix().Cols
 	return func(_ int, rng *rand.Rand) (*mlp.Network, error) {
-		return NewStudent(c.Activation, cols, widths, outs, rng)
+		return NewStudent(c.Activation, cols, widths, outs, c.InitGain, rng)
 	}
 }
 

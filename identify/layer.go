@@ -194,7 +194,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		vec, count := c.in.RawRowView(n), 0.0
 		for _, m := range members {
 			if owner[m] == best {
-				floatsAdd(vec, x.RawRowView(m))
+				floats.Add(vec, x.RawRowView(m))
 				count++
 			}
 		}
@@ -205,7 +205,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		// OddConstant flip moves c·a into the next bias.
 		for _, m := range members {
 			k := owner[m]
-			floatsAdd(c.out[k].RawRowView(n), a.RawRowView(m))
+			floats.Add(c.out[k].RawRowView(n), a.RawRowView(m))
 			if sym == cluster.OddConstant && flipped[m] {
 				for o := 0; o < next; o++ {
 					c.nextBias[k][o] += constant * aOrig.At(m, o)
@@ -263,13 +263,8 @@ func linkage(x *mat.Dense, cfg *Config) (*cluster.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, _ := x.Dims()
-	var ss float64
-	for i := 0; i < rows; i++ {
-		r := x.RawRowView(i)
-		ss += floats.Dot(r, r)
-	}
-	tol := cfg.DuplicateTol * math.Sqrt(ss/float64(rows))
+	_, cols := x.Dims()
+	tol := cfg.DuplicateTol * rmsNorm(x, cols)
 	for i, v := range d.Data {
 		if v <= tol {
 			d.Data[i] = 0
@@ -339,7 +334,7 @@ func rmsNorm(x *mat.Dense, d int) float64 {
 func constantNeurons(x *mat.Dense, members []int, d int, rms float64) bool {
 	mean := make([]float64, d)
 	for _, m := range members {
-		floatsAdd(mean, x.RawRowView(m)[:d])
+		floats.Add(mean, x.RawRowView(m)[:d])
 	}
 	return norm(mean)/float64(len(members)) <= constantTol*rms
 }
@@ -441,10 +436,4 @@ func better(a, b student) bool {
 		return a.loss < b.loss
 	}
 	return a.index < b.index
-}
-
-func floatsAdd(dst, src []float64) {
-	for i, v := range src {
-		dst[i] += v
-	}
 }

@@ -174,7 +174,7 @@ func LoadCheckpoints(dir string, cfg Config) (cps []*Checkpoint, skipped []error
 			skipped = append(skipped, err)
 			continue
 		}
-		if cp.Seed != c.Seed || !sameInts(cp.Widths, widths) || cp.Index >= c.Students {
+		if cp.Seed != c.Seed || !slices.Equal(cp.Widths, widths) || cp.Index >= c.Students {
 			skipped = append(skipped, fmt.Errorf("identify: %s: student of another run (seed %d, widths %v, index %d)", name, cp.Seed, cp.Widths, cp.Index))
 			continue
 		}
@@ -225,7 +225,7 @@ func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config
 			return nil, fmt.Errorf("identify: student %d given twice", cp.Index)
 		}
 		seen[cp.Index] = true
-		if !sameInts(cp.Net.Sizes()[1:len(cp.Net.Sizes())-1], widths) || cp.Net.InputDim() != x.RawMatrix().Cols || cp.Net.OutputDim() != y.RawMatrix().Cols {
+		if !slices.Equal(cp.Net.Sizes()[1:len(cp.Net.Sizes())-1], widths) || cp.Net.InputDim() != x.RawMatrix().Cols || cp.Net.OutputDim() != y.RawMatrix().Cols {
 			return nil, fmt.Errorf("identify: student %d has sizes %v, the run needs hidden widths %v", cp.Index, cp.Net.Sizes(), widths)
 		}
 		students = append(students, student{index: cp.Index, net: cp.Net, loss: cp.Loss})
@@ -242,8 +242,6 @@ func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config
 	err = recoverFrom(ctx, x, y, students, &c, res)
 	return res, err
 }
-
-func sameInts(a, b []int) bool { return slices.Equal(a, b) }
 
 // phaseJSON is a train.PhaseResult in JSON, which has no NaN: an unknown
 // gradient norm is left out.

@@ -231,7 +231,7 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 		}}},
 	}
 	if o.lbfgsIter > 0 {
-		cfg.Train.Phases = append(cfg.Train.Phases, train.Phase{Name: "lbfgs", Optimizer: &lbfgs{},
+		cfg.Train.Phases = append(cfg.Train.Phases, train.Phase{Name: "lbfgs", Optimizer: &train.LBFGS{},
 			Stop: train.StopRules{MaxIter: o.lbfgsIter, MaxTime: o.studentTime, Loss: 1e-12}})
 	}
 	if o.fineTune > 0 {

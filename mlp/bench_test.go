@@ -33,6 +33,14 @@ func BenchmarkLossGrad(b *testing.B) {
 	b.Run("784-256-10/g/n=1000", func(b *testing.B) { benchLossGrad(b, []int{784, 256, 10}, G, 1000) })
 }
 
+// BenchmarkLossGradWide is the Fashion-MNIST student shape, for comparing
+// the pure-Go build with -tags cblas (Backend is in the name).
+func BenchmarkLossGradWide(b *testing.B) {
+	for _, h := range []int{128, 256} {
+		b.Run(fmt.Sprintf("%s/784-%d-10/g/n=2000", Backend(), h), func(b *testing.B) { benchLossGrad(b, []int{784, h, 10}, G, 2000) })
+	}
+}
+
 func BenchmarkForward(b *testing.B) {
 	n := testNet(b, []int{4, 16, 1}, Tanh, true, false, 1)
 	x, _ := randomData(rand.New(rand.NewPCG(1, 2)), 10000, 4, 1)

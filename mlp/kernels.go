@@ -10,6 +10,11 @@ import "gonum.org/v1/gonum/floats"
 // teachers. Weight rows are processed in blocks that fit in cache, so wide
 // layers (784 inputs) stream the samples once per block rather than the
 // weights once per sample. None of the kernels allocates.
+//
+// Built with -tags cblas (and cgo), the three matrix products first ask
+// useBLAS whether the shape is large enough for OpenBLAS's dgemm to win and
+// if so hand it over to gemm (kernels_cblas.go); the default build
+// (kernels_go.go) answers no at compile time.
 
 const asmMin = 16
 
@@ -40,6 +45,15 @@ func axpy(y []float64, alpha float64, x []float64) {
 // a of row stride as and k < in, w of row stride in, z of row stride out.
 // With add false z is overwritten; b, if not nil, is added to every row.
 func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, out int, add bool) {
+	if useBLAS(n, in, out) {
+		gemm(false, true, n, out, in, a, as, w, in, beta(add), z, out)
+		if b != nil {
+			for s := 0; s < n; s++ {
+				axpy(z[s*out:s*out+out], 1, b[:out])
+			}
+		}
+		return
+	}
 	if in < asmMin {
 		w = w[:out*in]
 		for s := 0; s < n; s++ {
@@ -85,6 +99,10 @@ func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, ou
 // mulTNAdd adds g[j,k] += Σ_s d[s,j]·a[s,k], the weight gradient of a layer:
 // d is n×out (stride out), a is n×in with stride as, g is out×in.
 func mulTNAdd(g []float64, d []float64, a []float64, as int, n, in, out int) {
+	if useBLAS(n, in, out) {
+		gemm(true, false, out, in, n, d, out, a, as, 1, g, in)
+		return
+	}
 	if in < asmMin {
 		// Narrow inputs: the whole gradient block stays in L1 and the
 		// inner loop is too short for a call to pay off.
@@ -119,6 +137,10 @@ func mulTNAdd(g []float64, d []float64, a []float64, as int, n, in, out int) {
 // mulNN computes ga[s,k] (+)= Σ_j d[s,j]·w[j,k]: the gradient with respect
 // to a layer's input. d is n×out, w is out×in, ga is n×in.
 func mulNN(ga []float64, d []float64, w []float64, n, in, out int, add bool) {
+	if useBLAS(n, in, out) {
+		gemm(false, false, n, in, out, d, out, w, in, beta(add), ga, in)
+		return
+	}
 	for s := 0; s < n; s++ {
 		grow := ga[s*in : s*in+in]
 		if !add {
@@ -132,6 +154,19 @@ func mulNN(ga []float64, d []float64, w []float64, n, in, out int, add bool) {
 		}
 	}
 }
+
+// beta is the gemm factor on the destination: 1 to add to it, 0 to
+// overwrite it.
+func beta(add bool) float64 {
+	if add {
+		return 1
+	}
+	return 0
+}
+
+// Backend names the implementation of the dense matrix products: "go" for
+// the default pure-Go kernels, "openblas" when built with -tags cblas.
+func Backend() string { return backend }
 
 // colSumsAdd adds the column sums of the n×out matrix d to g.
 func colSumsAdd(g []float64, d []float64, n, out int) {

@@ -82,6 +82,13 @@ func (r Report) String() string {
 // have the same depth, input and output widths; the hidden activations are
 // taken from the teacher.
 func Compare(teacher, recovered *mlp.Network, probe *mat.Dense) (Report, error) {
+	return CompareIn(WeightSpace, teacher, recovered, probe)
+}
+
+// CompareIn is Compare with the cosine distances measured in the given
+// geometry; in DataSpace the moments of each layer's inputs are those of
+// the recovered network on probe.
+func CompareIn(geom Geometry, teacher, recovered *mlp.Network, probe *mat.Dense) (Report, error) {
 	if teacher == nil || recovered == nil {
 		return Report{}, fmt.Errorf("identify: Compare: nil network")
 	}
@@ -90,6 +97,12 @@ func Compare(teacher, recovered *mlp.Network, probe *mat.Dense) (Report, error) 
 	}
 	if teacher.InputDim() != recovered.InputDim() || teacher.OutputDim() != recovered.OutputDim() {
 		return Report{}, fmt.Errorf("identify: Compare: teacher is %v, recovered %v: input or output widths differ", teacher.Sizes(), recovered.Sizes())
+	}
+	if geom != WeightSpace && geom != DataSpace {
+		return Report{}, fmt.Errorf("identify: Compare: unknown geometry %v", geom)
+	}
+	if err := recovered.CheckInputs(probe); err != nil {
+		return Report{}, fmt.Errorf("identify: Compare: probe inputs: %w", err)
 	}
 	var rep Report
 	// tin holds the teacher's incoming vectors of the current layer in
@@ -109,7 +122,15 @@ func Compare(teacher, recovered *mlp.Network, probe *mat.Dense) (Report, error) 
 		} else {
 			act := teacher.Layer(l).Act
 			var lc LayerComparison
-			lc, rowOf, mu = matchLayer(act.Symmetry(), tin, rin)
+			u, err := geometryFactor(geom, recovered, probe, l)
+			if err != nil {
+				return Report{}, fmt.Errorf("identify: Compare: %w", err)
+			}
+			tm, rm := tin, rin
+			if u != nil {
+				tm, rm = toDataSpace(tin, u), toDataSpace(rin, u)
+			}
+			lc, rowOf, mu = matchLayer(act.Symmetry(), tm, rm)
 			rep.Layers = append(rep.Layers, lc)
 		}
 		if l > 0 {

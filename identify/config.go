@@ -50,6 +50,11 @@ type Config struct {
 	// coordinate is positive; cluster.SignInvariantEuclidean avoids the
 	// flip and aligns signs within each cluster afterwards.
 	Metric cluster.Metric
+	// Geometry is the space in which the metric compares neuron vectors:
+	// WeightSpace (the zero value, the paper's) or DataSpace, which
+	// weighs directions by how much the data excite them — the choice for
+	// real data such as images (see DataSpace).
+	Geometry Geometry
 	// SilentTol: a student neuron whose outgoing weights have a norm of at
 	// most SilentTol times the largest in its layer is left out of the
 	// clustering: it does not affect the student's function. Zero-loss
@@ -134,6 +139,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Metric != cluster.Euclidean && c.Metric != cluster.SignInvariantEuclidean {
 		return c, fmt.Errorf("identify: Config.Metric %v is not supported (use Euclidean or SignInvariantEuclidean)", c.Metric)
+	}
+	if c.Geometry != WeightSpace && c.Geometry != DataSpace {
+		return c, fmt.Errorf("identify: Config.Geometry %v is not WeightSpace or DataSpace", c.Geometry)
 	}
 	if c.SilentTol == 0 {
 		c.SilentTol = 1e-6

@@ -82,8 +82,10 @@ type collapsed struct {
 
 // clusterLayer clusters hidden layer l (0-based) of the students, which
 // must agree on the layers below l, and collapses the kept clusters into
-// recovered neurons (DESIGN.md §3, steps 2.1–2.6).
-func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
+// recovered neurons (DESIGN.md §3, steps 2.1–2.6). With u not nil the
+// vectors are compared in data space (Geometry DataSpace, factor u); the
+// recovered neurons are always averaged in weight space.
+func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collapsed, error) {
 	start := time.Now()
 	sym := cluster.Symmetry(cfg.Activation.Symmetry())
 	constant := 2 * cfg.Activation.Eval(0) // c of σ(−x) = c − σ(x)
@@ -122,17 +124,27 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		}
 	}
 	aOrig := mat.DenseCopyOf(a)
+	// pts are the vectors as compared: x itself, or x in data space, where
+	// the canonical sign and scale must be chosen too (in weight space the
+	// largest coordinate may be one the data never excite).
+	pts := x
+	if u != nil {
+		pts = toDataSpace(x, u)
+	}
 	canonSet := &cluster.CanonSettings{Rule: cluster.FlipLargest, Constant: constant}
-	canon, err := cluster.Canonicalize(x, a, sym, canonSet)
+	canon, err := cluster.Canonicalize(pts, a, sym, canonSet)
 	if err != nil {
 		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	if u != nil {
+		applyCanon(x, canon)
 	}
 	flipped := canon.Flipped
 	if flipped == nil {
 		flipped = make([]bool, rows)
 	}
 
-	tree, err := linkage(x, cfg)
+	tree, err := linkage(pts, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
 	}
@@ -151,9 +163,19 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 	var kept [][]int // core members of each kept cluster
 	rmsWeights := rmsNorm(x, fanIn)
 	for label, members := range groups {
-		cr, core, err := judge(x, a, label, members, sym, signInv, canonSet, filter, flipped)
+		before := slices.Clone(flipped)
+		cr, core, err := judge(pts, a, label, members, sym, signInv, canonSet, filter, flipped)
 		if err != nil {
 			return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+		}
+		if u != nil {
+			// judge aligned the signs of pts; U is linear, so the same
+			// flips align the weight-space vectors.
+			for _, m := range members {
+				if flipped[m] != before[m] {
+					floats.Scale(-1, x.RawRowView(m))
+				}
+			}
 		}
 		rep.Flat = append(rep.Flat, cr)
 		switch {
@@ -221,7 +243,7 @@ func clusterLayer(students []student, l int, cfg *Config) (*collapsed, error) {
 		c.out = nil
 	}
 	rep.Elapsed = time.Since(start)
-	rep.Points, rep.Tree, rep.Labels = x, tree, cut.Labels
+	rep.Points, rep.Tree, rep.Labels = pts, tree, cut.Labels
 	rep.Owner = make([]int, rows)
 	for i, k := range owner {
 		rep.Owner[i] = students[k].index

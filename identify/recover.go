@@ -21,7 +21,11 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return err
 		}
 		t0 := time.Now()
-		col, err := clusterLayer(students, l, c)
+		u, err := geometryFactor(c.Geometry, students[0].net, x, l)
+		if err != nil {
+			return fmt.Errorf("identify: %w", err)
+		}
+		col, err := clusterLayer(students, l, c, u)
 		res.Timings.Cluster += time.Since(t0)
 		if err != nil {
 			return err
@@ -156,10 +160,15 @@ func alignOutput(net *mlp.Network, x, y *mat.Dense, linear bool) error {
 	for i := 0; i < n; i++ {
 		design.Set(i, d, 1)
 	}
-	var beta mat.Dense // (d+1)×o
-	if err := beta.Solve(design, &resid); err != nil {
-		return fmt.Errorf("identify: fitting the linear term: %w", err)
+	// Minimum-norm least squares: inputs that are constant on the data
+	// (a pixel that is always 0) make the design rank-deficient, and their
+	// weights are then left at 0 instead of failing.
+	var svd mat.SVD
+	if !svd.Factorize(design, mat.SVDThin) {
+		return fmt.Errorf("identify: fitting the linear term: SVD of the %d×%d design matrix failed", n, d+1)
 	}
+	var beta mat.Dense // (d+1)×o
+	svd.SolveTo(&beta, &resid, svd.Rank(1e-12))
 	skipW := net.Skip()
 	for k := 0; k < o; k++ {
 		for j := 0; j < d; j++ {

@@ -34,6 +34,17 @@
 // timings and the effective Config. Progress goes to Config.Recorder;
 // cancelling the context returns the partial Result with ctx.Err().
 //
+// # Real data
+//
+// The paper compares neurons by their weight vectors [w, b]. On images that
+// fails before training does: weights along directions the data never
+// excite (constant pixels, the tail of the pixel spectrum) get no gradient
+// and keep their random initial values in teacher and students alike.
+// Config.Geometry = DataSpace compares neurons by their pre-activations on
+// the data instead (the vectors mapped through the square root of the
+// second moment of the layer's inputs), which is what the students can
+// identify; CompareIn measures the distance to a teacher the same way.
+//
 // # Stages
 //
 // TrainStudent, Checkpoint.Save, LoadCheckpoints and Recover split Run so

@@ -61,6 +61,7 @@ type options struct {
 	fineTune      int
 	lbfgsIter     int
 	initGain      float64
+	geometry      identify.Geometry
 	seed          uint64
 	out           string
 	workers       int
@@ -71,7 +72,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("fashionmnist: ")
 	var o options
-	var widths, act string
+	var widths, act, geometry string
 	var betaDeg float64
 	flag.StringVar(&o.dir, "data", synth.FashionMNISTDir, "directory with the Fashion-MNIST IDX files")
 	flag.StringVar(&widths, "r", "32,64", "teacher hidden widths")
@@ -88,6 +89,7 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 640, "students' minibatch size")
 	flag.IntVar(&o.lbfgsIter, "lbfgs", 0, "full-batch L-BFGS iterations after Adam (0: none)")
 	flag.Float64Var(&o.initGain, "init-gain", 1, fmt.Sprintf("students start Glorot-normal times this gain; identify.Run's own students use train.DefaultInitGain = %g, meant for the small synthetic students", float64(train.DefaultInitGain)))
+	flag.StringVar(&geometry, "geometry", "data", "space in which neurons are clustered and compared with the teacher: data (identify.DataSpace) or weight (the paper's)")
 	flag.IntVar(&o.fineTune, "fine-tune", 10, "epochs of minibatch Adam on the recovered network (0: none)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of teacher training; students use seed+r")
 	flag.StringVar(&o.out, "out", "results/fashionmnist", "output directory")
@@ -98,6 +100,9 @@ func main() {
 	var err error
 	if o.widths, err = parseInts(widths); err == nil {
 		o.act, err = mlp.Lookup(act)
+	}
+	if err == nil {
+		o.geometry, err = parseGeometry(geometry)
 	}
 	if err != nil {
 		log.Print(err)
@@ -155,13 +160,14 @@ type result struct {
 	ClusterSecs, TotalSecs        float64
 	Workers                       int
 	InitGain                      float64
+	Geometry, Backend             string
 }
 
 func (r result) overhead() float64 { return float64(r.Recovered-r.R) / float64(r.R) }
 
 func (r result) line() string {
-	return fmt.Sprintf("r = %d (%s): recovered width %d, overhead %+.1f%%; max cosine distance %.3g (median %.3g); test RMSE %.3g (relative %.3g); test accuracy teacher %.2f%%, recovered %.2f%%; %d students ×%g wide, %d probes, ≤%d epochs; time %s (students %s)",
-		r.R, r.Act, r.Recovered, 100*r.overhead(), r.MaxCosine, r.MedianCosine, r.RMSE, r.RelRMSE,
+	return fmt.Sprintf("r = %d (%s): recovered width %d, overhead %+.1f%%; max cosine distance (%s) %.3g (median %.3g); test RMSE %.3g (relative %.3g); test accuracy teacher %.2f%%, recovered %.2f%%; %d students ×%g wide, %d probes, ≤%d epochs; time %s (students %s)",
+		r.R, r.Act, r.Recovered, 100*r.overhead(), r.Geometry, r.MaxCosine, r.MedianCosine, r.RMSE, r.RelRMSE,
 		100*r.TeacherAcc, 100*r.RecoveredAcc, r.Students, r.Rho, r.Probes, r.Epochs,
 		secs(r.TotalSecs), secs(r.StudentSecs))
 }
@@ -177,7 +183,8 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 		return result{}, err
 	}
 	res := result{R: r, Act: o.act.Name(), Students: o.students, Gamma: o.gamma, BetaDeg: o.beta * 180 / math.Pi,
-		Rho: o.rho, Epochs: o.epochs, Workers: o.workers, InitGain: o.initGain}
+		Rho: o.rho, Epochs: o.epochs, Workers: o.workers, InitGain: o.initGain,
+		Geometry: geometryName(o.geometry), Backend: mlp.Backend()}
 
 	// 1. The teacher: a classifier 784 → r → 10 trained on all 60 000
 	// training images (one-hot targets, MSE). A saved teacher of the same
@@ -219,7 +226,7 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 	cfg := identify.Config{
 		Activation: o.act, BaseWidth: r, Rho: o.rho,
 		Students: o.students, Gamma: o.gamma, Beta: o.beta,
-		Seed: o.seed + uint64(r), Workers: o.workers,
+		Seed: o.seed + uint64(r), Workers: o.workers, Geometry: o.geometry,
 		// No restarts: identify's default retrains a student that misses
 		// 1e-20 up to 4 times, which no Adam-trained MNIST-size student
 		// reaches.
@@ -284,7 +291,7 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 	res.Recovered = run.Widths[0]
 
 	// 4. Compare with the teacher on the 10 000 test images.
-	cmp, err := identify.Compare(teacher, run.Network, testSet.X)
+	cmp, err := identify.CompareIn(o.geometry, teacher, run.Network, testSet.X)
 	if err != nil {
 		return res, err
 	}
@@ -351,6 +358,23 @@ func minMedian(v []float64) (lo, med float64) {
 		return s[0], s[len(s)/2]
 	}
 	return s[0], (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func parseGeometry(s string) (identify.Geometry, error) {
+	switch s {
+	case "data":
+		return identify.DataSpace, nil
+	case "weight":
+		return identify.WeightSpace, nil
+	}
+	return 0, fmt.Errorf("-geometry %q: want data or weight", s)
+}
+
+func geometryName(g identify.Geometry) string {
+	if g == identify.DataSpace {
+		return "data"
+	}
+	return "weight"
 }
 
 func parseInts(s string) ([]int, error) {

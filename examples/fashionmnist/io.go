@@ -44,7 +44,7 @@ func sortFloats(s []float64) { slices.Sort(s) }
 var csvHeader = []string{"r", "activation", "rho", "student_width", "students", "gamma", "beta_deg", "probes", "max_epochs",
 	"recovered_width", "overhead", "max_cosine_distance", "median_cosine_distance", "test_rmse", "test_rel_rmse",
 	"teacher_test_acc", "recovered_test_acc", "best_student_loss", "median_student_loss",
-	"teacher_seconds", "student_seconds", "cluster_seconds", "total_seconds", "workers", "init_gain", "geometry", "backend"}
+	"teacher_seconds", "student_seconds", "cluster_seconds", "total_seconds", "workers", "init_gain", "geometry", "backend", "matched_within_0.1"}
 
 func (r result) record() []string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
@@ -52,7 +52,7 @@ func (r result) record() []string {
 	return []string{i(r.R), r.Act, f(r.Rho), i(r.StudentWidth), i(r.Students), f(r.Gamma), f(r.BetaDeg), i(r.Probes), i(r.Epochs),
 		i(r.Recovered), f(r.overhead()), f(r.MaxCosine), f(r.MedianCosine), f(r.RMSE), f(r.RelRMSE),
 		f(r.TeacherAcc), f(r.RecoveredAcc), f(r.StudentLossMin), f(r.StudentLossMd),
-		f(r.TeacherSecs), f(r.StudentSecs), f(r.ClusterSecs), f(r.TotalSecs), i(r.Workers), f(r.InitGain), r.Geometry, r.Backend}
+		f(r.TeacherSecs), f(r.StudentSecs), f(r.ClusterSecs), f(r.TotalSecs), i(r.Workers), f(r.InitGain), r.Geometry, r.Backend, i(r.Matched)}
 }
 
 // appendCSV appends one row (and the header to a new file).
@@ -92,8 +92,8 @@ func writeSummary(dir string) (string, error) {
 	b.WriteString("# Expand-and-Cluster on Fashion-MNIST teachers 784 → r → 10\n\n")
 	b.WriteString("Measured by `go run ./examples/fashionmnist` (every row of `results.csv`). Overhead = (recovered − r)/r. " +
 		"Cosine distances (in the geometry of the clustering: weight space as in the paper, or data space, identify.DataSpace) and RMSE compare the recovered network with the teacher on the 10 000 test images; backend is mlp.Backend() (go, or openblas with -tags cblas).\n\n")
-	b.WriteString("| r | act | recovered width | overhead | students (N × width, init gain) | γ | β | probes | max epochs | geometry | max / median cosine distance | test RMSE (rel.) | test acc. teacher / recovered | best / median student loss | time (students) |\n")
-	b.WriteString("|---:|---|---:|---:|---|---:|---:|---:|---:|---|---|---|---|---|---|\n")
+	b.WriteString("| r | act | recovered width | overhead | students (N × width, init gain) | γ | β | probes | max epochs | geometry | matched (≤ 0.1) | max / median cosine distance | test RMSE (rel.) | test acc. teacher / recovered | best / median student loss | time (students) |\n")
+	b.WriteString("|---:|---|---:|---:|---|---:|---:|---:|---:|---|---:|---|---|---|---|---|\n")
 	col := map[string]int{}
 	for i, h := range csvHeader {
 		col[h] = i
@@ -104,9 +104,9 @@ func writeSummary(dir string) (string, error) {
 		}
 		v := func(name string) string { return rec[col[name]] }
 		num := func(name string) float64 { x, _ := strconv.ParseFloat(v(name), 64); return x }
-		fmt.Fprintf(&b, "| %s | %s | %s | %+.1f%% | %s × %s, ×%s | %s | %s° | %s | %s | %s | %.3g / %.3g | %.3g (%.3g) | %.2f%% / %.2f%% | %.3g / %.3g | %s (%s, %s) |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %+.1f%% | %s × %s, ×%s | %s | %s° | %s | %s | %s | %s | %.3g / %.3g | %.3g (%.3g) | %.2f%% / %.2f%% | %.3g / %.3g | %s (%s, %s) |\n",
 			v("r"), v("activation"), v("recovered_width"), 100*num("overhead"), v("students"), v("student_width"), v("init_gain"),
-			v("gamma"), v("beta_deg"), v("probes"), v("max_epochs"), v("geometry"), num("max_cosine_distance"), num("median_cosine_distance"),
+			v("gamma"), v("beta_deg"), v("probes"), v("max_epochs"), v("geometry"), v("matched_within_0.1"), num("max_cosine_distance"), num("median_cosine_distance"),
 			num("test_rmse"), num("test_rel_rmse"), 100*num("teacher_test_acc"), 100*num("recovered_test_acc"),
 			num("best_student_loss"), num("median_student_loss"), secs(num("total_seconds")), secs(num("student_seconds")), v("backend"))
 	}

@@ -161,13 +161,20 @@ type result struct {
 	Workers                       int
 	InitGain                      float64
 	Geometry, Backend             string
+	// Matched counts the teacher neurons whose recovered partner is
+	// within cosine distance matchTol.
+	Matched int
 }
+
+// matchTol is the cosine distance (cos ≥ 0.9) under which a teacher neuron
+// counts as matched in the summary.
+const matchTol = 0.1
 
 func (r result) overhead() float64 { return float64(r.Recovered-r.R) / float64(r.R) }
 
 func (r result) line() string {
-	return fmt.Sprintf("r = %d (%s): recovered width %d, overhead %+.1f%%; max cosine distance (%s) %.3g (median %.3g); test RMSE %.3g (relative %.3g); test accuracy teacher %.2f%%, recovered %.2f%%; %d students ×%g wide, %d probes, ≤%d epochs; time %s (students %s)",
-		r.R, r.Act, r.Recovered, 100*r.overhead(), r.Geometry, r.MaxCosine, r.MedianCosine, r.RMSE, r.RelRMSE,
+	return fmt.Sprintf("r = %d (%s): recovered width %d, overhead %+.1f%%; teacher neurons matched within cosine distance %g: %d of %d; max cosine distance (%s) %.3g (median %.3g); test RMSE %.3g (relative %.3g); test accuracy teacher %.2f%%, recovered %.2f%%; %d students ×%g wide, %d probes, ≤%d epochs; time %s (students %s)",
+		r.R, r.Act, r.Recovered, 100*r.overhead(), matchTol, r.Matched, r.R, r.Geometry, r.MaxCosine, r.MedianCosine, r.RMSE, r.RelRMSE,
 		100*r.TeacherAcc, 100*r.RecoveredAcc, r.Students, r.Rho, r.Probes, r.Epochs,
 		secs(r.TotalSecs), secs(r.StudentSecs))
 }
@@ -302,6 +309,11 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 		cos = append(cos, m.CosineDistance)
 	}
 	_, res.MedianCosine = minMedian(cos)
+	for _, d := range cos {
+		if d <= matchTol {
+			res.Matched++
+		}
+	}
 	res.RMSE, res.RelRMSE = cmp.RMSE, cmp.RelRMSE
 	if res.RecoveredAcc, err = synth.Accuracy(run.Network, testSet.X, testSet.Labels); err != nil {
 		return res, err

@@ -163,12 +163,15 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 	var kept [][]int // core members of each kept cluster
 	rmsWeights := rmsNorm(x, fanIn)
 	for label, members := range groups {
-		before := slices.Clone(flipped)
+		var before []bool // flips before judge, when it may align pts alone
+		if u != nil && signInv {
+			before = slices.Clone(flipped)
+		}
 		cr, core, err := judge(pts, a, label, members, sym, signInv, canonSet, filter, flipped)
 		if err != nil {
 			return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
 		}
-		if u != nil {
+		if before != nil {
 			// judge aligned the signs of pts; U is linear, so the same
 			// flips align the weight-space vectors.
 			for _, m := range members {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"gonum.org/v1/gonum/mat"
 )
@@ -28,8 +29,13 @@ func deadInputs(rng *rand.Rand, n, d, dead0, dead1 int) *mat.Dense {
 // then sees scattered clusters, data-space clustering the teacher.
 func TestDataSpaceRecoversThroughDeadInputs(t *testing.T) {
 	const d, dead0, dead1 = 6, 4, 5
-	for _, act := range []mlp.Activation{mlp.G, mlp.Tanh, mlp.ReLU} {
-		t.Run(act.Name(), func(t *testing.T) {
+	for _, tc := range []struct {
+		act    mlp.Activation
+		metric cluster.Metric
+	}{{mlp.G, cluster.Euclidean}, {mlp.Tanh, cluster.Euclidean}, {mlp.ReLU, cluster.Euclidean},
+		{mlp.Tanh, cluster.SignInvariantEuclidean}, {mlp.ReLU, cluster.SignInvariantEuclidean}} {
+		act := tc.act
+		t.Run(act.Name()+"/"+tc.metric.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(5, 5))
 			teacher := randomNet(t, []int{d, 4, 2}, act, 23)
 			x := deadInputs(rng, 600, d, dead0, dead1)
@@ -49,7 +55,7 @@ func TestDataSpaceRecoversThroughDeadInputs(t *testing.T) {
 			}
 			probe := deadInputs(rng, 500, d, dead0, dead1)
 			recover := func(g Geometry) (*Result, Report, bool) {
-				cfg, err := Config{Activation: act, Widths: []int{14}, Students: 10, SkipFineTune: true, Geometry: g}.withDefaults()
+				cfg, err := Config{Activation: act, Widths: []int{14}, Students: 10, SkipFineTune: true, Geometry: g, Metric: tc.metric}.withDefaults()
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -114,26 +114,15 @@ func toDataSpace(x *mat.Dense, u *mat.Dense) *mat.Dense {
 
 // layerInputs returns the inputs of hidden layer l of net on the data x:
 // x itself for l = 0, otherwise the activations of hidden layer l−1.
-func layerInputs(net *mlp.Network, x *mat.Dense, l int) *mat.Dense {
-	h := x
-	for k := 0; k < l; k++ {
-		L := net.Layer(k)
-		var z mat.Dense
-		z.Mul(h, L.W.T())
-		rows, cols := z.Dims()
-		for i := 0; i < rows; i++ {
-			row := z.RawRowView(i)
-			for j := 0; j < cols; j++ {
-				v := row[j]
-				if L.B != nil {
-					v += L.B[j]
-				}
-				row[j] = L.Act.Eval(v)
-			}
-		}
-		h = &z
+func layerInputs(net *mlp.Network, x *mat.Dense, l int) (*mat.Dense, error) {
+	if l == 0 {
+		return x, nil
 	}
-	return h
+	var h mat.Dense
+	if err := net.Hidden(nil, &h, x, l-1); err != nil {
+		return nil, err
+	}
+	return &h, nil
 }
 
 // geometryFactor returns the factor U of hidden layer l's data-space
@@ -142,7 +131,11 @@ func geometryFactor(g Geometry, net *mlp.Network, x *mat.Dense, l int) (*mat.Den
 	if g != DataSpace {
 		return nil, nil
 	}
-	u, err := momentFactor(layerInputs(net, x, l))
+	h, err := layerInputs(net, x, l)
+	if err != nil {
+		return nil, fmt.Errorf("layer %d: %w", l+1, err)
+	}
+	u, err := momentFactor(h)
 	if err != nil {
 		return nil, fmt.Errorf("layer %d: %w", l+1, err)
 	}

@@ -3,6 +3,7 @@ package mlp
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -26,21 +27,9 @@ type Workspace struct {
 // NewWorkspace returns an empty workspace; it sizes itself on first use.
 func NewWorkspace() *Workspace { return &Workspace{} }
 
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // ensure sizes the forward/backward buffers for net on n samples.
 func (ws *Workspace) ensure(net *Network, n int) {
-	if ws.n >= n && sameInts(ws.sizes, net.Sizes()) {
+	if ws.n >= n && slices.Equal(ws.sizes, net.Sizes()) {
 		return
 	}
 	n = max(n, ws.n)
@@ -160,21 +149,39 @@ func (n *Network) Forward(ws *Workspace, dst, x *mat.Dense) error {
 	if err := n.CheckInputs(x); err != nil {
 		return err
 	}
+	return n.activations(ws, dst, x, len(n.layers)-1, "Forward")
+}
+
+// Hidden writes the activations of hidden layer l (0-based) on the rows of
+// x to dst, which must be empty (it is then sized) or rows×width of layer l.
+func (n *Network) Hidden(ws *Workspace, dst, x *mat.Dense, l int) error {
+	if l < 0 || l >= len(n.layers)-1 {
+		return fmt.Errorf("mlp: Hidden: layer %d, the network has hidden layers 0…%d", l, len(n.layers)-2)
+	}
+	if err := n.CheckInputs(x); err != nil {
+		return err
+	}
+	return n.activations(ws, dst, x, l, "Hidden")
+}
+
+// activations runs the network on the checked inputs x and copies the
+// activations of layer l to dst, sized as Forward and Hidden document.
+func (n *Network) activations(ws *Workspace, dst, x *mat.Dense, l int, caller string) error {
 	rows, _ := x.Dims()
+	width := n.layers[l].Out
 	if dst.IsEmpty() {
-		dst.ReuseAs(rows, n.OutputDim())
-	} else if r, c := dst.Dims(); r != rows || c != n.OutputDim() {
-		return fmt.Errorf("mlp: Forward: destination is %d×%d, want %d×%d", r, c, rows, n.OutputDim())
+		dst.ReuseAs(rows, width)
+	} else if r, c := dst.Dims(); r != rows || c != width {
+		return fmt.Errorf("mlp: %s: destination is %d×%d, want %d×%d", caller, r, c, rows, width)
 	}
 	if ws == nil {
 		ws = NewWorkspace()
 	}
 	n.forward(ws, x)
-	out := n.OutputDim()
 	dd, ds := raw(dst)
-	a := ws.a[len(n.layers)-1]
+	a := ws.a[l]
 	for i := 0; i < rows; i++ {
-		copy(dd[i*ds:i*ds+out], a[i*out:i*out+out])
+		copy(dd[i*ds:i*ds+width], a[i*width:i*width+width])
 	}
 	return nil
 }

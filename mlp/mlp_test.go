@@ -235,3 +235,50 @@ func TestInitGlorotDeterministic(t *testing.T) {
 		t.Errorf("first-layer std %v, want %v", std, want)
 	}
 }
+
+// TestHidden checks Hidden against the layers applied one by one with
+// Activation.Eval, and its errors.
+func TestHidden(t *testing.T) {
+	n, err := New(Spec{Sizes: []int{3, 4, 5, 2}, Hidden: Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.InitGlorot(rand.New(rand.NewPCG(1, 2)))
+	x := mat.NewDense(6, 3, nil)
+	for i := range x.RawMatrix().Data {
+		x.RawMatrix().Data[i] = float64(i%5) - 2
+	}
+	h := x
+	for l := 0; l < 2; l++ {
+		L := n.Layer(l)
+		want := mat.NewDense(6, L.Out, nil)
+		for i := 0; i < 6; i++ {
+			for j := 0; j < L.Out; j++ {
+				v := L.B[j]
+				for k := 0; k < L.In; k++ {
+					v += L.W.At(j, k) * h.At(i, k)
+				}
+				want.Set(i, j, L.Act.Eval(v))
+			}
+		}
+		var got mat.Dense
+		if err := n.Hidden(nil, &got, x, l); err != nil {
+			t.Fatal(err)
+		}
+		if !mat.EqualApprox(&got, want, 1e-13) {
+			t.Errorf("layer %d: Hidden\n%v\nwant\n%v", l, mat.Formatted(&got), mat.Formatted(want))
+		}
+		h = want
+	}
+	for _, l := range []int{-1, 2} {
+		if err := n.Hidden(nil, &mat.Dense{}, x, l); err == nil {
+			t.Errorf("hidden layer %d accepted", l)
+		}
+	}
+	if err := n.Hidden(nil, mat.NewDense(6, 3, nil), x, 0); err == nil {
+		t.Error("wrong-shaped destination accepted")
+	}
+	if err := n.Hidden(nil, &mat.Dense{}, mat.NewDense(2, 2, nil), 0); err == nil {
+		t.Error("wrong input width accepted")
+	}
+}

@@ -1,0 +1,131 @@
+package mlp
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Linearization is a network linearised at its current parameters on a
+// batch of inputs: products of the Jacobian J of the outputs with respect
+// to Params (rows·OutputDim × NumParams, row s·OutputDim+o for output o of
+// sample s, as Jacobian writes it) with vectors, without forming J. Each
+// product costs about one forward or one backward pass, so matrix-free
+// Gauss–Newton methods can train networks far too large for a dense J.
+//
+// A Linearization reads the forward pass held in its Workspace: it is valid
+// until the network's parameters change or the Workspace is used for
+// anything else, and Reset must then be called again. Its methods do not
+// allocate.
+type Linearization struct {
+	net  *Network
+	ws   *Workspace
+	x    *mat.Dense
+	rows int
+}
+
+// Reset linearises n at its current parameters on the rows of x, using ws
+// (nil is not allowed here: the linearisation lives in it).
+func (l *Linearization) Reset(n *Network, ws *Workspace, x *mat.Dense) error {
+	if ws == nil {
+		return fmt.Errorf("mlp: Linearization.Reset: nil workspace")
+	}
+	if err := n.CheckInputs(x); err != nil {
+		return err
+	}
+	rows, _ := x.Dims()
+	n.forward(ws, x)
+	ws.ensureHess(n)
+	*l = Linearization{net: n, ws: ws, x: x, rows: rows}
+	return nil
+}
+
+// Rows returns the number of samples.
+func (l *Linearization) Rows() int { return l.rows }
+
+// Outputs returns the network's outputs on the batch, rows×OutputDim
+// row-major. The slice belongs to the workspace: do not modify it.
+func (l *Linearization) Outputs() []float64 {
+	last := len(l.net.layers) - 1
+	return l.ws.a[last][:l.rows*l.net.OutputDim()]
+}
+
+// JacVec writes J·v into jv (length rows·OutputDim), for v of length
+// NumParams: the change of the outputs along the parameter direction v,
+// by a forward-mode (R-operator) pass.
+func (l *Linearization) JacVec(jv, v []float64) {
+	n, ws, rows := l.net, l.ws, l.rows
+	xd, xs := raw(l.x)
+	last := len(n.layers) - 1
+	for li := range n.layers {
+		L := &n.layers[li]
+		m := rows * L.Out
+		vw, vb := n.view(v, li)
+		rz, ra := ws.rz[li][:m], ws.ra[li][:m]
+		in, ins := n.layerInput(ws, xd, xs, li)
+		mulNT(rz, in, ins, vw, vb, rows, L.In, L.Out, false)
+		if li > 0 {
+			mulNT(rz, ws.ra[li-1], n.layers[li-1].Out, L.W.RawMatrix().Data, nil, rows, L.In, L.Out, true)
+		}
+		if li == last && n.skip != nil {
+			mulNT(rz, xd, xs, v[n.skipOff:], nil, rows, n.InputDim(), L.Out, true)
+		}
+		if li == last {
+			mulElem(jv[:m], ws.dz[li][:m], rz)
+		} else {
+			mulElem(ra, ws.dz[li][:m], rz)
+		}
+	}
+}
+
+// JacTVec writes Jᵀ·u into g (length NumParams, overwritten), for u of
+// length rows·OutputDim: backpropagation of the output cotangent u.
+func (l *Linearization) JacTVec(g, u []float64) {
+	n, ws, rows := l.net, l.ws, l.rows
+	last := len(n.layers) - 1
+	m := rows * n.OutputDim()
+	copy(ws.ga[last][:m], u[:m])
+	clear(g)
+	n.backward(ws, g, l.x, rows)
+}
+
+// LayerInput returns the input of layer li on the batch (the network's
+// inputs for layer 0, the previous layer's activations otherwise) with its
+// row stride. The slice is not to be modified.
+func (l *Linearization) LayerInput(li int) ([]float64, int) {
+	xd, xs := raw(l.x)
+	return l.net.layerInput(l.ws, xd, xs, li)
+}
+
+// OutputGram adds to g (Out×Out of layer li, row-major) the sum over the
+// first rows samples s and every output o of δ·δᵀ, where δ = ∂out_o/∂z is
+// the sensitivity of output o of sample s to the pre-activations z of
+// layer li. It is the output-side Kronecker factor of the Gauss–Newton
+// matrix of that layer (K-FAC). It costs OutputDim backward passes down to
+// layer li over those rows, and overwrites the workspace's backward
+// buffers (the linearisation stays valid).
+func (l *Linearization) OutputGram(g []float64, li, rows int) {
+	n, ws := l.net, l.ws
+	rows = min(rows, l.rows)
+	last := len(n.layers) - 1
+	out := n.OutputDim()
+	w := n.layers[li].Out
+	for o := 0; o < out; o++ {
+		ga := ws.ga[last][:rows*out]
+		clear(ga)
+		for s := 0; s < rows; s++ {
+			ga[s*out+o] = 1
+		}
+		for k := last; k >= li; k-- {
+			L := &n.layers[k]
+			m := rows * L.Out
+			delta := ws.delta[k][:m]
+			mulElem(delta, ws.ga[k][:m], ws.dz[k][:m])
+			if k > li {
+				mulNN(ws.ga[k-1][:rows*L.In], delta, L.W.RawMatrix().Data, rows, L.In, L.Out, false)
+			}
+		}
+		d := ws.delta[li][:rows*w]
+		mulTNAdd(g, d, d, w, rows, w, w)
+	}
+}

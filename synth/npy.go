@@ -38,7 +38,7 @@ func ReadNPY(r io.Reader) (*Array, error) {
 		return nil, npyTrunc(err, "magic string and version", cr.n, gz)
 	}
 	if string(pre[:6]) != npyMagic {
-		return nil, fmt.Errorf("npy: wrong magic string %q at offset 0: want \"\\x93NUMPY\" (not a .npy file; .npz archives are not supported)", pre[:6])
+		return nil, fmt.Errorf("npy: wrong magic string %q at offset 0: want \"\\x93NUMPY\" (not a .npy file; read .npz archives with ReadNPZ)", pre[:6])
 	}
 	major, minor := pre[6], pre[7]
 	var hlen int

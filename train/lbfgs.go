@@ -2,18 +2,19 @@ package train
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/optimize"
 )
 
 // LBFGS is limited-memory BFGS through gonum's optimize package, with
-// gonum's convergence tests replaced by Train's stopping rules (gonum's
-// defaults stop near a loss change of 1e-10, far above the floor). One
-// iteration is one major iteration of gonum's method. It is the
-// full-batch finisher for students too large for Levenberg–Marquardt.
+// gonum's convergence tests replaced by Train's stopping rules: gonum's
+// defaults stop near a loss change of 1e-10 and a gradient ∞-norm of
+// 1e-12, far above the loss floor. One iteration is one major iteration of
+// gonum's method. It is the full-batch finisher for students too large for
+// Levenberg–Marquardt.
 //
 // The zero value is ready to use.
 type LBFGS struct {
@@ -30,9 +31,6 @@ func (o *LBFGS) validate() error {
 	}
 	return nil
 }
-
-// errStop ends gonum's Minimize when the Monitor says so.
-var errStop = errors.New("train: stop")
 
 // lbfgsHook is gonum's Converger: it hands every major iteration to the
 // Monitor.
@@ -72,7 +70,7 @@ func (o *LBFGS) Run(ctx context.Context, p *Problem, m *Monitor) error {
 	var evalErr error
 	valid := false
 	eval := func(x []float64) {
-		if valid && equal(cx, x) {
+		if valid && slices.Equal(cx, x) {
 			return
 		}
 		copy(cx, x)
@@ -103,14 +101,15 @@ func (o *LBFGS) Run(ctx context.Context, p *Problem, m *Monitor) error {
 			return optimize.NotTerminated, nil
 		},
 	}
+	// Every convergence test of gonum is off; the Monitor decides. In
+	// Settings a zero GradientThreshold is off, but in the method a zero
+	// GradStopThreshold means 1e-12 and only NaN turns it off.
 	hook := &lbfgsHook{p: p, m: m}
-	settings := &optimize.Settings{
-		Converger:         hook,
-		GradientThreshold: 0, // gradient convergence off: Train decides
-	}
+	settings := &optimize.Settings{Converger: hook}
+	method := &optimize.LBFGS{Store: store, GradStopThreshold: math.NaN()}
 	x0 := make([]float64, k)
 	p.Gather(x0)
-	res, err := optimize.Minimize(prob, x0, settings, &optimize.LBFGS{Store: store})
+	res, err := optimize.Minimize(prob, x0, settings, method)
 	if hook.stop {
 		return nil
 	}
@@ -129,13 +128,4 @@ func (o *LBFGS) Run(ctx context.Context, p *Problem, m *Monitor) error {
 		return fmt.Errorf("%w (%v)", ErrNoProgress, err)
 	}
 	return ErrNoProgress
-}
-
-func equal(a, b []float64) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

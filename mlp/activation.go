@@ -346,17 +346,15 @@ func Builtins() []Activation {
 }
 
 // Register makes a custom activation loadable by name. It fails if the name
-// is empty, malformed, or taken by a different activation.
+// is empty, has characters other than letters, digits and _-.+, or is taken
+// by a different activation, or if CheckActivation rejects a.
 func Register(a Activation) error {
-	if a == nil {
-		return fmt.Errorf("mlp: Register: nil activation")
+	if err := CheckActivation(a); err != nil {
+		return err
 	}
 	name := a.Name()
-	if name == "" || strings.TrimSpace(name) != name {
-		return fmt.Errorf("mlp: Register: invalid activation name %q", name)
-	}
-	if s := a.Symmetry(); s < None || s > EvenLinearPosScale {
-		return fmt.Errorf("mlp: Register: activation %q declares unknown symmetry %d", name, int(s))
+	if err := checkName(name); err != nil {
+		return err
 	}
 	registry.Lock()
 	defer registry.Unlock()

@@ -68,7 +68,8 @@ type Config struct {
 	DuplicateTol float64
 	// ZeroLoss is the student loss counted as zero (the paper: 1e-14).
 	// Students above it still take part; it is used by the automatic ρ
-	// search and reported. Default 1e-14.
+	// search and reported. Default train.DefaultZeroLoss (1e-14); the
+	// package train documentation relates it to the other thresholds.
 	ZeroLoss float64
 
 	// Seed makes the whole run reproducible: student i's initial weights
@@ -162,7 +163,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("identify: Config.DuplicateTol = %v is not in [0, 1)", c.DuplicateTol)
 	}
 	if c.ZeroLoss == 0 {
-		c.ZeroLoss = 1e-14
+		c.ZeroLoss = train.DefaultZeroLoss
 	}
 	if c.MaxRho == 0 {
 		c.MaxRho = 8

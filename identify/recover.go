@@ -206,8 +206,8 @@ const lmMaxParams = 3000
 func defaultFineTune(params int) []train.Phase {
 	if params <= lmMaxParams {
 		return []train.Phase{{Name: "fine-tune", Optimizer: &train.LM{},
-			Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}}}
+			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}}}
 	}
 	return []train.Phase{{Name: "fine-tune", Optimizer: &train.LBFGS{},
-		Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: 2000, Patience: 100, MinRelImprove: 1e-3}}}
+		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 2000, Patience: 100, MinRelImprove: 1e-3}}}
 }

@@ -20,12 +20,12 @@ func TestLBFGSReachesLossFloor(t *testing.T) {
 		s.Params()[i] = v * (1 + 1e-3*float64(i%3-1))
 	}
 	res, err := Train(context.Background(), s, x, y, Config{Phases: []Phase{{Optimizer: &LBFGS{},
-		Stop: StopRules{Loss: DefaultLossFloor, MaxIter: 5000}}}})
+		Stop: StopRules{Loss: DefaultStopLoss, MaxIter: 5000}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("loss %.3g after %d iterations (%v), gradient %.3g", res.Loss, res.Iter(), res.Reason, res.Phases[0].GradNorm)
 	if res.Reason != LossReached {
-		t.Errorf("L-BFGS stopped with %q at loss %.3g, want the loss floor %g", res.Reason, res.Loss, DefaultLossFloor)
+		t.Errorf("L-BFGS stopped with %q at loss %.3g, want the loss floor %g", res.Reason, res.Loss, DefaultStopLoss)
 	}
 }

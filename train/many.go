@@ -35,22 +35,13 @@ type ManyConfig struct {
 	RestartLoss float64
 }
 
-// Defaults of ManyConfig. Overparameterised students from a random start
-// reach the loss floor with a probability well below one (about 0.65 for
-// the 4→16→1 students of a 4→4→1 teacher with activation g); a stuck one
-// mostly stays stuck, while a fresh start succeeds with the same
-// probability, so restarts raise the fraction of students at the floor
-// much more cheaply than longer training. A failed attempt of a small
-// student costs a fraction of a second; on the synthetic family 19
-// restarts turned din2-r4-t02 from 6/20 students at zero loss (4
-// restarts) into 14/20 and an exact recovery, and 49 turned din4-r8-t01
-// (about one attempt in ten reaches the floor) from 7/10 students at zero
-// loss and a failed recovery into 9/10 and an exact one (77 s instead of
-// 55 s). Attempts 1…20 are the same with either budget.
-const (
-	DefaultRestarts    = 49
-	DefaultRestartLoss = 1e-20
-)
+// DefaultRestarts is the number of restarts of a student when
+// ManyConfig.Restarts is zero. A student that misses DefaultRestartLoss is
+// usually trapped rather than slow, while a fresh start from its continuing
+// random stream succeeds with the same probability as the first, so
+// restarts raise the fraction of students at the floor more cheaply than
+// longer training. Attempt k of student i is the same for any budget ≥ k−1.
+const DefaultRestarts = 49
 
 // StudentResult is the outcome of one student of Many.
 type StudentResult struct {

@@ -71,11 +71,10 @@ type Config struct {
 // (teachers 4→r→1 with activation g, students 4→4r→1, 2 000–10 000 Gaussian
 // inputs); see the package documentation.
 const (
-	DefaultSubsetPerParam = 5     // subset of the first LM phase: samples per free parameter
-	DefaultLossFloor      = 1e-28 // loss threshold of the LM phases
-	DefaultLMIter         = 120   // iteration budget of the subset LM phase
-	DefaultLMPatience     = 40    // iterations without 1% improvement that end an LM phase
-	DefaultPolishLMIter   = 50    // iteration budget of the full-data LM phase
+	DefaultSubsetPerParam = 5   // subset of the first LM phase: samples per free parameter
+	DefaultLMIter         = 120 // iteration budget of the subset LM phase
+	DefaultLMPatience     = 40  // iterations without 1% improvement that end an LM phase
+	DefaultPolishLMIter   = 50  // iteration budget of the full-data LM phase
 	// DefaultInitGain multiplies the Glorot standard deviation of a new
 	// student (see mlp.Network.InitGlorotGain). The paper's Glorot start
 	// (gain 1) left 7 of 40 4→16→1 students of a standard-normal 4→4→1
@@ -92,9 +91,9 @@ const (
 func DefaultPhases() []Phase {
 	return []Phase{
 		{Name: "lm-subset", Optimizer: &LM{}, SubsetPerParam: DefaultSubsetPerParam, Gate: DefaultRestartLoss,
-			Stop: StopRules{Loss: DefaultLossFloor, MaxIter: DefaultLMIter, Patience: DefaultLMPatience, MinRelImprove: 0.01}},
+			Stop: StopRules{Loss: DefaultStopLoss, MaxIter: DefaultLMIter, Patience: DefaultLMPatience, MinRelImprove: 0.01}},
 		{Name: "lm", Optimizer: &LM{},
-			Stop: StopRules{Loss: DefaultLossFloor, MaxIter: DefaultPolishLMIter, Patience: 20, MinRelImprove: 0.01}},
+			Stop: StopRules{Loss: DefaultStopLoss, MaxIter: DefaultPolishLMIter, Patience: 20, MinRelImprove: 0.01}},
 	}
 }
 

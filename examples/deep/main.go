@@ -95,7 +95,7 @@ func main() {
 	}
 	if *lmIter > 0 {
 		cfg.Train = train.Config{Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{},
-			Stop: train.StopRules{Loss: train.DefaultLossFloor, MaxIter: *lmIter, Patience: *lmIter / 10, MinRelImprove: 0.01}}}}
+			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: *lmIter, Patience: *lmIter / 10, MinRelImprove: 0.01}}}}
 		cfg.Restarts = -1
 	}
 	if *verbose {

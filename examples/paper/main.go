@@ -76,7 +76,7 @@ func main() {
 	flag.BoolVar(&o.resume, "resume", true, "skip (problem, ρ, samples) rows already in results.csv")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's training progress")
 	flag.StringVar(&o.pictures, "pictures", "failed", "clustering pictures per problem under OUT/pictures: none, failed or all")
-	flag.Float64Var(&o.lossFloor, "loss-floor", 0, fmt.Sprintf("students' Levenberg–Marquardt phases stop at this loss (0: train's default %g)", train.DefaultLossFloor))
+	flag.Float64Var(&o.lossFloor, "loss-floor", 0, fmt.Sprintf("students' Levenberg–Marquardt phases stop at this loss (0: train's default %g)", train.DefaultStopLoss))
 	flag.BoolVar(&o.summaryOnly, "summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
 	var err error
@@ -143,7 +143,7 @@ func run(ctx context.Context, o options) error {
 	// ρ outermost so that a partial run covers every setting at the first ρ.
 	floor := o.lossFloor
 	if floor == 0 {
-		floor = train.DefaultLossFloor
+		floor = train.DefaultStopLoss
 	}
 	var jobs []job
 	skipped := 0
@@ -265,7 +265,7 @@ func solve(ctx context.Context, j job, workers int, verbose bool) (row, *identif
 		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta,
 		Seed: p.Seed, Workers: workers,
 	}
-	if j.floor != train.DefaultLossFloor {
+	if j.floor != train.DefaultStopLoss {
 		// train's default recipe with another loss floor for the LM phases.
 		phases := train.DefaultPhases()
 		for i := range phases {

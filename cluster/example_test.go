@@ -3,7 +3,6 @@ package cluster_test
 import (
 	"fmt"
 	"log"
-	"math"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -71,7 +70,7 @@ func ExampleTree_MaxClustersCut() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	reports, err := cluster.Filter(x, cut.Labels, &cluster.FilterSettings{MinSize: minSize, MaxAngle: math.Pi / 24})
+	reports, err := cluster.Filter(x, cut.Labels, &cluster.FilterSettings{MinSize: minSize, Beta: cluster.DefaultBeta})
 	if err != nil {
 		log.Fatal(err)
 	}

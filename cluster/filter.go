@@ -13,6 +13,17 @@ import (
 // 7.000000000000001.
 const minSizeGuard = 1e-9
 
+// The Expand-and-Cluster filter settings of the paper for its synthetic
+// teachers, which are identify.Config's defaults.
+const (
+	// DefaultGamma is γ: a cluster counts when it has at least ⌈γN⌉
+	// members, N the number of students (see MinClusterSize).
+	DefaultGamma = 0.8
+	// DefaultBeta is β in radians: a cluster is aligned when the median
+	// pairwise cosine distance of its members is at most 1 − cos β.
+	DefaultBeta = math.Pi / 24
+)
+
 // MinClusterSize returns the size filter's threshold for a fraction gamma
 // of n students: ceil(γ·n − 1e-9), at least 1. The guard makes products that
 // are mathematically integers round to that integer despite floating-point
@@ -64,11 +75,10 @@ type FilterSettings struct {
 	// MinSize is the smallest size of a kept cluster (see MinClusterSize).
 	// Zero means 1: no size filter.
 	MinSize int
-	// MaxAngle is β in radians: a cluster is aligned when the median of
-	// the pairwise cosine distances among its members is at most 1 − cos β.
-	// Zero means π/24, the paper's setting for the synthetic teachers;
-	// any value ≥ π disables the filter.
-	MaxAngle float64
+	// Beta is β in radians: a cluster is aligned when the median of the
+	// pairwise cosine distances among its members is at most 1 − cos β.
+	// Zero means DefaultBeta; any value ≥ π disables the filter.
+	Beta float64
 	// SignInvariant measures alignment up to sign, with 1 − |cos|, for
 	// clusters built with the SignInvariantEuclidean metric whose member
 	// signs have not been aligned yet.
@@ -114,11 +124,11 @@ func Filter(x *mat.Dense, labels []int, s *FilterSettings) ([]ClusterReport, err
 	if set.MinSize == 0 {
 		set.MinSize = 1
 	}
-	if set.MaxAngle < 0 || math.IsNaN(set.MaxAngle) {
-		return nil, fmt.Errorf("cluster: Filter: maximum angle %v is negative", set.MaxAngle)
+	if set.Beta < 0 || math.IsNaN(set.Beta) {
+		return nil, fmt.Errorf("cluster: Filter: FilterSettings.Beta = %v must be ≥ 0", set.Beta)
 	}
-	if set.MaxAngle == 0 {
-		set.MaxAngle = math.Pi / 24
+	if set.Beta == 0 {
+		set.Beta = DefaultBeta
 	}
 	if x == nil || x.IsEmpty() {
 		return nil, fmt.Errorf("cluster: Filter: no points")
@@ -132,8 +142,8 @@ func Filter(x *mat.Dense, labels []int, s *FilterSettings) ([]ClusterReport, err
 			return nil, fmt.Errorf("cluster: Filter: point %d has negative label %d", i, l)
 		}
 	}
-	threshold := 1 - math.Cos(set.MaxAngle)
-	if set.MaxAngle >= math.Pi {
+	threshold := 1 - math.Cos(set.Beta)
+	if set.Beta >= math.Pi {
 		threshold = math.Inf(1)
 	}
 	groups := Groups(labels)

@@ -107,14 +107,14 @@ func TestFilter(t *testing.T) {
 		t.Errorf("cluster 2 with a zero member: %+v", rep[2])
 	}
 	// Size filter.
-	rep, _ = Filter(x, labels, &FilterSettings{MinSize: 4, MaxAngle: math.Pi})
+	rep, _ = Filter(x, labels, &FilterSettings{MinSize: 4, Beta: math.Pi})
 	for _, r := range rep {
 		if r.BigEnough || r.Kept() {
 			t.Errorf("cluster %d kept with MinSize 4", r.Label)
 		}
 	}
 	// β = π disables alignment, but never for a zero member.
-	rep, _ = Filter(x, labels, &FilterSettings{MaxAngle: math.Pi})
+	rep, _ = Filter(x, labels, &FilterSettings{Beta: math.Pi})
 	if !rep[1].Aligned || rep[2].Aligned {
 		t.Errorf("β = π: %+v %+v", rep[1], rep[2])
 	}
@@ -139,7 +139,7 @@ func TestFilter(t *testing.T) {
 		{labels[:3], nil},
 		{[]int{0, 0, 0, -1, 1, 1, 2, 2}, nil},
 		{labels, &FilterSettings{MinSize: -1}},
-		{labels, &FilterSettings{MaxAngle: -1}},
+		{labels, &FilterSettings{Beta: -1}},
 	} {
 		if _, err := Filter(x, c.labels, c.s); err == nil {
 			t.Errorf("Filter accepted %v %+v", c.labels, c.s)

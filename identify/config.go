@@ -10,6 +10,17 @@ import (
 	"github.com/paramrecovery/expandcluster/train"
 )
 
+// Defaults of Config besides those of the clustering filters
+// (cluster.DefaultGamma, cluster.DefaultBeta) and of training (package
+// train, including train.DefaultZeroLoss).
+const (
+	DefaultStudents      = 20   // N, the paper's setting for teachers of width 2 and 4
+	DefaultSilentTol     = 1e-6 // see Config.SilentTol
+	DefaultDuplicateTol  = 1e-9 // see Config.DuplicateTol
+	DefaultMaxRho        = 8    // bound of the automatic ρ search
+	DefaultTrialStudents = 3    // students per trial ρ of the automatic search
+)
+
 // Config configures Run. The zero value is not enough on its own: set
 // Activation and either Widths or BaseWidth. Every other zero field means the
 // documented default; Run fills defaults into a copy (Result.Config) and
@@ -31,19 +42,23 @@ type Config struct {
 	// smallest ρ at which at least two thirds of TrialStudents reach
 	// ZeroLoss (Result.Trials reports them).
 	Rho float64
-	// MaxRho bounds the automatic search. Default 8.
+	// MaxRho bounds the automatic search. Default DefaultMaxRho (8).
 	MaxRho float64
-	// TrialStudents is the number of students per trial ρ. Default 3.
+	// TrialStudents is the number of students per trial ρ. Default
+	// DefaultTrialStudents (3).
 	TrialStudents int
 
-	// Students is N, the number of students. Default 20 (the paper's
-	// setting for teachers of width 2 and 4).
+	// Students is N, the number of students. Default DefaultStudents (20,
+	// the paper's setting for teachers of width 2 and 4).
 	Students int
 	// Gamma is γ: a cluster is kept if it has at least ⌈γ·N⌉ members
-	// (N = students that trained without failing). Default 0.8.
+	// (N = students that trained without failing); it is the fraction
+	// whose count cluster.MinClusterSize gives (LayerReport.MinSize).
+	// Default cluster.DefaultGamma (0.8).
 	Gamma float64
 	// Beta is β in radians: a cluster is kept if the median pairwise
-	// cosine distance of its members is at most 1 − cos β. Default π/24.
+	// cosine distance of its members is at most 1 − cos β
+	// (cluster.FilterSettings.Beta). Default cluster.DefaultBeta (π/24).
 	Beta float64
 	// Metric is the distance between neuron vectors. Default (zero)
 	// cluster.Euclidean after flipping each vector so that its largest
@@ -57,14 +72,15 @@ type Config struct {
 	Geometry Geometry
 	// SilentTol: a student neuron whose outgoing weights have a norm of at
 	// most SilentTol times the largest in its layer is left out of the
-	// clustering: it does not affect the student's function. Zero-loss
-	// students are full of such "zero" neurons with random incoming
-	// vectors. Default 1e-6; negative keeps every neuron.
+	// clustering: such a silent neuron does not affect the student's
+	// function, and zero-loss students are full of them, with random
+	// incoming vectors. Default DefaultSilentTol (1e-6); negative keeps
+	// every neuron.
 	SilentTol float64
 	// DuplicateTol: neuron vectors closer than DuplicateTol times the RMS
 	// vector norm are treated as identical (distance 0) before linkage,
 	// so that duplicates differing only by rounding cannot split a
-	// cluster. Default 1e-9.
+	// cluster. Default DefaultDuplicateTol (1e-9).
 	DuplicateTol float64
 	// ZeroLoss is the student loss counted as zero (the paper: 1e-14).
 	// Students above it still take part; it is used by the automatic ρ
@@ -94,7 +110,9 @@ type Config struct {
 	// layer in deep networks. Zero means Train.
 	Retrain train.Config
 	// FineTune configures the final training of the recovered network.
-	// Zero means Levenberg–Marquardt to the loss floor.
+	// Zero means training every parameter to train.DefaultStopLoss:
+	// Levenberg–Marquardt for networks of up to 3 000 parameters, L-BFGS
+	// for larger ones (whose normal equations would cost more).
 	FineTune train.Config
 	// SkipFineTune returns the recovered network as collapsed from the
 	// students, without the final training.
@@ -116,19 +134,19 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("identify: Config.HiddenLayers = %d is negative", c.HiddenLayers)
 	}
 	if c.Students == 0 {
-		c.Students = 20
+		c.Students = DefaultStudents
 	}
 	if c.Students < 0 {
 		return c, fmt.Errorf("identify: Config.Students = %d is negative", c.Students)
 	}
 	if c.Gamma == 0 {
-		c.Gamma = 0.8
+		c.Gamma = cluster.DefaultGamma
 	}
 	if !(c.Gamma > 0 && c.Gamma <= 1) {
 		return c, fmt.Errorf("identify: Config.Gamma = %v is not in (0, 1]", c.Gamma)
 	}
 	if c.Beta == 0 {
-		c.Beta = math.Pi / 24
+		c.Beta = cluster.DefaultBeta
 	}
 	if !(c.Beta > 0 && c.Beta <= math.Pi) {
 		return c, fmt.Errorf("identify: Config.Beta = %v is not in (0, π]", c.Beta)
@@ -145,7 +163,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("identify: Config.Geometry %v is not WeightSpace or DataSpace", c.Geometry)
 	}
 	if c.SilentTol == 0 {
-		c.SilentTol = 1e-6
+		c.SilentTol = DefaultSilentTol
 	}
 	if c.SilentTol >= 1 || math.IsNaN(c.SilentTol) {
 		return c, fmt.Errorf("identify: Config.SilentTol = %v must be below 1", c.SilentTol)
@@ -157,7 +175,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("identify: Config.InitGain = %v must be positive and finite", c.InitGain)
 	}
 	if c.DuplicateTol == 0 {
-		c.DuplicateTol = 1e-9
+		c.DuplicateTol = DefaultDuplicateTol
 	}
 	if !(c.DuplicateTol >= 0 && c.DuplicateTol < 1) {
 		return c, fmt.Errorf("identify: Config.DuplicateTol = %v is not in [0, 1)", c.DuplicateTol)
@@ -166,10 +184,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.ZeroLoss = train.DefaultZeroLoss
 	}
 	if c.MaxRho == 0 {
-		c.MaxRho = 8
+		c.MaxRho = DefaultMaxRho
 	}
 	if c.TrialStudents == 0 {
-		c.TrialStudents = 3
+		c.TrialStudents = DefaultTrialStudents
 	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)

@@ -98,7 +98,7 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 	keep := make([][]int, len(students))
 	var rows, silent int
 	for k, s := range students {
-		keep[k] = audible(s.net.Layer(l+1).W, cfg.SilentTol)
+		keep[k] = nonSilent(s.net.Layer(l+1).W, cfg.SilentTol)
 		rows += len(keep[k])
 		silent += s.net.Layer(l).Out - len(keep[k])
 	}
@@ -157,7 +157,7 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
 	}
 	signInv := cfg.Metric == cluster.SignInvariantEuclidean && sym != cluster.None
-	filter := &cluster.FilterSettings{MinSize: minSize, MaxAngle: cfg.Beta}
+	filter := &cluster.FilterSettings{MinSize: minSize, Beta: cfg.Beta}
 	groups := cluster.Groups(cut.Labels)
 	rep := LayerReport{Layer: l + 1, Vectors: rows, Silent: silent, MinSize: minSize, CutHeight: cut.Height, Clusters: len(groups)}
 	var kept [][]int // core members of each kept cluster
@@ -255,9 +255,9 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 	return c, nil
 }
 
-// audible returns the neurons (columns of the next layer's weights w)
+// nonSilent returns the neurons (columns of the next layer's weights w)
 // whose outgoing weight norm exceeds tol times the largest one.
-func audible(w *mat.Dense, tol float64) []int {
+func nonSilent(w *mat.Dense, tol float64) []int {
 	rows, cols := w.Dims()
 	norms := make([]float64, cols)
 	var top float64

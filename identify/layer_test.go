@@ -12,10 +12,10 @@ import (
 // perfectStudents builds n zero-loss students of width w for a one-hidden-
 // layer teacher, by hand: every teacher neuron appears 2–3 times (flipped
 // or rescaled as its activation allows, outgoing weights split so that
-// they add up), and the remaining neurons are "zero" neurons with random
+// they add up), and the remaining neurons are silent, with random
 // incoming and zero outgoing weights. This checks the clustering and
 // collapse without depending on training. (The method needs most of a
-// student's neurons to be duplicates: when random zero neurons are the
+// student's neurons to be duplicates: when random silent neurons are the
 // majority they form big clusters of their own before the teacher's
 // clusters are complete, and the max-clusters cut lands among them.)
 func perfectStudents(t *testing.T, teacher *mlp.Network, n, w int, rng *rand.Rand) []student {
@@ -62,7 +62,7 @@ func perfectStudents(t *testing.T, teacher *mlp.Network, n, w int, rng *rand.Ran
 				j++
 			}
 		}
-		for ; j < w; j++ { // zero neurons
+		for ; j < w; j++ { // silent neurons
 			for i := 0; i < T.In; i++ {
 				S.W.Set(j, i, rng.NormFloat64())
 			}

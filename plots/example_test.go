@@ -2,7 +2,6 @@ package plots_test
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -57,7 +56,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	align, err := plots.NewAlignment(reports, math.Pi/24, nil)
+	align, err := plots.NewAlignment(reports, cluster.DefaultBeta, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -91,7 +90,7 @@ func ExampleRenderResult() {
 		Layer: 1, Vectors: 20, MinSize: 8, CutHeight: cut.Height, Clusters: cut.Count, Kept: 2,
 		Points: x, Tree: tree, Labels: cut.Labels, Flat: flat,
 	}}}
-	res.Config.Beta = math.Pi / 24
+	res.Config.Beta = cluster.DefaultBeta
 	cmp := &identify.Report{Layers: []identify.LayerComparison{{
 		TeacherWidth: 2, RecoveredWidth: 2,
 		Matches: []identify.NeuronMatch{{Teacher: 0, Recovered: 1, CosineDistance: 2e-13}, {Teacher: 1, Recovered: 0, CosineDistance: 5e-12}},

@@ -69,7 +69,7 @@ func newFixture(t testing.TB, seed uint64) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reps, err := cluster.Filter(x, mc.Labels, &cluster.FilterSettings{MinSize: 8, MaxAngle: math.Pi / 24})
+	reps, err := cluster.Filter(x, mc.Labels, &cluster.FilterSettings{MinSize: 8, Beta: cluster.DefaultBeta})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestAlignment(t *testing.T) {
 		cluster.ClusterReport{Label: 92, Members: make([]int, 9), MedianCosine: 0, BigEnough: true, Aligned: true},
 	)
 	for _, s := range []*AlignmentSettings{nil, {All: true}, {Linear: true}, {MaxLabels: -1}} {
-		fig, err := NewAlignment(reps, math.Pi/24, s)
+		fig, err := NewAlignment(reps, cluster.DefaultBeta, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -400,7 +400,7 @@ func TestSave(t *testing.T) {
 func fakeResult(t testing.TB) (*identify.Result, *identify.Report) {
 	t.Helper()
 	res := &identify.Result{}
-	res.Config.Beta = math.Pi / 24
+	res.Config.Beta = cluster.DefaultBeta
 	for l := 1; l <= 2; l++ {
 		f := newFixture(t, uint64(10+l))
 		lr := identify.LayerReport{

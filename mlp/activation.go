@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/paramrecovery/expandcluster/internal/vmath"
 )
 
 // Symmetry is the class of sign symmetry an activation function has. The
@@ -76,8 +78,8 @@ type builtin struct {
 	sym       Symmetry
 	f, d1, d2 func(float64) float64
 	fused     func(float64) (float64, float64)
-	// slice, if set, is a hand-written loop for EvalDerivSlice: it saves a
-	// function-pointer call per element on the hottest activations.
+	// slice, if set, is EvalDerivSlice: the vectorised kernels of
+	// internal/vmath for the hottest activations.
 	slice func(y, dy, x []float64)
 }
 
@@ -109,60 +111,14 @@ var (
 	_ SliceActivation = (*builtin)(nil)
 )
 
-// sigmoidParts returns σ(x), σ'(x) = σ(x)σ(−x) and e = e^{−|x|} from one
-// exponential, each with full relative precision, and without branches on
-// the sign of x: on random data such branches mispredict half the time and
-// cost more than the arithmetic.
-func sigmoidParts(x float64) (s, ds, e float64) {
-	e = expFast(-math.Abs(x))
-	q := 1 / (1 + e)
-	neg := float64(math.Float64bits(x) >> 63) // 1 if x < 0, else 0
-	// σ(x) is q for x ≥ 0 and e·q for x < 0; neg·e + (1 − neg) selects
-	// e or 1 exactly.
-	return q * (neg*e + (1 - neg)), e * q * q, e
-}
+// The sigmoid family, softplus, tanh and g come from internal/vmath, whose
+// slice kernels (AVX2 where the CPU has it) give the same bits as its scalar
+// functions: Eval, Deriv and EvalDerivSlice agree exactly on every machine.
 
-// sigmoidPair returns σ(x) and σ(−x) = 1 − σ(x) from one exponential.
-func sigmoidPair(x float64) (pos, neg float64) {
-	s, ds, _ := sigmoidParts(x)
-	return s, ds / s
-}
-
-// sigmoid is 1/(1+e^−x), evaluated without overflow for either sign.
-func sigmoid(x float64) float64 {
-	s, _, _ := sigmoidParts(x)
-	return s
-}
-
-// log1pSmall is log(1+u) for 0 ≤ u ≤ 1 with full relative precision: the
-// assembly math.Log of the rounded w = 1+u, corrected by u/(w−1) for the
-// rounding (Goldberg's trick), is much faster than math.Log1p.
-func log1pSmall(u float64) float64 {
-	w := 1 + u
-	if w == 1 {
-		return u
-	}
-	return math.Log(w) * (u / (w - 1))
-}
-
-// softplus is log(1+e^x) = max(x, 0) + log1p(e^−|x|), without overflow or
-// loss for large |x|.
-func softplus(x float64) float64 {
-	return max(x, 0) + log1pSmall(expFast(-math.Abs(x)))
-}
-
-// tanh is sign(x)·(1 − 2/(e^{2|x|}+1)) on expFast: one branch-free formula
-// for all x (branches on |x| mispredict on random data and cost more than
-// they save). Near 0 its error is about 1e−16 absolute rather than
-// relative, which no network computation can see.
-func tanh(x float64) float64 {
-	t := 1 - 2/(expFast(2*math.Abs(x))+1)
-	return math.Copysign(t, x)
-}
-
-// sigmoidPrime is σ(x)σ(−x), which keeps full relative precision in the tails
-// where σ(x)(1−σ(x)) would cancel.
-func sigmoidPrime(x float64) float64 { _, ds, _ := sigmoidParts(x); return ds }
+func sigmoid(x float64) float64      { s, _ := vmath.Sigmoid(x); return s }
+func sigmoidPrime(x float64) float64 { _, ds := vmath.Sigmoid(x); return ds }
+func softplus(x float64) float64     { y, _ := vmath.Softplus(x); return y }
+func tanh(x float64) float64         { t, _ := vmath.Tanh(x); return t }
 
 const invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
 
@@ -185,38 +141,26 @@ var (
 	// Sigmoid is 1/(1+e^−x).
 	Sigmoid Activation = &builtin{
 		name: "sigmoid", sym: OddConstant,
-		f:  sigmoid,
-		d1: sigmoidPrime,
-		d2: func(x float64) float64 { s := sigmoid(x); return sigmoidPrime(x) * (1 - 2*s) },
-		fused: func(x float64) (float64, float64) {
-			s, ds, _ := sigmoidParts(x)
-			return s, ds
-		},
+		f:     sigmoid,
+		d1:    sigmoidPrime,
+		d2:    func(x float64) float64 { s, ds := vmath.Sigmoid(x); return ds * (1 - 2*s) },
+		slice: vmath.SigmoidSlice,
 	}
 	// Tanh is the hyperbolic tangent.
 	Tanh Activation = &builtin{
 		name: "tanh", sym: Odd,
-		f:  tanh,
-		d1: func(x float64) float64 { t := tanh(x); return 1 - t*t },
-		d2: func(x float64) float64 { t := tanh(x); return -2 * t * (1 - t*t) },
-		slice: func(y, dy, x []float64) {
-			y, dy = y[:len(x)], dy[:len(x)]
-			for i, v := range x {
-				t := math.Copysign(1-2/(expFast(2*math.Abs(v))+1), v)
-				y[i], dy[i] = t, 1-t*t
-			}
-		},
+		f:     tanh,
+		d1:    func(x float64) float64 { _, dt := vmath.Tanh(x); return dt },
+		d2:    func(x float64) float64 { t, dt := vmath.Tanh(x); return -2 * t * dt },
+		slice: vmath.TanhSlice,
 	}
 	// Softplus is log(1+e^x).
 	Softplus Activation = &builtin{
 		name: "softplus", sym: EvenLinear,
-		f:  softplus,
-		d1: sigmoid,
-		d2: sigmoidPrime,
-		fused: func(x float64) (float64, float64) {
-			s, _, e := sigmoidParts(x)
-			return max(x, 0) + log1pSmall(e), s
-		},
+		f:     softplus,
+		d1:    sigmoid,
+		d2:    sigmoidPrime,
+		slice: vmath.SoftplusSlice,
 	}
 	// GELU is the exact Gaussian error linear unit xΦ(x), Φ the standard
 	// normal distribution function.
@@ -233,16 +177,13 @@ var (
 	// SiLU is x·sigmoid(x), also called swish.
 	SiLU Activation = &builtin{
 		name: "silu", sym: EvenLinear,
-		f:  func(x float64) float64 { return x * sigmoid(x) },
-		d1: func(x float64) float64 { s := sigmoid(x); return s + x*sigmoidPrime(x) },
+		f:  func(x float64) float64 { y, _ := vmath.SiLU(x); return y },
+		d1: func(x float64) float64 { _, dy := vmath.SiLU(x); return dy },
 		d2: func(x float64) float64 {
-			s, p := sigmoid(x), sigmoidPrime(x)
+			s, p := vmath.Sigmoid(x)
 			return p * (2 + x*(1-2*s))
 		},
-		fused: func(x float64) (float64, float64) {
-			s, ds, _ := sigmoidParts(x)
-			return x * s, s + x*ds
-		},
+		slice: vmath.SiLUSlice,
 	}
 	// Erf is erf(x/√2), the odd sigmoid of the Gaussian.
 	Erf Activation = &builtin{
@@ -255,19 +196,13 @@ var (
 	// synthetic teachers: it has no sign symmetry at all.
 	G Activation = &builtin{
 		name: "g", sym: None,
-		f:  func(x float64) float64 { return sigmoid(4*x) + softplus(x) },
-		d1: func(x float64) float64 { return 4*sigmoidPrime(4*x) + sigmoid(x) },
+		f:  func(x float64) float64 { y, _ := vmath.G(x); return y },
+		d1: func(x float64) float64 { _, dy := vmath.G(x); return dy },
 		d2: func(x float64) float64 {
-			return 16*sigmoidPrime(4*x)*(1-2*sigmoid(4*x)) + sigmoidPrime(x)
+			s4, ds4 := vmath.Sigmoid(4 * x)
+			return 16*ds4*(1-2*s4) + sigmoidPrime(x)
 		},
-		slice: func(y, dy, x []float64) {
-			y, dy = y[:len(x)], dy[:len(x)]
-			for i, v := range x {
-				s4, ds4, _ := sigmoidParts(4 * v)
-				s, _, e := sigmoidParts(v)
-				y[i], dy[i] = s4+max(v, 0)+log1pSmall(e), 4*ds4+s
-			}
-		},
+		slice: vmath.GSlice,
 	}
 	// Identity is x; it is the usual activation of the output layer.
 	Identity Activation = &builtin{

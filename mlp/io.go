@@ -25,7 +25,7 @@ type jsonNetwork struct {
 // MarshalJSON encodes the architecture (activations by name) and the
 // parameters. It fails on non-finite parameters, which JSON cannot hold.
 func (n *Network) MarshalJSON() ([]byte, error) {
-	if err := n.Finite(); err != nil {
+	if err := n.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("mlp: cannot save network: %w", err)
 	}
 	spec := n.Spec()

@@ -227,9 +227,9 @@ func (n *Network) InitGlorotGain(rng *rand.Rand, gain float64) {
 	}
 }
 
-// Finite reports whether every parameter is finite; it names the first one
-// that is not.
-func (n *Network) Finite() error {
+// CheckFinite returns nil if every parameter is finite, and otherwise an
+// error naming the first one that is not.
+func (n *Network) CheckFinite() error {
 	for i, v := range n.params {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("mlp: parameter %d is %v", i, v)

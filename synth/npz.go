@@ -165,7 +165,7 @@ func StateDictNetwork(sd map[string]*Array, hidden mlp.Activation) (*mlp.Network
 			copy(NL.B, L.bias.Data)
 		}
 	}
-	if err := net.Finite(); err != nil {
+	if err := net.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("state_dict: %w", err)
 	}
 	return net, nil

@@ -29,8 +29,8 @@ type NewtonTR struct {
 	Eta float64
 }
 
-// Name returns "Newton".
-func (o *NewtonTR) Name() string { return "Newton" }
+// Name returns "NewtonTR".
+func (o *NewtonTR) Name() string { return "NewtonTR" }
 
 func (o *NewtonTR) validate() error {
 	for _, v := range []float64{o.Radius, o.MaxRadius, o.Eta} {

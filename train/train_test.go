@@ -251,7 +251,7 @@ func TestDivergedAndFailedStudents(t *testing.T) {
 	if !errors.Is(err, ErrDiverged) || res.Reason != Diverged {
 		t.Fatalf("got %v (%s), want ErrDiverged", err, res.Reason)
 	}
-	if math.IsNaN(res.Loss) || s.Network.Finite() != nil {
+	if math.IsNaN(res.Loss) || s.Network.CheckFinite() != nil {
 		t.Errorf("best point not restored: loss %v", res.Loss)
 	}
 	// In Many, a failing constructor affects only its own student.

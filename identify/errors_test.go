@@ -100,7 +100,7 @@ func TestRunCancelledKeepsFinishedStudents(t *testing.T) {
 		t.Fatalf("%d students kept after cancelling at the third", len(res.Students))
 	}
 	// The finished students are complete: clustering them works.
-	if _, err := Recover(context.Background(), x, mustPredict(t, teacher, x), res.Students, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 12, Seed: 2, Gamma: 0.2}); err != nil && !errors.Is(err, errNoNeurons) {
+	if _, err := Recover(context.Background(), x, mustPredict(t, teacher, x), res.Students, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 12, Seed: 2, Gamma: 0.2}); err != nil && !errors.Is(err, ErrNoNeurons) {
 		t.Fatal(err)
 	}
 }

@@ -36,8 +36,8 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return err
 		}
 		if col.report.Kept == 0 {
-			return fmt.Errorf("identify: layer %d: %w (of %d clusters, %d too small, %d unaligned; best student loss %.3g): train the students longer, use more students, or a larger ρ",
-				l+1, errNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, bestLoss(students))
+			return fmt.Errorf("layer %d: %w (of %d clusters, %d too small, %d unaligned; best student loss %.3g): train the students longer, use more students, or a larger ρ",
+				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, bestLoss(students))
 		}
 		ins = append(ins, col.in)
 		last = col

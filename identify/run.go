@@ -2,7 +2,6 @@ package identify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -149,5 +148,3 @@ func record(c *Config, stage string, loss float64, start time.Time) error {
 	}
 	return c.Recorder.Record(train.Event{Student: -1, Phase: stage, Loss: loss, GradNorm: math.NaN(), Elapsed: time.Since(start), Done: true})
 }
-
-var errNoNeurons = errors.New("no cluster survived the filters")

@@ -53,7 +53,7 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int
 		return students, err
 	}
 	if len(students) < 2 {
-		return students, fmt.Errorf("identify: only %d of %d students trained without failing: %w", len(students), n, firstFailure(res))
+		return students, fmt.Errorf("%w: %d of %d: %w", ErrTooFewStudents, len(students), n, firstFailure(res))
 	}
 	return students, nil
 }

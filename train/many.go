@@ -160,11 +160,16 @@ func trainOne(ctx context.Context, x, y *mat.Dense, i int, newStudent func(int, 
 			best = r
 		}
 		best.Attempts, best.Total = attempt, time.Since(start)
-		if best.Err == nil && best.Loss <= target || attempt > restarts || ctx.Err() != nil || r.Net == nil {
+		if best.Reached(target) || attempt > restarts || ctx.Err() != nil || r.Net == nil {
 			return best
 		}
 	}
 }
+
+// Reached reports whether the student trained without error to a loss of
+// at most target on all the data; Many restarts a student until it reaches
+// ManyConfig.RestartLoss.
+func (r *StudentResult) Reached(target float64) bool { return r.Err == nil && r.Loss <= target }
 
 // betterResult prefers a successful run, then the lower loss.
 func betterResult(a, b StudentResult) bool {

@@ -89,6 +89,11 @@ func (r StopReason) String() string {
 	return reasonNames[r]
 }
 
+// Converged reports whether the phase ended because one of its
+// convergence rules held (LossReached or GradReached), rather than a
+// budget, a stall, divergence, cancellation or a failure.
+func (r StopReason) Converged() bool { return r == LossReached || r == GradReached }
+
 // ErrNoProgress is returned by an Optimizer's Run when it cannot make
 // further progress; the phase then ends with reason NoProgress, which is
 // not an error of Train.

@@ -1,33 +1,24 @@
 package mlp
 
-import "gonum.org/v1/gonum/floats"
+import (
+	"gonum.org/v1/gonum/floats"
+
+	dgemm "github.com/paramrecovery/expandcluster/internal/gemm"
+)
 
 // The kernels below work on row-major float64 slices with explicit row
-// strides. They are written for the shapes of MLP training: many samples
-// (rows) against small weight matrices. Inner loops longer than asmMin go
-// through gonum's assembly dot and axpy; shorter ones are plain loops, which
-// beat the call overhead for the 4- to 32-wide layers of the synthetic
-// teachers. Weight rows are processed in blocks that fit in cache, so wide
-// layers (784 inputs) stream the samples once per block rather than the
-// weights once per sample. None of the kernels allocates.
+// strides. In the default build the three matrix products go to
+// internal/gemm: cache-blocked, with an AVX2+FMA micro-kernel where the CPU
+// has one, and bit-for-bit the same result on every CPU (its doc says why).
+// None of the kernels allocates.
 //
 // Built with -tags cblas (and cgo), the three matrix products first ask
 // useBLAS whether the shape is large enough for OpenBLAS's dgemm to win and
 // if so hand it over to gemm (kernels_cblas.go); the default build
 // (kernels_go.go) answers no at compile time.
 
+// asmMin is the length from which axpy calls gonum's assembly.
 const asmMin = 16
-
-// blockBytes bounds the weight rows a kernel keeps hot while streaming over
-// samples.
-const blockBytes = 64 << 10
-
-func rowBlock(in int) int {
-	if b := blockBytes / 8 / in; b > 1 {
-		return b
-	}
-	return 1
-}
 
 // axpy sets y += alpha·x.
 func axpy(y []float64, alpha float64, x []float64) {
@@ -54,46 +45,19 @@ func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, ou
 		}
 		return
 	}
-	if in < asmMin {
-		w = w[:out*in]
+	if b != nil {
+		// The bias first, then the product added to it.
 		for s := 0; s < n; s++ {
-			arow := a[s*as : s*as+in]
 			zrow := z[s*out : s*out+out]
-			for j := range zrow {
-				wrow := w[j*in : j*in+in]
-				var v float64
-				for k, ak := range arow {
-					v += ak * wrow[k]
-				}
-				if b != nil {
-					v += b[j]
-				}
-				if add {
-					v += zrow[j]
-				}
-				zrow[j] = v
+			if add {
+				axpy(zrow, 1, b[:out])
+			} else {
+				copy(zrow, b[:out])
 			}
 		}
-		return
+		add = true
 	}
-	blk := rowBlock(in)
-	for j0 := 0; j0 < out; j0 += blk {
-		j1 := min(j0+blk, out)
-		for s := 0; s < n; s++ {
-			arow := a[s*as : s*as+in]
-			zrow := z[s*out : s*out+out]
-			for j := j0; j < j1; j++ {
-				v := floats.Dot(arow, w[j*in:j*in+in])
-				if b != nil {
-					v += b[j]
-				}
-				if add {
-					v += zrow[j]
-				}
-				zrow[j] = v
-			}
-		}
-	}
+	dgemm.Mul(n, out, in, a, as, 1, w, 1, in, z, out, add)
 }
 
 // mulTNAdd adds g[j,k] += Σ_s d[s,j]·a[s,k], the weight gradient of a layer:
@@ -103,35 +67,7 @@ func mulTNAdd(g []float64, d []float64, a []float64, as int, n, in, out int) {
 		gemm(true, false, out, in, n, d, out, a, as, 1, g, in)
 		return
 	}
-	if in < asmMin {
-		// Narrow inputs: the whole gradient block stays in L1 and the
-		// inner loop is too short for a call to pay off.
-		g = g[:out*in]
-		for s := 0; s < n; s++ {
-			arow := a[s*as : s*as+in]
-			drow := d[s*out : s*out+out]
-			for j, dj := range drow {
-				grow := g[j*in : j*in+in]
-				for k, ak := range arow {
-					grow[k] += dj * ak
-				}
-			}
-		}
-		return
-	}
-	blk := rowBlock(in)
-	for j0 := 0; j0 < out; j0 += blk {
-		j1 := min(j0+blk, out)
-		for s := 0; s < n; s++ {
-			arow := a[s*as : s*as+in]
-			drow := d[s*out : s*out+out]
-			for j := j0; j < j1; j++ {
-				if dj := drow[j]; dj != 0 {
-					floats.AddScaled(g[j*in:j*in+in], dj, arow)
-				}
-			}
-		}
-	}
+	dgemm.Mul(out, in, n, d, 1, out, a, as, 1, g, in, true)
 }
 
 // mulNN computes ga[s,k] (+)= Σ_j d[s,j]·w[j,k]: the gradient with respect
@@ -141,18 +77,7 @@ func mulNN(ga []float64, d []float64, w []float64, n, in, out int, add bool) {
 		gemm(false, false, n, in, out, d, out, w, in, beta(add), ga, in)
 		return
 	}
-	for s := 0; s < n; s++ {
-		grow := ga[s*in : s*in+in]
-		if !add {
-			clear(grow)
-		}
-		drow := d[s*out : s*out+out]
-		for j, dj := range drow {
-			if dj != 0 {
-				axpy(grow, dj, w[j*in:j*in+in])
-			}
-		}
-	}
+	dgemm.Mul(n, in, out, d, out, 1, w, in, 1, ga, in, add)
 }
 
 // beta is the gemm factor on the destination: 1 to add to it, 0 to

@@ -1,0 +1,184 @@
+// Package gemm multiplies dense float64 matrices: C = A·B or C += A·B, with
+// A and B given by arbitrary row and column strides, so that transposed
+// operands cost nothing extra. It is the product kernel of package mlp's
+// training (forward pass, weight gradients, input gradients).
+//
+// The algorithm is the classic blocked one (Goto, van de Geijn; BLIS):
+// k is split into blocks of kc, B into column panels of nc that stay in
+// the L2/L3 cache and A into row blocks of mc that stay in L2, each packed
+// into contiguous micro-panels, and a register-blocked micro-kernel
+// computes mr×nr tiles of C. On amd64 with AVX2 and FMA the micro-kernel is
+// assembly; elsewhere it is Go.
+//
+// Every element of C is the sum, over the k-blocks in order, of a dot
+// product accumulated from 0 in order of k with fused multiply-adds; tiles
+// on the edges are computed in full on zero-padded panels. So the result
+// depends only on kc, not on the CPU path, the tile an element falls in or
+// the rest of the shape: the same inputs give the same bits everywhere.
+package gemm
+
+// kc is the depth of a k-block: a 6×kc micro-panel of A and an 8×kc one of
+// B (28 KiB) fit in the L1 cache. It is fixed: it decides the rounding.
+const kc = 256
+
+const (
+	mc = 120  // rows of A packed at a time: 240 KiB, in L2
+	nc = 1024 // columns of B packed at a time: 2 MiB, in L3
+)
+
+// Mul sets C = A·B, or C += A·B if add is true, where A is m×k with element
+// (i, p) at a[i·ars + p·acs], B is k×n with element (p, j) at
+// b[p·brs + j·bcs], and C is m×n with element (i, j) at c[i·ldc + j]. With
+// k = 0 it sets C to zero (or leaves it). It does not allocate (scratch
+// space comes from a pool) and panics if a slice is too short.
+func Mul(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []float64, ldc int, add bool) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	_ = c[(m-1)*ldc+n-1]
+	if k <= 0 {
+		if !add {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	_ = a[(m-1)*ars+(k-1)*acs]
+	_ = b[(k-1)*brs+(n-1)*bcs]
+	ws := getScratch()
+	defer putScratch(ws)
+	mr, nr := kern.mr, kern.nr
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(ws.b[:], b, brs, bcs, pc, kb, jc, nb, nr)
+			overwrite := pc == 0 && !add
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				packA(ws.a[:], a, ars, acs, ic, mb, pc, kb, mr)
+				for jr := 0; jr < nb; jr += nr {
+					bp := ws.b[jr*kb:]
+					for ir := 0; ir < mb; ir += mr {
+						ap := ws.a[ir*kb:]
+						ci := (ic+ir)*ldc + jc + jr
+						if ir+mr <= mb && jr+nr <= nb {
+							kern.tile(kb, ap, bp, c[ci:], ldc, overwrite)
+							continue
+						}
+						// An edge tile: the full tile into scratch, then
+						// the part inside C, with the same additions.
+						kern.tile(kb, ap, bp, ws.edge[:], nr, true)
+						rows, cols := min(mr, mb-ir), min(nr, nb-jr)
+						for i := 0; i < rows; i++ {
+							crow := c[ci+i*ldc : ci+i*ldc+cols]
+							erow := ws.edge[i*nr : i*nr+cols]
+							if overwrite {
+								copy(crow, erow)
+								continue
+							}
+							for j, v := range erow {
+								crow[j] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// scratch holds the packed panels of one call.
+type scratch struct {
+	a    [(mc + maxMR) * kc]float64
+	b    [(nc + maxNR) * kc]float64
+	edge [maxMR * maxNR]float64
+}
+
+// free holds scratch buffers between calls. Unlike a sync.Pool it keeps
+// them across garbage collections, so steady-state calls never allocate;
+// it holds as many as calls ever ran at once, up to its capacity.
+var free = make(chan *scratch, 256)
+
+func getScratch() *scratch {
+	select {
+	case s := <-free:
+		return s
+	default:
+		return new(scratch)
+	}
+}
+
+func putScratch(s *scratch) {
+	select {
+	case free <- s:
+	default:
+	}
+}
+
+// packA copies rows ic…ic+mb−1, columns pc…pc+kb−1 of A into micro-panels
+// of mr rows: panel r holds, for each p, the mr values A(ic+r·mr+i, pc+p),
+// zero past row mb.
+func packA(dst, a []float64, ars, acs, ic, mb, pc, kb, mr int) {
+	for r := 0; r < mb; r += mr {
+		rows := min(mr, mb-r)
+		panel := dst[r*kb : r*kb+mr*kb]
+		if rows < mr {
+			clear(panel)
+		}
+		base := (ic+r)*ars + pc*acs
+		if ars == 1 {
+			for p := 0; p < kb; p++ {
+				copy(panel[p*mr:p*mr+rows], a[base+p*acs:base+p*acs+rows])
+			}
+			continue
+		}
+		for i := 0; i < rows; i++ {
+			src := base + i*ars
+			if acs == 1 {
+				row := a[src : src+kb]
+				for p, v := range row {
+					panel[p*mr+i] = v
+				}
+				continue
+			}
+			for p := 0; p < kb; p++ {
+				panel[p*mr+i] = a[src+p*acs]
+			}
+		}
+	}
+}
+
+// packB copies rows pc…pc+kb−1, columns jc…jc+nb−1 of B into micro-panels
+// of nr columns: panel q holds, for each p, the nr values B(pc+p, jc+q·nr+j),
+// zero past column nb.
+func packB(dst, b []float64, brs, bcs, pc, kb, jc, nb, nr int) {
+	for q := 0; q < nb; q += nr {
+		cols := min(nr, nb-q)
+		panel := dst[q*kb : q*kb+nr*kb]
+		if cols < nr {
+			clear(panel)
+		}
+		base := pc*brs + (jc+q)*bcs
+		if bcs == 1 {
+			for p := 0; p < kb; p++ {
+				copy(panel[p*nr:p*nr+cols], b[base+p*brs:base+p*brs+cols])
+			}
+			continue
+		}
+		for j := 0; j < cols; j++ {
+			src := base + j*bcs
+			if brs == 1 {
+				col := b[src : src+kb]
+				for p, v := range col {
+					panel[p*nr+j] = v
+				}
+				continue
+			}
+			for p := 0; p < kb; p++ {
+				panel[p*nr+j] = b[src+p*brs]
+			}
+		}
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package gemm
+
+const asmAvailable = false
+
+var asmKernel = goKernel

@@ -87,98 +87,176 @@ type collapsed struct {
 // recovered neurons are always averaged in weight space.
 func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collapsed, error) {
 	start := time.Now()
-	sym := cluster.Symmetry(cfg.Activation.Symmetry())
-	constant := 2 * cfg.Activation.Eval(0) // c of σ(−x) = c − σ(x)
-	next := students[0].net.Layer(l + 1).Out
-	fanIn := students[0].net.Layer(l).In
-	// Silent neurons (outgoing weights ≈ 0) do not affect their student's
-	// function and say nothing about the teacher; left in, the many random
-	// ones of a zero-loss student form big clusters of their own and pull
-	// the max-clusters cut up into the teacher's clusters.
-	keep := make([][]int, len(students))
-	var rows, silent int
+	keep, silent := selectNonSilent(students, l, cfg.SilentTol)
+	v, err := stackVectors(students, l, keep)
+	if err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	if err := v.canonicalise(cfg.Activation, u); err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	rep, kept, err := clusterVectors(v, len(students), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+	}
+	rows, _ := v.x.Dims()
+	rep.Layer, rep.Vectors, rep.Silent = l+1, rows, silent
+	c := collapse(students, l, v, kept, &rep)
+	rep.Elapsed = time.Since(start)
+	rep.Points = v.pts
+	rep.Owner = make([]int, rows)
+	for i, k := range v.owner {
+		rep.Owner[i] = students[k].index
+	}
+	c.report = rep
+	return c, nil
+}
+
+// layerVectors are the neuron vectors of one hidden layer of all the
+// students, one row per non-silent neuron, as clustering transforms them.
+type layerVectors struct {
+	x     *mat.Dense // incoming vectors [w | b], in weight space
+	a     *mat.Dense // outgoing weights, one row per neuron
+	aOrig *mat.Dense // a before canonicalisation
+	pts   *mat.Dense // the vectors as compared: x, or U·x in data space
+	owner []int      // position in students of each row's student
+	fanIn int
+
+	sym      cluster.Symmetry
+	constant float64 // c of σ(−x) = c − σ(x)
+	canonSet *cluster.CanonSettings
+	flipped  []bool // rows negated by canonicalisation or sign alignment
+}
+
+// selectNonSilent returns, for every student, the neurons of hidden layer
+// l that are not silent, and the number of silent ones. Silent neurons
+// (outgoing weights ≈ 0) do not affect their student's function and say
+// nothing about the teacher; left in, the many random ones of a zero-loss
+// student form big clusters of their own and pull the max-clusters cut up
+// into the teacher's clusters.
+func selectNonSilent(students []student, l int, tol float64) (keep [][]int, silent int) {
+	keep = make([][]int, len(students))
 	for k, s := range students {
-		keep[k] = nonSilent(s.net.Layer(l+1).W, cfg.SilentTol)
-		rows += len(keep[k])
+		keep[k] = nonSilent(s.net.Layer(l+1).W, tol)
 		silent += s.net.Layer(l).Out - len(keep[k])
 	}
-	if rows < 2 {
-		return nil, fmt.Errorf("identify: layer %d: %d neuron vectors with nonzero outgoing weights, need at least 2", l+1, rows)
+	return keep, silent
+}
+
+// stackVectors stacks the kept neurons of hidden layer l of every student:
+// their incoming vectors and their outgoing weights, one row per neuron.
+func stackVectors(students []student, l int, keep [][]int) (*layerVectors, error) {
+	var rows int
+	for _, k := range keep {
+		rows += len(k)
 	}
-	// Stack every student's incoming vectors (x) and outgoing weights (a).
-	x, a := mat.NewDense(rows, fanIn+1, nil), mat.NewDense(rows, next, nil)
-	owner := make([]int, rows)
+	if rows < 2 {
+		return nil, fmt.Errorf("%d neuron vectors with nonzero outgoing weights, need at least 2", rows)
+	}
+	next := students[0].net.Layer(l + 1).Out
+	fanIn := students[0].net.Layer(l).In
+	v := &layerVectors{x: mat.NewDense(rows, fanIn+1, nil), a: mat.NewDense(rows, next, nil),
+		owner: make([]int, rows), fanIn: fanIn}
 	r := 0
 	for k, s := range students {
 		L, N := s.net.Layer(l), s.net.Layer(l+1)
 		for _, j := range keep[k] {
-			copy(x.RawRowView(r)[:fanIn], L.W.RawRowView(j))
+			copy(v.x.RawRowView(r)[:fanIn], L.W.RawRowView(j))
 			if L.B != nil {
-				x.Set(r, fanIn, L.B[j])
+				v.x.Set(r, fanIn, L.B[j])
 			}
 			for o := 0; o < next; o++ {
-				a.Set(r, o, N.W.At(o, j))
+				v.a.Set(r, o, N.W.At(o, j))
 			}
-			owner[r] = k
+			v.owner[r] = k
 			r++
 		}
 	}
-	aOrig := mat.DenseCopyOf(a)
-	// pts are the vectors as compared: x itself, or x in data space, where
-	// the canonical sign and scale must be chosen too (in weight space the
-	// largest coordinate may be one the data never excite).
-	pts := x
-	if u != nil {
-		pts = toDataSpace(x, u)
-	}
-	canonSet := &cluster.CanonSettings{Rule: cluster.FlipLargest, Constant: constant}
-	canon, err := cluster.Canonicalize(pts, a, sym, canonSet)
-	if err != nil {
-		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
-	}
-	if u != nil {
-		applyCanon(x, canon)
-	}
-	flipped := canon.Flipped
-	if flipped == nil {
-		flipped = make([]bool, rows)
-	}
+	v.aOrig = mat.DenseCopyOf(v.a)
+	return v, nil
+}
 
-	tree, err := linkage(pts, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+// canonicalise brings every vector to the canonical form of act's symmetry
+// class and sets the points to compare. In data space (u not nil) the
+// canonical sign and scale are chosen on the points U·x, because in weight
+// space the largest coordinate may be one the data never excite, and then
+// repeated on x.
+func (v *layerVectors) canonicalise(act mlp.Activation, u *mat.Dense) error {
+	v.sym = cluster.Symmetry(act.Symmetry())
+	v.constant = 2 * act.Eval(0)
+	v.canonSet = &cluster.CanonSettings{Rule: cluster.FlipLargest, Constant: v.constant}
+	v.pts = v.x
+	if u != nil {
+		v.pts = toDataSpace(v.x, u)
 	}
-	minSize, err := cluster.MinClusterSize(cfg.Gamma, len(students))
+	canon, err := cluster.Canonicalize(v.pts, v.a, v.sym, v.canonSet)
 	if err != nil {
-		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+		return err
+	}
+	if u != nil {
+		applyCanon(v.x, canon)
+	}
+	v.flipped = canon.Flipped
+	if v.flipped == nil {
+		rows, _ := v.x.Dims()
+		v.flipped = make([]bool, rows)
+	}
+	return nil
+}
+
+// alignSigns flips members of one cluster so that they point the same way
+// (cluster.AlignSigns), in the points, the outgoing weights and, U being
+// linear, the weight-space vectors alike, and records the flips.
+func (v *layerVectors) alignSigns(members []int) error {
+	al, err := cluster.AlignSigns(v.pts, v.a, members, v.sym, v.canonSet)
+	if err != nil {
+		return err
+	}
+	for i, fl := range al.Flipped {
+		if !fl {
+			continue
+		}
+		v.flipped[i] = !v.flipped[i]
+		if v.pts != v.x {
+			floats.Scale(-1, v.x.RawRowView(i))
+		}
+	}
+	return nil
+}
+
+// clusterVectors builds the average-linkage tree of the points, cuts it at
+// the max-clusters height for clusters of ⌈γN⌉ members and judges every
+// flat cluster. It returns the layer's report so far and the core members
+// of each kept cluster. With the sign-invariant metric the members of a
+// cluster big enough to count have their signs aligned first.
+func clusterVectors(v *layerVectors, nStudents int, cfg *Config) (LayerReport, [][]int, error) {
+	tree, err := linkage(v.pts, cfg)
+	if err != nil {
+		return LayerReport{}, nil, err
+	}
+	minSize, err := cluster.MinClusterSize(cfg.Gamma, nStudents)
+	if err != nil {
+		return LayerReport{}, nil, err
 	}
 	cut, err := tree.MaxClustersCut(minSize)
 	if err != nil {
-		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
+		return LayerReport{}, nil, err
 	}
-	signInv := cfg.Metric == cluster.SignInvariantEuclidean && sym != cluster.None
+	signInv := cfg.Metric == cluster.SignInvariantEuclidean && v.sym != cluster.None
 	filter := &cluster.FilterSettings{MinSize: minSize, Beta: cfg.Beta}
 	groups := cluster.Groups(cut.Labels)
-	rep := LayerReport{Layer: l + 1, Vectors: rows, Silent: silent, MinSize: minSize, CutHeight: cut.Height, Clusters: len(groups)}
-	var kept [][]int // core members of each kept cluster
-	rmsWeights := rmsNorm(x, fanIn)
+	rep := LayerReport{MinSize: minSize, CutHeight: cut.Height, Clusters: len(groups), Tree: tree, Labels: cut.Labels}
+	var kept [][]int
+	rmsWeights := rmsNorm(v.x, v.fanIn)
 	for label, members := range groups {
-		var before []bool // flips before judge, when it may align pts alone
-		if u != nil && signInv {
-			before = slices.Clone(flipped)
-		}
-		cr, core, err := judge(pts, a, label, members, sym, signInv, canonSet, filter, flipped)
-		if err != nil {
-			return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
-		}
-		if before != nil {
-			// judge aligned the signs of pts; U is linear, so the same
-			// flips align the weight-space vectors.
-			for _, m := range members {
-				if flipped[m] != before[m] {
-					floats.Scale(-1, x.RawRowView(m))
-				}
+		if signInv && len(members) >= minSize {
+			if err := v.alignSigns(members); err != nil {
+				return LayerReport{}, nil, err
 			}
+		}
+		cr, core, err := judge(flatCluster{points: v.pts, label: label, members: members, filter: filter})
+		if err != nil {
+			return LayerReport{}, nil, err
 		}
 		rep.Flat = append(rep.Flat, cr)
 		switch {
@@ -186,15 +264,24 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 			rep.RemovedSmall++
 		case !cr.Aligned:
 			rep.RemovedUnaligned++
-		case constantNeurons(x, core, fanIn, rmsWeights):
+		case constantNeurons(v.x, core, v.fanIn, rmsWeights):
 			rep.RemovedConstant++
 		default:
 			kept = append(kept, core)
 		}
 	}
 	rep.Kept = len(kept)
+	return rep, kept, nil
+}
 
-	c := &collapsed{in: mat.NewDense(max(1, len(kept)), fanIn+1, nil), rep: make([]int, len(kept))}
+// collapse turns every kept cluster (its core members) into a recovered
+// neuron: the average of the representative student's members in weight
+// space, and for every student its members' outgoing weights summed, with
+// the next-layer bias corrected for OddConstant flips. It appends the
+// neurons' evidence to rep.
+func collapse(students []student, l int, v *layerVectors, kept [][]int, rep *LayerReport) *collapsed {
+	next := students[0].net.Layer(l + 1).Out
+	c := &collapsed{in: mat.NewDense(max(1, len(kept)), v.fanIn+1, nil), rep: make([]int, len(kept))}
 	c.out = make([]*mat.Dense, len(students))
 	c.nextBias = make([][]float64, len(students))
 	for k, s := range students {
@@ -205,21 +292,13 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 		}
 	}
 	for n, members := range kept {
-		best := -1
-		seen := map[int]bool{}
-		for _, m := range members {
-			k := owner[m]
-			seen[k] = true
-			if best < 0 || better(students[k], students[best]) {
-				best = k
-			}
-		}
+		best, nStudents := representative(students, v.owner, members)
 		c.rep[n] = best
 		// The recovered vector averages the representative's duplicates.
 		vec, count := c.in.RawRowView(n), 0.0
 		for _, m := range members {
-			if owner[m] == best {
-				floats.Add(vec, x.RawRowView(m))
+			if v.owner[m] == best {
+				floats.Add(vec, v.x.RawRowView(m))
 				count++
 			}
 		}
@@ -229,30 +308,39 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 		// Every student's outgoing weights are summed per cluster; an
 		// OddConstant flip moves c·a into the next bias.
 		for _, m := range members {
-			k := owner[m]
-			floats.Add(c.out[k].RawRowView(n), a.RawRowView(m))
-			if sym == cluster.OddConstant && flipped[m] {
+			k := v.owner[m]
+			floats.Add(c.out[k].RawRowView(n), v.a.RawRowView(m))
+			if v.sym == cluster.OddConstant && v.flipped[m] {
 				for o := 0; o < next; o++ {
-					c.nextBias[k][o] += constant * aOrig.At(m, o)
+					c.nextBias[k][o] += v.constant * v.aOrig.At(m, o)
 				}
 			}
 		}
-		cr := rep.Flat[cut.Labels[members[0]]]
-		rep.Neurons = append(rep.Neurons, NeuronReport{Size: len(members), Students: len(seen),
+		cr := rep.Flat[rep.Labels[members[0]]]
+		rep.Neurons = append(rep.Neurons, NeuronReport{Size: len(members), Students: nStudents,
 			MedianCosine: cr.MedianCosine, Spread: cr.Spread, Representative: students[best].index})
 	}
 	if len(kept) == 0 {
 		c.in = nil
 		c.out = nil
 	}
-	rep.Elapsed = time.Since(start)
-	rep.Points, rep.Tree, rep.Labels = pts, tree, cut.Labels
-	rep.Owner = make([]int, rows)
-	for i, k := range owner {
-		rep.Owner[i] = students[k].index
+	return c
+}
+
+// representative returns the position in students of the best student
+// with a member in the cluster, and the number of distinct students with
+// one.
+func representative(students []student, owner, members []int) (best, nStudents int) {
+	best = -1
+	seen := map[int]bool{}
+	for _, m := range members {
+		k := owner[m]
+		seen[k] = true
+		if best < 0 || better(students[k], students[best]) {
+			best = k
+		}
 	}
-	c.report = rep
-	return c, nil
+	return best, len(seen)
 }
 
 // nonSilent returns the neurons (columns of the next layer's weights w)
@@ -298,42 +386,41 @@ func linkage(x *mat.Dense, cfg *Config) (*cluster.Tree, error) {
 	return cluster.LinkageCondensed(d.Data, cluster.Average)
 }
 
+// flatCluster is a flat cluster of the points to judge.
+type flatCluster struct {
+	points  *mat.Dense // one row per point
+	label   int
+	members []int // rows of points
+	filter  *cluster.FilterSettings
+}
+
 // judge applies the filters to one flat cluster. A cluster big enough to
-// count is judged on its core (coreMembers) rather than on all its
-// members: the max-clusters cut sits at the top of the run of heights that
-// keep the count, so a teacher's cluster has usually absorbed a few stray
-// vectors, enough to spoil its median angle though not its core. With the
-// sign-invariant metric the members' signs are aligned first (flipped
-// records the flips). The report lists all members; its statistics and
-// verdicts are the core's. It returns the core as well.
-func judge(x, a *mat.Dense, label int, members []int, sym cluster.Symmetry, signInv bool, canon *cluster.CanonSettings, f *cluster.FilterSettings, flipped []bool) (cluster.ClusterReport, []int, error) {
-	core := members
-	if len(members) >= f.MinSize {
-		if signInv {
-			al, err := cluster.AlignSigns(x, a, members, sym, canon)
-			if err != nil {
-				return cluster.ClusterReport{}, nil, err
-			}
-			for i, fl := range al.Flipped {
-				flipped[i] = flipped[i] != fl
-			}
-		}
-		core = modeCore(x, members, f.MinSize)
+// count is judged on its core (modeCore, or failing that coreMembers)
+// rather than on all its members: the max-clusters cut sits at the top of
+// the run of heights that keep the count, so a teacher's cluster has
+// usually absorbed a few stray vectors, enough to spoil its median angle
+// though not its core. The report lists all members; its statistics and
+// verdicts are the core's. It returns the core as well, and changes
+// nothing.
+func judge(c flatCluster) (cluster.ClusterReport, []int, error) {
+	core := c.members
+	if len(c.members) >= c.filter.MinSize {
+		core = modeCore(c.points, c.members, c.filter.MinSize)
 		if core == nil {
-			core = coreMembers(x, members)
+			core = coreMembers(c.points, c.members)
 		}
 	}
-	_, d := x.Dims()
+	_, d := c.points.Dims()
 	sub := mat.NewDense(len(core), d, nil)
 	for i, m := range core {
-		copy(sub.RawRowView(i), x.RawRowView(m))
+		copy(sub.RawRowView(i), c.points.RawRowView(m))
 	}
-	reports, err := cluster.Filter(sub, make([]int, len(core)), f)
+	reports, err := cluster.Filter(sub, make([]int, len(core)), c.filter)
 	if err != nil {
 		return cluster.ClusterReport{}, nil, err
 	}
 	cr := reports[0]
-	cr.Label, cr.Members = label, members
+	cr.Label, cr.Members = c.label, c.members
 	return cr, core, nil
 }
 

@@ -71,6 +71,7 @@ func (o *NewtonTR) Run(ctx context.Context, p *Problem, m *Monitor) error {
 	g := make([]float64, k)
 	gq := make([]float64, k) // Qᵀg
 	step := make([]float64, k)
+	coef := make([]float64, k) // the step in the eigenbasis
 	x, x0 := make([]float64, k), make([]float64, k)
 	free := p.Free()
 
@@ -113,67 +114,8 @@ func (o *NewtonTR) Run(ctx context.Context, p *Problem, m *Monitor) error {
 		if m.Stopped() {
 			return nil
 		}
-		// Solve the subproblem in the eigenbasis: p(λ) = −Σ gqᵢ/(λᵢ+λ) qᵢ.
-		lmin := vals[0]
-		norm := func(lam float64) float64 {
-			var s float64
-			for i, gi := range gq {
-				d := vals[i] + lam
-				s += gi * gi / (d * d)
-			}
-			return math.Sqrt(s)
-		}
-		coef := make([]float64, k) // small: Newton is for small students
-		lam := 0.0
-		hard := false
-		if lmin > 0 && norm(0) <= radius {
-			lam = 0
-		} else {
-			lo := max(0, -lmin) * (1 + 1e-12)
-			if lo == 0 {
-				lo = 1e-300
-			}
-			if norm(lo) <= radius {
-				// Hard case (or nearly): step to the boundary along the
-				// eigenvector of the smallest eigenvalue.
-				lam, hard = lo, true
-			} else {
-				hi := lo + 1
-				for norm(hi) > radius {
-					hi *= 2
-				}
-				for it := 0; it < 200 && hi-lo > 1e-14*hi; it++ {
-					mid := 0.5 * (lo + hi)
-					if norm(mid) > radius {
-						lo = mid
-					} else {
-						hi = mid
-					}
-				}
-				lam = hi
-			}
-		}
-		for i, gi := range gq {
-			if d := vals[i] + lam; d != 0 {
-				coef[i] = -gi / d
-			}
-		}
-		if hard {
-			var s float64
-			for _, c := range coef {
-				s += c * c
-			}
-			if t := radius*radius - s; t > 0 {
-				coef[0] += math.Sqrt(t)
-			}
-		}
-		// step = Q·coef; predicted decrease −(gᵀp + ½pᵀHp) in the eigenbasis.
-		var pred, pn float64
-		for i, c := range coef {
-			pred -= gq[i]*c + 0.5*vals[i]*c*c
-			pn += c * c
-		}
-		pn = math.Sqrt(pn)
+		pred, pn := trustRegionStep(coef, vals, gq, radius)
+		// step = Q·coef
 		mat.NewVecDense(k, step).MulVec(&q, mat.NewVecDense(k, coef))
 		copy(x0, x)
 		for i, s := range step {
@@ -209,6 +151,76 @@ func (o *NewtonTR) Run(ctx context.Context, p *Problem, m *Monitor) error {
 			return nil
 		}
 	}
+}
+
+// trustRegionStep solves the trust-region subproblem
+//
+//	min gᵀp + ½pᵀHp  subject to  ‖p‖ ≤ radius
+//
+// exactly, in the eigenbasis of H = Q·diag(vals)·Qᵀ: vals are H's
+// eigenvalues in increasing order and gq = Qᵀg. It writes the solution's
+// coordinates in that basis, Qᵀp, into coef and returns the predicted
+// decrease −(gᵀp + ½pᵀHp) and ‖p‖. The solution is p(λ) = −(H + λI)⁻¹g
+// with the smallest λ ≥ max(0, −vals[0]) for which ‖p(λ)‖ ≤ radius, found
+// by bisection (Moré–Sorensen). In the hard case, where even λ = −vals[0]
+// leaves p inside the region (g has no component along the eigenvectors
+// of the smallest eigenvalue), the step is completed to the boundary along
+// the first eigenvector. It reads only its arguments.
+func trustRegionStep(coef, vals, gq []float64, radius float64) (pred, norm float64) {
+	lmin := vals[0]
+	pnorm := func(lam float64) float64 {
+		var s float64
+		for i, gi := range gq {
+			d := vals[i] + lam
+			s += gi * gi / (d * d)
+		}
+		return math.Sqrt(s)
+	}
+	lam := 0.0
+	hard := false
+	if !(lmin > 0 && pnorm(0) <= radius) {
+		lo := max(0, -lmin) * (1 + 1e-12)
+		if lo == 0 {
+			lo = 1e-300
+		}
+		if pnorm(lo) <= radius {
+			lam, hard = lo, true
+		} else {
+			hi := lo + 1
+			for pnorm(hi) > radius {
+				hi *= 2
+			}
+			for it := 0; it < 200 && hi-lo > 1e-14*hi; it++ {
+				mid := 0.5 * (lo + hi)
+				if pnorm(mid) > radius {
+					lo = mid
+				} else {
+					hi = mid
+				}
+			}
+			lam = hi
+		}
+	}
+	for i, gi := range gq {
+		coef[i] = 0
+		if d := vals[i] + lam; d != 0 {
+			coef[i] = -gi / d
+		}
+	}
+	if hard {
+		var s float64
+		for _, c := range coef {
+			s += c * c
+		}
+		if t := radius*radius - s; t > 0 {
+			coef[0] += math.Sqrt(t)
+		}
+	}
+	for i, c := range coef {
+		pred -= gq[i]*c + 0.5*vals[i]*c*c
+		norm += c * c
+	}
+	return pred, math.Sqrt(norm)
 }
 
 func floatsNorm(v []float64) float64 {

@@ -25,7 +25,9 @@ func NewCondensed(n int) Condensed {
 	if n < 0 {
 		panic("cluster: negative number of points")
 	}
-	return Condensed{N: n, Data: make([]float64, n*(n-1)/2)}
+	c := Condensed{N: n, Data: make([]float64, n*(n-1)/2)}
+	adviseHugePages(c.Data)
+	return c
 }
 
 // CondensedIndex returns the index of the pair (i, j), i ≠ j, in a condensed
@@ -97,10 +99,12 @@ const (
 )
 
 // Distances returns the condensed matrix of distances between the rows of x
-// under metric. It is computed from blocked Gram products (gonum's Dgemm) in
-// parallel, and pairs whose Gram result suffers cancellation are recomputed
-// directly, so every distance agrees with the direct computation to about
-// 1e-13 relative, including near-duplicates.
+// under metric, computed in parallel tiles. Below 64 dimensions every
+// distance is summed directly from coordinate differences (an AVX2 kernel
+// where available); from 64 on it comes from blocked Gram products, and
+// pairs whose Gram result suffers cancellation are recomputed directly. Either
+// way every distance agrees with the direct computation to about 1e-13
+// relative, including near-duplicates.
 //
 // x must have at least 2 rows and 1 column and only finite entries; for
 // Cosine no row may be zero.
@@ -160,13 +164,140 @@ func checkPoints(x *mat.Dense, metric Metric) error {
 	return nil
 }
 
+// directMaxDim is the dimension below which distances are computed directly
+// from coordinate differences (gram.Panels) instead of from Gram products:
+// in few dimensions the per-pair work of the Gram route (norms, the
+// cancellation test, a second pass) costs more than the coordinates
+// themselves, and the direct sums need no cancellation check.
+const directMaxDim = 64
+
+// Tile shape of the direct route: 64 rows (16 blocks of the kernel's 4)
+// against 512 columns, whose panels (512·d values) stay in L2.
+const (
+	directRows = 64
+	directCols = 512
+)
+
 // distancesTo fills dst (len n(n−1)/2) with the distances between the rows of
 // x. Inputs are assumed valid.
 func distancesTo(dst []float64, x *mat.Dense, metric Metric, workers int) {
 	raw := x.RawMatrix()
-	n, d, stride := raw.Rows, raw.Cols, raw.Stride
-	data := raw.Data
+	if raw.Cols < directMaxDim {
+		directDistances(dst, raw.Data, raw.Rows, raw.Cols, raw.Stride, metric, workers)
+		return
+	}
+	gramDistances(dst, raw.Data, raw.Rows, raw.Cols, raw.Stride, metric, workers)
+}
 
+// forTiles calls work(t) for t in [0, tiles) on up to `workers` goroutines,
+// each with its own work function from newWorker (which may hold scratch
+// space).
+func forTiles(tiles, workers int, newWorker func() func(t int)) {
+	workers = max(min(workers, tiles), 1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work := newWorker()
+			for {
+				t := int(next.Add(1) - 1)
+				if t >= tiles {
+					return
+				}
+				work(t)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// tile is a block of the distance matrix: rows from i0, columns from j0.
+type tile struct{ i0, j0 int }
+
+// upperTiles lists the tiles of rows×cols (rows dividing cols) that hold
+// pairs i < j.
+func upperTiles(n, rows, cols int) []tile {
+	var tiles []tile
+	for i0 := 0; i0 < n-1; i0 += rows {
+		// first column block whose end exceeds i0+1
+		for j0 := ((i0 + 1) / cols) * cols; j0 < n; j0 += cols {
+			tiles = append(tiles, tile{i0, j0})
+		}
+	}
+	return tiles
+}
+
+// directDistances computes every distance from the coordinate differences
+// with gram.Panels. Cosine distances are ½‖û − v̂‖² of the normalised rows,
+// which equals 1 − cos without its cancellation.
+func directDistances(dst, data []float64, n, d, stride int, metric Metric, workers int) {
+	var scale []float64
+	kind := gram.Root
+	switch metric {
+	case SignInvariantEuclidean:
+		kind = gram.RootSignless
+	case Cosine:
+		kind = gram.SumSq
+		scale = make([]float64, n)
+		for i := range n {
+			u := data[i*stride : i*stride+d]
+			scale[i] = 1 / math.Sqrt(dot(u, u))
+		}
+	}
+	p := gram.NewPanels(data, stride, n, d, scale)
+	tiles := upperTiles(n, directRows, directCols)
+	forTiles(len(tiles), workers, func() func(int) {
+		return func(t int) { directTile(dst, p, tiles[t], kind, metric == Cosine) }
+	})
+}
+
+// directTile computes the pairs of one tile of the direct route, four rows
+// at a time: the few pairs inside each block of four rows one by one, the
+// rest with the kernel.
+func directTile(dst []float64, p *gram.Panels, tl tile, kind gram.Kind, cosine bool) {
+	n := p.Len()
+	j1 := min(tl.j0+directCols, n)
+	var out [4][]float64
+	for i := tl.i0; i < min(tl.i0+directRows, n-1); i += 4 {
+		for r := range min(3, n-1-i) {
+			o := condOffset(n, i+r)
+			for j := max(i+r+1, tl.j0); j < min(i+4, j1); j++ {
+				dst[o+j] = p.Pair(i+r, j, kind)
+				if cosine {
+					halveCapped(dst[o+j : o+j+1])
+				}
+			}
+		}
+		js := max(tl.j0, i+4)
+		if js >= j1 {
+			continue
+		}
+		for r := range out {
+			o := condOffset(n, i+r)
+			out[r] = dst[o+js : o+j1]
+		}
+		p.SqDists(&out, i, js, j1, kind)
+		if cosine {
+			for _, row := range out {
+				halveCapped(row)
+			}
+		}
+	}
+}
+
+// halveCapped turns ‖û − v̂‖² into the cosine distance ½‖û − v̂‖², capped
+// at 2 like scipy's.
+func halveCapped(v []float64) {
+	for k, x := range v {
+		v[k] = min(0.5*x, 2)
+	}
+}
+
+// gramDistances computes the distances from blocked Gram products,
+// recomputing the pairs whose Gram result suffers cancellation.
+func gramDistances(dst, data []float64, n, d, stride int, metric Metric, workers int) {
 	sq := make([]float64, n) // squared norms, computed directly
 	for i := range n {
 		sq[i] = dot(data[i*stride:i*stride+d], data[i*stride:i*stride+d])
@@ -178,57 +309,36 @@ func distancesTo(dst []float64, x *mat.Dense, metric Metric, workers int) {
 			inv[i] = 1 / math.Sqrt(sq[i])
 		}
 	}
+	tiles := upperTiles(n, tileRows, tileCols)
+	forTiles(len(tiles), workers, func() func(int) {
+		buf := make([]float64, tileRows*tileCols)
+		return func(t int) { gramTile(dst, buf, data, n, d, stride, tiles[t], metric, sq, inv) }
+	})
+}
 
-	// Tiles (I, J) of tileRows×tileCols that contain pairs i < j.
-	type tile struct{ i0, j0 int }
-	var tiles []tile
-	for i0 := 0; i0 < n-1; i0 += tileRows {
-		// first column block whose end exceeds i0+1
-		jStart := ((i0 + 1) / tileCols) * tileCols
-		for j0 := jStart; j0 < n; j0 += tileCols {
-			tiles = append(tiles, tile{i0, j0})
+// gramTile computes the distances of one tile from its Gram products.
+func gramTile(dst, buf, data []float64, n, d, stride int, tl tile, metric Metric, sq, inv []float64) {
+	i0, j0 := tl.i0, tl.j0
+	i1, j1 := min(i0+tileRows, n), min(j0+tileCols, n)
+	m, w := i1-i0, j1-j0
+	gram.Tile(buf[:m*w], data, stride, d, i0, i1, j0, j1)
+	for i := i0; i < i1; i++ {
+		js := max(j0, i+1)
+		if js >= j1 {
+			continue
+		}
+		g := buf[(i-i0)*w+(js-j0) : (i-i0)*w+(j1-j0)]
+		out := dst[condOffset(n, i)+js : condOffset(n, i)+j1]
+		u := data[i*stride : i*stride+d]
+		switch metric {
+		case Euclidean:
+			euclidRow(out, g, u, data, stride, d, sq, i, js)
+		case SignInvariantEuclidean:
+			signInvRow(out, g, u, data, stride, d, sq, i, js)
+		case Cosine:
+			cosineRow(out, g, u, data, stride, d, inv, i, js)
 		}
 	}
-	if workers > len(tiles) {
-		workers = len(tiles)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]float64, tileRows*tileCols)
-			for {
-				t := int(next.Add(1) - 1)
-				if t >= len(tiles) {
-					return
-				}
-				i0, j0 := tiles[t].i0, tiles[t].j0
-				i1, j1 := min(i0+tileRows, n), min(j0+tileCols, n)
-				m, w := i1-i0, j1-j0
-				gram.Tile(buf[:m*w], data, stride, d, i0, i1, j0, j1)
-				for i := i0; i < i1; i++ {
-					js := max(j0, i+1)
-					if js >= j1 {
-						continue
-					}
-					g := buf[(i-i0)*w+(js-j0) : (i-i0)*w+(j1-j0)]
-					out := dst[condOffset(n, i)+js : condOffset(n, i)+j1]
-					u := data[i*stride : i*stride+d]
-					switch metric {
-					case Euclidean:
-						euclidRow(out, g, u, data, stride, d, sq, i, js)
-					case SignInvariantEuclidean:
-						signInvRow(out, g, u, data, stride, d, sq, i, js)
-					case Cosine:
-						cosineRow(out, g, u, data, stride, d, inv, i, js)
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // condOffset returns o such that the condensed index of (i, j), i < j, is

@@ -2,7 +2,9 @@
 // of a row-major matrix), the kernel shared by the distance computation of
 // package cluster and the normal equations (JᵀJ) of package train. On amd64
 // with AVX2 and FMA it uses an assembly kernel that computes 4×2 blocks of
-// dot products; elsewhere it falls back to gonum's Dgemm.
+// dot products; elsewhere it falls back to gonum's Dgemm. Panels computes
+// distances in few dimensions directly from coordinate differences, 4×8
+// pairs at a time.
 package gram
 
 import (

@@ -35,3 +35,55 @@ func detectAVX2FMA() bool {
 	_, b7, _, _ := cpuid(7, 0)
 	return b7&(1<<5) != 0 // AVX2
 }
+
+//go:noescape
+func sqDist4x8(a, b *float64, d, groups int, o0, o1, o2, o3 *float64, root int)
+
+//go:noescape
+func sqDistSignless4x4(a, b *float64, d, panels int, o0, o1, o2, o3 *float64)
+
+// kernelDists runs the assembly kernels over the columns [j0, j1) of
+// SqDists and returns j1. Columns that do not fill a whole group of the
+// kernel go through a scratch block; the panels' padding makes reading
+// past j1 safe.
+func (p *Panels) kernelDists(out *[4][]float64, i, j0, j1 int, kind Kind) int {
+	if j1 <= j0 {
+		return j0
+	}
+	for r := range out {
+		if out[r] == nil {
+			// Only the last rows lack outputs, and they have no column
+			// beyond their own block.
+			panic("gram: SqDists: missing output row")
+		}
+	}
+	a := &p.panel(i)[0]
+	width := 8
+	if kind == RootSignless {
+		width = 4
+	}
+	full := (j1 - j0) / width * width
+	if full > 0 {
+		p.callKernel(a, j0, full/width, kind, &out[0][0], &out[1][0], &out[2][0], &out[3][0])
+	}
+	if rest := j1 - j0 - full; rest > 0 {
+		var tmp [4][8]float64
+		p.callKernel(a, j0+full, 1, kind, &tmp[0][0], &tmp[1][0], &tmp[2][0], &tmp[3][0])
+		for r := range out {
+			copy(out[r][full:j1-j0], tmp[r][:rest])
+		}
+	}
+	return j1
+}
+
+func (p *Panels) callKernel(a *float64, j, groups int, kind Kind, o0, o1, o2, o3 *float64) {
+	b := &p.panel(j)[0]
+	switch kind {
+	case SumSq:
+		sqDist4x8(a, b, p.d, groups, o0, o1, o2, o3, 0)
+	case Root:
+		sqDist4x8(a, b, p.d, groups, o0, o1, o2, o3, 1)
+	case RootSignless:
+		sqDistSignless4x4(a, b, p.d, groups, o0, o1, o2, o3)
+	}
+}

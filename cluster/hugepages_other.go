@@ -1,0 +1,6 @@
+//go:build !linux
+
+package cluster
+
+// adviseHugePages is a no-op outside Linux.
+func adviseHugePages([]float64) {}

@@ -61,51 +61,11 @@ func (o *NewtonTR) Run(ctx context.Context, p *Problem, m *Monitor) error {
 		eta = 1e-4
 	}
 	k := p.Dim()
-	np := len(p.Student.Params())
-	var hfull mat.SymDense
-	hfull.ReuseAsSym(np)
-	h := mat.NewSymDense(k, nil)
-	var eig mat.EigenSym
-	var q mat.Dense
-	vals := make([]float64, k)
-	g := make([]float64, k)
-	gq := make([]float64, k) // Qᵀg
+	qm := newNewtonModel(p, hs)
 	step := make([]float64, k)
 	coef := make([]float64, k) // the step in the eigenbasis
 	x, x0 := make([]float64, k), make([]float64, k)
-	free := p.Free()
-
-	hessian := func() (float64, error) {
-		loss, err := p.LossGrad(g, nil, nil)
-		if err != nil {
-			return 0, err
-		}
-		if err := hs.Hessian(p.WS, &hfull, p.X, p.Y); err != nil {
-			return 0, err
-		}
-		for a := 0; a < k; a++ {
-			ia := a
-			if free != nil {
-				ia = free[a]
-			}
-			for b := a; b < k; b++ {
-				ib := b
-				if free != nil {
-					ib = free[b]
-				}
-				h.SetSym(a, b, hfull.At(ia, ib))
-			}
-		}
-		if !eig.Factorize(h, true) {
-			return 0, fmt.Errorf("NewtonTR: eigendecomposition of the Hessian failed")
-		}
-		eig.Values(vals)
-		eig.VectorsTo(&q)
-		gqv := mat.NewVecDense(k, gq)
-		gqv.MulVec(q.T(), mat.NewVecDense(k, g))
-		return loss, nil
-	}
-	loss, err := hessian()
+	loss, err := qm.update()
 	if err != nil {
 		return err
 	}
@@ -114,9 +74,9 @@ func (o *NewtonTR) Run(ctx context.Context, p *Problem, m *Monitor) error {
 		if m.Stopped() {
 			return nil
 		}
-		pred, pn := trustRegionStep(coef, vals, gq, radius)
+		pred, pn := trustRegionStep(coef, qm.vals, qm.gq, radius)
 		// step = Q·coef
-		mat.NewVecDense(k, step).MulVec(&q, mat.NewVecDense(k, coef))
+		mat.NewVecDense(k, step).MulVec(&qm.q, mat.NewVecDense(k, coef))
 		copy(x0, x)
 		for i, s := range step {
 			x[i] += s
@@ -137,7 +97,7 @@ func (o *NewtonTR) Run(ctx context.Context, p *Problem, m *Monitor) error {
 			radius = min(2*radius, maxRadius)
 		}
 		if rho > eta {
-			if loss, err = hessian(); err != nil {
+			if loss, err = qm.update(); err != nil {
 				return err
 			}
 		} else {
@@ -147,10 +107,66 @@ func (o *NewtonTR) Run(ctx context.Context, p *Problem, m *Monitor) error {
 				return ErrNoProgress
 			}
 		}
-		if m.Iterate(loss, infNorm(g)) {
+		if m.Iterate(loss, infNorm(qm.g)) {
 			return nil
 		}
 	}
+}
+
+// newtonModel is NewtonTR's quadratic model of the loss at the current
+// point: the gradient g over the free parameters and the
+// eigendecomposition Q·diag(vals)·Qᵀ of the free block of the Hessian.
+type newtonModel struct {
+	p     *Problem
+	hs    HessianStudent
+	hfull mat.SymDense  // Hessian over all parameters
+	h     *mat.SymDense // its free block
+	eig   mat.EigenSym
+	q     mat.Dense
+	vals  []float64
+	g     []float64
+	gq    []float64 // Qᵀg
+}
+
+func newNewtonModel(p *Problem, hs HessianStudent) *newtonModel {
+	k := p.Dim()
+	nm := &newtonModel{p: p, hs: hs, h: mat.NewSymDense(k, nil),
+		vals: make([]float64, k), g: make([]float64, k), gq: make([]float64, k)}
+	nm.hfull.ReuseAsSym(len(p.Student.Params()))
+	return nm
+}
+
+// update rebuilds the model at the student's current parameters and
+// returns the loss there.
+func (nm *newtonModel) update() (float64, error) {
+	p, k, free := nm.p, len(nm.g), nm.p.Free()
+	loss, err := p.LossGrad(nm.g, nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := nm.hs.Hessian(p.WS, &nm.hfull, p.X, p.Y); err != nil {
+		return 0, err
+	}
+	for a := 0; a < k; a++ {
+		ia := a
+		if free != nil {
+			ia = free[a]
+		}
+		for b := a; b < k; b++ {
+			ib := b
+			if free != nil {
+				ib = free[b]
+			}
+			nm.h.SetSym(a, b, nm.hfull.At(ia, ib))
+		}
+	}
+	if !nm.eig.Factorize(nm.h, true) {
+		return 0, fmt.Errorf("NewtonTR: eigendecomposition of the Hessian failed")
+	}
+	nm.eig.Values(nm.vals)
+	nm.eig.VectorsTo(&nm.q)
+	mat.NewVecDense(k, nm.gq).MulVec(nm.q.T(), mat.NewVecDense(k, nm.g))
+	return loss, nil
 }
 
 // trustRegionStep solves the trust-region subproblem

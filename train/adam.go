@@ -128,9 +128,9 @@ func (s *plateau) step(loss, lr float64) float64 {
 	return lr
 }
 
-// Run minimises the loss of p by Adam.
-func (o *Adam) Run(ctx context.Context, p *Problem, m *Monitor) error {
-	lr, b1, b2, eps := o.LR, o.Beta1, o.Beta2, o.Eps
+// hyper returns the step size and moment settings with defaults filled in.
+func (o *Adam) hyper() (lr, b1, b2, eps float64) {
+	lr, b1, b2, eps = o.LR, o.Beta1, o.Beta2, o.Eps
 	if lr == 0 {
 		lr = 1e-3
 	}
@@ -143,6 +143,12 @@ func (o *Adam) Run(ctx context.Context, p *Problem, m *Monitor) error {
 	if eps == 0 {
 		eps = 1e-8
 	}
+	return lr, b1, b2, eps
+}
+
+// Run minimises the loss of p by Adam.
+func (o *Adam) Run(ctx context.Context, p *Problem, m *Monitor) error {
+	lr, b1, b2, eps := o.hyper()
 	sched := newPlateau(o.Plateau)
 	k := p.Dim()
 	x := make([]float64, k)

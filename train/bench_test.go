@@ -111,3 +111,27 @@ func BenchmarkAdamEpochMNIST(b *testing.B) {
 	}
 	b.ReportMetric(float64(res.Iter())/b.Elapsed().Seconds(), "epochs/s")
 }
+
+// BenchmarkAdamEpochWide measures minibatch Adam epochs (batch 640) of a
+// 784→128→10 student (activation g) on 20 000 samples, the shape of the
+// Fashion-MNIST students; bench/torch_adam.py times the same epoch in
+// PyTorch. Backend is in the name (go, or openblas with -tags cblas).
+func BenchmarkAdamEpochWide(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	n := 20000
+	x, y := mat.NewDense(n, 784, nil), mat.NewDense(n, 10, nil)
+	for i, raw := 0, x.RawMatrix().Data; i < len(raw); i++ {
+		raw[i] = rng.Float64()
+	}
+	for i, raw := 0, y.RawMatrix().Data; i < len(raw); i++ {
+		raw[i] = rng.NormFloat64()
+	}
+	s := smallNet(b, []int{784, 128, 10}, 1)
+	b.Run(mlp.Backend()+"/784-128-10/g/n=20000/batch=640", func(b *testing.B) {
+		b.ReportAllocs()
+		cfg := Config{Phases: []Phase{{Optimizer: &Adam{BatchSize: 640}, Stop: StopRules{MaxIter: b.N}}}}
+		if _, err := Train(context.Background(), s, x, y, cfg); err != nil {
+			b.Fatal(err)
+		}
+	})
+}

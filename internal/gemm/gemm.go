@@ -13,12 +13,13 @@
 // Every element of C is the sum, over the k-blocks in order, of a dot
 // product accumulated from 0 in order of k with fused multiply-adds; tiles
 // on the edges are computed in full on zero-padded panels. So the result
-// depends only on kc, not on the CPU path, the tile an element falls in or
+// depends only on k, not on the CPU path, the tile an element falls in or
 // the rest of the shape: the same inputs give the same bits everywhere.
 package gemm
 
-// kc is the depth of a k-block: a 6×kc micro-panel of A and an 8×kc one of
-// B (28 KiB) fit in the L1 cache. It is fixed: it decides the rounding.
+// kc is the largest depth of a k-block: a 6×kc micro-panel of A and an
+// 8×kc one of B (28 KiB) fit in the L1 cache. It is fixed: with k it
+// decides the rounding.
 const kc = 256
 
 const (
@@ -48,11 +49,15 @@ func Mul(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []
 	_ = b[(k-1)*brs+(n-1)*bcs]
 	ws := getScratch()
 	defer putScratch(ws)
+	kern := pick(m, n)
 	mr, nr := kern.mr, kern.nr
+	// k splits into equal blocks (sizes differing by at most 1), so that
+	// no block is so short that loading and storing C dominates.
+	nkb := (k + kc - 1) / kc
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
-		for pc := 0; pc < k; pc += kc {
-			kb := min(kc, k-pc)
+		for pc, blk := 0, 0; pc < k; pc, blk = pc+k/nkb+min(1, max(0, k%nkb-blk)), blk+1 {
+			kb := k/nkb + min(1, max(0, k%nkb-blk))
 			packB(ws.b[:], b, brs, bcs, pc, kb, jc, nb, nr)
 			overwrite := pc == 0 && !add
 			for ic := 0; ic < m; ic += mc {
@@ -130,7 +135,13 @@ func packA(dst, a []float64, ars, acs, ic, mb, pc, kb, mr int) {
 		base := (ic+r)*ars + pc*acs
 		if ars == 1 {
 			for p := 0; p < kb; p++ {
-				copy(panel[p*mr:p*mr+rows], a[base+p*acs:base+p*acs+rows])
+				copyShort(panel[p*mr:p*mr+rows], a[base+p*acs:base+p*acs+rows])
+			}
+			continue
+		}
+		if acs == 1 && rows == mr {
+			for g := 0; g < mr; g += 6 {
+				pack6(panel[g:], a[base+g*ars:], ars, kb, mr)
 			}
 			continue
 		}
@@ -163,7 +174,7 @@ func packB(dst, b []float64, brs, bcs, pc, kb, jc, nb, nr int) {
 		base := pc*brs + (jc+q)*bcs
 		if bcs == 1 {
 			for p := 0; p < kb; p++ {
-				copy(panel[p*nr:p*nr+cols], b[base+p*brs:base+p*brs+cols])
+				copyShort(panel[p*nr:p*nr+cols], b[base+p*brs:base+p*brs+cols])
 			}
 			continue
 		}
@@ -180,5 +191,25 @@ func packB(dst, b []float64, brs, bcs, pc, kb, jc, nb, nr int) {
 				panel[p*nr+j] = b[src+p*brs]
 			}
 		}
+	}
+}
+
+// pack6 sets dst[p·mr+i] = a[i·ars+p] for i < 6, p < kb: six rows of a
+// row-major matrix interleaved into a panel of stride mr.
+func pack6(dst, a []float64, ars, kb, mr int) {
+	r0, r1, r2 := a[:kb], a[ars:ars+kb], a[2*ars:2*ars+kb]
+	r3, r4, r5 := a[3*ars:3*ars+kb], a[4*ars:4*ars+kb], a[5*ars:5*ars+kb]
+	for p := range r0 {
+		d := dst[p*mr : p*mr+6]
+		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+	}
+}
+
+// copyShort is copy for the few values of one step of a panel, where the
+// call to memmove costs more than the copy.
+func copyShort(dst, src []float64) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v
 	}
 }

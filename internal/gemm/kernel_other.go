@@ -2,6 +2,4 @@
 
 package gemm
 
-const asmAvailable = false
-
-var asmKernel = goKernel
+var asmKernels []kernel

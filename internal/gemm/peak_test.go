@@ -5,6 +5,7 @@ import "testing"
 // BenchmarkMicroKernel runs the micro-kernel alone on panels that stay in
 // the L1 cache: the ceiling for Mul on this machine.
 func BenchmarkMicroKernel(b *testing.B) {
+	kern := pick(1<<20, 1<<20)
 	a, bb := make([]float64, maxMR*kc), make([]float64, maxNR*kc)
 	for i := range a {
 		a[i] = float64(i%7) - 3

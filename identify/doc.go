@@ -12,8 +12,9 @@
 //     the teacher's width (ρ given, or chosen by short trial runs), with
 //     package train, to near-zero loss. Student i depends only on
 //     (Config.Seed, i), whatever the number of workers.
-//  2. Cluster, layer by layer: canonicalise every student neuron's
-//     incoming vector for the activation's symmetry class, average
+//  2. Cluster, layer by layer: leave out the silent neurons (outgoing
+//     weights ≈ 0, Config.SilentTol), canonicalise every other student
+//     neuron's incoming vector for the activation's symmetry class, average
 //     linkage, the cut that maximises the number of clusters of at least
 //     ⌈γN⌉ members, then the size and alignment (β) filters. Each kept
 //     cluster is one recovered neuron: its vector comes from the best
@@ -33,6 +34,16 @@
 // neuron its cluster size and spread as a confidence), the student losses,
 // timings and the effective Config. Progress goes to Config.Recorder;
 // cancelling the context returns the partial Result with ctx.Err().
+//
+// # Settings and outcomes
+//
+// Every Config field has a documented default: γ and β are
+// cluster.DefaultGamma and cluster.DefaultBeta, ZeroLoss is
+// train.DefaultZeroLoss (package train relates it to the thresholds that
+// stop and restart training), the rest are this package's Default
+// constants. A recovery in which no cluster survives the filters returns
+// an error wrapping ErrNoNeurons, one with fewer than two usable students
+// ErrTooFewStudents; test for them with errors.Is.
 //
 // # Real data
 //

@@ -69,7 +69,8 @@ type Config struct {
 
 // Settings of the default phases, measured on the synthetic family
 // (teachers 4→r→1 with activation g, students 4→4r→1, 2 000–10 000 Gaussian
-// inputs); see the package documentation.
+// inputs); the package documentation says how they combine and the README
+// gives the measurements.
 const (
 	DefaultSubsetPerParam = 5   // subset of the first LM phase: samples per free parameter
 	DefaultLMIter         = 120 // iteration budget of the subset LM phase

@@ -101,9 +101,13 @@ func (o *LBFGS) Run(ctx context.Context, p *Problem, m *Monitor) error {
 			return optimize.NotTerminated, nil
 		},
 	}
-	// Every convergence test of gonum is off; the Monitor decides. In
-	// Settings a zero GradientThreshold is off, but in the method a zero
-	// GradStopThreshold means 1e-12 and only NaN turns it off.
+	// Every convergence test and limit of gonum is off; the Monitor
+	// decides. The zero values relied on: in Settings, GradientThreshold,
+	// MajorIterations, Runtime and the evaluation limits 0 are off and
+	// Concurrent 0 is one evaluation at a time (eval's cache needs that);
+	// in the method, Linesearcher nil is gonum's default line search. But
+	// the method's GradStopThreshold 0 means 1e-12, not off: only NaN
+	// turns it off.
 	hook := &lbfgsHook{p: p, m: m}
 	settings := &optimize.Settings{Converger: hook}
 	method := &optimize.LBFGS{Store: store, GradStopThreshold: math.NaN()}

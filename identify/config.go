@@ -88,6 +88,12 @@ type Config struct {
 	// package train documentation relates it to the other thresholds.
 	ZeroLoss float64
 
+	// TrustDeclaredSymmetry accepts an activation whose declared Symmetry
+	// contradicts mlp.DetectSymmetry, with a SymmetryContradicted warning
+	// instead of an error. Set it only when the numerical detection is
+	// known to be wrong for the function.
+	TrustDeclaredSymmetry bool
+
 	// Seed makes the whole run reproducible: student i's initial weights
 	// and random stream depend only on (Seed, i).
 	Seed uint64

@@ -2,6 +2,7 @@ package identify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -38,7 +39,14 @@ type Result struct {
 	Students []*Checkpoint
 	// FinalLoss is the recovered network's loss on the training inputs.
 	FinalLoss float64
-	Timings   Timings
+	// ZeroLoss is the zero-loss threshold the run judged students by:
+	// Config.ZeroLoss.
+	ZeroLoss float64
+	// Warnings are the reasons to doubt this result, each with its
+	// evidence and remedy (see WarningKind); Verdict formats them. They
+	// are filled in also when Run returns an error.
+	Warnings []Warning
+	Timings  Timings
 	// Config is the effective configuration, defaults filled in.
 	Config Config
 }
@@ -82,31 +90,59 @@ func Run(ctx context.Context, teacher Teacher, inputs *mat.Dense, cfg Config) (*
 // framework as .npy files.
 func RunData(ctx context.Context, x, y *mat.Dense, cfg Config) (*Result, error) {
 	start := time.Now()
-	c, err := cfg.withDefaults()
+	c, symmetry, err := prepare(cfg, x, y)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkData(x, y); err != nil {
-		return nil, err
+	res := &Result{Config: c, Rho: c.Rho, ZeroLoss: c.ZeroLoss}
+	err = expandAndCluster(ctx, x, y, &c, res)
+	return finish(res, err, x, y, symmetry, start)
+}
+
+// prepare fills in the defaults and checks the data and the activation.
+func prepare(cfg Config, x, y *mat.Dense) (Config, *Warning, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return c, nil, err
 	}
-	res := &Result{Config: c, Rho: c.Rho}
-	defer func() { res.Timings.Total = time.Since(start) }()
+	if err := checkData(x, y); err != nil {
+		return c, nil, err
+	}
+	symmetry, err := checkSymmetry(&c)
+	return c, symmetry, err
+}
+
+// expandAndCluster is Run after the checks: choose ρ if asked, train the
+// students, recover.
+func expandAndCluster(ctx context.Context, x, y *mat.Dense, c *Config, res *Result) error {
+	var err error
 	if c.Widths == nil && c.Rho == 0 {
 		t0 := time.Now()
-		res.Rho, res.Trials, err = chooseRho(ctx, x, y, &c)
+		res.Rho, res.Trials, err = chooseRho(ctx, x, y, c)
 		res.Timings.Trials = time.Since(t0)
 		if err != nil {
-			return res, err
+			return err
 		}
 	}
 	res.StudentWidths = c.studentWidths(res.Rho)
 	t0 := time.Now()
-	students, err := trainStudents(ctx, x, y, &c, res.StudentWidths, c.Students, res)
+	students, err := trainStudents(ctx, x, y, c, res.StudentWidths, c.Students, res)
 	res.Timings.Students = time.Since(t0)
 	if err != nil {
-		return res, err
+		return err
 	}
-	err = recoverFrom(ctx, x, y, students, &c, res)
+	return recoverFrom(ctx, x, y, students, c, res)
+}
+
+// finish adds the warnings and the total time to res, and to an error that
+// nothing was recovered the warning that most likely explains it (its
+// generic advice to train longer is wrong when the probes are too few).
+func finish(res *Result, err error, x, y *mat.Dense, symmetry *Warning, start time.Time) (*Result, error) {
+	assess(res, x.RawMatrix().Rows, x.RawMatrix().Cols, y.RawMatrix().Cols, symmetry)
+	res.Timings.Total = time.Since(start)
+	if err != nil && (errors.Is(err, ErrNoNeurons) || errors.Is(err, ErrTooFewStudents)) && len(res.Warnings) > 0 {
+		err = fmt.Errorf("%w; likely cause: %v", err, res.Warnings[0])
+	}
 	return res, err
 }
 

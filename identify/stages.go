@@ -73,6 +73,9 @@ func TrainStudent(ctx context.Context, x, y *mat.Dense, cfg Config, i int) (*Che
 	if err := checkData(x, y); err != nil {
 		return nil, err
 	}
+	if _, err := checkSymmetry(&c); err != nil {
+		return nil, err
+	}
 	if i < 0 || i >= c.Students {
 		return nil, fmt.Errorf("identify: student index %d outside [0, %d)", i, c.Students)
 	}
@@ -204,20 +207,31 @@ func Missing(cps []*Checkpoint, students int) []int {
 // training. cfg must be the Config the students were trained with.
 func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config) (*Result, error) {
 	start := time.Now()
-	c, err := cfg.withDefaults()
+	c, symmetry, err := prepare(cfg, x, y)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkData(x, y); err != nil {
 		return nil, err
 	}
 	widths, err := stageWidths(&c)
 	if err != nil {
 		return nil, err
 	}
+	res := &Result{Config: c, Rho: c.Rho, StudentWidths: widths, ZeroLoss: c.ZeroLoss}
+	students, err := fromCheckpoints(cps, x, y, &c, res)
+	if err != nil {
+		return nil, err
+	}
+	if len(students) < 2 {
+		err = fmt.Errorf("%w: %d students to cluster, need at least 2", ErrTooFewStudents, len(students))
+	} else {
+		err = recoverFrom(ctx, x, y, students, &c, res)
+	}
+	return finish(res, err, x, y, symmetry, start)
+}
+
+// fromCheckpoints checks the checkpoints against the run and records them
+// in res (students, losses, training time, missing ones as failed).
+func fromCheckpoints(cps []*Checkpoint, x, y *mat.Dense, c *Config, res *Result) ([]student, error) {
 	sort.Slice(cps, func(a, b int) bool { return cps[a].Index < cps[b].Index })
-	res := &Result{Config: c, Rho: c.Rho, StudentWidths: widths}
-	defer func() { res.Timings.Total = time.Since(start) }()
 	var students []student
 	seen := map[int]bool{}
 	for _, cp := range cps {
@@ -225,8 +239,8 @@ func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config
 			return nil, fmt.Errorf("identify: student %d given twice", cp.Index)
 		}
 		seen[cp.Index] = true
-		if !slices.Equal(cp.Net.Sizes()[1:len(cp.Net.Sizes())-1], widths) || cp.Net.InputDim() != x.RawMatrix().Cols || cp.Net.OutputDim() != y.RawMatrix().Cols {
-			return nil, fmt.Errorf("identify: student %d has sizes %v, the run needs hidden widths %v", cp.Index, cp.Net.Sizes(), widths)
+		if !slices.Equal(cp.Net.Sizes()[1:len(cp.Net.Sizes())-1], res.StudentWidths) || cp.Net.InputDim() != x.RawMatrix().Cols || cp.Net.OutputDim() != y.RawMatrix().Cols {
+			return nil, fmt.Errorf("identify: student %d has sizes %v, the run needs hidden widths %v", cp.Index, cp.Net.Sizes(), res.StudentWidths)
 		}
 		students = append(students, student{index: cp.Index, net: cp.Net, loss: cp.Loss})
 		res.Students = append(res.Students, cp)
@@ -236,11 +250,7 @@ func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config
 	for _, i := range Missing(cps, c.Students) {
 		res.Failed = append(res.Failed, StudentFailure{Student: i, Err: errors.New("no student file")})
 	}
-	if len(students) < 2 {
-		return res, fmt.Errorf("identify: %d students to cluster, need at least 2", len(students))
-	}
-	err = recoverFrom(ctx, x, y, students, &c, res)
-	return res, err
+	return students, nil
 }
 
 // phaseJSON is a train.PhaseResult in JSON, which has no NaN: an unknown

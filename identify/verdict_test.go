@@ -1,0 +1,164 @@
+package identify
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+)
+
+// warningWith returns the first warning of kind k, failing the test if
+// there is none.
+func warningWith(t *testing.T, res *Result, k WarningKind) Warning {
+	t.Helper()
+	if res == nil {
+		t.Fatalf("no result, want a %v warning", k)
+	}
+	for _, w := range res.Warnings {
+		if w.Kind == k {
+			return w
+		}
+	}
+	t.Fatalf("no %v warning; verdict:\n%s", k, res.Verdict())
+	return Warning{}
+}
+
+// The failure cases of issue 15: a custom tanh declared None recovered
+// width 1 for a 3-neuron teacher, g declared Odd recovered neurons 1.52
+// away; a Func without F panicked in a training goroutine.
+func TestDeclaredSymmetryContradicted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	teacher := randomNet(t, []int{3, 3, 1}, mlp.Tanh, 1)
+	x := gaussian(rng, 300, 3)
+	tanhNone := &mlp.Func{ActName: "mytanh", Sym: mlp.None, F: math.Tanh, D1: func(x float64) float64 { t := math.Tanh(x); return 1 - t*t }}
+	gOdd := &mlp.Func{ActName: "myg", Sym: mlp.Odd, F: mlp.G.Eval, D1: mlp.G.Deriv}
+	for _, a := range []mlp.Activation{tanhNone, gOdd} {
+		_, err := Run(context.Background(), teacher, x, Config{Activation: a, BaseWidth: 3, Rho: 2, Students: 4})
+		if err == nil || !strings.Contains(err.Error(), "declares symmetry") || !strings.Contains(err.Error(), "remedy: declare Sym: mlp.") {
+			t.Errorf("%s: error %v, want the contradicted symmetry named with its remedy", a.Name(), err)
+		}
+		if _, err := TrainStudent(context.Background(), x, mustPredict(t, teacher, x), Config{Activation: a, BaseWidth: 3, Rho: 2, Students: 4}, 0); err == nil {
+			t.Errorf("%s: TrainStudent accepted it", a.Name())
+		}
+	}
+	noF := &mlp.Func{ActName: "nof", Sym: mlp.Odd, D1: math.Cos}
+	if _, err := Run(context.Background(), teacher, x, Config{Activation: noF, BaseWidth: 3, Rho: 2, Students: 4}); err == nil || !strings.Contains(err.Error(), "needs both F and D1") {
+		t.Errorf("Func without F: error %v", err)
+	}
+}
+
+func TestTrustDeclaredSymmetryWarns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.Tanh, 1)
+	x := gaussian(rng, 200, 2)
+	tanhNone := &mlp.Func{ActName: "mytanh", Sym: mlp.None, F: math.Tanh, D1: func(x float64) float64 { t := math.Tanh(x); return 1 - t*t }}
+	res, _ := Run(context.Background(), teacher, x, Config{Activation: tanhNone, BaseWidth: 2, Rho: 2, Students: 4, Restarts: -1, TrustDeclaredSymmetry: true})
+	w := warningWith(t, res, SymmetryContradicted)
+	if !strings.Contains(w.Evidence, "declares symmetry None") || !strings.Contains(w.Evidence, "Odd") {
+		t.Errorf("evidence %q does not name both classes", w.Evidence)
+	}
+}
+
+// A sound run has no warnings; Recover from 2 of its 20 students warns that
+// too few students are at the floor and says to train the missing ones.
+func TestVerdictSoundRunAndMissingStudents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 20 students")
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	teacher := randomNet(t, []int{3, 2, 1}, mlp.Tanh, 3)
+	x := gaussian(rng, 500, 3)
+	cfg := Config{Activation: mlp.Tanh, BaseWidth: 2, Rho: 2, Students: 20, Seed: 4}
+	res, err := Run(context.Background(), teacher, x, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 0 {
+		t.Fatalf("a sound recovery has warnings:\n%s", res.Verdict())
+	}
+	if res.Verdict() != "no warnings" {
+		t.Fatalf("verdict %q", res.Verdict())
+	}
+	part, _ := Recover(context.Background(), x, mustPredict(t, teacher, x), res.Students[:2], cfg)
+	w := warningWith(t, part, FewStudentsAtFloor)
+	if !strings.Contains(w.Evidence, "2 of 20 students") || !strings.Contains(w.Evidence, "18 students missing") || !strings.Contains(w.Remedy, "train the missing students") {
+		t.Errorf("warning %v", w)
+	}
+}
+
+// Issue 15: the wrong activation (g for a tanh teacher) and HiddenLayers 2
+// for a one-layer teacher returned confident networks. The students cannot
+// reach the floor, and the remedy says to check the activation and depth.
+func TestVerdictStudentsCannotRepresentTeacher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 2×8 students")
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	teacher := randomNet(t, []int{4, 3, 1}, mlp.Tanh, 5)
+	x := gaussian(rng, 1000, 4)
+	for _, cfg := range []Config{
+		{Activation: mlp.G, BaseWidth: 3, Rho: 4, Students: 8, Seed: 1, Restarts: -1},
+		{Activation: mlp.Tanh, HiddenLayers: 2, BaseWidth: 3, Rho: 4, Students: 8, Seed: 1, Restarts: -1},
+	} {
+		res, err := Run(context.Background(), teacher, x, cfg)
+		w := warningWith(t, res, FewStudentsAtFloor)
+		if !strings.Contains(w.Remedy, "cannot represent the teacher") || !strings.Contains(w.Remedy, "Config.HiddenLayers") {
+			t.Errorf("%s, %d layers: remedy %q", cfg.Activation.Name(), cfg.HiddenLayers, w.Remedy)
+		}
+		if err == nil && !res.Has(RecoveredLossHigh) {
+			t.Errorf("%s, %d layers: a network came back without RecoveredLossHigh:\n%s", cfg.Activation.Name(), cfg.HiddenLayers, res.Verdict())
+		}
+	}
+}
+
+// Issue 15: with 10 or 40 probes the error advised training longer; the
+// cause is too little data.
+func TestVerdictTooFewProbes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	teacher := randomNet(t, []int{4, 3, 1}, mlp.Tanh, 5)
+	for _, n := range []int{10, 40} {
+		x := gaussian(rng, n, 4)
+		res, err := Run(context.Background(), teacher, x, Config{Activation: mlp.Tanh, BaseWidth: 3, Rho: 4, Students: 6, Seed: 1, Restarts: -1})
+		w := warningWith(t, res, TooFewProbes)
+		if !strings.Contains(w.Evidence, "for 73 parameters per student") || !strings.Contains(w.Remedy, "at least 730 probes") {
+			t.Errorf("%d probes: warning %v", n, w)
+		}
+		if err != nil && errors.Is(err, ErrNoNeurons) && !strings.Contains(err.Error(), "likely cause: TooFewProbes") {
+			t.Errorf("%d probes: error %v does not name the cause", n, err)
+		}
+	}
+}
+
+func TestVerdictRecoveredLossHigh(t *testing.T) {
+	res := &Result{Network: &mlp.Network{}, StudentLosses: []float64{1e-20, 2e-20, math.NaN()}, FinalLoss: 1e-6, Widths: []int{2},
+		Config: Config{ZeroLoss: 1e-14}}
+	w := recoveredLossHigh(&res.Config, res)
+	if w == nil || !strings.Contains(w.Evidence, "loss 1e-06") {
+		t.Fatalf("warning %v", w)
+	}
+	res.FinalLoss = 1e-13 // within 100× of the threshold: fine
+	if w := recoveredLossHigh(&res.Config, res); w != nil {
+		t.Fatalf("unexpected warning %v", w)
+	}
+}
+
+func TestVerdictMarginalClusters(t *testing.T) {
+	c := &Config{Students: 20, Beta: math.Pi / 24}
+	layers := []LayerReport{{Layer: 1, MinSize: 16, Neurons: []NeuronReport{
+		{Size: 20, Students: 20, MedianCosine: 1e-12},
+		{Size: 16, Students: 16, MedianCosine: 1e-12},
+		{Size: 19, Students: 19, MedianCosine: 0.8 * (1 - math.Cos(math.Pi/24))},
+	}}}
+	ws := marginalClusters(c, layers)
+	if len(ws) != 2 || !strings.Contains(ws[0].Evidence, "neuron 1: 16 students (need 16 of 20)") || !strings.Contains(ws[1].Evidence, "neuron 2: median cosine") {
+		t.Fatalf("warnings %v", ws)
+	}
+	layers[0].Neurons = layers[0].Neurons[:1]
+	if ws := marginalClusters(c, layers); len(ws) != 0 {
+		t.Fatalf("a full, tight cluster warned: %v", ws)
+	}
+}

@@ -35,5 +35,6 @@ func main() {
 	}
 	fmt.Printf("teacher widths %v, recovered widths %v\n", teacher.Sizes()[1:2], res.Widths)
 	fmt.Println(report)
+	fmt.Println("verdict:", res.Verdict())
 	fmt.Printf("exact recovery (cosine distance < 1e-6): %v; time %.1fs\n", report.Exact(1e-6), time.Since(start).Seconds())
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -54,17 +53,17 @@ type options struct {
 // in one place keeps the stages' configurations identical.
 func sharedFlags(fs *flag.FlagSet) *options {
 	o := new(options)
-	fs.StringVar(&o.dir, "dir", "recover-work", "work `directory`: students go to DIR/students, results to DIR (must be shared by all stages)")
+	fs.StringVar(&o.dir, "dir", "", "work `directory`: students go to DIR/students, results to DIR (must be shared by all stages; default recover-work for the stages, a fresh recover-run-* directory for \"recover run\")")
 	fs.StringVar(&o.xPath, "x", "", "probe inputs, a .npy `file` (samples × inputs; float32/float64/int; .npy.gz accepted)")
 	fs.StringVar(&o.yPath, "y", "", "the teacher's outputs on the probe inputs, a .npy `file` (samples × outputs, or a vector)")
 	fs.StringVar(&o.synthetic, "synthetic", "", "instead of -x/-y, generate a random teacher din→r→1 (r per hidden layer) with activation -act, teacher seed s (default 1), and Gaussian probe inputs: `din,r[,s]`, e.g. 4,4,1")
 	fs.IntVar(&o.samples, "samples", 2000, "number of probe inputs generated with -synthetic")
 	fs.StringVar(&o.teacherPath, "teacher", "", "the teacher network, a `file` (JSON, as written by mlp.Network.Save), if known: the cluster stage compares the recovered network with it (automatic with -synthetic)")
-	fs.StringVar(&o.act, "act", "g", "the teacher's hidden `activation`: g, tanh, sigmoid, erf, softplus, gelu, silu, relu, leaky_relu(0.1), ...")
+	fs.StringVar(&o.act, "act", "g", "the teacher's hidden `activation`: "+activationNames())
 	fs.IntVar(&o.layers, "layers", 1, "number of hidden layers of the teacher")
 	fs.StringVar(&o.widths, "widths", "", "the students' hidden widths, comma-separated, one per hidden layer (overrides -base-width and -rho), e.g. 16")
 	fs.IntVar(&o.baseWidth, "base-width", 0, "guess r̂ of the teacher's hidden width; students get ⌈rho·r̂⌉ neurons per layer (default: r of -synthetic)")
-	fs.Float64Var(&o.rho, "rho", 4, "overparameterisation factor ρ ≥ 1 applied to -base-width")
+	fs.Float64Var(&o.rho, "rho", 4, "overparameterisation factor ρ ≥ 1 applied to -base-width; 0 chooses ρ automatically by short trial runs (recover run only)")
 	fs.IntVar(&o.students, "students", 20, "number of students N")
 	fs.Float64Var(&o.gamma, "gamma", 0.8, "γ: a cluster is kept if it has at least ⌈γN⌉ members")
 	fs.Float64Var(&o.betaDeg, "beta-deg", 7.5, "β in degrees: a cluster is kept if the median pairwise cosine distance of its members is at most 1−cos β")
@@ -72,6 +71,18 @@ func sharedFlags(fs *flag.FlagSet) *options {
 	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "students trained at once in this process (results do not depend on it)")
 	fs.BoolVar(&o.verbose, "v", false, "print training progress on stderr")
 	return o
+}
+
+// activationNames lists the activations as -act spells them (mlp.Lookup's
+// names), with the leaky ReLU's slope as a parameter.
+func activationNames() string {
+	var names []string
+	for _, a := range mlp.Builtins() {
+		if n := a.Name(); !strings.HasPrefix(n, "leakyrelu(") {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ", ") + ", leakyrelu(SLOPE) (e.g. leakyrelu(0.1))"
 }
 
 // newFlagSet returns a flag set whose -h prints usage (the command's
@@ -88,16 +99,21 @@ func newFlagSet(name, synopsis, description string, stdout, stderr io.Writer) *f
 	return fs
 }
 
-// parseFlags parses args, mapping -h to errHelp (usage on stdout) and any
-// other problem to a usage error.
+// parseFlags parses args, mapping -h to errHelp (usage on stdout, once)
+// and any other problem to a usage error (the flag package's message and
+// the usage on stderr).
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package would print it on -h too
 	err := fs.Parse(args)
+	fs.Usage = usage
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stdout)
 		fs.Usage()
 		return errHelp
 	}
 	if err != nil {
+		fs.Usage()
 		return &exitError{exitUsage, err}
 	}
 	if fs.NArg() > 0 {
@@ -267,24 +283,41 @@ func (o *options) load() (*problem, error) {
 		if baseWidth < 1 {
 			return nil, usageErr("set -widths, or -base-width (a guess of the teacher's width) with -rho")
 		}
-		if !(o.rho >= 1) {
-			return nil, usageErr("-rho %v: must be at least 1", o.rho)
+		if !(o.rho >= 1 || o.rho == 0) {
+			return nil, usageErr("-rho %v: must be at least 1, or 0 for the automatic choice", o.rho)
 		}
 		p.cfg.BaseWidth, p.cfg.Rho = baseWidth, o.rho
 		for range o.layers {
-			p.widths = append(p.widths, int(math.Ceil(o.rho*float64(baseWidth)-1e-9)))
+			if o.rho > 0 {
+				p.widths = append(p.widths, int(math.Ceil(o.rho*float64(baseWidth)-1e-9)))
+			}
 		}
 	}
 	if o.verbose {
 		p.cfg.Recorder = train.NewPrinter(os.Stderr)
 	}
-	// Config errors (γ, N, ...) are usage errors: LoadCheckpoints on a
-	// directory that need not exist validates the whole configuration.
-	if _, _, err := identify.LoadCheckpoints(filepath.Join(o.dir, "students", "\x00nonexistent"), p.cfg); err != nil {
+	// Config errors (γ, N, ...) are usage errors.
+	if _, err := p.cfg.WithDefaults(); err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
 	p.digest = digest(p.x, p.y)
 	return p, nil
+}
+
+// fixedWidths reports a usage error if the students' widths are not fixed
+// by the flags: the staged commands cannot run the automatic choice of ρ.
+func (p *problem) fixedWidths(cmd string) error {
+	if p.widths == nil {
+		return usageErr("recover %s needs the students' widths fixed: -rho 0 (automatic ρ) works with \"recover run\" only; give -rho ≥ 1 or -widths", cmd)
+	}
+	return nil
+}
+
+// stageDir is the work directory of the staged commands.
+func (o *options) stageDir() {
+	if o.dir == "" {
+		o.dir = "recover-work"
+	}
 }
 
 func finite(flagName string, m *mat.Dense) error {

@@ -23,6 +23,17 @@ func formatReport(p *problem, res *identify.Result, cmp *identify.Report, stage 
 	fmt.Fprintf(&b, "settings: activation %s, %d hidden layer(s), student widths %v, N = %d, γ = %g, β = %.4g°, seed %d\n",
 		c.Activation.Name(), c.HiddenLayers, res.StudentWidths, c.Students, c.Gamma, c.Beta*180/math.Pi, c.Seed)
 
+	if len(res.Trials) > 0 {
+		fmt.Fprintf(&b, "ρ chosen automatically: %g (", res.Rho)
+		for i, t := range res.Trials {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "ρ = %g: %d of %d trial students at zero loss", t.Rho, t.Reached, len(t.Losses))
+		}
+		b.WriteString(")\n")
+	}
+
 	var losses []float64
 	for _, l := range res.StudentLosses {
 		if !math.IsNaN(l) {
@@ -52,6 +63,7 @@ func formatReport(p *problem, res *identify.Result, cmp *identify.Report, stage 
 	t := res.Timings
 	fmt.Fprintf(&b, "time: students %s (summed over students), clustering %s, retraining %s, fine-tuning %s, this stage %s\n",
 		rd(t.Students), rd(t.Cluster), rd(t.Retrain), rd(t.FineTune), rd(t.Total))
+	fmt.Fprintf(&b, "verdict: %s\n", res.Verdict())
 	if cmp != nil {
 		fmt.Fprintf(&b, "comparison with the teacher (on %s):\n%s\n", p.freshOf, cmp.String())
 		fmt.Fprintf(&b, "exact recovery (every layer's width right, cosine distance ≤ 1e-6): %v\n", cmp.Exact(1e-6))

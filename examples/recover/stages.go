@@ -71,8 +71,12 @@ func studentsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			idx = append(idx, i)
 		}
 	}
+	o.stageDir()
 	p, err := o.load()
 	if err != nil {
+		return err
+	}
+	if err := p.fixedWidths("students"); err != nil {
 		return err
 	}
 	dir := studentsDir(o.dir)
@@ -216,8 +220,12 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	o.stageDir()
 	p, err := o.load()
 	if err != nil {
+		return err
+	}
+	if err := p.fixedWidths("cluster"); err != nil {
 		return err
 	}
 	dir := studentsDir(o.dir)
@@ -299,11 +307,23 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if o.dir == "" {
+		if o.dir, err = freshDir(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "writing to %s\n", o.dir)
+	}
 	res, err := identify.RunData(ctx, p.x, p.y, p.cfg)
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	return writeOutputs(o, p, res, formats, "run", stdout, stderr)
+}
+
+// freshDir creates a new directory recover-run-DATE-TIME-* in the current
+// directory, so that a run never overwrites the outputs of another.
+func freshDir() (string, error) {
+	return os.MkdirTemp(".", "recover-run-"+time.Now().Format("20060102-150405")+"-")
 }
 
 // writeOutputs writes the recovered network, the report, the teacher and
@@ -375,8 +395,12 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
+	o.stageDir()
 	p, err := o.load()
 	if err != nil {
+		return err
+	}
+	if err := p.fixedWidths("check"); err != nil {
 		return err
 	}
 	if err := checkManifest(o.dir, p, false); err != nil {

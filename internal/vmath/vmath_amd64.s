@@ -41,27 +41,34 @@ VEC(absmask<>, $0x7fffffffffffffff)
 VEC(signmask<>, $0x8000000000000000)
 VEC(bias<>, $1023)
 
-// EXPQ sets P = e^r − 1 and T = shift + k for A = k·ln2 + r, using K and
-// clobbering A (see expReduce).
-#define EXPQ(A, T, K, P) \
+// EXPQ sets P = e^r − 1 and T = shift + k for A = k·ln2 + r, using K,
+// E1, E2, E3 and clobbering A (see expReduce; K holds r², E3 r⁴ and r⁸).
+#define EXPQ(A, T, K, P, E1, E2, E3) \
 	VMOVUPD shift<>(SB), T; \
 	VFMADD231PD log2e<>(SB), A, T; \
 	VSUBPD shift<>(SB), T, K; \
 	VFNMADD231PD ln2hi<>(SB), K, A; \
 	VFNMADD231PD ln2lo<>(SB), K, A; \
-	VMOVUPD c13<>(SB), P; \
-	VFMADD213PD c12<>(SB), A, P; \
-	VFMADD213PD c11<>(SB), A, P; \
-	VFMADD213PD c10<>(SB), A, P; \
-	VFMADD213PD c9<>(SB), A, P; \
-	VFMADD213PD c8<>(SB), A, P; \
-	VFMADD213PD c7<>(SB), A, P; \
-	VFMADD213PD c6<>(SB), A, P; \
-	VFMADD213PD c5<>(SB), A, P; \
-	VFMADD213PD c4<>(SB), A, P; \
-	VFMADD213PD c3<>(SB), A, P; \
-	VFMADD213PD c2<>(SB), A, P; \
 	VMULPD A, A, K; \
+	VMOVUPD c3<>(SB), P; \
+	VFMADD213PD c2<>(SB), A, P; \
+	VMOVUPD c5<>(SB), E1; \
+	VFMADD213PD c4<>(SB), A, E1; \
+	VFMADD231PD E1, K, P; \
+	VMOVUPD c7<>(SB), E1; \
+	VFMADD213PD c6<>(SB), A, E1; \
+	VMOVUPD c9<>(SB), E2; \
+	VFMADD213PD c8<>(SB), A, E2; \
+	VFMADD231PD E2, K, E1; \
+	VMOVUPD c11<>(SB), E2; \
+	VFMADD213PD c10<>(SB), A, E2; \
+	VMOVUPD c13<>(SB), E3; \
+	VFMADD213PD c12<>(SB), A, E3; \
+	VFMADD231PD E3, K, E2; \
+	VMULPD K, K, E3; \
+	VFMADD231PD E1, E3, P; \
+	VMULPD E3, E3, E3; \
+	VFMADD231PD E2, E3, P; \
 	VFMADD213PD A, K, P
 
 // SCALE sets P = P·2^⌊k/2⌋·2^(k−⌊k/2⌋) for T = shift + k, clobbering T, K.
@@ -76,11 +83,11 @@ VEC(bias<>, $1023)
 	VMULPD T, P, P
 
 // SIGMOID takes A = −|y| and X with the sign of y and sets P = e^−|y|,
-// S = σ(y) and T = σ'(y), clobbering A, K, Q (see sigmoidParts).
-#define SIGMOID(X, A, T, K, P, Q, S) \
+// S = σ(y) and T = σ'(y), clobbering A, K, Q, E3 (see sigmoidParts).
+#define SIGMOID(X, A, T, K, P, Q, S, E3) \
 	VMOVUPD explo<>(SB), T; \
 	VMAXPD A, T, A; \
-	EXPQ(A, T, K, P); \
+	EXPQ(A, T, K, P, Q, S, E3); \
 	VADDPD one<>(SB), P, P; \
 	SCALE(P, T, K); \
 	VADDPD one<>(SB), P, K; \
@@ -139,6 +146,15 @@ VEC(bias<>, $1023)
 	SHLQ $3, CX; \
 	XORQ AX, AX
 
+#define PARTPROLOGUE \
+	MOVQ y+0(FP), DI; \
+	MOVQ dy+8(FP), DX; \
+	MOVQ e+16(FP), BX; \
+	MOVQ x+24(FP), SI; \
+	MOVQ n+32(FP), CX; \
+	SHLQ $3, CX; \
+	XORQ AX, AX
+
 #define NEXT(label) \
 	ADDQ $32, AX; \
 	CMPQ AX, CX; \
@@ -159,7 +175,7 @@ exploop:
 	VMAXPD Y3, Y4, Y3
 	VMOVUPD exphi<>(SB), Y4
 	VMINPD Y3, Y4, Y3
-	EXPQ(Y3, Y4, Y5, Y6)
+	EXPQ(Y3, Y4, Y5, Y6, Y7, Y8, Y9)
 	VADDPD one<>(SB), Y6, Y6
 	SCALE(Y6, Y4, Y5)
 	VMOVUPD Y6, (DI)(AX*1)
@@ -175,7 +191,7 @@ TEXT ·sigmoidAVX(SB), NOSPLIT, $0-32
 sigloop:
 	VMOVUPD (SI)(AX*1), Y0
 	NEGABS(Y0, Y3)
-	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8)
+	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
 	VMOVUPD Y8, (DI)(AX*1)
 	VMOVUPD Y4, (DX)(AX*1)
 	NEXT(sigloop)
@@ -186,49 +202,65 @@ TEXT ·siluAVX(SB), NOSPLIT, $0-32
 siluloop:
 	VMOVUPD (SI)(AX*1), Y0
 	NEGABS(Y0, Y3)
-	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8)
+	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
 	VFMADD213PD Y8, Y0, Y4
 	VMULPD Y0, Y8, Y8
 	VMOVUPD Y8, (DI)(AX*1)
 	VMOVUPD Y4, (DX)(AX*1)
 	NEXT(siluloop)
 
-// func softplusAVX(y, dy, x *float64, n int)
-TEXT ·softplusAVX(SB), NOSPLIT, $0-32
-	PROLOGUE
+// The log1p of softplus and g runs as a second pass over a block (see
+// logPass): one long dependency chain per value limits how many values
+// the CPU overlaps, and two shorter ones overlap better.
+
+// func softplusPartAVX(y, dy, e, x *float64, n int)
+TEXT ·softplusPartAVX(SB), NOSPLIT, $0-40
+	PARTPROLOGUE
 sploop:
 	VMOVUPD (SI)(AX*1), Y0
 	NEGABS(Y0, Y3)
-	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8)
+	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
 	VMOVUPD Y8, (DX)(AX*1)
-	LOG1P
+	VMOVUPD Y6, (BX)(AX*1)
 	VXORPD Y1, Y1, Y1
 	VMAXPD Y1, Y0, Y1
-	VADDPD Y9, Y1, Y1
 	VMOVUPD Y1, (DI)(AX*1)
 	NEXT(sploop)
 
-// func gAVX(y, dy, x *float64, n int)
-TEXT ·gAVX(SB), NOSPLIT, $0-32
-	PROLOGUE
+// func gPartAVX(y, dy, e, x *float64, n int)
+TEXT ·gPartAVX(SB), NOSPLIT, $0-40
+	PARTPROLOGUE
 gloop:
 	VMOVUPD (SI)(AX*1), Y0
 	VMULPD four<>(SB), Y0, Y3
 	NEGABS(Y3, Y3)
-	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8)
+	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
 	VMOVAPD Y8, Y1
 	VMULPD four<>(SB), Y4, Y2
 	NEGABS(Y0, Y3)
-	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8)
+	SIGMOID(Y0, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
 	VADDPD Y8, Y2, Y2
 	VMOVUPD Y2, (DX)(AX*1)
+	VMOVUPD Y6, (BX)(AX*1)
 	VXORPD Y12, Y12, Y12
 	VMAXPD Y12, Y0, Y12
 	VADDPD Y12, Y1, Y1
-	LOG1P
-	VADDPD Y9, Y1, Y1
 	VMOVUPD Y1, (DI)(AX*1)
 	NEXT(gloop)
+
+// func log1pAddAVX(y, e *float64, n int)
+TEXT ·log1pAddAVX(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ e+8(FP), BX
+	MOVQ n+16(FP), CX
+	SHLQ $3, CX
+	XORQ AX, AX
+l1ploop:
+	VMOVUPD (BX)(AX*1), Y6
+	LOG1P
+	VADDPD (DI)(AX*1), Y9, Y9
+	VMOVUPD Y9, (DI)(AX*1)
+	NEXT(l1ploop)
 
 // func tanhAVX(y, dy, x *float64, n int)
 TEXT ·tanhAVX(SB), NOSPLIT, $0-32
@@ -239,7 +271,7 @@ tanhloop:
 	VMULPD mtwo<>(SB), Y3, Y3
 	VMOVUPD explo<>(SB), Y4
 	VMAXPD Y3, Y4, Y3
-	EXPQ(Y3, Y4, Y5, Y6)
+	EXPQ(Y3, Y4, Y5, Y6, Y7, Y8, Y9)
 	VPCMPEQQ shift<>(SB), Y4, Y8
 	VADDPD one<>(SB), Y6, Y7
 	SCALE(Y7, Y4, Y5)

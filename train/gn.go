@@ -1,0 +1,124 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+)
+
+// GaussNewton is a matrix-free Gauss–Newton trust-region method for
+// students far too large for LM's dense JᵀJ (10⁴–10⁶ parameters). Each
+// step solves (JᵀJ + λI)δ = −Jᵀr approximately by preconditioned conjugate
+// gradients on Jacobian-vector products (mlp.Linearization), so memory is
+// O(parameters + samples·width), never O(parameters²).
+//
+// The preconditioner is Kronecker-factored per layer (K-FAC): the block of
+// JᵀJ of a layer with input a and pre-activation sensitivities δ is
+// approximated by N·G⊗A, with A the second moment of [a, 1] over the
+// samples and G that of δ summed over the outputs, and (N·G⊗A + λI)⁻¹ is
+// applied exactly in the factors' eigenbases. For the first layer A is the
+// second moment of the data, so the preconditioner whitens the inputs: the
+// pixel correlations of images, which make first-order methods crawl,
+// drop out of the conditioning. For a linear output layer the block is
+// exact.
+//
+// λ follows Nielsen's rule on the ratio of actual to predicted decrease,
+// as in LM; a rejected step is first shortened (halved up to three times)
+// before it is given up. CG stops at MaxCG iterations or when the
+// quadratic model stops improving (Martens' relative-progress test).
+//
+// The student must be an *mlp.Network. Run allocates its buffers once;
+// the iterations do not allocate.
+//
+// The zero value is ready to use.
+type GaussNewton struct {
+	// MaxCG bounds the conjugate-gradient iterations per step; zero
+	// means 50.
+	MaxCG int
+	// CurvatureRows, if positive and below the number of samples, computes
+	// the CG products on a fixed random subset of that many samples
+	// (scaled to the full data), as Hessian-free optimisation does; the
+	// gradient and the loss always use all samples. Zero means all.
+	CurvatureRows int
+	// FactorRows is the number of samples used for the output-side
+	// factors G; zero means 2048.
+	FactorRows int
+	// Tau sets the initial damping λ₀ = Tau·(largest eigenvalue of the
+	// preconditioner); zero means 1e-3.
+	Tau float64
+	// KeepOutput turns off the exact solve of the output layer. By
+	// default, when the output activation is the identity and the output
+	// layer is free (and there is no skip path), its weights and bias are
+	// set by least squares on the last hidden layer's activations at the
+	// start and after every accepted step (variable projection, in its
+	// simplest alternating form): the linear part of the problem is then
+	// always solved exactly and Gauss–Newton works on the nonlinear part.
+	KeepOutput bool
+	// MaxMemory bounds the bytes of buffers Run may allocate for one
+	// student; zero means 8 GiB. A student that needs more is refused
+	// with an error that names the size.
+	MaxMemory int64
+}
+
+// Name returns "GN".
+func (o *GaussNewton) Name() string { return "GN" }
+
+func (o *GaussNewton) validate() error {
+	switch {
+	case o.MaxCG < 0:
+		return fmt.Errorf("GaussNewton.MaxCG %d must be ≥ 0", o.MaxCG)
+	case o.CurvatureRows < 0:
+		return fmt.Errorf("GaussNewton.CurvatureRows %d must be ≥ 0", o.CurvatureRows)
+	case o.FactorRows < 0:
+		return fmt.Errorf("GaussNewton.FactorRows %d must be ≥ 0", o.FactorRows)
+	case math.IsNaN(o.Tau) || o.Tau < 0 || math.IsInf(o.Tau, 0):
+		return fmt.Errorf("GaussNewton.Tau %v must be finite and ≥ 0", o.Tau)
+	case o.MaxMemory < 0:
+		return fmt.Errorf("GaussNewton.MaxMemory %d must be ≥ 0", o.MaxMemory)
+	}
+	return nil
+}
+
+func (o *GaussNewton) settings() GaussNewton {
+	s := *o
+	if s.MaxCG == 0 {
+		s.MaxCG = 50
+	}
+	if s.FactorRows == 0 {
+		s.FactorRows = 2048
+	}
+	if s.Tau == 0 {
+		s.Tau = 1e-3
+	}
+	if s.MaxMemory == 0 {
+		s.MaxMemory = 8 << 30
+	}
+	return s
+}
+
+// Run minimises the loss of p by matrix-free Gauss–Newton.
+func (o *GaussNewton) Run(ctx context.Context, p *Problem, m *Monitor) error {
+	net, ok := p.Student.(*mlp.Network)
+	if !ok {
+		return fmt.Errorf("GaussNewton needs an *mlp.Network student, have %T", p.Student)
+	}
+	s, err := newGNState(net, p, o.settings())
+	if err != nil {
+		return err
+	}
+	if err := s.linearise(); err != nil {
+		return err
+	}
+	s.lambda = s.cfg.Tau * s.scale()
+	for {
+		loss, gnorm, err := s.step()
+		if err != nil {
+			return err
+		}
+		if m.Iterate(loss, gnorm) {
+			return nil
+		}
+	}
+}

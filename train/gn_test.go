@@ -1,0 +1,203 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// gnStudent returns a Glorot-initialised student of the given sizes.
+func gnStudent(t testing.TB, sizes []int, act mlp.Activation, seed uint64, gain float64) *mlp.Network {
+	t.Helper()
+	n, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.InitGlorotGain(rand.New(rand.NewPCG(seed, 3)), gain)
+	return n
+}
+
+// TestGaussNewtonReachesFloor: an overparameterised student of a small
+// teacher is trained to the floating-point floor by GaussNewton alone,
+// with and without the output solve and with subset curvature.
+func TestGaussNewtonReachesFloor(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		teacher []int
+		student []int
+		act     mlp.Activation
+		opt     *GaussNewton
+	}{
+		{"tanh", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{}},
+		{"g-keep-output", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{KeepOutput: true}},
+		{"subset-curvature", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{CurvatureRows: 300}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, y, _ := teacherData(t, 11, tc.teacher, tc.act, 600)
+			best := math.Inf(1)
+			for seed := uint64(1); seed <= 4 && best > 1e-20; seed++ {
+				s := gnStudent(t, tc.student, tc.act, seed, 1)
+				res, err := Train(context.Background(), s, x, y, Config{Phases: []Phase{{Optimizer: tc.opt,
+					Stop: StopRules{Loss: 1e-26, MaxIter: 400}}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				best = min(best, res.Loss)
+			}
+			if best > 1e-20 {
+				t.Errorf("best loss %g over 4 starts, want ≤ 1e-20", best)
+			}
+		})
+	}
+}
+
+// TestKFACSolveIsExactInverse checks one layer's preconditioner against
+// the explicitly formed (N·G⊗A + λI)⁻¹.
+func TestKFACSolveIsExactInverse(t *testing.T) {
+	x, y, _ := teacherData(t, 3, []int{3, 2, 2}, mlp.Tanh, 40)
+	net := gnStudent(t, []int{3, 4, 2}, mlp.Tanh, 1, 1)
+	p := newProblem(net, x, y, mlp.NewWorkspace(), rand.New(rand.NewPCG(1, 1)), nil)
+	s, err := newGNState(net, p, (&GaussNewton{KeepOutput: true}).settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.linearise(); err != nil {
+		t.Fatal(err)
+	}
+	const lambda, n = 0.3, 40.0
+	k := s.layers[0]
+	ia := k.in + 1
+	// Rebuild A and G from their eigen-decompositions.
+	rebuild := func(q, w []float64, m int) *mat.Dense {
+		d := mat.NewDense(m, m, nil)
+		for i := 0; i < m; i++ {
+			for j := 0; j < m; j++ {
+				var v float64
+				for c := 0; c < m; c++ {
+					v += q[i*m+c] * w[c] * q[j*m+c]
+				}
+				d.Set(i, j, v)
+			}
+		}
+		return d
+	}
+	a, g := rebuild(k.qa, k.alpha, ia), rebuild(k.qg, k.gamma, k.out)
+	var kron mat.Dense
+	kron.Kronecker(g, a)
+	kron.Scale(n, &kron)
+	for i := 0; i < k.out*ia; i++ {
+		kron.Set(i, i, kron.At(i, i)+lambda)
+	}
+	src := make([]float64, net.NumParams())
+	for i := range src {
+		src[i] = float64(i%7) - 3
+	}
+	dst := make([]float64, len(src))
+	k.solve(dst, src, n, lambda)
+	// dst as the [W | b] matrix, row-major, must solve kron·dst = src.
+	vec := func(v []float64) *mat.VecDense {
+		out := mat.NewVecDense(k.out*ia, nil)
+		for j := 0; j < k.out; j++ {
+			for c := 0; c < k.in; c++ {
+				out.SetVec(j*ia+c, v[k.wOff+j*k.in+c])
+			}
+			out.SetVec(j*ia+k.in, v[k.bOff+j])
+		}
+		return out
+	}
+	var got mat.VecDense
+	got.MulVec(&kron, vec(dst))
+	want := vec(src)
+	for i := 0; i < want.Len(); i++ {
+		if math.Abs(got.AtVec(i)-want.AtVec(i)) > 1e-10*(1+math.Abs(want.AtVec(i))) {
+			t.Fatalf("entry %d: (N·G⊗A+λI)·solve(src) = %g, want %g", i, got.AtVec(i), want.AtVec(i))
+		}
+	}
+}
+
+func TestGaussNewtonErrors(t *testing.T) {
+	x, y, _ := teacherData(t, 3, []int{3, 2, 1}, mlp.Tanh, 50)
+	net := gnStudent(t, []int{3, 4, 1}, mlp.Tanh, 1, 1)
+	_, err := Train(context.Background(), net, x, y, Config{Phases: []Phase{{Optimizer: &GaussNewton{MaxMemory: 1000}}}})
+	if err == nil || !strings.Contains(err.Error(), "MaxMemory") || !strings.Contains(err.Error(), "[3 4 1]") {
+		t.Errorf("tiny MaxMemory: err = %v, want one naming the size and MaxMemory", err)
+	}
+	for _, bad := range []*GaussNewton{{MaxCG: -1}, {CurvatureRows: -2}, {Tau: math.NaN()}, {MaxMemory: -1}} {
+		if _, err := Train(context.Background(), net, x, y, Config{Phases: []Phase{{Optimizer: bad}}}); err == nil {
+			t.Errorf("%+v accepted", *bad)
+		}
+	}
+	_, err = Train(context.Background(), quadStudent{p: []float64{1}}, x, y, Config{Phases: []Phase{{Optimizer: &GaussNewton{}}}})
+	if err == nil || !strings.Contains(err.Error(), "mlp.Network") {
+		t.Errorf("non-network student: err = %v", err)
+	}
+}
+
+// TestGaussNewtonCancelKeepsBest: cancelling from the recorder's side
+// mid-run returns ctx.Err() with the student at its best point.
+func TestGaussNewtonCancelKeepsBest(t *testing.T) {
+	x, y, _ := teacherData(t, 5, []int{5, 3, 2}, mlp.Tanh, 300)
+	net := gnStudent(t, []int{5, 6, 2}, mlp.Tanh, 2, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	best := math.Inf(1)
+	rec := RecorderFunc(func(e Event) error {
+		if !e.Done {
+			best = min(best, e.Loss)
+		}
+		if e.Iter == 5 {
+			cancel()
+		}
+		return nil
+	})
+	res, err := Train(ctx, net, x, y, Config{Recorder: rec, Phases: []Phase{{Optimizer: &GaussNewton{}, Stop: StopRules{MaxIter: 100}}}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if res.Loss != best {
+		t.Errorf("student left at loss %g, best seen %g", res.Loss, best)
+	}
+}
+
+// TestGaussNewtonHonoursTrainable: frozen parameters do not move.
+func TestGaussNewtonHonoursTrainable(t *testing.T) {
+	x, y, _ := teacherData(t, 5, []int{5, 3, 2}, mlp.Tanh, 300)
+	net := gnStudent(t, []int{5, 6, 2}, mlp.Tanh, 2, 1)
+	start, end := net.LayerParams(0)
+	mask, err := FrozenMask(net.NumParams(), Range{start, end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := append([]float64(nil), net.Params()...)
+	res, err := Train(context.Background(), net, x, y, Config{Trainable: mask,
+		Phases: []Phase{{Optimizer: &GaussNewton{}, Stop: StopRules{MaxIter: 20}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := start; i < end; i++ {
+		if net.Params()[i] != before[i] {
+			t.Fatalf("frozen parameter %d moved", i)
+		}
+	}
+	if !(res.Loss < res.Phases[0].StartLoss) {
+		t.Errorf("loss %g did not fall from %g", res.Loss, res.Phases[0].StartLoss)
+	}
+}
+
+// quadStudent is a Student that is not an *mlp.Network.
+type quadStudent struct{ p []float64 }
+
+func (q quadStudent) Params() []float64 { return q.p }
+func (q quadStudent) LossGrad(_ *mlp.Workspace, g []float64, _, _ *mat.Dense) (float64, error) {
+	g[0] = 2 * q.p[0]
+	return q.p[0] * q.p[0], nil
+}
+func (q quadStudent) Jacobian(*mlp.Workspace, *mat.Dense, []float64, *mat.Dense, *mat.Dense) error {
+	return errors.New("no Jacobian")
+}

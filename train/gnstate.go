@@ -1,0 +1,212 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/paramrecovery/expandcluster/internal/gram"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/lapack64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// gnState holds the buffers of one GaussNewton run. Vectors of parameter
+// length are in the student's full parameter layout; frozen entries are
+// kept at zero.
+type gnState struct {
+	cfg  GaussNewton
+	net  *mlp.Network
+	p    *Problem
+	x, y *mat.Dense // all samples
+	xc   *mat.Dense // curvature samples (x itself if all)
+	frac float64    // rows(x)/rows(xc): scales subset curvature to all data
+
+	lin, linC   mlp.Linearization
+	ws, wsC     *mlp.Workspace
+	wsTrial     *mlp.Workspace
+	free        []bool // nil: every parameter free
+	layers      []kfacLayer
+	skipA       float64 // diagonal preconditioner scale of the skip block
+	skipOff     int
+	skipEnd     int
+	np, outRows int
+
+	r, jv                    []float64 // residuals (all samples), J·d (curvature samples)
+	g, delta, x0             []float64
+	res, z, d, bd            []float64
+	q                        []float64 // CG model values
+	cgIters                  int
+	solveOut                 bool
+	rho                      float64
+	rhs                      []float64 // [a,1]ᵀY of the output solve
+	lambda, nu, half, lossSc float64
+}
+
+// kfacLayer is the Kronecker-factored preconditioner block of one layer:
+// eigenvectors (rows) and eigenvalues of A (input side, (in+b)×(in+b)) and
+// G (output side, out×out).
+type kfacLayer struct {
+	in, out, bias int // bias is 1 if the layer has one
+	wOff, bOff    int
+	qa, qg        []float64 // eigenvectors, row-major, column j is vector j
+	alpha, gamma  []float64
+	fixedA        bool // A does not change (first layer: the data)
+	at            []float64
+	gam, t1, t2   []float64
+	syevWork      []float64
+	syevWorkG     []float64
+	gramBuf       []float64
+}
+
+// gnMemory estimates the bytes Run allocates: three workspaces of per-layer
+// buffers (ten of them in the linearised ones), the transposed inputs of the
+// A factors, and the parameter-length vectors.
+func gnMemory(net *mlp.Network, rows, crows int) int64 {
+	var width int64
+	for l := 0; l < net.NumLayers(); l++ {
+		width += int64(net.Layer(l).Out)
+	}
+	var factors int64
+	for l := 0; l < net.NumLayers(); l++ {
+		L := net.Layer(l)
+		in := int64(L.In + 1)
+		factors += in*in*2 + int64(L.Out)*int64(L.Out)*2 + int64(L.Out)*in*2 + in*int64(rows)
+	}
+	vecs := int64(net.NumParams()) * 8
+	ws := width * int64(rows) * (10 + 5)
+	if crows < rows {
+		ws += width * int64(crows) * 10
+	}
+	return 8 * (ws + factors + vecs + int64(rows*net.OutputDim())*2)
+}
+
+func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error) {
+	rows, _ := p.X.Dims()
+	crows := rows
+	if cfg.CurvatureRows > 0 && cfg.CurvatureRows < rows {
+		crows = cfg.CurvatureRows
+	}
+	if need := gnMemory(net, rows, crows); need > cfg.MaxMemory {
+		return nil, fmt.Errorf("GaussNewton: a %v student on %d samples needs about %.1f GiB of buffers, above MaxMemory %.1f GiB (use fewer samples or CurvatureRows, or raise MaxMemory)",
+			net.Sizes(), rows, float64(need)/(1<<30), float64(cfg.MaxMemory)/(1<<30))
+	}
+	np := net.NumParams()
+	s := &gnState{cfg: cfg, net: net, p: p, x: p.X, y: p.Y, xc: p.X, frac: 1, np: np,
+		ws: p.WS, wsC: p.WS, wsTrial: mlp.NewWorkspace()}
+	if crows < rows {
+		s.xc = mat.NewDense(crows, net.InputDim(), nil)
+		var sub subsetData
+		s.xc, _ = sub.draw(p.RNG, p.X, p.Y, crows)
+		s.wsC = mlp.NewWorkspace()
+		s.frac = float64(rows) / float64(crows)
+	}
+	if free := p.Free(); free != nil {
+		s.free = make([]bool, np)
+		for _, i := range free {
+			s.free[i] = true
+		}
+	}
+	s.outRows = rows * net.OutputDim()
+	s.lossSc = 2 / float64(s.outRows)
+	s.r = make([]float64, s.outRows)
+	s.jv = make([]float64, crows*net.OutputDim())
+	for _, v := range []*[]float64{&s.g, &s.delta, &s.x0, &s.res, &s.z, &s.d, &s.bd} {
+		*v = make([]float64, np)
+	}
+	s.q = make([]float64, cfg.MaxCG+1)
+	s.nu = 2
+	s.skipOff, s.skipEnd = net.SkipParams()
+	for l := 0; l < net.NumLayers(); l++ {
+		s.layers = append(s.layers, newKFACLayer(net, l, rows))
+	}
+	s.layers[0].fixedA = true
+	xr := s.x.RawMatrix()
+	if err := s.layers[0].factorA(xr.Data, xr.Stride, xr.Rows); err != nil {
+		return nil, err
+	}
+	if s.skipEnd > s.skipOff {
+		s.skipA = meanDiag(s.layers[0])
+	}
+	s.solveOut = !cfg.KeepOutput && outputSolvable(net, s.free)
+	if s.solveOut {
+		L := net.Layer(net.NumLayers() - 1)
+		s.rhs = make([]float64, (L.In+1)*L.Out)
+	}
+	return s, nil
+}
+
+func newKFACLayer(net *mlp.Network, l, rows int) kfacLayer {
+	L := net.Layer(l)
+	k := kfacLayer{in: L.In, out: L.Out}
+	wOff, _ := net.LayerParams(l)
+	k.wOff, k.bOff = wOff, -1
+	if L.B != nil {
+		k.bias, k.bOff = 1, wOff+L.In*L.Out
+	}
+	ia := k.in + k.bias
+	k.qa, k.alpha = make([]float64, ia*ia), make([]float64, ia)
+	k.qg, k.gamma = make([]float64, k.out*k.out), make([]float64, k.out)
+	k.at = make([]float64, ia*rows)
+	k.t1, k.t2 = make([]float64, k.out*ia), make([]float64, k.out*ia)
+	k.gramBuf = make([]float64, gram.TileScratch)
+	k.syevWork = syevWorkspace(ia)
+	k.syevWorkG = syevWorkspace(k.out)
+	return k
+}
+
+// syevWorkspace returns the work slice lapack64.Syev needs for order n.
+func syevWorkspace(n int) []float64 {
+	a := blas64.Symmetric{N: n, Stride: n, Uplo: blas.Upper, Data: make([]float64, n*n)}
+	w := make([]float64, n)
+	work := make([]float64, 1)
+	lapack64.Syev(lapack.EVCompute, a, w, work, -1)
+	return make([]float64, int(work[0]))
+}
+
+// meanDiag returns the mean eigenvalue of a layer's A factor.
+func meanDiag(k kfacLayer) float64 {
+	var s float64
+	for _, v := range k.alpha {
+		s += v
+	}
+	return s / float64(len(k.alpha))
+}
+
+// factorA sets A = (1/N)·Σ [a,1][a,1]ᵀ over the rows of the layer input
+// (data, with row stride stride) and its eigen-decomposition.
+func (k *kfacLayer) factorA(data []float64, stride, rows int) error {
+	ia := k.in + k.bias
+	at := k.at[:ia*rows]
+	for s := 0; s < rows; s++ {
+		row := data[s*stride : s*stride+k.in]
+		for j, v := range row {
+			at[j*rows+s] = v
+		}
+	}
+	if k.bias == 1 {
+		ones := at[k.in*rows : (k.in+1)*rows]
+		for i := range ones {
+			ones[i] = 1
+		}
+	}
+	clear(k.qa)
+	gram.Upper(k.qa, ia, at, ia, rows, rows, k.gramBuf)
+	floats.Scale(1/float64(rows), k.qa)
+	return eigSym(k.qa, k.alpha, ia, k.syevWork)
+}
+
+// eigSym replaces the upper triangle of the n×n matrix a by its
+// eigenvectors (columns) and writes the eigenvalues, floored at 0, to w.
+func eigSym(a, w []float64, n int, work []float64) error {
+	sym := blas64.Symmetric{N: n, Stride: n, Uplo: blas.Upper, Data: a}
+	if !lapack64.Syev(lapack.EVCompute, sym, w, work, len(work)) {
+		return fmt.Errorf("GaussNewton: eigen-decomposition of a %d×%d factor failed", n, n)
+	}
+	for i, v := range w {
+		w[i] = max(v, 0)
+	}
+	return nil
+}

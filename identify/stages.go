@@ -52,6 +52,22 @@ type checkpointJSON struct {
 	Phases  []phaseJSON   `json:"phases"`
 	Elapsed time.Duration `json:"elapsed_ns"`
 	Net     *mlp.Network  `json:"network"`
+	// Checksum is mlp.Checksum of this record encoded with an empty
+	// Checksum, so that a file changed after saving (a weight or the
+	// loss edited by hand, a corrupted copy) is rejected.
+	Checksum string `json:"checksum"`
+}
+
+// checksum returns the checksum of j's contents. Encoding the decoded
+// values again reproduces the saved bytes: floats are written in their
+// shortest round-trip form and the network encodes deterministically.
+func (j checkpointJSON) checksum() (string, error) {
+	j.Checksum = ""
+	b, err := json.Marshal(j)
+	if err != nil {
+		return "", err
+	}
+	return mlp.Checksum(b), nil
 }
 
 // stageWidths returns the student widths of a staged run, which needs them
@@ -102,8 +118,14 @@ func CheckpointName(i int) string { return fmt.Sprintf("student-%05d.json", i) }
 // half-written file: a process killed mid-write leaves only a temporary
 // file, which LoadCheckpoints ignores.
 func (cp *Checkpoint) Save(dir string) (string, error) {
-	b, err := json.Marshal(checkpointJSON{Format: checkpointFormat, Index: cp.Index, Seed: cp.Seed, Widths: cp.Widths,
-		Loss: cp.Loss, Phases: phasesToJSON(cp.Phases), Elapsed: cp.Elapsed, Net: cp.Net})
+	j := checkpointJSON{Format: checkpointFormat, Index: cp.Index, Seed: cp.Seed, Widths: cp.Widths,
+		Loss: cp.Loss, Phases: phasesToJSON(cp.Phases), Elapsed: cp.Elapsed, Net: cp.Net}
+	sum, err := j.checksum()
+	if err != nil {
+		return "", fmt.Errorf("identify: saving student %d: %w", cp.Index, err)
+	}
+	j.Checksum = sum
+	b, err := json.Marshal(j)
 	if err != nil {
 		return "", fmt.Errorf("identify: saving student %d: %w", cp.Index, err)
 	}
@@ -130,25 +152,45 @@ func (cp *Checkpoint) Save(dir string) (string, error) {
 	return path, nil
 }
 
-// ReadCheckpoint reads one student file.
+// ReadCheckpoint reads one student file. A file whose contents do not
+// match its checksum (changed after saving) is rejected, naming the file.
 func ReadCheckpoint(path string) (*Checkpoint, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	cp, err := parseCheckpoint(b)
+	if err != nil {
+		return nil, fmt.Errorf("identify: %s: %w", path, err)
+	}
+	if filepath.Base(path) != CheckpointName(cp.Index) {
+		return nil, fmt.Errorf("identify: %s: holds student %d, expected in %s", path, cp.Index, CheckpointName(cp.Index))
+	}
+	return cp, nil
+}
+
+// parseCheckpoint decodes and verifies the contents of a student file.
+func parseCheckpoint(b []byte) (*Checkpoint, error) {
 	var j checkpointJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&j); err != nil {
-		return nil, fmt.Errorf("identify: %s: not a valid student file: %w", path, err)
+		return nil, fmt.Errorf("not a valid student file: %w", err)
 	}
 	if j.Format != checkpointFormat {
-		return nil, fmt.Errorf("identify: %s: not a student file (format %q)", path, j.Format)
+		return nil, fmt.Errorf("not a student file (format %q)", j.Format)
 	}
 	if j.Net == nil {
-		return nil, fmt.Errorf("identify: %s: student file without a network", path)
+		return nil, fmt.Errorf("student file without a network")
 	}
-	if filepath.Base(path) != CheckpointName(j.Index) {
-		return nil, fmt.Errorf("identify: %s: holds student %d, expected in %s", path, j.Index, CheckpointName(j.Index))
+	if j.Checksum == "" {
+		return nil, fmt.Errorf("student file without a checksum (written by an older version): train the student again")
+	}
+	sum, err := j.checksum()
+	if err != nil {
+		return nil, fmt.Errorf("not a valid student file: %w", err)
+	}
+	if sum != j.Checksum {
+		return nil, fmt.Errorf("contents do not match the file's checksum (changed since saved): stored %q, contents give %q", j.Checksum, sum)
 	}
 	return &Checkpoint{Index: j.Index, Seed: j.Seed, Widths: j.Widths, Loss: j.Loss, Phases: phasesFromJSON(j.Phases), Net: j.Net, Elapsed: j.Elapsed}, nil
 }

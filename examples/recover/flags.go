@@ -246,14 +246,8 @@ func (o *options) load() (*problem, error) {
 		return nil, err
 	}
 	if o.teacherPath != "" {
-		f, err := os.Open(o.teacherPath)
-		if err != nil {
-			return nil, err
-		}
-		p.teacher, err = mlp.Load(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("-teacher %s: %w", o.teacherPath, err)
+		if p.teacher, err = mlp.LoadFile(o.teacherPath); err != nil {
+			return nil, fmt.Errorf("-teacher: %w", err)
 		}
 		if p.fresh == nil {
 			p.fresh, p.freshOf = p.x, "the probe inputs"

@@ -47,12 +47,20 @@ func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, ou
 	}
 	if b != nil {
 		// The bias first, then the product added to it.
-		for s := 0; s < n; s++ {
-			zrow := z[s*out : s*out+out]
-			if add {
-				axpy(zrow, 1, b[:out])
-			} else {
-				copy(zrow, b[:out])
+		b = b[:out]
+		switch {
+		case add:
+			for s := 0; s < n; s++ {
+				axpy(z[s*out:s*out+out], 1, b)
+			}
+		case out == 1:
+			z = z[:n]
+			for s := range z {
+				z[s] = b[0]
+			}
+		default:
+			for s := 0; s < n; s++ {
+				copy(z[s*out:s*out+out], b)
 			}
 		}
 		add = true

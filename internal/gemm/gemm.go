@@ -17,6 +17,8 @@
 // the rest of the shape: the same inputs give the same bits everywhere.
 package gemm
 
+import "math"
+
 // kc is the largest depth of a k-block: a 6×kc micro-panel of A and an
 // 8×kc one of B (28 KiB) fit in the L1 cache. It is fixed: with k it
 // decides the rounding.
@@ -47,17 +49,25 @@ func Mul(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []
 	}
 	_ = a[(m-1)*ars+(k-1)*acs]
 	_ = b[(k-1)*brs+(n-1)*bcs]
+	if m == 1 && n > 1 {
+		// A row vector times B: as Bᵀ times a column vector, whose rows
+		// fill the tiles. Every element is still the same sum in the same
+		// order.
+		m, n, a, ars, acs, b, brs, bcs, ldc = n, 1, b, bcs, brs, a, acs, ars, 1
+	}
+	if n == 1 && useGEMV {
+		gemv(m, k, a, ars, acs, b, brs, c, ldc, add)
+		return
+	}
 	ws := getScratch()
 	defer putScratch(ws)
 	kern := pick(m, n)
 	mr, nr := kern.mr, kern.nr
-	// k splits into equal blocks (sizes differing by at most 1), so that
-	// no block is so short that loading and storing C dominates.
-	nkb := (k + kc - 1) / kc
+	nkb := numBlocks(k)
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
-		for pc, blk := 0, 0; pc < k; pc, blk = pc+k/nkb+min(1, max(0, k%nkb-blk)), blk+1 {
-			kb := k/nkb + min(1, max(0, k%nkb-blk))
+		for pc, blk := 0, 0; pc < k; pc, blk = pc+blockLen(k, nkb, blk), blk+1 {
+			kb := blockLen(k, nkb, blk)
 			packB(ws.b[:], b, brs, bcs, pc, kb, jc, nb, nr)
 			overwrite := pc == 0 && !add
 			for ic := 0; ic < m; ic += mc {
@@ -90,6 +100,104 @@ func Mul(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []
 					}
 				}
 			}
+		}
+	}
+}
+
+// k splits into numBlocks(k) blocks of nearly equal length (differing by
+// at most 1), so that no block is so short that loading and storing C
+// dominates; blockLen is the length of block blk.
+func numBlocks(k int) int { return (k + kc - 1) / kc }
+
+func blockLen(k, nkb, blk int) int { return k/nkb + min(1, max(0, k%nkb-blk)) }
+
+// useGEMV routes one-column products to gemv; tests turn it off to check
+// that both give the same bits.
+var useGEMV = true
+
+// gemv is Mul for n = 1, a matrix times a vector, where tiles would be
+// mostly padding. It forms every element in the same order as the tiled
+// path: per k-block a fused multiply-add chain from 0, then stored into or
+// added to C.
+func gemv(m, k int, a []float64, ars, acs int, b []float64, brs int, c []float64, ldc int, add bool) {
+	nkb := numBlocks(k)
+	if ars == 1 {
+		// Columns of A are contiguous: 256 rows at a time, a step of k
+		// updating all their accumulators.
+		var acc [256]float64
+		for i0 := 0; i0 < m; i0 += len(acc) {
+			rows := min(len(acc), m-i0)
+			for p0, blk := 0, 0; p0 < k; p0, blk = p0+blockLen(k, nkb, blk), blk+1 {
+				kb := blockLen(k, nkb, blk)
+				acc := acc[:rows]
+				clear(acc)
+				for p := p0; p < p0+kb; p++ {
+					bp := b[p*brs]
+					col := a[i0+p*acs : i0+p*acs+rows]
+					acc := acc[:len(col)]
+					for i, v := range col {
+						acc[i] = math.FMA(v, bp, acc[i])
+					}
+				}
+				storeColumn(c[i0*ldc:], ldc, acc, p0 == 0 && !add)
+			}
+		}
+		return
+	}
+	// Rows of A: four dot products at a time, for independent chains.
+	var acc [4]float64
+	for i0 := 0; i0 < m; i0 += 4 {
+		rows := min(4, m-i0)
+		for p0, blk := 0, 0; p0 < k; p0, blk = p0+blockLen(k, nkb, blk), blk+1 {
+			kb := blockLen(k, nkb, blk)
+			if rows == 4 && acs == 1 && brs == 1 {
+				// Contiguous rows and vector: sliced once, no bounds
+				// checks in the loop.
+				x0 := a[i0*ars+p0 : i0*ars+p0+kb]
+				x1 := a[(i0+1)*ars+p0 : (i0+1)*ars+p0+kb][:len(x0)]
+				x2 := a[(i0+2)*ars+p0 : (i0+2)*ars+p0+kb][:len(x0)]
+				x3 := a[(i0+3)*ars+p0 : (i0+3)*ars+p0+kb][:len(x0)]
+				bv := b[p0 : p0+kb][:len(x0)]
+				var s0, s1, s2, s3 float64
+				for p, bp := range bv {
+					s0 = math.FMA(x0[p], bp, s0)
+					s1 = math.FMA(x1[p], bp, s1)
+					s2 = math.FMA(x2[p], bp, s2)
+					s3 = math.FMA(x3[p], bp, s3)
+				}
+				acc = [4]float64{s0, s1, s2, s3}
+			} else if rows == 4 {
+				var s0, s1, s2, s3 float64
+				r0, r1, r2, r3 := i0*ars, (i0+1)*ars, (i0+2)*ars, (i0+3)*ars
+				for p := p0; p < p0+kb; p++ {
+					bp, o := b[p*brs], p*acs
+					s0 = math.FMA(a[r0+o], bp, s0)
+					s1 = math.FMA(a[r1+o], bp, s1)
+					s2 = math.FMA(a[r2+o], bp, s2)
+					s3 = math.FMA(a[r3+o], bp, s3)
+				}
+				acc = [4]float64{s0, s1, s2, s3}
+			} else {
+				for r := 0; r < rows; r++ {
+					var s float64
+					for p := p0; p < p0+kb; p++ {
+						s = math.FMA(a[(i0+r)*ars+p*acs], b[p*brs], s)
+					}
+					acc[r] = s
+				}
+			}
+			storeColumn(c[i0*ldc:], ldc, acc[:rows], p0 == 0 && !add)
+		}
+	}
+}
+
+// storeColumn stores acc into (or adds it to) c[0], c[ldc], c[2·ldc], ….
+func storeColumn(c []float64, ldc int, acc []float64, overwrite bool) {
+	for i, v := range acc {
+		if overwrite {
+			c[i*ldc] = v
+		} else {
+			c[i*ldc] += v
 		}
 	}
 }
@@ -206,10 +314,24 @@ func pack6(dst, a []float64, ars, kb, mr int) {
 }
 
 // copyShort is copy for the few values of one step of a panel, where the
-// call to memmove costs more than the copy.
+// call to memmove costs more than the copy: the tile widths are copied as
+// arrays, which compiles to a few vector moves.
 func copyShort(dst, src []float64) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = v
+	switch len(src) {
+	case 16:
+		*(*[16]float64)(dst) = *(*[16]float64)(src)
+	case 12:
+		*(*[12]float64)(dst) = *(*[12]float64)(src)
+	case 8:
+		*(*[8]float64)(dst) = *(*[8]float64)(src)
+	case 6:
+		*(*[6]float64)(dst) = *(*[6]float64)(src)
+	case 1:
+		dst[0] = src[0]
+	default:
+		dst = dst[:len(src)]
+		for i, v := range src {
+			dst[i] = v
+		}
 	}
 }

@@ -155,6 +155,7 @@ func removeSorted(s []int32, v int) []int32 {
 func nnChain(d []float64, n int, off []int, method Method) []Merge {
 	lk := newLinker(d, off, n, method)
 	defer lk.stop()
+	lk.initColumns(n)
 	chain := make([]int, 0, n)
 	raw := make([]Merge, n-1)
 	for k := range n - 1 {

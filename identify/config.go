@@ -117,8 +117,9 @@ type Config struct {
 	Retrain train.Config
 	// FineTune configures the final training of the recovered network.
 	// Zero means training every parameter to train.DefaultStopLoss:
-	// Levenberg–Marquardt for networks of up to 3 000 parameters, L-BFGS
-	// for larger ones (whose normal equations would cost more).
+	// Levenberg–Marquardt for networks of up to train.LMMaxParams
+	// parameters, matrix-free Gauss–Newton (train.GaussNewton) for larger
+	// ones, whose dense normal equations would not fit.
 	FineTune train.Config
 	// SkipFineTune returns the recovered network as collapsed from the
 	// students, without the final training.

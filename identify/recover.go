@@ -181,7 +181,7 @@ func alignOutput(net *mlp.Network, x, y *mat.Dense, linear bool) error {
 
 // fineTune trains every parameter of the recovered network: by default
 // Levenberg–Marquardt to the loss floor when the network is small enough
-// for it, L-BFGS otherwise. Training keeps the best point, so it never
+// for it, matrix-free Gauss–Newton otherwise. Training keeps the best point, so it never
 // makes the network worse.
 func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config) error {
 	if c.SkipFineTune {
@@ -199,15 +199,16 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 	return nil
 }
 
-// lmMaxParams bounds the networks trained by Levenberg–Marquardt by
-// default: beyond it the P×P normal equations cost more than L-BFGS.
-const lmMaxParams = 3000
-
+// defaultFineTune is train's size-based route (train.PhasesFor) run as a
+// single phase on all the data to the loss floor: Levenberg–Marquardt for
+// networks of at most train.LMMaxParams parameters, matrix-free
+// Gauss–Newton above. A recovered network of the teacher's size has a
+// vanishing, well-determined residual, where both converge quadratically.
 func defaultFineTune(params int) []train.Phase {
-	if params <= lmMaxParams {
+	if params <= train.LMMaxParams {
 		return []train.Phase{{Name: "fine-tune", Optimizer: &train.LM{},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}}}
 	}
-	return []train.Phase{{Name: "fine-tune", Optimizer: &train.LBFGS{},
-		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 2000, Patience: 100, MinRelImprove: 1e-3}}}
+	return []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{},
+		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: train.DefaultWideMaxIter, Patience: train.DefaultWidePatience, MinRelImprove: 0.01}}}
 }

@@ -113,7 +113,7 @@ func (o *GaussNewton) Run(ctx context.Context, p *Problem, m *Monitor) error {
 	}
 	s.lambda = s.cfg.Tau * s.scale()
 	for {
-		loss, gnorm, err := s.step()
+		loss, gnorm, err := s.step(m.Stopped)
 		if err != nil {
 			return err
 		}

@@ -88,8 +88,11 @@ func (s *gnState) scale() float64 {
 
 // step takes one trust-region step and returns the loss and gradient
 // ∞-norm (of the loss) at the new current point.
-func (s *gnState) step() (loss, gnorm float64, err error) {
-	qA := s.cg()
+func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
+	qA := s.cg(stopped)
+	if stopped() {
+		return s.half * s.lossSc, s.lossSc * infNorm(s.g), nil
+	}
 	pred := -qA + 0.5*s.lambda*floats.Dot(s.delta, s.delta)
 	params := s.net.Params()
 	copy(s.x0, params)
@@ -138,9 +141,9 @@ func (s *gnState) step() (loss, gnorm float64, err error) {
 }
 
 // cg solves (JᵀJ + λI)·delta = −g approximately by preconditioned
-// conjugate gradients from zero and returns the value of the damped
+// conjugate gradients and returns the value of the damped
 // quadratic model at the solution, q(delta) = gᵀdelta + ½ deltaᵀ(JᵀJ+λI)delta.
-func (s *gnState) cg() float64 {
+func (s *gnState) cg(stopped func() bool) float64 {
 	// Start from the previous step shrunk a little (Martens): successive
 	// steps point in similar directions. Fall back to zero if that start
 	// is worse than zero for the model.
@@ -161,7 +164,7 @@ func (s *gnState) cg() float64 {
 	copy(s.d, s.z)
 	rz := floats.Dot(s.res, s.z)
 	s.q[0] = q
-	for i := 1; i <= s.cfg.MaxCG; i++ {
+	for i := 1; i <= s.cfg.MaxCG && !stopped(); i++ {
 		s.curvature(s.bd, s.d)
 		dbd := floats.Dot(s.d, s.bd)
 		if !(dbd > 0) || !(rz > 0) {

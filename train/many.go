@@ -26,8 +26,10 @@ type ManyConfig struct {
 	Workers int
 	// Restarts is how many times a student that ends above RestartLoss
 	// (or fails) is built afresh from its continuing random stream and
-	// trained again; the best attempt is kept. Zero means DefaultRestarts,
-	// a negative value none. Restarts keep student i a function of
+	// trained again; the best attempt is kept. Zero means DefaultRestarts
+	// for students of at most LMMaxParams parameters and none for larger
+	// ones (a wide student that misses the floor is slow, not trapped, and
+	// an attempt costs minutes), a negative value none. Restarts keep student i a function of
 	// (Seed, i) alone.
 	Restarts int
 	// RestartLoss is the loss a student must reach not to be restarted;
@@ -160,6 +162,9 @@ func trainOne(ctx context.Context, x, y *mat.Dense, i int, newStudent func(int, 
 			best = r
 		}
 		best.Attempts, best.Total = attempt, time.Since(start)
+		if attempt == 1 && mc.Restarts == 0 && r.Net != nil && r.Net.NumParams() > LMMaxParams {
+			restarts = 0
+		}
 		if best.Reached(target) || attempt > restarts || ctx.Err() != nil || r.Net == nil {
 			return best
 		}

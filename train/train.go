@@ -49,10 +49,11 @@ type Phase struct {
 	Gate float64
 }
 
-// Config configures Train. The zero value trains with DefaultPhases.
+// Config configures Train. The zero value trains with PhasesFor(free
+// parameters): DefaultPhases for small students, WidePhases for large.
 type Config struct {
 	// Phases run in order, each starting from the best point of the one
-	// before. Nil means DefaultPhases().
+	// before. Nil means PhasesFor(number of free parameters).
 	Phases []Phase
 	// Trainable, if not nil, has one entry per parameter; only parameters
 	// marked true are changed by any optimiser.
@@ -83,6 +84,39 @@ const (
 	// 24–26 of 40, and 8 fewer again.
 	DefaultInitGain = 3
 )
+
+// LMMaxParams is the largest student, in free parameters, that the default
+// recipe trains with Levenberg–Marquardt (DefaultPhases); larger students
+// are trained by matrix-free Gauss–Newton (WidePhases). LM's dense JᵀJ
+// costs samples·P² per iteration and P² memory, which wins below the
+// crossover measured in the README ("Choosing the route"); above it the
+// Jacobian-vector products of GaussNewton are cheaper per unit of progress.
+const LMMaxParams = 3000
+
+// PhasesFor returns the default recipe for a student of the given number
+// of free parameters: DefaultPhases up to LMMaxParams, WidePhases above.
+// Train uses it when Config.Phases is nil.
+func PhasesFor(params int) []Phase {
+	if params <= LMMaxParams {
+		return DefaultPhases()
+	}
+	return WidePhases()
+}
+
+// Settings of WidePhases.
+const (
+	DefaultWideMaxIter  = 400 // Gauss–Newton steps
+	DefaultWidePatience = 25  // steps without 1% improvement that end the phase
+)
+
+// WidePhases returns the recipe for students too large for LM: one phase
+// of GaussNewton on all the data to the loss floor, ended after
+// DefaultWideMaxIter steps or when DefaultWidePatience steps in a row
+// improve the loss by less than 1%.
+func WidePhases() []Phase {
+	return []Phase{{Name: "gn", Optimizer: &GaussNewton{},
+		Stop: StopRules{Loss: DefaultStopLoss, MaxIter: DefaultWideMaxIter, Patience: DefaultWidePatience, MinRelImprove: 0.01}}}
+}
 
 // DefaultPhases returns the default training recipe: Levenberg–Marquardt on
 // a random subset of DefaultSubsetPerParam samples per parameter until the
@@ -134,7 +168,13 @@ func (r *Result) Iter() int {
 func (c *Config) withDefaults(np int) (Config, []int, error) {
 	cfg := *c
 	if cfg.Phases == nil {
-		cfg.Phases = DefaultPhases()
+		nfree := np
+		for _, t := range cfg.Trainable {
+			if !t {
+				nfree--
+			}
+		}
+		cfg.Phases = PhasesFor(nfree)
 	}
 	if len(cfg.Phases) == 0 {
 		return cfg, nil, fmt.Errorf("train: Config.Phases is empty")

@@ -1,17 +1,3 @@
-// Package vmath evaluates the activation functions of package mlp, with
-// their first derivatives, over whole slices. On amd64 with AVX2 and FMA the
-// bulk of a slice goes through assembly that handles four values at a time;
-// elsewhere, and for the last len%4 values, the scalar functions of this
-// file run. Both paths perform the same IEEE operations in the same order
-// (fused multiply-adds exactly where the assembly has them), so every
-// result is bit-for-bit the same on every machine, whatever its position in
-// a slice.
-//
-// The exponential reduces x = k·ln2 + r with |r| ≤ ln2/2 and evaluates
-// e^r by its degree-13 Taylor polynomial (truncation below 5e−18), so it
-// needs no table lookups, which do not vectorise; it is within 1 ulp of
-// math.Exp, subnormal results included. The logarithm is math.Log's
-// polynomial (FreeBSD's e_log.c), specialised to log(1+e) for 0 ≤ e ≤ 1.
 package vmath
 
 import "math"

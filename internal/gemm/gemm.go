@@ -51,7 +51,8 @@ func Mul(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []
 		nb := min(nc, n-jc)
 		for pc, blk := 0, 0; pc < k; pc, blk = pc+blockLen(k, nkb, blk), blk+1 {
 			kb := blockLen(k, nkb, blk)
-			packB(ws.b[:], b, brs, bcs, pc, kb, jc, nb, nr)
+			// B's column panels are Bᵀ's row panels.
+			packA(ws.b[:], b, bcs, brs, jc, nb, pc, kb, nr)
 			overwrite := pc == 0 && !add
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
@@ -215,7 +216,7 @@ func putScratch(s *scratch) {
 
 // packA copies rows ic…ic+mb−1, columns pc…pc+kb−1 of A into micro-panels
 // of mr rows: panel r holds, for each p, the mr values A(ic+r·mr+i, pc+p),
-// zero past row mb.
+// zero past row mb. Applied to Bᵀ it packs B's column panels.
 func packA(dst, a []float64, ars, acs, ic, mb, pc, kb, mr int) {
 	for r := 0; r < mb; r += mr {
 		rows := min(mr, mb-r)
@@ -230,9 +231,15 @@ func packA(dst, a []float64, ars, acs, ic, mb, pc, kb, mr int) {
 			}
 			continue
 		}
-		if acs == 1 && rows == mr {
+		if acs == 1 && rows == mr && mr%6 == 0 {
 			for g := 0; g < mr; g += 6 {
 				pack6(panel[g:], a[base+g*ars:], ars, kb, mr)
+			}
+			continue
+		}
+		if acs == 1 && rows == mr && mr%4 == 0 {
+			for g := 0; g < mr; g += 4 {
+				pack4(panel[g:], a[base+g*ars:], ars, kb, mr)
 			}
 			continue
 		}
@@ -247,39 +254,6 @@ func packA(dst, a []float64, ars, acs, ic, mb, pc, kb, mr int) {
 			}
 			for p := 0; p < kb; p++ {
 				panel[p*mr+i] = a[src+p*acs]
-			}
-		}
-	}
-}
-
-// packB copies rows pc…pc+kb−1, columns jc…jc+nb−1 of B into micro-panels
-// of nr columns: panel q holds, for each p, the nr values B(pc+p, jc+q·nr+j),
-// zero past column nb.
-func packB(dst, b []float64, brs, bcs, pc, kb, jc, nb, nr int) {
-	for q := 0; q < nb; q += nr {
-		cols := min(nr, nb-q)
-		panel := dst[q*kb : q*kb+nr*kb]
-		if cols < nr {
-			clear(panel)
-		}
-		base := pc*brs + (jc+q)*bcs
-		if bcs == 1 {
-			for p := 0; p < kb; p++ {
-				copyShort(panel[p*nr:p*nr+cols], b[base+p*brs:base+p*brs+cols])
-			}
-			continue
-		}
-		for j := 0; j < cols; j++ {
-			src := base + j*bcs
-			if brs == 1 {
-				col := b[src : src+kb]
-				for p, v := range col {
-					panel[p*nr+j] = v
-				}
-				continue
-			}
-			for p := 0; p < kb; p++ {
-				panel[p*nr+j] = b[src+p*brs]
 			}
 		}
 	}
@@ -316,5 +290,14 @@ func copyShort(dst, src []float64) {
 		for i, v := range src {
 			dst[i] = v
 		}
+	}
+}
+
+// pack4 is pack6 for four rows.
+func pack4(dst, a []float64, ars, kb, mr int) {
+	r0, r1, r2, r3 := a[:kb], a[ars:ars+kb], a[2*ars:2*ars+kb], a[3*ars:3*ars+kb]
+	for p := range r0 {
+		d := dst[p*mr : p*mr+4]
+		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
 	}
 }

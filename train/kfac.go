@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/paramrecovery/expandcluster/internal/gemm"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"gonum.org/v1/gonum/floats"
 )
@@ -51,36 +52,15 @@ func (k *kfacLayer) solve(dst, src []float64, n, lambda float64) {
 
 // mulAB sets c = a·b for row-major a (m×k), b (k×n), c (m×n).
 func mulAB(c, a, b []float64, m, k, n int) {
-	for i := 0; i < m; i++ {
-		crow := c[i*n : i*n+n]
-		clear(crow)
-		for kk, av := range a[i*k : i*k+k] {
-			if av != 0 {
-				floats.AddScaled(crow, av, b[kk*n:kk*n+n])
-			}
-		}
-	}
+	gemm.Mul(m, n, k, a, k, 1, b, n, 1, c, n, false)
 }
 
 // mulATB sets c = aᵀ·b for row-major a (k×m), b (k×n), c (m×n).
 func mulATB(c, a, b []float64, k, m, n int) {
-	clear(c[:m*n])
-	for kk := 0; kk < k; kk++ {
-		brow := b[kk*n : kk*n+n]
-		for i, av := range a[kk*m : kk*m+m] {
-			if av != 0 {
-				floats.AddScaled(c[i*n:i*n+n], av, brow)
-			}
-		}
-	}
+	gemm.Mul(m, n, k, a, 1, m, b, n, 1, c, n, false)
 }
 
 // mulABT sets c = a·bᵀ for row-major a (m×k), b (n×k), c (m×n).
 func mulABT(c, a, b []float64, m, k, n int) {
-	for i := 0; i < m; i++ {
-		arow := a[i*k : i*k+k]
-		for j := 0; j < n; j++ {
-			c[i*n+j] = floats.Dot(arow, b[j*k:j*k+k])
-		}
-	}
+	gemm.Mul(m, n, k, a, k, 1, b, 1, k, c, n, false)
 }

@@ -24,8 +24,8 @@ import (
 // drop out of the conditioning. For a linear output layer the block is
 // exact.
 //
-// λ follows Nielsen's rule on the ratio of actual to predicted decrease,
-// as in LM; a rejected step is first shortened (halved up to three times)
+// λ follows Nielsen's rule on the ratio ρ of actual to predicted decrease,
+// as in LM, shrinking three times faster when ρ > 0.75; a rejected step is first shortened (halved up to three times)
 // before it is given up. CG stops at MaxCG iterations or when the
 // quadratic model stops improving (Martens' relative-progress test).
 //
@@ -46,7 +46,7 @@ type GaussNewton struct {
 	// factors G; zero means 2048.
 	FactorRows int
 	// Tau sets the initial damping λ₀ = Tau·(largest eigenvalue of the
-	// preconditioner); zero means 1e-3.
+	// preconditioner); zero means 1e-4.
 	Tau float64
 	// KeepOutput turns off the exact solve of the output layer. By
 	// default, when the output activation is the identity and the output
@@ -90,7 +90,7 @@ func (o *GaussNewton) settings() GaussNewton {
 		s.FactorRows = 2048
 	}
 	if s.Tau == 0 {
-		s.Tau = 1e-3
+		s.Tau = 1e-4
 	}
 	if s.MaxMemory == 0 {
 		s.MaxMemory = 8 << 30

@@ -38,9 +38,7 @@ type gnState struct {
 	g, delta, x0             []float64
 	res, z, d, bd            []float64
 	q                        []float64 // CG model values
-	cgIters                  int
 	solveOut                 bool
-	rho                      float64
 	rhs                      []float64 // [a,1]ᵀY of the output solve
 	lambda, nu, half, lossSc float64
 }

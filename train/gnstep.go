@@ -1,9 +1,7 @@
 package train
 
 import (
-	"fmt"
 	"math"
-	"os"
 
 	"gonum.org/v1/gonum/floats"
 )
@@ -11,9 +9,7 @@ import (
 // cgProgress is ε of Martens' CG stopping test: stop when the quadratic
 // model improved by less than k·ε (relative) over the last k iterations,
 // k = max(10, i/10).
-var cgProgress = 5e-4
-
-var gnMinShrink = 1.0 / 3
+const cgProgress = 5e-4
 
 // cgWarm scales the previous step into the starting point of CG.
 const cgWarm = 0.95
@@ -110,9 +106,10 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 				u := 2*rho - 1
 				s.lambda *= max(1.0/3, 1-u*u*u)
 				if rho > 0.75 {
-					s.lambda = min(s.lambda, gnMinShrink*s.lambda*3)
+					// The model is trustworthy: widen the region faster
+					// than Nielsen's rule (whose largest step is 1/3).
+					s.lambda *= 0.3
 				}
-				s.rho = rho
 				s.nu = 2
 				accepted = true
 				break
@@ -123,9 +120,6 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 			accepted = true
 			break
 		}
-	}
-	if gnDebug {
-		fmt.Printf("  λ/scale %.3g cg %d pred %.3g accepted %v rho %.3f\n", s.lambda/s.scale(), s.cgIters, pred*s.lossSc, accepted, s.rho)
 	}
 	if accepted {
 		if err := s.linearise(); err != nil {
@@ -176,7 +170,6 @@ func (s *gnState) cg(stopped func() bool) float64 {
 		// With A·delta = −g − res: q = ½gᵀdelta − ½deltaᵀres.
 		q = 0.5*floats.Dot(s.g, s.delta) - 0.5*floats.Dot(s.delta, s.res)
 		s.q[i] = q
-		s.cgIters = i
 		if k := max(10, i/10); i > k && q < 0 && (q-s.q[i-k])/q < float64(k)*cgProgress {
 			break
 		}
@@ -226,16 +219,5 @@ func (s *gnState) mask(v []float64) {
 		if !f {
 			v[i] = 0
 		}
-	}
-}
-
-var gnDebug = os.Getenv("GN_DEBUG") != ""
-
-func init() {
-	if v := os.Getenv("GN_PROGRESS"); v != "" {
-		fmt.Sscan(v, &cgProgress)
-	}
-	if v := os.Getenv("GN_SHRINK"); v != "" {
-		fmt.Sscan(v, &gnMinShrink)
 	}
 }

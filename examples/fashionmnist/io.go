@@ -41,18 +41,73 @@ func saveNet(path string, n *mlp.Network) error {
 
 func sortFloats(s []float64) { slices.Sort(s) }
 
-var csvHeader = []string{"r", "activation", "rho", "student_width", "students", "gamma", "beta_deg", "probes", "max_epochs",
-	"recovered_width", "overhead", "max_cosine_distance", "median_cosine_distance", "test_rmse", "test_rel_rmse",
-	"teacher_test_acc", "recovered_test_acc", "best_student_loss", "median_student_loss",
-	"teacher_seconds", "student_seconds", "cluster_seconds", "total_seconds", "workers", "init_gain", "geometry", "backend", "matched_within_0.1"}
+var csvHeader = []string{"r", "activation", "route", "rho", "student_width", "students", "gamma", "beta_deg", "probes", "max_iterations",
+	"recovered_width", "overhead", "matched_within_1e-3", "matched_within_0.1", "max_cosine_distance", "median_cosine_distance",
+	"test_rmse", "test_rel_rmse", "label_agreement", "teacher_test_acc", "recovered_test_acc",
+	"best_student_rel_loss", "median_student_rel_loss",
+	"teacher_seconds", "student_seconds", "cluster_seconds", "fine_tune_seconds", "total_seconds", "workers", "init_gain", "geometry", "backend"}
 
 func (r result) record() []string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	i := strconv.Itoa
-	return []string{i(r.R), r.Act, f(r.Rho), i(r.StudentWidth), i(r.Students), f(r.Gamma), f(r.BetaDeg), i(r.Probes), i(r.Epochs),
-		i(r.Recovered), f(r.overhead()), f(r.MaxCosine), f(r.MedianCosine), f(r.RMSE), f(r.RelRMSE),
-		f(r.TeacherAcc), f(r.RecoveredAcc), f(r.StudentLossMin), f(r.StudentLossMd),
-		f(r.TeacherSecs), f(r.StudentSecs), f(r.ClusterSecs), f(r.TotalSecs), i(r.Workers), f(r.InitGain), r.Geometry, r.Backend, i(r.Matched)}
+	return []string{i(r.R), r.Act, r.Route, f(r.Rho), i(r.StudentWidth), i(r.Students), f(r.Gamma), f(r.BetaDeg), i(r.Probes), i(r.Epochs),
+		i(r.Recovered), f(r.overhead()), i(r.MatchedTight), i(r.Matched), f(r.MaxCosine), f(r.MedianCosine),
+		f(r.RMSE), f(r.RelRMSE), f(r.LabelAgreement), f(r.TeacherAcc), f(r.RecoveredAcc),
+		f(r.StudentLossMin), f(r.StudentLossMd),
+		f(r.TeacherSecs), f(r.StudentSecs), f(r.ClusterSecs), f(r.FineTuneSecs), f(r.TotalSecs), i(r.Workers), f(r.InitGain), r.Geometry, r.Backend}
+}
+
+// doneKeys returns the settings keys (options.key) of the rows already in
+// the CSV at path; a missing file has none.
+func doneKeys(path string) (map[string]bool, error) {
+	recs, err := readCSV(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	col := columns()
+	done := map[string]bool{}
+	for _, rec := range recs {
+		v := func(name string) string { return rec[col[name]] }
+		rho, _ := strconv.ParseFloat(v("rho"), 64)
+		r, _ := strconv.Atoi(v("r"))
+		students, _ := strconv.Atoi(v("students"))
+		probes, _ := strconv.Atoi(v("probes"))
+		o := options{route: v("route"), students: students, rho: rho, probe: probes}
+		done[o.key(v("activation"), r)] = true
+	}
+	return done, nil
+}
+
+// readCSV returns the data rows of the results CSV at path that have the
+// current header's width (rows of older layouts are left out).
+func readCSV(path string) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var rows [][]string
+	for _, rec := range recs[min(1, len(recs)):] {
+		if len(rec) == len(csvHeader) {
+			rows = append(rows, rec)
+		}
+	}
+	return rows, nil
+}
+
+func columns() map[string]int {
+	col := map[string]int{}
+	for i, h := range csvHeader {
+		col[h] = i
+	}
+	return col
 }
 
 // appendCSV appends one row (and the header to a new file).
@@ -79,36 +134,27 @@ func appendCSV(path string, r result) error {
 // writeSummary writes OUT/summary.md from every row of OUT/results.csv and
 // returns it.
 func writeSummary(dir string) (string, error) {
-	f, err := os.Open(filepath.Join(dir, "results.csv"))
-	if err != nil {
-		return "", err
-	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
+	recs, err := readCSV(filepath.Join(dir, "results.csv"))
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
 	b.WriteString("# Expand-and-Cluster on Fashion-MNIST teachers 784 → r → 10\n\n")
 	b.WriteString("Measured by `go run ./examples/fashionmnist` (every row of `results.csv`). Overhead = (recovered − r)/r. " +
-		"Cosine distances (in the geometry of the clustering: weight space as in the paper, or data space, identify.DataSpace) and RMSE compare the recovered network with the teacher on the 10 000 test images; backend is mlp.Backend() (go, or openblas with -tags cblas).\n\n")
-	b.WriteString("| r | act | recovered width | overhead | students (N × width, init gain) | γ | β | probes | max epochs | geometry | matched (≤ 0.1) | max / median cosine distance | test RMSE (rel.) | test acc. teacher / recovered | best / median student loss | time (students) |\n")
-	b.WriteString("|---:|---|---:|---:|---|---:|---:|---:|---:|---|---:|---|---|---|---|---|\n")
-	col := map[string]int{}
-	for i, h := range csvHeader {
-		col[h] = i
-	}
-	for _, rec := range recs[min(1, len(recs)):] {
-		if len(rec) != len(csvHeader) {
-			continue
-		}
+		"Matched: teacher neurons whose recovered partner is within the given cosine distance, in the geometry of the clustering (data space: identify.DataSpace, or weight space as in the paper). " +
+		"RMSE, label agreement (the fraction of test images on which the recovered network predicts the teacher's label) and accuracies are on the 10 000 test images. " +
+		"Student losses are relative to the output variance. Backend is mlp.Backend().\n\n")
+	b.WriteString("| act | r | route | recovered width | overhead | matched ≤ 1e-3 / ≤ 0.1 | max / median cosine distance | test RMSE (rel.) | label agreement | test acc. teacher / recovered | best / median student loss | students (N × width) | probes | time (students, fine-tune) |\n")
+	b.WriteString("|---|---:|---|---:|---:|---|---|---|---:|---|---|---|---:|---|\n")
+	col := columns()
+	for _, rec := range recs {
 		v := func(name string) string { return rec[col[name]] }
 		num := func(name string) float64 { x, _ := strconv.ParseFloat(v(name), 64); return x }
-		fmt.Fprintf(&b, "| %s | %s | %s | %+.1f%% | %s × %s, ×%s | %s | %s° | %s | %s | %s | %s | %.3g / %.3g | %.3g (%.3g) | %.2f%% / %.2f%% | %.3g / %.3g | %s (%s, %s) |\n",
-			v("r"), v("activation"), v("recovered_width"), 100*num("overhead"), v("students"), v("student_width"), v("init_gain"),
-			v("gamma"), v("beta_deg"), v("probes"), v("max_epochs"), v("geometry"), v("matched_within_0.1"), num("max_cosine_distance"), num("median_cosine_distance"),
-			num("test_rmse"), num("test_rel_rmse"), 100*num("teacher_test_acc"), 100*num("recovered_test_acc"),
-			num("best_student_loss"), num("median_student_loss"), secs(num("total_seconds")), secs(num("student_seconds")), v("backend"))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %+.1f%% | %s / %s | %.3g / %.3g | %.3g (%.3g) | %.2f%% | %.2f%% / %.2f%% | %.3g / %.3g | %s × %s | %s | %s (%s, %s) |\n",
+			v("activation"), v("r"), v("route"), v("recovered_width"), 100*num("overhead"), v("matched_within_1e-3"), v("matched_within_0.1"),
+			num("max_cosine_distance"), num("median_cosine_distance"), num("test_rmse"), num("test_rel_rmse"), 100*num("label_agreement"),
+			100*num("teacher_test_acc"), 100*num("recovered_test_acc"), num("best_student_rel_loss"), num("median_student_rel_loss"),
+			v("students"), v("student_width"), v("probes"), secs(num("total_seconds")), secs(num("student_seconds")), secs(num("fine_tune_seconds")))
 	}
 	s := b.String()
 	return s, os.WriteFile(filepath.Join(dir, "summary.md"), []byte(s), 0o644)

@@ -1,29 +1,37 @@
 // Command fashionmnist recovers teachers trained on real data: one-hidden-
-// layer classifiers 784 → r → 10 (activation g by default) trained on
-// Fashion-MNIST, probed with training images, recovered by Expand-and-
-// Cluster with the paper's MNIST-size settings (DESIGN.md §3: γ = 0.5,
-// β = π/3, students trained by minibatch Adam with a plateau schedule),
+// layer classifiers 784 → r → 10 trained on Fashion-MNIST for each of the
+// activations the paper used on Fashion-MNIST and CIFAR-10 (g, ReLU, tanh,
+// sigmoid, softplus), probed with training images, recovered by Expand-
+// and-Cluster with the paper's MNIST-size settings (γ = 0.5, β = π/3),
 // clustering in data space (identify.DataSpace) unless -geometry weight.
+// Students are trained by matrix-free Gauss–Newton (train.WidePhases,
+// -route gn, the default) or by the paper's minibatch Adam with a plateau
+// schedule (-route adam); the recovered network is fine-tuned by the same
+// Gauss–Newton engine.
 //
-// It reports, per teacher width r, the recovered width and its overhead
-// (recovered − r)/r, the comparison with the teacher on the test images
-// (the width, worst cosine distance of a matched neuron, function RMSE),
-// both networks' test accuracy and the time, appends a row to
-// OUT/results.csv, rewrites OUT/summary.md, and writes the clustering
-// pictures to OUT/r<r>/.
+// It reports, per activation and teacher width r, the recovered width and
+// its overhead (recovered − r)/r, the comparison with the teacher on the
+// test images (matched neurons, cosine distances, function RMSE, label
+// agreement: the fraction of test images on which the recovered network
+// predicts the teacher's label), both networks' test accuracy and the
+// time, appends a row to OUT/results.csv (rows already there for the same
+// settings are skipped, so an interrupted run resumes), rewrites
+// OUT/summary.md, and writes the clustering pictures to OUT/<act>-r<r>/.
+// OUT defaults to a fresh directory fashionmnist-<date-time>: committed
+// results are never modified unless -out names them.
 //
 // The data come from Debian's dataset-fashion-mnist package
 // (/usr/share/datasets/fashion-mnist); without them the command says so and
 // exits with status 3.
 //
-// Build with -tags cblas (cgo, Debian's libopenblas-dev) for OpenBLAS
-// products, about 3× faster for these widths.
+// Build with -tags cblas (cgo, Debian's libopenblas-dev) to use OpenBLAS
+// for the dense products instead of the package's own kernels.
 //
 // Examples:
 //
-//	go run -tags cblas ./examples/fashionmnist -r 32,64 -students 10 -probe 20000 -epochs 150 -init-gain 1
-//	go run ./examples/fashionmnist                       # r = 32 and 64
-//	go run ./examples/fashionmnist -r 64 -students 8 -probe 10000 -epochs 60
+//	go run ./examples/fashionmnist                                  # five activations, r = 64 and 32
+//	go run ./examples/fashionmnist -act g,relu -r 64 -out results/fashionmnist-gn
+//	go run ./examples/fashionmnist -route adam -epochs 150 -act g -r 64
 package main
 
 import (
@@ -53,7 +61,8 @@ import (
 type options struct {
 	dir           string
 	widths        []int
-	act           mlp.Activation
+	acts          []mlp.Activation
+	route         string
 	students      int
 	gamma, beta   float64
 	rho           float64
@@ -61,10 +70,9 @@ type options struct {
 	probe         int
 	epochs        int
 	studentTime   time.Duration
+	fineTuneTime  time.Duration
 	lr            float64
 	batch         int
-	fineTune      int
-	lbfgsIter     int
 	initGain      float64
 	geometry      identify.Geometry
 	seed          uint64
@@ -77,41 +85,47 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("fashionmnist: ")
 	var o options
-	var widths, act, geometry string
+	var widths, acts, geometry string
 	var betaDeg float64
 	flag.StringVar(&o.dir, "data", synth.FashionMNISTDir, "directory with the Fashion-MNIST IDX files")
-	flag.StringVar(&widths, "r", "32,64", "teacher hidden widths")
-	flag.StringVar(&act, "act", "g", "hidden activation of teachers and students (g, tanh, sigmoid, softplus, gelu, silu, erf, relu)")
-	flag.IntVar(&o.students, "students", 10, "number of students N")
+	flag.StringVar(&widths, "r", "64,32", "teacher hidden widths")
+	flag.StringVar(&acts, "act", "g,relu,tanh,sigmoid,softplus", "hidden activations of teachers and students, comma-separated (names as mlp.Lookup spells them)")
+	flag.StringVar(&o.route, "route", "gn", "student training: gn (matrix-free Gauss–Newton, train.WidePhases) or adam (minibatch Adam with a plateau schedule)")
+	flag.IntVar(&o.students, "students", 4, "number of students N")
 	flag.Float64Var(&o.gamma, "gamma", 0.5, "γ: minimum cluster size as a fraction of N")
 	flag.Float64Var(&betaDeg, "beta-deg", 60, "β in degrees: maximum median angle within a cluster")
 	flag.Float64Var(&o.rho, "rho", 2, "students are ρ·r wide")
 	flag.IntVar(&o.teacherEpochs, "teacher-epochs", 10, "epochs of teacher training (minibatch Adam, one-hot MSE)")
-	flag.IntVar(&o.probe, "probe", 60000, "training images used as probes (the first n)")
-	flag.IntVar(&o.epochs, "epochs", 100, "maximum epochs of student training")
-	flag.DurationVar(&o.studentTime, "student-time", 0, "wall-time budget per student (0: none)")
-	flag.Float64Var(&o.lr, "lr", 1e-3, "students' initial Adam learning rate (reduced on plateaus)")
-	flag.IntVar(&o.batch, "batch", 640, "students' minibatch size")
-	flag.IntVar(&o.lbfgsIter, "lbfgs", 0, "full-batch L-BFGS iterations after Adam (0: none)")
-	flag.Float64Var(&o.initGain, "init-gain", 1, fmt.Sprintf("students start Glorot-normal times this gain; identify.Run's own students use train.DefaultInitGain = %g, meant for the small synthetic students", float64(train.DefaultInitGain)))
+	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes (the first n)")
+	flag.IntVar(&o.epochs, "epochs", 400, "maximum iterations of student training (Gauss–Newton steps or Adam epochs)")
+	flag.DurationVar(&o.studentTime, "student-time", 4*time.Minute, "wall-time budget per student (0: none)")
+	flag.DurationVar(&o.fineTuneTime, "fine-tune-time", 3*time.Minute, "wall-time budget of the Gauss–Newton fine-tuning of the recovered network (0: none; negative: no fine-tuning)")
+	flag.Float64Var(&o.lr, "lr", 1e-3, "-route adam: initial learning rate (reduced on plateaus)")
+	flag.IntVar(&o.batch, "batch", 640, "-route adam: minibatch size")
+	flag.Float64Var(&o.initGain, "init-gain", 1, "students start Glorot-normal times this gain")
 	flag.StringVar(&geometry, "geometry", "data", "space in which neurons are clustered and compared with the teacher: data (identify.DataSpace) or weight (the paper's)")
-	flag.IntVar(&o.fineTune, "fine-tune", 10, "epochs of minibatch Adam on the recovered network (0: none)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of teacher training; students use seed+r")
-	flag.StringVar(&o.out, "out", "results/fashionmnist", "output directory")
+	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh fashionmnist-<date-time>); rows already in OUT/results.csv are skipped")
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "students trained at once")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's progress")
 	flag.Parse()
 	o.beta = betaDeg * math.Pi / 180
 	var err error
 	if o.widths, err = parseInts(widths); err == nil {
-		o.act, err = mlp.Lookup(act)
+		o.acts, err = parseActs(acts)
 	}
 	if err == nil {
 		o.geometry, err = parseGeometry(geometry)
 	}
+	if err == nil && o.route != "gn" && o.route != "adam" {
+		err = fmt.Errorf("-route %q: want gn or adam", o.route)
+	}
 	if err != nil {
 		log.Print(err)
 		os.Exit(2)
+	}
+	if o.out == "" {
+		o.out = "fashionmnist-" + time.Now().Format("20060102-150405")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -129,15 +143,26 @@ func main() {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		log.Fatal(err)
 	}
+	csvPath := filepath.Join(o.out, "results.csv")
+	done, err := doneKeys(csvPath)
+	if err != nil {
+		log.Fatal(err)
+	}
 	var results []result
-	for _, r := range o.widths {
-		res, err := runWidth(ctx, o, r, trainSet, testSet)
-		if err != nil {
-			log.Fatal(err)
-		}
-		results = append(results, res)
-		if err := appendCSV(filepath.Join(o.out, "results.csv"), res); err != nil {
-			log.Fatal(err)
+	for _, act := range o.acts {
+		for _, r := range o.widths {
+			if done[o.key(act.Name(), r)] {
+				fmt.Printf("%s r = %d: already in %s, skipped\n", act.Name(), r, csvPath)
+				continue
+			}
+			res, err := runTeacher(ctx, o, act, r, trainSet, testSet)
+			if err != nil {
+				log.Fatal(err)
+			}
+			results = append(results, res)
+			if err := appendCSV(csvPath, res); err != nil {
+				log.Fatal(err)
+			}
 		}
 	}
 	summary, err := writeSummary(o.out)
@@ -154,111 +179,92 @@ func main() {
 // result is one recovered teacher.
 type result struct {
 	R, Recovered, StudentWidth    int
-	Act                           string
+	Act, Route                    string
 	Students, Probes, Epochs      int
 	Gamma, BetaDeg, Rho           float64
 	TeacherAcc, RecoveredAcc      float64
+	LabelAgreement                float64
 	MaxCosine, MedianCosine       float64
 	RMSE, RelRMSE                 float64
-	StudentLossMin, StudentLossMd float64
+	StudentLossMin, StudentLossMd float64 // relative to the output variance
 	TeacherSecs, StudentSecs      float64
-	ClusterSecs, TotalSecs        float64
+	ClusterSecs, FineTuneSecs     float64
+	TotalSecs                     float64
 	Workers                       int
 	InitGain                      float64
 	Geometry, Backend             string
-	// Matched counts the teacher neurons whose recovered partner is
-	// within cosine distance matchTol.
-	Matched int
+	// Matched and MatchedTight count the teacher neurons whose recovered
+	// partner is within cosine distance matchTol and tightTol.
+	Matched, MatchedTight int
 }
 
-// matchTol is the cosine distance (cos ≥ 0.9) under which a teacher neuron
-// counts as matched in the summary.
-const matchTol = 0.1
+// matchTol (cos ≥ 0.9) and tightTol are the cosine distances under which
+// a teacher neuron counts as matched in the summary.
+const (
+	matchTol = 0.1
+	tightTol = 1e-3
+)
 
 func (r result) overhead() float64 { return float64(r.Recovered-r.R) / float64(r.R) }
 
 func (r result) line() string {
-	return fmt.Sprintf("r = %d (%s): recovered width %d, overhead %+.1f%%; teacher neurons matched within cosine distance %g: %d of %d; max cosine distance (%s) %.3g (median %.3g); test RMSE %.3g (relative %.3g); test accuracy teacher %.2f%%, recovered %.2f%%; %d students ×%g wide, %d probes, ≤%d epochs; time %s (students %s)",
-		r.R, r.Act, r.Recovered, 100*r.overhead(), matchTol, r.Matched, r.R, r.Geometry, r.MaxCosine, r.MedianCosine, r.RMSE, r.RelRMSE,
-		100*r.TeacherAcc, 100*r.RecoveredAcc, r.Students, r.Rho, r.Probes, r.Epochs,
-		secs(r.TotalSecs), secs(r.StudentSecs))
+	return fmt.Sprintf("%s r = %d (%s students): recovered width %d, overhead %+.1f%%; teacher neurons matched within cosine distance %g: %d, within %g: %d of %d; max cosine distance (%s) %.3g (median %.3g); test RMSE %.3g (relative %.3g); label agreement %.2f%%; test accuracy teacher %.2f%%, recovered %.2f%%; %d students ×%g wide, %d probes; time %s (students %s, fine-tune %s)",
+		r.Act, r.R, r.Route, r.Recovered, 100*r.overhead(), tightTol, r.MatchedTight, matchTol, r.Matched, r.R, r.Geometry, r.MaxCosine, r.MedianCosine, r.RMSE, r.RelRMSE,
+		100*r.LabelAgreement, 100*r.TeacherAcc, 100*r.RecoveredAcc, r.Students, r.Rho, r.Probes,
+		secs(r.TotalSecs), secs(r.StudentSecs), secs(r.FineTuneSecs))
 }
 
 func secs(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Second).String()
 }
 
-func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.Labelled) (result, error) {
-	start := time.Now()
-	dir := filepath.Join(o.out, fmt.Sprintf("r%d", r))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return result{}, err
-	}
-	res := result{R: r, Act: o.act.Name(), Students: o.students, Gamma: o.gamma, BetaDeg: o.beta * 180 / math.Pi,
-		Rho: o.rho, Epochs: o.epochs, Workers: o.workers, InitGain: o.initGain,
-		Geometry: geometryName(o.geometry), Backend: mlp.Backend()}
+// key identifies a row's settings for resuming.
+func (o options) key(act string, r int) string {
+	return fmt.Sprintf("%s/%d/%s/%d/%g/%d", act, r, o.route, o.students, o.rho, o.probe)
+}
 
-	// 1. The teacher: a classifier 784 → r → 10 trained on all 60 000
-	// training images (one-hot targets, MSE). A saved teacher of the same
-	// settings is reused.
-	teacherPath := filepath.Join(dir, fmt.Sprintf("teacher-%s-e%d-s%d.json", o.act.Name(), o.teacherEpochs, o.seed))
-	teacher, err := loadNet(teacherPath)
+// teacher returns the classifier 784 → r → 10 with activation act trained
+// on all 60 000 training images (one-hot targets, MSE), reusing a saved one
+// of the same settings in dir.
+func teacher(ctx context.Context, o options, act mlp.Activation, r int, dir string, trainSet *synth.Labelled) (*mlp.Network, error) {
+	path := filepath.Join(dir, fmt.Sprintf("teacher-%s-e%d-s%d.json", act.Name(), o.teacherEpochs, o.seed))
+	if t, err := loadNet(path); err == nil {
+		fmt.Printf("%s r = %d: teacher loaded from %s\n", act.Name(), r, path)
+		return t, nil
+	}
+	fmt.Printf("%s r = %d: training the teacher 784→%d→10 for %d epochs ...\n", act.Name(), r, r, o.teacherEpochs)
+	spec := mlp.Spec{Sizes: []int{784, r, 10}, Hidden: act, Output: mlp.Identity}
+	t, rep, err := synth.TrainClassifier(ctx, trainSet, spec, synth.TrainConfig{Epochs: o.teacherEpochs, Seed: o.seed})
 	if err != nil {
-		fmt.Printf("r = %d: training the teacher 784→%d→10 (%s) for %d epochs ...\n", r, r, o.act.Name(), o.teacherEpochs)
-		spec := mlp.Spec{Sizes: []int{784, r, 10}, Hidden: o.act, Output: mlp.Identity}
-		var rep synth.TrainReport
-		teacher, rep, err = synth.TrainClassifier(ctx, trainSet, spec, synth.TrainConfig{Epochs: o.teacherEpochs, Seed: o.seed})
-		if err != nil {
-			return res, fmt.Errorf("teacher r = %d: %w", r, err)
-		}
-		if err := saveNet(teacherPath, teacher); err != nil {
-			return res, err
-		}
-		fmt.Printf("  teacher training loss %.4g\n", rep.Loss)
-	} else {
-		fmt.Printf("r = %d: teacher loaded from %s\n", r, teacherPath)
+		return nil, fmt.Errorf("teacher %s r = %d: %w", act.Name(), r, err)
 	}
-	res.TeacherSecs = time.Since(start).Seconds()
-	if res.TeacherAcc, err = synth.Accuracy(teacher, testSet.X, testSet.Labels); err != nil {
-		return res, err
-	}
-	fmt.Printf("  teacher test accuracy %.2f%%\n", 100*res.TeacherAcc)
+	fmt.Printf("  teacher training loss %.4g\n", rep.Loss)
+	return t, saveNet(path, t)
+}
 
-	// 2. Probe it with training images: only its outputs are used.
-	n, _ := trainSet.X.Dims()
-	res.Probes = min(o.probe, n)
-	x := mat.DenseCopyOf(trainSet.X.Slice(0, res.Probes, 0, 784))
-	y, err := synth.Label(teacher, x)
-	if err != nil {
-		return res, err
+// studentConfig is the identify configuration of the chosen route.
+func studentConfig(o options, act mlp.Activation, r int) identify.Config {
+	stop := train.StopRules{MaxIter: o.epochs, MaxTime: o.studentTime, Loss: train.DefaultStopLoss,
+		Patience: train.DefaultWidePatience, MinRelImprove: 0.01}
+	phase := train.Phase{Name: "gn", Optimizer: &train.GaussNewton{}, Stop: stop}
+	if o.route == "adam" {
+		stop.Patience = 0
+		phase = train.Phase{Name: fmt.Sprintf("adam-%d", o.batch),
+			Optimizer: &train.Adam{LR: o.lr, BatchSize: o.batch, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-7}}, Stop: stop}
 	}
-
-	// 3. Expand and cluster.
-	stopRules := train.StopRules{MaxIter: o.epochs, MaxTime: o.studentTime, Loss: 1e-12}
 	cfg := identify.Config{
-		Activation: o.act, BaseWidth: r, Rho: o.rho,
-		Students: o.students, Gamma: o.gamma, Beta: o.beta,
+		Activation: act, BaseWidth: r, Rho: o.rho,
+		Students: o.students, Gamma: o.gamma, Beta: o.beta, InitGain: o.initGain,
 		Seed: o.seed + uint64(r), Workers: o.workers, Geometry: o.geometry,
-		// No restarts: identify's default retrains a student that misses
-		// 1e-20 up to 4 times, which no Adam-trained MNIST-size student
-		// reaches.
 		Restarts: -1,
-		Train: train.Config{Phases: []train.Phase{{
-			Name:      fmt.Sprintf("adam-%d", o.batch),
-			Optimizer: &train.Adam{LR: o.lr, BatchSize: o.batch, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-6}},
-			Stop:      stopRules,
-		}}},
+		Train:    train.Config{Phases: []train.Phase{phase}},
 	}
-	if o.lbfgsIter > 0 {
-		cfg.Train.Phases = append(cfg.Train.Phases, train.Phase{Name: "lbfgs", Optimizer: &train.LBFGS{},
-			Stop: train.StopRules{MaxIter: o.lbfgsIter, MaxTime: o.studentTime, Loss: 1e-12}})
-	}
-	if o.fineTune > 0 {
-		cfg.FineTune = train.Config{Phases: []train.Phase{{Name: "fine-tune",
-			Optimizer: &train.Adam{LR: o.lr / 10, BatchSize: o.batch},
-			Stop:      train.StopRules{MaxIter: o.fineTune}}}}
-	} else {
+	if o.fineTuneTime < 0 {
 		cfg.SkipFineTune = true
+	} else {
+		cfg.FineTune = train.Config{Phases: []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{},
+			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: train.DefaultWideMaxIter, MaxTime: o.fineTuneTime,
+				Patience: train.DefaultWidePatience, MinRelImprove: 0.01}}}}
 	}
 	if o.verbose {
 		p := train.NewPrinter(os.Stderr)
@@ -267,29 +273,55 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 	} else {
 		cfg.Recorder = &phaseEnds{}
 	}
-	fmt.Printf("  training %d students 784→%d→10 on %d probes (Adam lr %g, batch %d, ≤%d epochs, then ≤%d L-BFGS iterations%s) with %d workers ...\n",
-		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.lr, o.batch, o.epochs, o.lbfgsIter, budget(o.studentTime), o.workers)
-	fmt.Printf("  students start Glorot-normal × %g\n", o.initGain)
-	var run *identify.Result
-	t0 := time.Now()
-	if o.initGain == train.DefaultInitGain {
-		run, err = identify.RunData(ctx, x, y, cfg)
-	} else {
-		run, err = trainAndRecover(ctx, x, y, cfg, o.initGain)
+	return cfg
+}
+
+func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, trainSet, testSet *synth.Labelled) (result, error) {
+	start := time.Now()
+	dir := filepath.Join(o.out, fmt.Sprintf("%s-r%d", act.Name(), r))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return result{}, err
 	}
+	res := result{R: r, Act: act.Name(), Route: o.route, Students: o.students, Gamma: o.gamma, BetaDeg: o.beta * 180 / math.Pi,
+		Rho: o.rho, Epochs: o.epochs, Workers: o.workers, InitGain: o.initGain,
+		Geometry: geometryName(o.geometry), Backend: mlp.Backend()}
+	t, err := teacher(ctx, o, act, r, dir, trainSet)
+	if err != nil {
+		return res, err
+	}
+	res.TeacherSecs = time.Since(start).Seconds()
+	if res.TeacherAcc, err = synth.Accuracy(t, testSet.X, testSet.Labels); err != nil {
+		return res, err
+	}
+	fmt.Printf("  teacher test accuracy %.2f%%\n", 100*res.TeacherAcc)
+
+	// Probe it with training images: only its outputs are used.
+	n, _ := trainSet.X.Dims()
+	res.Probes = min(o.probe, n)
+	x := mat.DenseCopyOf(trainSet.X.Slice(0, res.Probes, 0, 784))
+	y, err := synth.Label(t, x)
+	if err != nil {
+		return res, err
+	}
+	cfg := studentConfig(o, act, r)
+	fmt.Printf("  training %d students 784→%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
+		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
+	t0 := time.Now()
+	run, err := identify.RunData(ctx, x, y, cfg)
 	if run != nil {
 		if len(run.StudentWidths) > 0 {
 			res.StudentWidth = run.StudentWidths[0]
 		}
+		v := outputVariance(y)
 		res.StudentLossMin, res.StudentLossMd = minMedian(run.StudentLosses)
-		// Wall time of the training (Recover's Timings.Students sums the
-		// students' own times).
+		res.StudentLossMin /= v
+		res.StudentLossMd /= v
+		res.ClusterSecs, res.FineTuneSecs = run.Timings.Cluster.Seconds(), run.Timings.FineTune.Seconds()
 		res.StudentSecs = (time.Since(t0) - run.Timings.Cluster - run.Timings.FineTune - run.Timings.Retrain).Seconds()
-		res.ClusterSecs = run.Timings.Cluster.Seconds()
 	}
 	if err != nil {
 		if ctx.Err() != nil || run == nil || run.Network != nil {
-			return res, fmt.Errorf("r = %d: %w", r, err)
+			return res, fmt.Errorf("%s r = %d: %w", act.Name(), r, err)
 		}
 		// Nothing survived the filters: an honest zero, not a crash.
 		res.MaxCosine, res.MedianCosine, res.RMSE, res.RelRMSE = 1, 1, math.NaN(), math.NaN()
@@ -301,46 +333,102 @@ func runWidth(ctx context.Context, o options, r int, trainSet, testSet *synth.La
 		return res, nil
 	}
 	res.Recovered = run.Widths[0]
-
-	// 4. Compare with the teacher on the 10 000 test images.
-	cmp, err := identify.CompareIn(o.geometry, teacher, run.Network, testSet.X)
-	if err != nil {
-		return res, err
-	}
-	l := cmp.Layers[0]
-	res.MaxCosine = l.MaxCosineDistance
-	cos := make([]float64, 0, len(l.Matches))
-	for _, m := range l.Matches {
-		cos = append(cos, m.CosineDistance)
-	}
-	_, res.MedianCosine = minMedian(cos)
-	for _, d := range cos {
-		if d <= matchTol {
-			res.Matched++
-		}
-	}
-	res.RMSE, res.RelRMSE = cmp.RMSE, cmp.RelRMSE
-	if res.RecoveredAcc, err = synth.Accuracy(run.Network, testSet.X, testSet.Labels); err != nil {
+	if err := compareWithTeacher(&res, o, t, run.Network, testSet); err != nil {
 		return res, err
 	}
 	res.TotalSecs = time.Since(start).Seconds()
-
 	if err := saveNet(filepath.Join(dir, "recovered.json"), run.Network); err != nil {
+		return res, err
+	}
+	cmp, err := identify.CompareIn(o.geometry, t, run.Network, testSet.X)
+	if err != nil {
 		return res, err
 	}
 	if _, err := plots.RenderResult(dir, run, &cmp); err != nil {
 		return res, err
 	}
 	lr := run.Layers[0]
-	report := fmt.Sprintf("%s\n%v\nclustering: %d vectors, cut at %.4g: %d clusters, %d kept, %d too small (< %d members), %d unaligned (β = %g°)\nstudent losses %.4g\ntimings: students %s, cluster %s, fine-tune %s, total %s\n",
+	report := fmt.Sprintf("%s\n%v\nclustering: %d vectors, cut at %.4g: %d clusters, %d kept, %d too small (< %d members), %d unaligned (β = %g°)\nstudent losses %.4g\nwarnings: %v\ntimings: students %s, cluster %s, fine-tune %s, total %s\n",
 		res.line(), cmp, lr.Vectors, lr.CutHeight, lr.Clusters, lr.Kept, lr.RemovedSmall, lr.MinSize, lr.RemovedUnaligned, res.BetaDeg,
-		run.StudentLosses, time.Duration(res.StudentSecs*float64(time.Second)).Round(time.Second), run.Timings.Cluster.Round(time.Millisecond),
+		run.StudentLosses, run.Warnings, secs(res.StudentSecs), run.Timings.Cluster.Round(time.Millisecond),
 		run.Timings.FineTune.Round(time.Second), time.Since(start).Round(time.Second))
 	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte(report), 0o644); err != nil {
 		return res, err
 	}
 	fmt.Print("  ", report)
 	return res, nil
+}
+
+// compareWithTeacher fills the comparison columns of res on the test
+// images: matched neurons and cosine distances (in the clustering's
+// geometry), RMSE, accuracies and label agreement.
+func compareWithTeacher(res *result, o options, t, rec *mlp.Network, testSet *synth.Labelled) error {
+	cmp, err := identify.CompareIn(o.geometry, t, rec, testSet.X)
+	if err != nil {
+		return err
+	}
+	l := cmp.Layers[0]
+	res.MaxCosine = l.MaxCosineDistance
+	cos := make([]float64, 0, len(l.Matches))
+	for _, m := range l.Matches {
+		cos = append(cos, m.CosineDistance)
+		if m.CosineDistance <= matchTol {
+			res.Matched++
+		}
+		if m.CosineDistance <= tightTol {
+			res.MatchedTight++
+		}
+	}
+	_, res.MedianCosine = minMedian(cos)
+	res.RMSE, res.RelRMSE = cmp.RMSE, cmp.RelRMSE
+	if res.RecoveredAcc, err = synth.Accuracy(rec, testSet.X, testSet.Labels); err != nil {
+		return err
+	}
+	teacherLabels, err := predictedLabels(t, testSet.X)
+	if err != nil {
+		return err
+	}
+	res.LabelAgreement, err = synth.Accuracy(rec, testSet.X, teacherLabels)
+	return err
+}
+
+// predictedLabels returns the argmax of net's outputs on every row of x.
+func predictedLabels(net *mlp.Network, x *mat.Dense) ([]int, error) {
+	out, err := synth.Label(net, x)
+	if err != nil {
+		return nil, err
+	}
+	r, _ := out.Dims()
+	labels := make([]int, r)
+	for i := range labels {
+		row := out.RawRowView(i)
+		for j, v := range row {
+			if v > row[labels[i]] {
+				labels[i] = j
+			}
+		}
+	}
+	return labels, nil
+}
+
+// outputVariance is the mean over outputs of the variance of y's columns:
+// the loss of the best constant predictor, which student losses are
+// divided by.
+func outputVariance(y *mat.Dense) float64 {
+	r, c := y.Dims()
+	var v float64
+	for j := 0; j < c; j++ {
+		col := mat.Col(nil, j, y)
+		var m float64
+		for _, x := range col {
+			m += x
+		}
+		m /= float64(r)
+		for _, x := range col {
+			v += (x - m) * (x - m)
+		}
+	}
+	return v / float64(r*c)
 }
 
 func budget(d time.Duration) string {
@@ -392,6 +480,18 @@ func geometryName(g identify.Geometry) string {
 		return "data"
 	}
 	return "weight"
+}
+
+func parseActs(s string) ([]mlp.Activation, error) {
+	var out []mlp.Activation
+	for _, f := range strings.Split(s, ",") {
+		a, err := mlp.Lookup(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("-act %q: %w", s, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 func parseInts(s string) ([]int, error) {

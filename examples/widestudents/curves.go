@@ -1,0 +1,225 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// curve is one student's relative loss against its CPU-seconds.
+type curve struct {
+	Route, Act string
+	R, Probes  int
+	Rho        float64
+	Seed       int
+	Budget     float64
+	Reason     string
+	CPU, Loss  []float64
+}
+
+func (c curve) key() string {
+	return fmt.Sprintf("%s/%s/%d/%g/%d/%d/%g", c.Route, c.Act, c.R, c.Rho, c.Probes, c.Seed, c.Budget)
+}
+
+// final is the best relative loss the student reached.
+func (c curve) final() float64 { return slices.Min(c.Loss) }
+
+// bestBy returns the lowest loss reached by CPU time t (NaN before the
+// first point).
+func (c curve) bestBy(t float64) float64 {
+	best := math.NaN()
+	for i, ti := range c.CPU {
+		if ti > t {
+			break
+		}
+		if !(c.Loss[i] >= best) {
+			best = c.Loss[i]
+		}
+	}
+	return best
+}
+
+var curveHeader = []string{"route", "activation", "r", "rho", "probes", "seed", "budget_cpu_seconds", "point", "cpu_seconds", "rel_loss", "reason"}
+
+// appendCurve appends c's points to the CSV at path (with the header if
+// the file is new).
+func appendCurve(path string, c curve) error {
+	_, err := os.Stat(path)
+	fresh := errors.Is(err, os.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if fresh {
+		w.Write(curveHeader)
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	for i := range c.CPU {
+		w.Write([]string{c.Route, c.Act, strconv.Itoa(c.R), g(c.Rho), strconv.Itoa(c.Probes), strconv.Itoa(c.Seed), g(c.Budget),
+			strconv.Itoa(i), g(c.CPU[i]), g(c.Loss[i]), c.Reason})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// readCurves reads every curve of the CSV at path, in file order.
+func readCurves(path string) ([]curve, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []curve
+	index := map[string]int{}
+	for n, rec := range recs[min(1, len(recs)):] {
+		if len(rec) != len(curveHeader) {
+			return nil, fmt.Errorf("%s: line %d has %d fields, want %d", path, n+2, len(rec), len(curveHeader))
+		}
+		num := func(i int) float64 { v, _ := strconv.ParseFloat(rec[i], 64); return v }
+		c := curve{Route: rec[0], Act: rec[1], Rho: num(3), Budget: num(6), Reason: rec[10]}
+		c.R, _ = strconv.Atoi(rec[2])
+		c.Probes, _ = strconv.Atoi(rec[4])
+		c.Seed, _ = strconv.Atoi(rec[5])
+		k, ok := index[c.key()]
+		if !ok {
+			k = len(out)
+			index[c.key()] = k
+			out = append(out, c)
+		}
+		out[k].CPU = append(out[k].CPU, num(8))
+		out[k].Loss = append(out[k].Loss, num(9))
+	}
+	return out, nil
+}
+
+// doneRuns returns the keys of the curves already in the CSV at path.
+func doneRuns(path string) (map[string]bool, error) {
+	curves, err := readCurves(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	for _, c := range curves {
+		done[c.key()] = true
+	}
+	return done, nil
+}
+
+// drawCurves plots every curve thinly and, per route, the median over its
+// students of the best loss reached by each CPU time, on a log scale.
+func drawCurves(path string, curves []curve) error {
+	p := plot.New()
+	p.Title.Text = "Wide students: loss relative to the output variance against CPU time"
+	p.X.Label.Text = "CPU-seconds per student"
+	p.Y.Label.Text = "relative loss"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: 1}
+	colours := map[string]color.Color{"gn": color.RGBA{R: 200, A: 255}, "adam": color.RGBA{B: 200, A: 255}}
+	byRoute := map[string][]curve{}
+	var routes []string
+	tmax := 0.0
+	for _, c := range curves {
+		if _, ok := byRoute[c.Route]; !ok {
+			routes = append(routes, c.Route)
+		}
+		byRoute[c.Route] = append(byRoute[c.Route], c)
+		tmax = max(tmax, c.CPU[len(c.CPU)-1])
+	}
+	for _, route := range routes {
+		col := colours[route]
+		if col == nil {
+			col = color.Black
+		}
+		for _, c := range byRoute[route] {
+			l, err := plotter.NewLine(points(c.CPU, c.Loss))
+			if err != nil {
+				return err
+			}
+			l.Color, l.Width = faded(col), vg.Points(0.5)
+			p.Add(l)
+		}
+		med, err := plotter.NewLine(medianCurve(byRoute[route], tmax))
+		if err != nil {
+			return err
+		}
+		med.Color, med.Width = col, vg.Points(2)
+		p.Add(med)
+		p.Legend.Add(fmt.Sprintf("%s (median of %d)", routeName(route), len(byRoute[route])), med)
+	}
+	p.Legend.Top = true
+	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+func routeName(r string) string {
+	switch r {
+	case "gn":
+		return "Gauss–Newton (train.GaussNewton)"
+	case "adam":
+		return "minibatch Adam (batch 640)"
+	}
+	return r
+}
+
+func faded(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.RGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 90}
+}
+
+// points keeps the positive losses (a log scale cannot show zero).
+func points(x, y []float64) plotter.XYs {
+	var xy plotter.XYs
+	for i := range x {
+		if y[i] > 0 {
+			xy = append(xy, plotter.XY{X: x[i], Y: y[i]})
+		}
+	}
+	return xy
+}
+
+// medianCurve samples, on 200 times up to tmax, the median over curves of
+// the best loss reached by that time.
+func medianCurve(curves []curve, tmax float64) plotter.XYs {
+	var xy plotter.XYs
+	for k := 1; k <= 200; k++ {
+		t := tmax * float64(k) / 200
+		var v []float64
+		for _, c := range curves {
+			if b := c.bestBy(t); !math.IsNaN(b) {
+				v = append(v, b)
+			}
+		}
+		if len(v) == 0 {
+			continue
+		}
+		slices.Sort(v)
+		m := v[len(v)/2]
+		if len(v)%2 == 0 {
+			m = math.Sqrt(v[len(v)/2-1] * v[len(v)/2])
+		}
+		if m > 0 {
+			xy = append(xy, plotter.XY{X: t, Y: m})
+		}
+	}
+	return xy
+}

@@ -1,0 +1,229 @@
+// Command widestudents measures how fast wide students of a Fashion-MNIST
+// teacher reach the loss floor with each training route: matrix-free
+// Gauss–Newton (train.GaussNewton, the route train picks for students of
+// more than train.LMMaxParams parameters) against the paper's minibatch Adam
+// with a plateau schedule, on the same students (same initial weights, same
+// probes). It records the loss relative to the output variance against the
+// student's own CPU-seconds (its thread's CPU time, so other work on the
+// machine does not count), appends the curve to OUT/curves.csv, and draws
+// OUT/loss-vs-cpu.png with the median over students of each route.
+//
+// Runs already in curves.csv (same route, activation, r, ρ, probes, student
+// seed and budget) are skipped, so an interrupted command resumes. OUT
+// defaults to a fresh directory widestudents-<date-time>.
+//
+// Example (the committed results/widestudents):
+//
+//	go run ./examples/widestudents -act g -r 64 -students 2 -budget 10m -out results/widestudents
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+type options struct {
+	act          mlp.Activation
+	r, probe     int
+	rho          float64
+	students     int
+	routes       []string
+	budget       time.Duration
+	out, dataDir string
+	teacherPath  string
+}
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("widestudents: ")
+	var o options
+	var act, routes string
+	flag.StringVar(&act, "act", "g", "activation of teacher and students")
+	flag.IntVar(&o.r, "r", 64, "teacher width")
+	flag.Float64Var(&o.rho, "rho", 2, "students are ρ·r wide")
+	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes")
+	flag.IntVar(&o.students, "students", 2, "students per route (seeds 1…n)")
+	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: gn, adam")
+	flag.DurationVar(&o.budget, "budget", 10*time.Minute, "CPU time per student")
+	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh widestudents-<date-time>)")
+	flag.StringVar(&o.dataDir, "data", synth.FashionMNISTDir, "directory with the Fashion-MNIST IDX files")
+	flag.StringVar(&o.teacherPath, "teacher", "", "teacher network JSON (default: train one, 10 epochs, seed 1, saved in OUT)")
+	flag.Parse()
+	var err error
+	if o.act, err = mlp.Lookup(act); err != nil {
+		log.Fatal(err)
+	}
+	o.routes = strings.Split(routes, ",")
+	for _, r := range o.routes {
+		if r != "gn" && r != "adam" {
+			log.Fatalf("-routes: unknown route %q (want gn or adam)", r)
+		}
+	}
+	if o.out == "" {
+		o.out = "widestudents-" + time.Now().Format("20060102-150405")
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	trainSet, _, err := synth.FashionMNIST(o.dataDir)
+	if errors.Is(err, synth.ErrDataMissing) {
+		fmt.Fprintf(os.Stderr, "Fashion-MNIST not found at %s: install Debian's dataset-fashion-mnist\n", o.dataDir)
+		os.Exit(3)
+	}
+	if err != nil {
+		return err
+	}
+	synth.ScalePixels(trainSet.X)
+	teacher, err := loadTeacher(ctx, o, trainSet)
+	if err != nil {
+		return err
+	}
+	x := mat.DenseCopyOf(trainSet.X.Slice(0, min(o.probe, trainSet.X.RawMatrix().Rows), 0, 784))
+	y, err := synth.Label(teacher, x)
+	if err != nil {
+		return err
+	}
+	csvPath := filepath.Join(o.out, "curves.csv")
+	done, err := doneRuns(csvPath)
+	if err != nil {
+		return err
+	}
+	for seed := 1; seed <= o.students; seed++ {
+		for _, route := range o.routes {
+			c := curve{Route: route, Act: o.act.Name(), R: o.r, Rho: o.rho, Probes: x.RawMatrix().Rows, Seed: seed, Budget: o.budget.Seconds()}
+			if done[c.key()] {
+				fmt.Printf("%s seed %d: already in %s\n", route, seed, csvPath)
+				continue
+			}
+			if err := c.measure(ctx, x, y, o); err != nil {
+				return err
+			}
+			if err := appendCurve(csvPath, c); err != nil {
+				return err
+			}
+			fmt.Printf("%s seed %d: relative loss %.3g after %.0f CPU-s (%s)\n", route, seed, c.final(), c.CPU[len(c.CPU)-1], c.Reason)
+		}
+	}
+	curves, err := readCurves(csvPath)
+	if err != nil {
+		return err
+	}
+	return drawCurves(filepath.Join(o.out, "loss-vs-cpu.png"), curves)
+}
+
+func loadTeacher(ctx context.Context, o options, trainSet *synth.Labelled) (*mlp.Network, error) {
+	path := o.teacherPath
+	if path == "" {
+		path = filepath.Join(o.out, fmt.Sprintf("teacher-%s-r%d-e10-s1.json", o.act.Name(), o.r))
+	}
+	if f, err := os.Open(path); err == nil {
+		defer f.Close()
+		return mlp.Load(f)
+	} else if o.teacherPath != "" {
+		return nil, err
+	}
+	fmt.Printf("training the teacher 784→%d→10 (%s) for 10 epochs ...\n", o.r, o.act.Name())
+	spec := mlp.Spec{Sizes: []int{784, o.r, 10}, Hidden: o.act}
+	t, _, err := synth.TrainClassifier(ctx, trainSet, spec, synth.TrainConfig{Epochs: 10, Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return t, t.Save(f)
+}
+
+// measure trains one student by c.Route until c.Budget CPU-seconds and
+// records its relative loss after every iteration.
+func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
+	width := int(math.Ceil(o.rho * float64(o.r)))
+	net, err := mlp.New(mlp.Spec{Sizes: []int{784, width, 10}, Hidden: o.act})
+	if err != nil {
+		return err
+	}
+	net.InitGlorotGain(train.StudentRNG(uint64(c.Seed), 0), 1)
+	phase := train.WidePhases()[0]
+	if c.Route == "adam" {
+		phase = train.Phase{Name: "adam", Optimizer: &train.Adam{LR: 1e-3, BatchSize: 640, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-7}}}
+	}
+	phase.Stop = train.StopRules{MaxIter: -1, Loss: train.DefaultStopLoss}
+	// The student trains on this goroutine's thread alone, so the
+	// thread's CPU time is the student's.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	variance := outputVariance(y)
+	c0 := threadCPU()
+	errBudget := errors.New("CPU budget spent")
+	rec := train.RecorderFunc(func(e train.Event) error {
+		if e.Done {
+			return nil
+		}
+		t := threadCPU() - c0
+		c.CPU, c.Loss = append(c.CPU, t), append(c.Loss, e.Loss/variance)
+		if t >= c.Budget {
+			return errBudget
+		}
+		return nil
+	})
+	res, err := train.Train(ctx, net, x, y, train.Config{Recorder: rec, Phases: []train.Phase{phase}})
+	c.Reason = res.Reason.String()
+	if errors.Is(err, errBudget) {
+		c.Reason, err = "CPU budget", nil
+	}
+	return err
+}
+
+// outputVariance is the mean over outputs of the variance of y's columns.
+func outputVariance(y *mat.Dense) float64 {
+	r, c := y.Dims()
+	var v float64
+	for j := 0; j < c; j++ {
+		col := mat.Col(nil, j, y)
+		var m float64
+		for _, x := range col {
+			m += x
+		}
+		m /= float64(r)
+		for _, x := range col {
+			v += (x - m) * (x - m)
+		}
+	}
+	return v / float64(r*c)
+}
+
+// threadCPU returns the CPU time of the calling OS thread in seconds.
+func threadCPU() float64 {
+	var ru syscall.Rusage
+	const rusageThread = 1 // RUSAGE_THREAD
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}

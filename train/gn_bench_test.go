@@ -1,8 +1,12 @@
 package train
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"gonum.org/v1/gonum/mat"
@@ -70,4 +74,51 @@ func BenchmarkGaussNewtonCurvature(b *testing.B) {
 			s.precondition(s.z, s.bd)
 		}
 	})
+}
+
+// BenchmarkRouteCrossover trains one student d→2r→1 (activation g) of a
+// standard-normal d→r→1 teacher on 4 samples per parameter with each
+// default route, LM (DefaultPhases) and Gauss–Newton (WidePhases), for at
+// most a minute per phase, and reports the seconds until the loss first
+// reached 1e-20 (the whole run if never: see final-loss) — the measurement
+// behind LMMaxParams. Run it alone:
+//
+//	go test ./train -run X -bench RouteCrossover -benchtime 1x -cpu 1
+func BenchmarkRouteCrossover(b *testing.B) {
+	for _, size := range []struct{ d, r int }{{16, 8}, {32, 16}, {48, 24}, {64, 32}} {
+		for _, route := range []string{"lm", "gn"} {
+			sizes := []int{size.d, 2 * size.r, 1}
+			params := size.d*2*size.r + 2*size.r + 2*size.r + 1
+			b.Run(fmt.Sprintf("%s/params=%d", route, params), func(b *testing.B) {
+				x, y, _ := teacherData(b, 2, []int{size.d, size.r, 1}, mlp.G, 4*params)
+				phases := DefaultPhases()
+				if route == "gn" {
+					phases = WidePhases()
+				}
+				for i := range phases {
+					phases[i].Stop.MaxTime = time.Minute
+				}
+				for i := 0; i < b.N; i++ {
+					s := gnStudent(b, sizes, mlp.G, 1, DefaultInitGain)
+					t0 := time.Now()
+					reached := math.NaN()
+					rec := RecorderFunc(func(e Event) error {
+						if math.IsNaN(reached) && e.Loss <= 1e-20 {
+							reached = time.Since(t0).Seconds()
+						}
+						return nil
+					})
+					res, err := Train(context.Background(), s, x, y, Config{Phases: phases, Recorder: rec})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if math.IsNaN(reached) {
+						reached = res.Elapsed.Seconds()
+					}
+					b.ReportMetric(reached, "s-to-1e-20")
+					b.ReportMetric(res.Loss, "final-loss")
+				}
+			})
+		}
+	}
 }

@@ -88,6 +88,12 @@ type Config struct {
 	// package train documentation relates it to the other thresholds.
 	ZeroLoss float64
 
+	// OutputNoise is the standard deviation of additive noise on the
+	// teacher's outputs, if known (0: none). Together with the rounding
+	// of the outputs, which is measured (Result.Precision), it raises the
+	// zero-loss and restart thresholds to the noise floor.
+	OutputNoise float64
+
 	// TrustDeclaredSymmetry accepts an activation whose declared Symmetry
 	// contradicts mlp.DetectSymmetry, with a SymmetryContradicted warning
 	// instead of an error. Set it only when the numerical detection is
@@ -128,6 +134,11 @@ type Config struct {
 	// Recorder receives progress events (student training and pipeline
 	// stages, which have Student −1). Nil means none.
 	Recorder train.Recorder
+
+	// restartLoss, if positive, is the loss above which a student is
+	// restarted (train.ManyConfig.RestartLoss), raised to the outputs'
+	// noise floor by applyPrecision.
+	restartLoss float64
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -40,8 +40,13 @@ type Result struct {
 	// FinalLoss is the recovered network's loss on the training inputs.
 	FinalLoss float64
 	// ZeroLoss is the zero-loss threshold the run judged students by:
-	// Config.ZeroLoss.
+	// Config.ZeroLoss, raised to 10× the outputs' noise loss if that is
+	// higher (Precision).
 	ZeroLoss float64
+	// Precision is the measured precision of the teacher's outputs (24
+	// bits for float32 values) and the loss it leaves a perfect student;
+	// the zero-loss and restart thresholds are set from it.
+	Precision Precision
 	// Warnings are the reasons to doubt this result, each with its
 	// evidence and remedy (see WarningKind); Verdict formats them. They
 	// are filled in also when Run returns an error.
@@ -90,26 +95,36 @@ func Run(ctx context.Context, teacher Teacher, inputs *mat.Dense, cfg Config) (*
 // framework as .npy files.
 func RunData(ctx context.Context, x, y *mat.Dense, cfg Config) (*Result, error) {
 	start := time.Now()
-	c, symmetry, err := prepare(cfg, x, y)
+	c, prec, symmetry, err := prepare(cfg, x, y)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: c, Rho: c.Rho, ZeroLoss: c.ZeroLoss}
+	res := &Result{Config: c, Rho: c.Rho, ZeroLoss: c.ZeroLoss, Precision: prec}
 	err = expandAndCluster(ctx, x, y, &c, res)
 	return finish(res, err, x, y, symmetry, start)
 }
 
-// prepare fills in the defaults and checks the data and the activation.
-func prepare(cfg Config, x, y *mat.Dense) (Config, *Warning, error) {
+// prepare fills in the defaults, checks the data and the activation, and
+// sets the loss thresholds from the outputs' precision. Every stage calls
+// it, so that TrainStudent and Recover see what Run sees.
+func prepare(cfg Config, x, y *mat.Dense) (Config, Precision, *Warning, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
-		return c, nil, err
+		return c, Precision{}, nil, err
 	}
 	if err := checkData(x, y); err != nil {
-		return c, nil, err
+		return c, Precision{}, nil, err
+	}
+	if !(c.OutputNoise >= 0) || math.IsInf(c.OutputNoise, 0) {
+		return c, Precision{}, nil, fmt.Errorf("identify: Config.OutputNoise = %v must be a finite standard deviation ≥ 0", c.OutputNoise)
 	}
 	symmetry, err := checkSymmetry(&c)
-	return c, symmetry, err
+	if err != nil {
+		return c, Precision{}, nil, err
+	}
+	prec := MeasurePrecision(y, c.OutputNoise)
+	applyPrecision(&c, prec)
+	return c, prec, symmetry, nil
 }
 
 // expandAndCluster is Run after the checks: choose ρ if asked, train the

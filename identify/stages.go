@@ -82,14 +82,8 @@ func stageWidths(c *Config) ([]int, error) {
 // TrainStudent trains student i of the run that cfg describes, exactly as
 // Run trains it.
 func TrainStudent(ctx context.Context, x, y *mat.Dense, cfg Config, i int) (*Checkpoint, error) {
-	c, err := cfg.withDefaults()
+	c, _, _, err := prepare(cfg, x, y)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkData(x, y); err != nil {
-		return nil, err
-	}
-	if _, err := checkSymmetry(&c); err != nil {
 		return nil, err
 	}
 	if i < 0 || i >= c.Students {
@@ -249,7 +243,7 @@ func Missing(cps []*Checkpoint, students int) []int {
 // training. cfg must be the Config the students were trained with.
 func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config) (*Result, error) {
 	start := time.Now()
-	c, symmetry, err := prepare(cfg, x, y)
+	c, prec, symmetry, err := prepare(cfg, x, y)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +251,7 @@ func Recover(ctx context.Context, x, y *mat.Dense, cps []*Checkpoint, cfg Config
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: c, Rho: c.Rho, StudentWidths: widths, ZeroLoss: c.ZeroLoss}
+	res := &Result{Config: c, Rho: c.Rho, StudentWidths: widths, ZeroLoss: c.ZeroLoss, Precision: prec}
 	students, err := fromCheckpoints(cps, x, y, &c, res)
 	if err != nil {
 		return nil, err

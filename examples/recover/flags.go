@@ -225,17 +225,18 @@ func (o *options) load() (*problem, error) {
 		}
 		p.desc = fmt.Sprintf("synthetic teacher %v (activation %s, teacher seed %d), %d Gaussian probe inputs", sizes, act.Name(), sp.seed, o.samples)
 	case o.xPath != "" && o.yPath != "":
-		if p.x, err = synth.ReadNPYMatrix(o.xPath); err != nil {
+		var xType, yType synth.DType
+		if p.x, xType, err = readMatrix(o.xPath); err != nil {
 			return nil, err
 		}
-		if p.y, err = synth.ReadNPYMatrix(o.yPath); err != nil {
+		if p.y, yType, err = readMatrix(o.yPath); err != nil {
 			return nil, err
 		}
 		if rx, ry := p.x.RawMatrix().Rows, p.y.RawMatrix().Rows; rx != ry {
 			return nil, usageErr("-x has %d rows (samples), -y has %d: they must match", rx, ry)
 		}
-		p.desc = fmt.Sprintf("probe %s (%d×%d), teacher outputs %s (%d×%d)", o.xPath, p.x.RawMatrix().Rows, p.x.RawMatrix().Cols,
-			o.yPath, p.y.RawMatrix().Rows, p.y.RawMatrix().Cols)
+		p.desc = fmt.Sprintf("probe %s (%d×%d %v), teacher outputs %s (%d×%d %v)", o.xPath, p.x.RawMatrix().Rows, p.x.RawMatrix().Cols, xType,
+			o.yPath, p.y.RawMatrix().Rows, p.y.RawMatrix().Cols, yType)
 	default:
 		return nil, usageErr("no data: give -x probe.npy -y outputs.npy, or -synthetic din,r[,seed]")
 	}
@@ -296,6 +297,24 @@ func (o *options) load() (*problem, error) {
 	}
 	p.digest = digest(p.x, p.y)
 	return p, nil
+}
+
+// readMatrix reads a .npy file of one or two dimensions as a matrix and
+// returns the element type it was stored in: float32 outputs limit the
+// loss the students can reach, which the report states.
+func readMatrix(path string) (*mat.Dense, synth.DType, error) {
+	a, err := synth.ReadNPYFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(a.Shape) != 1 && len(a.Shape) != 2 {
+		return nil, 0, fmt.Errorf("%s: shape %v: want a vector or a matrix", path, a.Shape)
+	}
+	m, err := a.Matrix()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, a.DType, nil
 }
 
 // fixedWidths reports a usage error if the students' widths are not fixed

@@ -23,6 +23,7 @@ func formatReport(p *problem, res *identify.Result, cmp *identify.Report, stage 
 	fmt.Fprintf(&b, "settings: activation %s, %d hidden layer(s), student widths %v, N = %d, γ = %g, β = %.4g°, seed %d\n",
 		c.Activation.Name(), c.HiddenLayers, res.StudentWidths, c.Students, c.Gamma, c.Beta*180/math.Pi, c.Seed)
 
+	fmt.Fprintf(&b, "teacher outputs: %v; zero-loss threshold %.3g\n", res.Precision, res.ZeroLoss)
 	if len(res.Trials) > 0 {
 		fmt.Fprintf(&b, "ρ chosen automatically: %g (", res.Rho)
 		for i, t := range res.Trials {

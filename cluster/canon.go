@@ -7,7 +7,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Symmetry is the class of an activation's symmetries (DESIGN.md §2), which
+// Symmetry is the class of an activation's symmetries (docs/method.md §2), which
 // decides how neurons are brought to a canonical form before clustering.
 //
 // The values and their order are fixed (None = 0 … EvenLinearPosScale = 4)

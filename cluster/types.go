@@ -62,7 +62,7 @@ const (
 	// SignInvariantEuclidean is min(‖u−v‖, ‖u+v‖): the Euclidean distance
 	// between the lines through u and v, up to sign. Use it to cluster
 	// neurons of odd or even activations without choosing a sign first
-	// (DESIGN.md §2); then align signs within each cluster with AlignSigns.
+	// (docs/method.md §2); then align signs within each cluster with AlignSigns.
 	SignInvariantEuclidean
 )
 

@@ -6,7 +6,7 @@
 //
 // Run queries a Teacher (an *mlp.Network, or any function wrapped in
 // TeacherFunc) on the probe inputs; RunData takes recorded inputs and
-// outputs instead. Both then follow DESIGN.md §3:
+// outputs instead. Both then follow docs/method.md §3:
 //
 //  1. Expand: train Config.Students students, ρ times wider than a guess of
 //     the teacher's width (ρ given, or chosen by short trial runs), with

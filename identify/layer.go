@@ -82,7 +82,7 @@ type collapsed struct {
 
 // clusterLayer clusters hidden layer l (0-based) of the students, which
 // must agree on the layers below l, and collapses the kept clusters into
-// recovered neurons (DESIGN.md §3, steps 2.1–2.6). With u not nil the
+// recovered neurons (docs/method.md §3, steps 2.1–2.6). With u not nil the
 // vectors are compared in data space (Geometry DataSpace, factor u); the
 // recovered neurons are always averaged in weight space.
 func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collapsed, error) {

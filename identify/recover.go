@@ -11,7 +11,7 @@ import (
 )
 
 // recoverFrom clusters the trained students layer by layer and builds,
-// tunes and reports the recovered network (DESIGN.md §3, steps 2–5).
+// tunes and reports the recovered network (docs/method.md §3, steps 2–5).
 func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Config, res *Result) error {
 	start := time.Now()
 	var ins []*mat.Dense // recovered incoming vectors, per hidden layer
@@ -79,7 +79,7 @@ func bestLoss(students []student) float64 {
 }
 
 // hasLinearResidue reports whether the activation's class leaves a linear
-// term for a skip path to carry (DESIGN.md §3 step 4).
+// term for a skip path to carry (docs/method.md §3 step 4).
 func hasLinearResidue(a mlp.Activation) bool {
 	s := a.Symmetry()
 	return s == mlp.EvenLinear || s == mlp.EvenLinearPosScale

@@ -77,7 +77,7 @@ type Timings struct {
 }
 
 // Run recovers the teacher from its outputs on inputs (one probe sample per
-// row) by Expand-and-Cluster (DESIGN.md §3). If ctx is cancelled it returns
+// row) by Expand-and-Cluster (docs/method.md §3). If ctx is cancelled it returns
 // what it has, with ctx.Err().
 func Run(ctx context.Context, teacher Teacher, inputs *mat.Dense, cfg Config) (*Result, error) {
 	if err := checkMatrix("input", inputs); err != nil {

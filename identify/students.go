@@ -125,7 +125,7 @@ func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Tria
 // retrainAbove rebuilds every student on the recovered layers 0…l (the
 // same for all students, in the same neuron order), sets its layer l+1
 // incoming weights from its own summed outgoing weights, keeps layers 0…l
-// fixed and retrains the layers above from there (DESIGN.md §3 step 7; the
+// fixed and retrains the layers above from there (docs/method.md §3 step 2.7; the
 // reference reset them to random values instead).
 func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, col *collapsed, c *Config, res *Result) ([]student, error) {
 	rebuilt := make([]*mlp.Network, len(students))

@@ -13,7 +13,7 @@ import (
 
 // Symmetry is the class of sign symmetry an activation function has. The
 // class decides how Expand-and-Cluster canonicalises neuron vectors before
-// clustering them (DESIGN.md §2). The numeric values are stable: the cluster
+// clustering them (docs/method.md §2). The numeric values are stable: the cluster
 // package mirrors them in its own type.
 type Symmetry int
 

@@ -26,7 +26,7 @@ type Spec struct {
 	NoBias bool
 	// Skip adds a linear path from the input straight to the output
 	// pre-activation, out = … + x·Sᵀ. Expand-and-Cluster uses it to hold the
-	// linear residue of EvenLinear activations (DESIGN.md §3 step 4).
+	// linear residue of EvenLinear activations (docs/method.md §3 step 4).
 	Skip bool
 }
 

@@ -19,7 +19,7 @@ var symmetryProbes = func() []float64 {
 const symmetryTol = 1e-9
 
 // DetectSymmetry decides the symmetry class of a numerically, from the
-// identities of DESIGN.md §2, checked on a fixed set of probe points in
+// identities of docs/method.md §2, checked on a fixed set of probe points in
 // [−23.7, 23.7]:
 //
 //	Odd                 σ(x) + σ(−x) = 0

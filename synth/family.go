@@ -10,8 +10,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// The paper's synthetic family (Martinelli et al., ICML 2024, §5 and
-// DESIGN.md §3): one-hidden-layer teachers d_in → r → 1 for every d_in in
+// The paper's synthetic family (Martinelli et al., ICML 2024, §5; docs/method.md
+// §3): one-hidden-layer teachers d_in → r → 1 for every d_in in
 // FamilyDIn and r in FamilyR, FamilyTeachers teachers each.
 var (
 	FamilyDIn = []int{2, 4, 8, 16, 32}
@@ -24,7 +24,7 @@ const (
 	// FamilySize is the number of problems in the family, 5·3·10.
 	FamilySize = 150
 	// DefaultSamples is the default number of training inputs of a family
-	// problem. DESIGN.md does not fix the paper's count; 10 000 is well
+	// problem. The paper does not state its count; 10 000 is well
 	// above the largest teacher's 273 parameters, enough for the
 	// zero-loss solutions to be the teacher's up to symmetry.
 	DefaultSamples = 10000

@@ -2,7 +2,7 @@
 // to Expand-and-Cluster, end to end:
 //
 //  1. define it with mlp.Func (value and two derivatives) and declare its
-//     symmetry class (DESIGN.md §2), which decides how neuron vectors are
+//     symmetry class (docs/method.md §2), which decides how neuron vectors are
 //     canonicalised before clustering;
 //  2. verify the declaration numerically with mlp.DetectSymmetry, and the
 //     derivatives (and declaration) with mlptest.Check — a wrong

@@ -2,7 +2,7 @@
 // 4 → 5 → 3 → 1 by default, from its input–output behaviour. Expand-and-
 // Cluster clusters the first hidden layer of N wide students, writes the
 // recovered layer into every student, retrains the layers above with it
-// fixed, then clusters the next layer, and so on (DESIGN.md §3, step 2.7).
+// fixed, then clusters the next layer, and so on (docs/method.md §3, step 2.7).
 //
 // Measured here with the default flags (tanh, ρ = 3, N = 10, 2 000
 // probes): exact recovery of both layers in about 10 s. With -act g the

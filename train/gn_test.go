@@ -201,3 +201,14 @@ func (q quadStudent) LossGrad(_ *mlp.Workspace, g []float64, _, _ *mat.Dense) (f
 func (q quadStudent) Jacobian(*mlp.Workspace, *mat.Dense, []float64, *mat.Dense, *mat.Dense) error {
 	return errors.New("no Jacobian")
 }
+
+// TestLMRefusesHugeStudent: LM on a student whose normal equations would not
+// fit says so instead of exhausting memory.
+func TestLMRefusesHugeStudent(t *testing.T) {
+	x, y, _ := teacherData(t, 3, []int{3, 2, 1}, mlp.Tanh, 50)
+	net := gnStudent(t, []int{3, 4, 1}, mlp.Tanh, 1, 1)
+	_, err := Train(context.Background(), net, x, y, Config{Phases: []Phase{{Optimizer: &LM{MaxMemory: 1000}}}})
+	if err == nil || !strings.Contains(err.Error(), "21 free parameters") || !strings.Contains(err.Error(), "GiB") {
+		t.Errorf("err = %v, want one naming the size", err)
+	}
+}

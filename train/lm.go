@@ -41,6 +41,11 @@ type LM struct {
 	// length that makes the iterates follow the gradient flow more closely
 	// (a slow, cautious start).
 	MinMu float64
+	// MaxMemory bounds the bytes of the Jacobian, its transpose and the
+	// two k×k normal matrices that Run allocates; zero means 8 GiB. A
+	// student that needs more is refused with an error naming the size
+	// (GaussNewton needs no P×P matrix).
+	MaxMemory int64
 }
 
 // Name returns "LM".
@@ -52,6 +57,9 @@ func (o *LM) validate() error {
 	}
 	if math.IsNaN(o.MaxMu) || o.MaxMu < 0 {
 		return fmt.Errorf("LM.MaxMu %v must be ≥ 0", o.MaxMu)
+	}
+	if o.MaxMemory < 0 {
+		return fmt.Errorf("LM.MaxMemory %d must be ≥ 0", o.MaxMemory)
 	}
 	return nil
 }
@@ -117,6 +125,15 @@ func (o *LM) Run(ctx context.Context, p *Problem, m *Monitor) error {
 	}
 	if maxMu == 0 {
 		maxMu = 1e16
+	}
+	limit := o.MaxMemory
+	if limit == 0 {
+		limit = 8 << 30
+	}
+	nk, nm := int64(p.Dim()), int64(p.Samples())
+	if need := 8 * (2*nk*nm + 2*nk*nk); need > limit {
+		return fmt.Errorf("LM: %d free parameters on %d residuals need %.1f GiB for the Jacobian and normal equations, above MaxMemory %.1f GiB (train.GaussNewton needs no P×P matrix)",
+			nk, nm, float64(need)/(1<<30), float64(limit)/(1<<30))
 	}
 	s := newLMState(p.Dim(), p.Samples())
 	return s.run(p, m, tau, maxMu, o.MinMu, o.Scaled)

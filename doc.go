@@ -15,10 +15,13 @@
 //	          size and alignment filters, canonicalisation
 //	identify  the whole pipeline (identify.Run) and its evaluation (Compare)
 //	synth     teachers, the paper's synthetic family, input samplers,
-//	          dataset readers (IDX, .npy)
+//	          dataset readers (IDX, .npy, .npz) and PyTorch state_dicts
 //
-// Dependencies point one way: mlp ← train ← identify; cluster stands alone;
-// synth uses mlp and train. Runnable programs live under examples/.
+// Dependencies point one way: mlp ← train ← identify; cluster stands alone
+// (with internal/gram for its distance kernel); synth uses mlp only.
+// Runnable programs live under examples/. docs/method.md describes the
+// method as implemented: the neuron kinds, the symmetry classes, the
+// algorithm step by step, the verdict on a result and the loss thresholds.
 //
 // This root package holds no code; import the packages above.
 package expandcluster

@@ -89,10 +89,11 @@ func (s *DistanceSettings) workers() int {
 // norms.
 const recomputeTol = 1e-2
 
-// Tile shape for the Gram products. The kernel's working set (4 rows of the
-// tile against its 128 columns) stays in L1/L2; 64×128 also keeps gonum's
-// Dgemm on its serial path (fewer than four 64×64 blocks) so each worker
-// owns one core and allocates nothing.
+// Tile shape for the Gram products (internal/gram). The kernel's working
+// set (4 rows of the tile against its 128 columns) stays in L1/L2; 64×128
+// also keeps gonum's Dgemm, gram's fallback without AVX2, on its serial
+// path (fewer than four 64×64 blocks) so each worker owns one core and
+// allocates nothing.
 const (
 	tileRows = 64
 	tileCols = 128

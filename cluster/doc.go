@@ -9,7 +9,8 @@
 //
 // Distances computes a condensed distance matrix (Condensed, scipy's pdist
 // layout) for the Euclidean, Cosine and SignInvariantEuclidean metrics. It
-// uses blocked Gram products (gonum's Dgemm) on parallel workers, and
+// uses blocked Gram products (internal/gram: an AVX2+FMA kernel, gonum's
+// Dgemm only where that kernel is unavailable) on parallel workers, and
 // recomputes from the difference vector every pair whose Gram result lost
 // digits to cancellation, so near-duplicates — the tight clusters of
 // Expand-and-Cluster — get the same distance as the direct formula to about

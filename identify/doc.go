@@ -45,6 +45,18 @@
 // an error wrapping ErrNoNeurons, one with fewer than two usable students
 // ErrTooFewStudents; test for them with errors.Is.
 //
+// # Trusting a result
+//
+// Result.Warnings says when not to trust a result, each warning with its
+// evidence and the remedy for that cause (Result.Verdict prints them):
+// SymmetryContradicted (the activation's declared class is not what
+// mlp.DetectSymmetry finds; an error unless Config.TrustDeclaredSymmetry),
+// FewStudentsAtFloor, RecoveredLossHigh, TooFewProbes and MarginalCluster.
+// Result.Precision is the measured precision of the outputs (float32
+// values have 24 significant bits): the zero-loss and restart thresholds
+// rise to the noise floor it implies, so that float32 data train as fast
+// as float64 (docs/method.md §4–5).
+//
 // # Real data
 //
 // The paper compares neurons by their weight vectors [w, b]. On images that

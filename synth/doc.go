@@ -61,6 +61,25 @@
 //	x, _ := synth.ReadNPYMatrix("x.npy")
 //	y, _ := synth.ReadNPYMatrix("y.npy")
 //
+// # PyTorch models
+//
+// ReadNPZ and WriteNPZ read and write .npz archives (numpy.savez and
+// numpy.savez_compressed: a zip of .npy files). ReadStateDict and
+// WriteStateDict exchange an *mlp.Network with the state_dict of a
+// torch.nn.Sequential of Linear layers (keys "0.weight", "0.bias",
+// "2.weight", …; weights out×in); the activation is given separately,
+// since a state_dict does not hold it. From PyTorch to Go:
+//
+//	sd = model.state_dict()
+//	np.savez("teacher.npz", **{k: v.detach().cpu().numpy() for k, v in sd.items()})
+//	teacher, err := synth.ReadStateDict("teacher.npz", mlp.Tanh)  // in Go
+//
+// and back, after synth.WriteStateDict("recovered.npz", res.Network):
+//
+//	model = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
+//	sd = np.load("recovered.npz")
+//	model.load_state_dict({k: torch.from_numpy(sd[k]) for k in sd.files})
+//
 // # Real data
 //
 // FashionMNIST reads Fashion-MNIST as installed by Debian's

@@ -104,6 +104,28 @@ func BenchmarkLarge40k(b *testing.B) {
 	benchmarkPipeline(b, x, Average, 16)
 }
 
+// BenchmarkLargeLinkage10k is average linkage alone on 10 000 vectors of
+// dimension 33 (400 MB condensed), the case issue 17 compares with
+// fastcluster (bench/cluster_compare.py --linkage-only).
+func BenchmarkLargeLinkage10k(b *testing.B) {
+	if testing.Short() || !largeSelected() {
+		b.Skip("large benchmark: select it with -bench Large")
+	}
+	x := studentVectors(1, 10, 1000, 16, 33)
+	d, err := Distances(x, Euclidean, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	work := NewCondensed(d.N)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		copy(work.Data, d.Data)
+		b.StartTimer()
+		linkageCondensed(work.Data, d.N, Average)
+	}
+}
+
 func BenchmarkPipeline(b *testing.B) {
 	for _, c := range []struct{ students, width, dim int }{{10, 200, 785}, {10, 300, 33}} {
 		x := studentVectors(3, c.students, c.width, 20, c.dim)

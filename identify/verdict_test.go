@@ -95,14 +95,14 @@ func TestVerdictSoundRunAndMissingStudents(t *testing.T) {
 // reach the floor, and the remedy says to check the activation and depth.
 func TestVerdictStudentsCannotRepresentTeacher(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains 2×8 students")
+		t.Skip("trains 2×5 students")
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	teacher := randomNet(t, []int{4, 3, 1}, mlp.Tanh, 5)
-	x := gaussian(rng, 1000, 4)
+	x := gaussian(rng, 500, 4)
 	for _, cfg := range []Config{
-		{Activation: mlp.G, BaseWidth: 3, Rho: 4, Students: 8, Seed: 1, Restarts: -1},
-		{Activation: mlp.Tanh, HiddenLayers: 2, BaseWidth: 3, Rho: 4, Students: 8, Seed: 1, Restarts: -1},
+		{Activation: mlp.G, BaseWidth: 3, Rho: 2, Students: 5, Seed: 1, Restarts: -1},
+		{Activation: mlp.Tanh, HiddenLayers: 2, BaseWidth: 3, Rho: 2, Students: 5, Seed: 1, Restarts: -1},
 	} {
 		res, err := Run(context.Background(), teacher, x, cfg)
 		w := warningWith(t, res, FewStudentsAtFloor)

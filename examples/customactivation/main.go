@@ -28,6 +28,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/outdir"
 	"log"
 	"math"
 	"os"
@@ -71,10 +72,15 @@ func main() {
 	students := flag.Int("students", 20, "number of students N")
 	samples := flag.Int("samples", 2000, "probe inputs (standard Gaussian)")
 	seed := flag.Uint64("seed", 2, "seed of the teacher; the students use seed+1")
-	out := flag.String("out", "results/customactivation", "directory for the pictures and report")
+	out := flag.String("out", "", "directory for the pictures and report (default: a fresh out/customactivation-* directory; the committed results/customactivation only when named)")
 	signInv := flag.Bool("sign-invariant", false, "cluster with the sign-invariant distance min(‖u−v‖, ‖u+v‖) instead of flipping each vector's largest coordinate positive")
 	verbose := flag.Bool("v", false, "print the students' training progress")
 	flag.Parse()
+	if d, err := outdir.Or(*out, "customactivation"); err != nil {
+		log.Fatal(err)
+	} else {
+		*out = d
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()

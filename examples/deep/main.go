@@ -25,6 +25,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/outdir"
 	"log"
 	"math"
 	"os"
@@ -54,10 +55,15 @@ func main() {
 	samples := flag.Int("samples", 2000, "probe inputs (standard Gaussian)")
 	seed := flag.Uint64("seed", 11, "seed of the teacher; the students use seed+1")
 	fanIn := flag.Bool("fan-in", false, "scale the teacher's weights by 1/√fan_in")
-	out := flag.String("out", "results/deep", "directory for the pictures and report")
+	out := flag.String("out", "", "directory for the pictures and report (default: a fresh out/deep-* directory; the committed results/deep only when named)")
 	lmIter := flag.Int("lm-iter", 0, "train each student by Levenberg–Marquardt on all probes for up to this many iterations, without restarts (0: identify's default recipe)")
 	verbose := flag.Bool("v", false, "print the students' training progress")
 	flag.Parse()
+	if d, err := outdir.Or(*out, "deep"); err != nil {
+		log.Fatal(err)
+	} else {
+		*out = d
+	}
 
 	dims, err := parseSizes(*sizes)
 	if err != nil {

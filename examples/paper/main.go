@@ -18,7 +18,10 @@
 //
 //	go run ./examples/paper -per-setting 3 -rho 4 -parallel 2
 //	go run ./examples/paper -din 2,4 -r 2 -index 0-9 -rho 1,2,4,8
-//	go run ./examples/paper -summary-only
+//	go run ./examples/paper -summary-only -out results/paper
+//
+// Outputs go to out/paper (ignored by git) unless -out names another
+// directory, so the committed results/paper changes only when asked for.
 package main
 
 import (
@@ -69,7 +72,9 @@ func main() {
 	flag.StringVar(&index, "index", "", "teacher indices to run, e.g. 0-2 or 0,5 (default all: 0-9)")
 	flag.IntVar(&o.perSetting, "per-setting", 0, "run only the first `n` teachers of each (d_in, r) (0: all)")
 	flag.StringVar(&rho, "rho", "1,2,4,8", "expansion factors ρ (students are ρ·r wide)")
-	flag.StringVar(&o.out, "out", "results/paper", "output `dir` (results.csv, summary.md, pictures)")
+	// Not a fresh directory: a rerun of the same command resumes there.
+	// The committed table is regenerated only with -out results/paper.
+	flag.StringVar(&o.out, "out", "out/paper", "output `dir` (results.csv, summary.md, pictures); the committed results/paper only when named")
 	flag.IntVar(&o.parallel, "parallel", 1, "problems run at once; each trains its students with GOMAXPROCS/parallel workers")
 	flag.IntVar(&o.samples, "samples", 0, fmt.Sprintf("training inputs per problem (0: the family default, %d)", synth.DefaultSamples))
 	flag.IntVar(&o.test, "test-samples", 0, fmt.Sprintf("held-out inputs for the test RMSE (0: %d)", synth.DefaultTestSamples))

@@ -53,7 +53,7 @@ type options struct {
 // in one place keeps the stages' configurations identical.
 func sharedFlags(fs *flag.FlagSet) *options {
 	o := new(options)
-	fs.StringVar(&o.dir, "dir", "", "work `directory`: students go to DIR/students, results to DIR (must be shared by all stages; default recover-work for the stages, a fresh recover-run-* directory for \"recover run\")")
+	fs.StringVar(&o.dir, "dir", "", "work `directory`: students go to DIR/students, results to DIR (must be shared by all stages; default recover-work for the stages, a fresh out/recover-run-* directory for \"recover run\")")
 	fs.StringVar(&o.xPath, "x", "", "probe inputs, a .npy `file` (samples × inputs; float32/float64/int; .npy.gz accepted)")
 	fs.StringVar(&o.yPath, "y", "", "the teacher's outputs on the probe inputs, a .npy `file` (samples × outputs, or a vector)")
 	fs.StringVar(&o.synthetic, "synthetic", "", "instead of -x/-y, generate a random teacher din→r→1 (r per hidden layer) with activation -act, teacher seed s (default 1), and Gaussian probe inputs: `din,r[,s]`, e.g. 4,4,1")

@@ -51,7 +51,7 @@ func TestRhoZeroAndFreshDir(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
-	dirs, _ := filepath.Glob("recover-run-*")
+	dirs, _ := filepath.Glob("out/recover-run-*")
 	if len(dirs) != 1 {
 		t.Fatalf("fresh directories %v", dirs)
 	}

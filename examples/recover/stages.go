@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/internal/outdir"
 )
 
 const studentsDesc = `Trains students and saves each as DIR/students/student-NNNNN.json (written
@@ -308,7 +309,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if o.dir == "" {
-		if o.dir, err = freshDir(); err != nil {
+		// A fresh out/recover-run-* directory: a run never overwrites
+		// another's outputs.
+		if o.dir, err = outdir.Fresh("recover-run"); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "writing to %s\n", o.dir)
@@ -318,12 +321,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("run: %w", err)
 	}
 	return writeOutputs(o, p, res, formats, "run", stdout, stderr)
-}
-
-// freshDir creates a new directory recover-run-DATE-TIME-* in the current
-// directory, so that a run never overwrites the outputs of another.
-func freshDir() (string, error) {
-	return os.MkdirTemp(".", "recover-run-"+time.Now().Format("20060102-150405")+"-")
 }
 
 // writeOutputs writes the recovered network, the report, the teacher and

@@ -30,6 +30,11 @@ func Activation(t testing.TB, a mlp.Activation) {
 // Check returns the problems Activation would report, one message each; no
 // problems gives nil.
 func Check(a mlp.Activation) []string {
+	// An incomplete Func (nil F or D1) or a panicking activation would
+	// panic below; CheckActivation reports it instead.
+	if err := mlp.CheckActivation(a); err != nil {
+		return []string{err.Error()}
+	}
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if a.Name() == "" {

@@ -2,6 +2,7 @@ package mlptest_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -28,5 +29,13 @@ func TestCatchesWrongDeclarations(t *testing.T) {
 		if len(mlptest.Check(c.act)) == 0 {
 			t.Errorf("%s: no problem reported", c.name)
 		}
+	}
+}
+
+// Issue 15: Check panicked on a Func without F.
+func TestCheckIncompleteFunc(t *testing.T) {
+	problems := mlptest.Check(&mlp.Func{ActName: "nof", Sym: mlp.Odd, D1: math.Cos})
+	if len(problems) != 1 || !strings.Contains(problems[0], "needs both F and D1") {
+		t.Fatalf("problems %v", problems)
 	}
 }

@@ -1,9 +1,13 @@
 package identify
 
 import (
+	"context"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
 
 	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
@@ -54,5 +58,35 @@ func TestApplyPrecision(t *testing.T) {
 	}
 	if train.DefaultPhases()[0].Gate != train.DefaultRestartLoss {
 		t.Fatal("the default phases were modified")
+	}
+}
+
+// Issue 15: float32 outputs made every student burn all its restarts at a
+// loss near 1e-15. With the noise-aware floors the run recovers the teacher
+// exactly and the students count as at zero loss.
+func TestRunFloat32Outputs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	teacher := randomNet(t, []int{3, 2, 1}, mlp.Tanh, 2)
+	x := gaussian(rng, 500, 3)
+	y := mustPredict(t, teacher, x)
+	for i, v := range y.RawMatrix().Data {
+		y.RawMatrix().Data[i] = float64(float32(v))
+	}
+	res, err := RunData(context.Background(), x, y, Config{Activation: mlp.Tanh, BaseWidth: 2, Rho: 2, Students: 10, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Precision.Bits != 24 || !(res.ZeroLoss > 1e-14) {
+		t.Fatalf("precision %v, zero-loss threshold %v", res.Precision, res.ZeroLoss)
+	}
+	if len(res.Warnings) != 0 {
+		t.Errorf("warnings on a sound float32 run:\n%s", res.Verdict())
+	}
+	rep, err := Compare(teacher, res.Network, gaussian(rng, 1000, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Exact(1e-6) {
+		t.Errorf("not exact:\n%v", rep)
 	}
 }

@@ -30,16 +30,11 @@ type linker struct {
 	// distances that lies in earlier rows of the condensed matrix, D(i, c)
 	// for active i < c, is a column: one cache line (and with small pages
 	// one TLB entry) per element, several times dearer to scan than the
-	// contiguous rest. colVal[c] is its smallest value and colArg[c] the
-	// first i attaining it (noArg for an empty column), and colSec[c] a
-	// lower bound of the column's other values, kept up to date through
-	// merges. When a merge removes or raises the minimum, colArg[c] =
-	// boundOnly and colVal[c] is only a lower bound of the minimum (the old
-	// colSec), and the column is rescanned if and when the bound could
+	// contiguous rest. cols[c] keeps the column's two smallest entries,
+	// kept up to date through merges; the column is rescanned only when
+	// merges have removed what is known and the remaining bounds could
 	// matter.
-	colVal []float64
-	colSec []float64
-	colArg []int32
+	cols []column
 
 	// Helper goroutine and the parameters of its current job.
 	req  chan int
@@ -50,14 +45,57 @@ type linker struct {
 		nx, ny             int
 		resCur             float64
 		resY               int
-		res                minTracker
+		res                column
 	}
 }
 
+// column holds the first minimum (v1 at index a1, the smallest value, the
+// smallest index among equals), the first minimum of the other entries (v2
+// at a2) and a lower bound of the rest, of a set of distances D(i, c). An
+// index noArg means no such entry (the value is +Inf); a1 = boundOnly means
+// v1 is only a lower bound of every entry, and a2 = boundOnly that v2 is
+// only a lower bound of every entry but a1.
+type column struct {
+	v1, v2, rest float64
+	a1, a2       int32
+}
+
 const (
-	noArg     = -1 // colArg of an empty column (exact, colVal = +Inf)
-	boundOnly = -2 // colArg when colVal is only a lower bound
+	noArg     = -1
+	boundOnly = -2
 )
+
+func emptyColumn() column { return column{math.Inf(1), math.Inf(1), math.Inf(1), noArg, noArg} }
+
+// add adds D(i, c) = v, i above every index added so far. Callers may skip
+// values v ≥ rest, which change nothing.
+func (c *column) add(v float64, i int32) {
+	switch {
+	case v < c.v1:
+		c.rest = min(c.rest, c.v2)
+		c.v2, c.a2 = c.v1, c.a1
+		c.v1, c.a1 = v, i
+	case v < c.v2:
+		c.rest = min(c.rest, c.v2)
+		c.v2, c.a2 = v, i
+	default:
+		c.rest = min(c.rest, v)
+	}
+}
+
+// merge combines the exact columns of two consecutive spans of indices.
+func (c column) merge(u column) column {
+	t := column{math.Inf(1), math.Inf(1), min(c.rest, u.rest), noArg, noArg}
+	for _, e := range [...]struct {
+		v float64
+		a int32
+	}{{c.v1, c.a1}, {c.v2, c.a2}, {u.v1, u.a1}, {u.v2, u.a2}} {
+		if e.a >= 0 {
+			t.add(e.v, e.a) // in index order, so add keeps the first
+		}
+	}
+	return t
+}
 
 const (
 	jobScan = iota
@@ -124,52 +162,19 @@ func firstMin(c1 float64, y1 int, c2 float64, y2 int) (float64, int) {
 	return c1, y1
 }
 
-// minTracker follows the first minimum of a sequence and the smallest of the
-// other values.
-type minTracker struct {
-	val, sec float64
-	arg      int
-}
-
-func newMinTracker() minTracker { return minTracker{math.Inf(1), math.Inf(1), -1} }
-
-func (t *minTracker) add(v float64, i int) {
-	if v < t.val {
-		t.sec, t.val, t.arg = t.val, v, i
-	} else {
-		t.sec = min(t.sec, v)
-	}
-}
-
-// merge combines the trackers of two consecutive spans.
-func (t minTracker) merge(u minTracker) minTracker {
-	if u.arg >= 0 && (t.arg < 0 || u.val < t.val) {
-		return minTracker{u.val, min(u.sec, t.val), u.arg}
-	}
-	return minTracker{t.val, min(t.sec, u.val), t.arg}
-}
-
-// initColumns computes every column minimum in one pass over the matrix in
-// memory order.
+// initColumns computes every column's two smallest entries in one pass over
+// the matrix in memory order.
 func (lk *linker) initColumns(n int) {
-	lk.colVal = make([]float64, n)
-	lk.colSec = make([]float64, n)
-	lk.colArg = make([]int32, n)
-	for i := range lk.colVal {
-		lk.colVal[i] = math.Inf(1)
-		lk.colSec[i] = math.Inf(1)
-		lk.colArg[i] = noArg
+	lk.cols = make([]column, n)
+	for i := range lk.cols {
+		lk.cols[i] = emptyColumn()
 	}
 	for i := range n - 1 {
 		row := lk.d[lk.off[i]+i+1 : lk.off[i]+n]
-		val, sec, arg := lk.colVal[i+1:n], lk.colSec[i+1:n], lk.colArg[i+1:n]
+		cols := lk.cols[i+1 : n]
 		for k, v := range row {
-			if v < sec[k] {
-				if v < val[k] {
-					sec[k], val[k], arg[k] = val[k], v, int32(i)
-				} else {
-					sec[k] = v
-				}
+			if v < cols[k].rest {
+				cols[k].add(v, int32(i))
 			}
 		}
 	}
@@ -180,13 +185,14 @@ func (lk *linker) initColumns(n int) {
 func (lk *linker) nearest(x int, cur float64) (float64, int) {
 	p, _ := slices.BinarySearch(lk.act, int32(x))
 	row := lk.scan(x, p, p+1, len(lk.act))
-	m, y := row.val, row.arg
-	if lk.colArg[x] == boundOnly && !(m < lk.colVal[x]) {
-		lk.setColumn(x, lk.scan(x, p, 0, p))
+	m, y := row.v1, int(row.a1)
+	col := &lk.cols[x]
+	if col.a1 == boundOnly && !(m < col.v1) {
+		*col = lk.scan(x, p, 0, p)
 	}
 	// Column indices precede row indices, so the column wins ties.
-	if a := lk.colArg[x]; a >= 0 && lk.colVal[x] <= m {
-		m, y = lk.colVal[x], int(a)
+	if col.a1 >= 0 && col.v1 <= m {
+		m, y = col.v1, int(col.a1)
 	}
 	if y >= 0 && m < cur {
 		return m, y
@@ -194,13 +200,9 @@ func (lk *linker) nearest(x int, cur float64) (float64, int) {
 	return cur, -1
 }
 
-func (lk *linker) setColumn(c int, t minTracker) {
-	lk.colVal[c], lk.colSec[c], lk.colArg[c] = t.val, t.sec, int32(t.arg)
-}
-
 // scan returns the first minimum of D(x, ·) over the positions [lo, hi) of
 // act, which lie all below or all above p, the position of x.
-func (lk *linker) scan(x, p, lo, hi int) minTracker {
+func (lk *linker) scan(x, p, lo, hi int) column {
 	if !lk.parallel() || hi-lo < 2 {
 		return lk.scanSpan(x, p, lo, hi)
 	}
@@ -215,20 +217,20 @@ func (lk *linker) scan(x, p, lo, hi int) minTracker {
 
 // scanSpan returns the first minimum of D(x, ·) over act[lo:hi], skipping
 // position p, which holds x.
-func (lk *linker) scanSpan(x, p, lo, hi int) minTracker {
+func (lk *linker) scanSpan(x, p, lo, hi int) column {
 	d, off, act := lk.d, lk.off, lk.act
-	t := newMinTracker()
+	t := emptyColumn()
 	if lo < p {
 		for _, i := range act[lo:min(p, hi)] {
-			if v := d[off[i]+x]; v < t.sec {
-				t.add(v, int(i))
+			if v := d[off[i]+x]; v < t.rest {
+				t.add(v, i)
 			}
 		}
 	}
 	ox := off[x]
 	for _, i := range act[max(lo, p+1):max(hi, p+1)] {
-		if v := d[ox+int(i)]; v < t.sec {
-			t.add(v, int(i))
+		if v := d[ox+int(i)]; v < t.rest {
+			t.add(v, i)
 		}
 	}
 	return t
@@ -240,7 +242,7 @@ func (lk *linker) scanSpan(x, p, lo, hi int) minTracker {
 func (lk *linker) update(x, y int, dxy float64, nx, ny int) {
 	p, _ := slices.BinarySearch(lk.act, int32(x)) // first active index > x
 	q, _ := slices.BinarySearch(lk.act, int32(y)) // position of y
-	var t minTracker
+	var t column
 	if !lk.parallel() {
 		t = lk.updSpan(x, y, p, q, 0, len(lk.act), dxy, nx, ny)
 	} else {
@@ -252,15 +254,15 @@ func (lk *linker) update(x, y int, dxy float64, nx, ny int) {
 		<-lk.done
 		t = j.res.merge(t2)
 	}
-	if lk.colVal != nil {
-		lk.setColumn(y, t)
+	if lk.cols != nil {
+		lk.cols[y] = t
 	}
 }
 
 // updSpan updates the positions act[lo:hi], skipping q (y itself); p is the
 // first position above x. It returns the first minimum of the new column of
 // y within the span.
-func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) minTracker {
+func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) column {
 	d, off, act, size, method := lk.d, lk.off, lk.act, lk.size, lk.method
 	ox, oy := off[x], off[y]
 	seg := func(a, b int) []int32 { // act[a:b] ∩ act[lo:hi]
@@ -270,7 +272,7 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) minTr
 		}
 		return act[a:b]
 	}
-	t := newMinTracker()
+	t := emptyColumn()
 	if method == Average {
 		// The hot path of Expand-and-Cluster, without the method switch.
 		fx, fy, fs := float64(nx), float64(ny), float64(nx+ny)
@@ -278,16 +280,16 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) minTr
 			oi := off[i]
 			v := float64(float64(fx*d[oi+x])+float64(fy*d[oi+y])) / fs
 			d[oi+y] = v
-			if v < t.sec {
-				t.add(v, int(i))
+			if v < t.rest {
+				t.add(v, i)
 			}
 		}
 		for _, i := range seg(p, q) {
 			oi := off[i]
 			v := float64(float64(fx*d[ox+int(i)])+float64(fy*d[oi+y])) / fs
 			d[oi+y] = v
-			if v < t.sec {
-				t.add(v, int(i))
+			if v < t.rest {
+				t.add(v, i)
 			}
 		}
 		for _, i := range seg(q+1, len(act)) {
@@ -298,58 +300,109 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) minTr
 			oi := off[i]
 			v := update(method, d[oi+x], d[oi+y], dxy, nx, ny, size[i])
 			d[oi+y] = v
-			if v < t.sec {
-				t.add(v, int(i))
+			if v < t.rest {
+				t.add(v, i)
 			}
 		}
 		for _, i := range seg(p, q) {
 			oi := off[i]
 			v := update(method, d[ox+int(i)], d[oi+y], dxy, nx, ny, size[i])
 			d[oi+y] = v
-			if v < t.sec {
-				t.add(v, int(i))
+			if v < t.rest {
+				t.add(v, i)
 			}
 		}
 		for _, i := range seg(q+1, len(act)) {
 			d[oy+int(i)] = update(method, d[ox+int(i)], d[oy+int(i)], dxy, nx, ny, size[i])
 		}
 	}
-	if lk.colVal != nil {
+	if lk.cols != nil {
 		lk.refreshColumns(x, y, seg(p, q), seg(q+1, len(act)))
 	}
 	return t
 }
 
-// refreshColumns updates the column minima of the clusters above x after x
-// and y merged into y: between x and y the columns lose x; above y they
-// lose x and see D(y, ·) change. The other values of a column are at least
-// its colSec, which yields the new bounds.
+// refreshColumns updates the columns of the clusters above x after x and y
+// merged into y: between x and y the columns lose x; above y they lose x
+// and see D(y, ·) change.
 func (lk *linker) refreshColumns(x, y int, between, above []int32) {
-	val, sec, arg := lk.colVal, lk.colSec, lk.colArg
 	x32, y32 := int32(x), int32(y)
 	for _, c := range between {
-		if arg[c] == x32 {
-			val[c], arg[c] = sec[c], boundOnly
+		if col := &lk.cols[c]; col.a1 == x32 || col.a2 == x32 {
+			col.repair(x32, y32, false, 0)
 		}
 	}
 	d, oy := lk.d, lk.off[y]
 	for _, c := range above {
 		v := d[oy+int(c)]
-		switch a := arg[c]; {
-		case a == boundOnly:
-			val[c] = min(val[c], v)
-		case a == x32 || a == y32:
-			// The minimum left or changed.
-			if v < sec[c] {
-				val[c], arg[c] = v, y32
-			} else {
-				val[c], arg[c] = sec[c], boundOnly
-			}
-		case v < val[c] || (v == val[c] && y32 < a):
-			sec[c], val[c], arg[c] = val[c], v, y32
-		default:
-			sec[c] = min(sec[c], v)
+		col := &lk.cols[c]
+		if col.a1 >= 0 && col.a2 >= 0 && col.a1 != x32 && col.a1 != y32 && col.a2 != x32 && col.a2 != y32 && v >= col.rest {
+			continue // the common case: nothing known changes
 		}
+		col.repair(x32, y32, true, v)
+	}
+}
+
+// repair rebuilds what is known of a column after the entry x left it and,
+// if yIn, the entry y changed to v. The entries known before that are still
+// there keep their order below the rest; y's new value is known to be
+// below the rest only if it is below the rest's bound.
+func (c *column) repair(x, y int32, yIn bool, v float64) {
+	type entry struct {
+		v     float64
+		a     int32
+		below bool
+	}
+	var cand [3]entry
+	n := 0
+	var rest float64
+	keep := func(v float64, a int32) {
+		if a >= 0 && a != x && a != y {
+			cand[n] = entry{v, a, true}
+			n++
+		}
+	}
+	switch {
+	case c.a1 == boundOnly:
+		rest = c.v1
+	case c.a2 == boundOnly:
+		rest = c.v2
+		keep(c.v1, c.a1)
+	default:
+		rest = c.rest
+		keep(c.v1, c.a1)
+		keep(c.v2, c.a2)
+	}
+	if yIn {
+		cand[n] = entry{v, y, v < rest}
+		n++
+	}
+	less := func(a, b entry) bool { return a.v < b.v || (a.v == b.v && a.a < b.a) }
+	for i := 1; i < n; i++ { // insertion sort of at most three
+		for j := i; j > 0 && less(cand[j], cand[j-1]); j-- {
+			cand[j], cand[j-1] = cand[j-1], cand[j]
+		}
+	}
+	exact := func(k int) bool { return k < n && (cand[k].below || math.IsInf(rest, 1)) }
+	restWith := func(from int) float64 { // bound of everything from cand[from] on
+		r := rest
+		for _, e := range cand[from:n] {
+			r = min(r, e.v)
+		}
+		return r
+	}
+	switch {
+	case n == 0 && math.IsInf(rest, 1):
+		*c = emptyColumn()
+	case !exact(0):
+		c.v1, c.a1 = restWith(0), boundOnly
+	case n == 1 && math.IsInf(rest, 1):
+		*c = column{cand[0].v, math.Inf(1), math.Inf(1), cand[0].a, noArg}
+	case !exact(1):
+		c.v1, c.a1 = cand[0].v, cand[0].a
+		c.v2, c.a2 = restWith(1), boundOnly
+	default:
+		*c = column{cand[0].v, cand[1].v, restWith(2), cand[0].a, cand[1].a}
 	}
 }
 

@@ -18,7 +18,9 @@ type Precision struct {
 	// Bits is the number of significant bits the outputs use: 53 for
 	// float64 values, 24 (or fewer) for values rounded to float32. It is
 	// read from the values themselves: the largest number of mantissa
-	// bits any output needs.
+	// bits any output needs. Rounding to decimal digits (outputs written
+	// as text) leaves no such trace: give Config.OutputNoise for it, about
+	// 0.3 units of the last digit kept.
 	Bits int
 	// NoiseLoss is the loss a student equal to the teacher has on these
 	// outputs: the mean squared rounding error (ulp²/12 per value, for

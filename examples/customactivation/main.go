@@ -167,6 +167,7 @@ func main() {
 	}
 	fmt.Printf("students at zero loss (≤ %g): %d/%d; losses %.2g\n", res.Config.ZeroLoss, zero, len(res.StudentLosses), res.StudentLosses)
 	fmt.Println(rep)
+	fmt.Println("verdict:", res.Verdict())
 	fmt.Printf("exact recovery (cosine distance < 1e-6): %v\n", rep.Exact(1e-6))
 	fmt.Printf("recovered.json reloads with activation %q\n", back.Layer(0).Act.Name())
 	fmt.Printf("time %.1fs; %d pictures, teacher.json and recovered.json in %s\n", time.Since(start).Seconds(), len(paths), *out)

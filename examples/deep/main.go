@@ -112,6 +112,7 @@ func main() {
 	if err != nil {
 		// Say how far it got before giving up.
 		if res != nil {
+			fmt.Println("verdict:", res.Verdict())
 			fmt.Printf("student losses %.3g\n", res.StudentLosses)
 			for _, l := range res.Layers {
 				fmt.Printf("layer %d: %d vectors, %d clusters at the cut, %d kept (%d too small, %d unaligned)\n",
@@ -150,6 +151,7 @@ func main() {
 	fmt.Println("== summary ==")
 	fmt.Printf("teacher hidden widths %v, recovered %v\n", hidden, res.Widths)
 	fmt.Println(rep)
+	fmt.Println("verdict:", res.Verdict())
 	fmt.Printf("exact recovery (every width right, every cosine distance < 1e-6): %v\n", rep.Exact(1e-6))
 	fmt.Printf("time %.1fs on %d cores; pictures and report.txt in %s (%d files)\n",
 		time.Since(start).Seconds(), runtime.GOMAXPROCS(0), *out, len(paths)+1)

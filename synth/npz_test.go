@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -159,7 +160,29 @@ func TestReadNPZCompressed(t *testing.T) {
 	}
 }
 
+// Archives written by NumPy itself (testdata/numpy/gen.py): a float32
+// state_dict, stored and deflated.
+func TestReadNumpyStateDict(t *testing.T) {
+	for _, name := range []string{"statedict_f4.npz", "statedict_f4_compressed.npz"} {
+		n, err := ReadStateDict(filepath.Join("testdata", "numpy", name), mlp.Tanh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []float64{0, 0.25, 0.5, 0.75, 1, 1.25, 0.5, -0.25, 1.5, -2, 0.125}
+		if !slices.Equal(n.Sizes(), []int{3, 2, 1}) || !bitsEqual(n.Params(), want) {
+			t.Errorf("%s: sizes %v, parameters %v", name, n.Sizes(), n.Params())
+		}
+	}
+}
+
 func FuzzReadNPZ(f *testing.F) {
+	for _, name := range []string{"statedict_f4.npz", "statedict_f4_compressed.npz"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "numpy", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	sd, names, err := NetworkStateDict(stateDictFixture(f), Float64)
 	if err != nil {
 		f.Fatal(err)

@@ -21,3 +21,10 @@ with open("v2_f8_2x3.npy", "wb") as f:
     fmt.write_array(f, a, version=(2, 0))
 with open("v3_f8_2x3.npy", "wb") as f:
     fmt.write_array(f, a, version=(3, 0))
+
+# A torch.nn.Sequential(Linear(3, 2), act, Linear(2, 1)) state_dict in
+# float32, as np.savez and np.savez_compressed write it.
+sd = {"0.weight": np.arange(6, dtype=np.float32).reshape(2, 3) / 4, "0.bias": np.array([0.5, -0.25], dtype=np.float32),
+      "2.weight": np.array([[1.5, -2.0]], dtype=np.float32), "2.bias": np.array([0.125], dtype=np.float32)}
+np.savez("statedict_f4.npz", **sd)
+np.savez_compressed("statedict_f4_compressed.npz", **sd)

@@ -19,7 +19,6 @@ import (
 type gnState struct {
 	cfg  GaussNewton
 	net  *mlp.Network
-	p    *Problem
 	x, y *mat.Dense // all samples
 	xc   *mat.Dense // curvature samples (x itself if all)
 	frac float64    // rows(x)/rows(xc): scales subset curvature to all data
@@ -44,16 +43,15 @@ type gnState struct {
 }
 
 // kfacLayer is the Kronecker-factored preconditioner block of one layer:
-// eigenvectors (rows) and eigenvalues of A (input side, (in+b)×(in+b)) and
+// eigenvectors (columns) and eigenvalues of A (input side, (in+b)×(in+b)) and
 // G (output side, out×out).
 type kfacLayer struct {
 	in, out, bias int // bias is 1 if the layer has one
 	wOff, bOff    int
 	qa, qg        []float64 // eigenvectors, row-major, column j is vector j
 	alpha, gamma  []float64
-	fixedA        bool // A does not change (first layer: the data)
 	at            []float64
-	gam, t1, t2   []float64
+	t1, t2        []float64
 	syevWork      []float64
 	syevWorkG     []float64
 	gramBuf       []float64
@@ -92,10 +90,9 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 			net.Sizes(), rows, float64(need)/(1<<30), float64(cfg.MaxMemory)/(1<<30))
 	}
 	np := net.NumParams()
-	s := &gnState{cfg: cfg, net: net, p: p, x: p.X, y: p.Y, xc: p.X, frac: 1, np: np,
+	s := &gnState{cfg: cfg, net: net, x: p.X, y: p.Y, xc: p.X, frac: 1, np: np,
 		ws: p.WS, wsC: p.WS, wsTrial: mlp.NewWorkspace()}
 	if crows < rows {
-		s.xc = mat.NewDense(crows, net.InputDim(), nil)
 		var sub subsetData
 		s.xc, _ = sub.draw(p.RNG, p.X, p.Y, crows)
 		s.wsC = mlp.NewWorkspace()
@@ -120,11 +117,13 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 	for l := 0; l < net.NumLayers(); l++ {
 		s.layers = append(s.layers, newKFACLayer(net, l, rows))
 	}
-	s.layers[0].fixedA = true
+	// The first layer's A is the data's second moment: it never changes,
+	// so its transposed copy of the inputs is dropped once factorised.
 	xr := s.x.RawMatrix()
 	if err := s.layers[0].factorA(xr.Data, xr.Stride, xr.Rows); err != nil {
 		return nil, err
 	}
+	s.layers[0].at = nil
 	if s.skipEnd > s.skipOff {
 		s.skipA = meanDiag(s.layers[0])
 	}

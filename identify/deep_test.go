@@ -40,3 +40,50 @@ func TestRunRecoversDeepTeacher(t *testing.T) {
 		t.Errorf("not exact: %v", rep)
 	}
 }
+
+// TestRunRecoversDeepTeacherPerSymmetry recovers a small 3→3→2→1 teacher
+// (probes standard Gaussian) for one activation of every symmetry class.
+// Deep students train to deepRestartLoss only and reach the floor when
+// retrained above the recovered first layer. The classes skipped fail for
+// reasons the skip message gives.
+func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
+	cases := []struct {
+		act  mlp.Activation
+		skip string
+	}{
+		{act: mlp.Tanh},
+		{act: mlp.Sigmoid},
+		{act: mlp.G, skip: "g students of deep teachers stall at loss 1e-5…1e-3 (seen on 3→3→2→1 and 4→5→3→1, with and without fan-in scaling)"},
+		{act: mlp.Softplus, skip: linearResidueSkip},
+		{act: mlp.ReLU, skip: linearResidueSkip + "; ReLU students of the 4→5→3→1 teacher also did not all finish in 5 minutes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.act.Name(), func(t *testing.T) {
+			if tc.skip != "" {
+				t.Skip(tc.skip)
+			}
+			t.Parallel()
+			teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: tc.act}, 11)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := synth.NewRand(111)
+			x, _ := synth.Gaussian{D: 3}.Sample(rng, 1000)
+			fresh, _ := synth.Gaussian{D: 3}.Sample(rng, 2000)
+			res, err := Run(context.Background(), teacher, x, Config{Activation: tc.act, HiddenLayers: 2, Widths: []int{6, 4}, Students: 8, Seed: 12})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Compare(teacher, res.Network, fresh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Exact(1e-6) {
+				t.Errorf("not exact (student losses %.2g):\n%v", res.StudentLosses, rep)
+			}
+		})
+	}
+}
+
+// linearResidueSkip says why deep recovery fails for even+linear classes.
+const linearResidueSkip = "even+linear activations: a recovered neuron stored as −w instead of the teacher's w leaves a linear term σ(z) − σ(−z) = z for the next layer, which the rebuilt students cannot carry (the one-layer skip path only fixes it at the output)"

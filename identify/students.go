@@ -35,7 +35,11 @@ func newStudentFunc(c *Config, x, y *mat.Dense, widths []int) func(int, *rand.Ra
 
 // manyConfig is the train.ManyConfig of a run's students.
 func manyConfig(c *Config) train.ManyConfig {
-	return train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers, Restarts: c.Restarts, RestartLoss: c.restartLoss}
+	mc := train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers, Restarts: c.Restarts, RestartLoss: c.restartLoss}
+	if c.deep() && mc.Phases == nil {
+		mc.Phases, mc.RestartLoss = deepPhases(), deepRestartLoss
+	}
+	return mc
 }
 
 // trainStudents trains n students of the given widths and returns those
@@ -124,9 +128,12 @@ func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Tria
 
 // retrainAbove rebuilds every student on the recovered layers 0…l (the
 // same for all students, in the same neuron order), sets its layer l+1
-// incoming weights from its own summed outgoing weights, keeps layers 0…l
-// fixed and retrains the layers above from there (docs/method.md §3 step 2.7; the
-// reference reset them to random values instead).
+// incoming weights from its own summed outgoing weights and retrains it
+// from there, every layer free (docs/method.md §3 step 2.7 keeps layers 0…l
+// fixed, which leaves the students above the floor when the recovered
+// layers are not yet exact; the reference reset the layers above to random
+// values instead). The recovered layers ins become the best retrained
+// student's.
 func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, col *collapsed, c *Config, res *Result) ([]student, error) {
 	rebuilt := make([]*mlp.Network, len(students))
 	for k, s := range students {
@@ -155,16 +162,12 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 		copy(net.Params()[nstart:], s.net.Params()[start:])
 		rebuilt[k] = net
 	}
+	// Every layer trains: the recovered layers are only as exact as the
+	// first-round students, and they reach the teacher's values here.
 	cfg := c.Retrain
-	if cfg.Phases == nil && cfg.Trainable == nil {
-		cfg = c.Train
+	if cfg.Phases == nil {
+		cfg.Phases = retrainPhases()
 	}
-	_, frozenEnd := rebuilt[0].LayerParams(l)
-	mask := make([]bool, rebuilt[0].NumParams())
-	for i := frozenEnd; i < len(mask); i++ {
-		mask[i] = true
-	}
-	cfg.Trainable = mask
 	results, err := train.Many(ctx, x, y, len(rebuilt), func(i int, _ *rand.Rand) (*mlp.Network, error) {
 		return rebuilt[i], nil
 	}, train.ManyConfig{Config: trainConfig(cfg, c.Recorder), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers, Restarts: -1})
@@ -182,5 +185,6 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	if len(kept) < 2 {
 		return kept, fmt.Errorf("identify: only %d students survived retraining above layer %d", len(kept), l+1)
 	}
+	copyLowerLayers(ins, bestStudent(kept).net)
 	return kept, nil
 }

@@ -140,7 +140,7 @@ func assess(res *Result, probes, inputs, outputs int, symmetry *Warning) {
 	if w := fewAtFloor(c, res); w != nil {
 		res.Warnings = append(res.Warnings, *w)
 	}
-	if w := recoveredLossHigh(c, res); w != nil {
+	if w := recoveredLossHigh(res); w != nil {
 		res.Warnings = append(res.Warnings, *w)
 	}
 	res.Warnings = append(res.Warnings, marginalClusters(c, res.Layers)...)
@@ -215,7 +215,7 @@ func fewAtFloor(c *Config, res *Result) *Warning {
 	return &Warning{Kind: FewStudentsAtFloor, Evidence: ev, Remedy: remedy}
 }
 
-func recoveredLossHigh(c *Config, res *Result) *Warning {
+func recoveredLossHigh(res *Result) *Warning {
 	if res.Network == nil {
 		return nil
 	}

@@ -136,12 +136,12 @@ func TestVerdictTooFewProbes(t *testing.T) {
 func TestVerdictRecoveredLossHigh(t *testing.T) {
 	res := &Result{Network: &mlp.Network{}, StudentLosses: []float64{1e-20, 2e-20, math.NaN()}, FinalLoss: 1e-6, Widths: []int{2},
 		Config: Config{ZeroLoss: 1e-14}}
-	w := recoveredLossHigh(&res.Config, res)
+	w := recoveredLossHigh(res)
 	if w == nil || !strings.Contains(w.Evidence, "loss 1e-06") {
 		t.Fatalf("warning %v", w)
 	}
 	res.FinalLoss = 1e-13 // within 100× of the threshold: fine
-	if w := recoveredLossHigh(&res.Config, res); w != nil {
+	if w := recoveredLossHigh(res); w != nil {
 		t.Fatalf("unexpected warning %v", w)
 	}
 }

@@ -4,7 +4,11 @@ package vmath
 func ExpSlice(y, x []float64) {
 	y = y[:len(x)]
 	done := 0
-	if useAsm && len(x) >= 4 {
+	switch {
+	case use512 && len(x) >= 8:
+		done = len(x) &^ 7
+		expAVX512(&y[0], &x[0], done)
+	case useAsm && len(x) >= 4:
 		done = len(x) &^ 3
 		expAVX(&y[0], &x[0], done)
 	}
@@ -13,14 +17,22 @@ func ExpSlice(y, x []float64) {
 	}
 }
 
-// pairSlice sets y[i], dy[i] = scalar(x[i]), the bulk of x by the kernel
-// when the assembly runs.
-func pairSlice(y, dy, x []float64, kernel func(y, dy, x *float64, n int), scalar func(float64) (float64, float64)) {
+// kernel is an assembly slice kernel: y, dy, x and a count n, a multiple
+// of 4 (AVX2) or 8 (AVX-512).
+type kernel func(y, dy, x *float64, n int)
+
+// pairSlice sets y[i], dy[i] = scalar(x[i]), the bulk of x by the AVX-512
+// or AVX2 kernel when the assembly runs.
+func pairSlice(y, dy, x []float64, avx2, avx512 kernel, scalar func(float64) (float64, float64)) {
 	y, dy = y[:len(x)], dy[:len(x)]
 	done := 0
-	if useAsm && len(x) >= 4 {
+	switch {
+	case use512 && len(x) >= 8:
+		done = len(x) &^ 7
+		avx512(&y[0], &dy[0], &x[0], done)
+	case useAsm && len(x) >= 4:
 		done = len(x) &^ 3
-		kernel(&y[0], &dy[0], &x[0], done)
+		avx2(&y[0], &dy[0], &x[0], done)
 	}
 	for i := done; i < len(x); i++ {
 		y[i], dy[i] = scalar(x[i])
@@ -31,8 +43,8 @@ func pairSlice(y, dy, x []float64, kernel func(y, dy, x *float64, n int), scalar
 // the scalar function of the same name at x[i]; y and dy must be at least
 // as long as x.
 
-func SigmoidSlice(y, dy, x []float64)  { pairSlice(y, dy, x, sigmoidAVX, Sigmoid) }
-func SiLUSlice(y, dy, x []float64)     { pairSlice(y, dy, x, siluAVX, SiLU) }
-func SoftplusSlice(y, dy, x []float64) { pairSlice(y, dy, x, softplusAVX, Softplus) }
-func GSlice(y, dy, x []float64)        { pairSlice(y, dy, x, gAVX, G) }
-func TanhSlice(y, dy, x []float64)     { pairSlice(y, dy, x, tanhAVX, Tanh) }
+func SigmoidSlice(y, dy, x []float64)  { pairSlice(y, dy, x, sigmoidAVX, sigmoidAVX512, Sigmoid) }
+func SiLUSlice(y, dy, x []float64)     { pairSlice(y, dy, x, siluAVX, siluAVX512, SiLU) }
+func SoftplusSlice(y, dy, x []float64) { pairSlice(y, dy, x, softplusAVX, softplusAVX512, Softplus) }
+func GSlice(y, dy, x []float64)        { pairSlice(y, dy, x, gAVX, gAVX512, G) }
+func TanhSlice(y, dy, x []float64)     { pairSlice(y, dy, x, tanhAVX, tanhAVX512, Tanh) }

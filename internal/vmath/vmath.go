@@ -2,15 +2,15 @@ package vmath
 
 import "math"
 
-// useAsm reports whether the assembly kernels run; tests turn it off to
-// compare them with the scalar path.
-var useAsm = hasAsm
+// useAsm and use512 report whether the AVX2 and AVX-512 kernels run;
+// tests turn them off to compare the paths.
+var useAsm, use512 = hasAsm, has512
 
 // UseAsm turns the assembly kernels on or off (if the CPU has them) and
 // returns the previous setting.
 func UseAsm(on bool) (was bool) {
 	was = useAsm
-	useAsm = on && hasAsm
+	useAsm, use512 = on && hasAsm, on && has512
 	return was
 }
 

@@ -2,9 +2,12 @@
 
 // Four-wide AVX2+FMA versions of the scalar functions in vmath.go. Each
 // instruction mirrors one operation there, in the same order, so that both
-// paths give the same bits. Constants are 32-byte vectors of one value.
+// paths give the same bits. Constants are 64-byte vectors of one value
+// (the AVX2 code reads their first half). The AVX-512 versions at the end
+// run the same macros on Z registers, eight values at a time, with mask
+// registers where AVX2 blends on sign bits.
 
-#define VEC(name, bits) DATA name+0(SB)/8, bits; DATA name+8(SB)/8, bits; DATA name+16(SB)/8, bits; DATA name+24(SB)/8, bits; GLOBL name(SB), RODATA|NOPTR, $32
+#define VEC(name, bits) DATA name+0(SB)/8, bits; DATA name+8(SB)/8, bits; DATA name+16(SB)/8, bits; DATA name+24(SB)/8, bits; DATA name+32(SB)/8, bits; DATA name+40(SB)/8, bits; DATA name+48(SB)/8, bits; DATA name+56(SB)/8, bits; GLOBL name(SB), RODATA|NOPTR, $64
 
 VEC(one<>, $0x3ff0000000000000)
 VEC(two<>, $0x4000000000000000)
@@ -136,6 +139,66 @@ VEC(bias<>, $1023)
 	VSUBPD Y4, Y9, Y9; \
 	VMULPD ln2hi<>(SB), Y3, Y3; \
 	VSUBPD Y9, Y3, Y9
+
+// SIGMOID512 is SIGMOID on Z registers (K1 holds the signs of X).
+#define SIGMOID512(X, A, T, K, P, Q, S, E3) \
+	VMOVUPD explo<>(SB), T; \
+	VMAXPD A, T, A; \
+	EXPQ(A, T, K, P, Q, S, E3); \
+	VADDPD one<>(SB), P, P; \
+	SCALE(P, T, K); \
+	VADDPD one<>(SB), P, K; \
+	VMOVUPD one<>(SB), Q; \
+	VDIVPD K, Q, Q; \
+	VMOVUPD one<>(SB), S; \
+	VPMOVQ2M X, K1; \
+	VBLENDMPD P, S, K1, S; \
+	VMULPD S, Q, S; \
+	VMULPD Q, P, T; \
+	VMULPD Q, T, T
+
+#define NEGABS512(X, A) \
+	VPANDQ absmask<>(SB), X, A; \
+	VPXORQ signmask<>(SB), A, A
+
+// LOG1P512 is LOG1P on Z registers, with K2 for the comparison.
+#define LOG1P512 \
+	VCMPPD $0x1d, split<>(SB), Z6, K2; \
+	VSUBPD one<>(SB), Z6, Z4; \
+	VMULPD half<>(SB), Z4, Z4; \
+	VBLENDMPD Z4, Z6, K2, Z4; \
+	VMOVUPD.Z one<>(SB), K2, Z3; \
+	VADDPD two<>(SB), Z4, Z5; \
+	VDIVPD Z5, Z4, Z5; \
+	VMULPD Z5, Z5, Z7; \
+	VMULPD Z7, Z7, Z8; \
+	VMOVUPD lgl7<>(SB), Z9; \
+	VFMADD213PD lgl5<>(SB), Z8, Z9; \
+	VFMADD213PD lgl3<>(SB), Z8, Z9; \
+	VFMADD213PD lgl1<>(SB), Z8, Z9; \
+	VMULPD Z7, Z9, Z9; \
+	VMOVUPD lgl6<>(SB), Z10; \
+	VFMADD213PD lgl4<>(SB), Z8, Z10; \
+	VFMADD213PD lgl2<>(SB), Z8, Z10; \
+	VMULPD Z8, Z10, Z10; \
+	VADDPD Z10, Z9, Z9; \
+	VMULPD half<>(SB), Z4, Z11; \
+	VMULPD Z4, Z11, Z11; \
+	VADDPD Z11, Z9, Z9; \
+	VMULPD Z5, Z9, Z9; \
+	VMULPD ln2lo<>(SB), Z3, Z10; \
+	VADDPD Z10, Z9, Z9; \
+	VSUBPD Z9, Z11, Z9; \
+	VSUBPD Z4, Z9, Z9; \
+	VMULPD ln2hi<>(SB), Z3, Z3; \
+	VSUBPD Z9, Z3, Z9
+
+#define NEXT512(label) \
+	ADDQ $64, AX; \
+	CMPQ AX, CX; \
+	JLT  label; \
+	VZEROUPPER; \
+	RET
 
 // Every kernel: func(y, dy, x *float64, n int), n a positive multiple of 4.
 #define PROLOGUE \
@@ -290,3 +353,130 @@ tanhloop:
 	VMULPD Y9, Y7, Y7
 	VMOVUPD Y7, (DX)(AX*1)
 	NEXT(tanhloop)
+
+// The AVX-512 kernels: the same, eight values at a time (n a multiple of 8).
+
+// func expAVX512(y, x *float64, n int)
+TEXT ·expAVX512(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHLQ $3, CX
+	XORQ AX, AX
+exploop512:
+	VMOVUPD (SI)(AX*1), Z3
+	VMOVUPD explo<>(SB), Z4
+	VMAXPD Z3, Z4, Z3
+	VMOVUPD exphi<>(SB), Z4
+	VMINPD Z3, Z4, Z3
+	EXPQ(Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	VADDPD one<>(SB), Z6, Z6
+	SCALE(Z6, Z4, Z5)
+	VMOVUPD Z6, (DI)(AX*1)
+	ADDQ $64, AX
+	CMPQ AX, CX
+	JLT  exploop512
+	VZEROUPPER
+	RET
+
+// func sigmoidAVX512(y, dy, x *float64, n int)
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-32
+	PROLOGUE
+sigloop512:
+	VMOVUPD (SI)(AX*1), Z0
+	NEGABS512(Z0, Z3)
+	SIGMOID512(Z0, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	VMOVUPD Z8, (DI)(AX*1)
+	VMOVUPD Z4, (DX)(AX*1)
+	NEXT512(sigloop512)
+
+// func siluAVX512(y, dy, x *float64, n int)
+TEXT ·siluAVX512(SB), NOSPLIT, $0-32
+	PROLOGUE
+siluloop512:
+	VMOVUPD (SI)(AX*1), Z0
+	NEGABS512(Z0, Z3)
+	SIGMOID512(Z0, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	VFMADD213PD Z8, Z0, Z4
+	VMULPD Z0, Z8, Z8
+	VMOVUPD Z8, (DI)(AX*1)
+	VMOVUPD Z4, (DX)(AX*1)
+	NEXT512(siluloop512)
+
+// func softplusPartAVX512(y, dy, e, x *float64, n int)
+TEXT ·softplusPartAVX512(SB), NOSPLIT, $0-40
+	PARTPROLOGUE
+sploop512:
+	VMOVUPD (SI)(AX*1), Z0
+	NEGABS512(Z0, Z3)
+	SIGMOID512(Z0, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	VMOVUPD Z8, (DX)(AX*1)
+	VMOVUPD Z6, (BX)(AX*1)
+	VPXORQ Z1, Z1, Z1
+	VMAXPD Z1, Z0, Z1
+	VMOVUPD Z1, (DI)(AX*1)
+	NEXT512(sploop512)
+
+// func gPartAVX512(y, dy, e, x *float64, n int)
+TEXT ·gPartAVX512(SB), NOSPLIT, $0-40
+	PARTPROLOGUE
+gloop512:
+	VMOVUPD (SI)(AX*1), Z0
+	VMULPD four<>(SB), Z0, Z3
+	NEGABS512(Z3, Z3)
+	SIGMOID512(Z0, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	VMOVAPD Z8, Z1
+	VMULPD four<>(SB), Z4, Z2
+	NEGABS512(Z0, Z3)
+	SIGMOID512(Z0, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	VADDPD Z8, Z2, Z2
+	VMOVUPD Z2, (DX)(AX*1)
+	VMOVUPD Z6, (BX)(AX*1)
+	VPXORQ Z12, Z12, Z12
+	VMAXPD Z12, Z0, Z12
+	VADDPD Z12, Z1, Z1
+	VMOVUPD Z1, (DI)(AX*1)
+	NEXT512(gloop512)
+
+// func log1pAddAVX512(y, e *float64, n int)
+TEXT ·log1pAddAVX512(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ e+8(FP), BX
+	MOVQ n+16(FP), CX
+	SHLQ $3, CX
+	XORQ AX, AX
+l1ploop512:
+	VMOVUPD (BX)(AX*1), Z6
+	LOG1P512
+	VADDPD (DI)(AX*1), Z9, Z9
+	VMOVUPD Z9, (DI)(AX*1)
+	NEXT512(l1ploop512)
+
+// func tanhAVX512(y, dy, x *float64, n int)
+TEXT ·tanhAVX512(SB), NOSPLIT, $0-32
+	PROLOGUE
+tanhloop512:
+	VMOVUPD (SI)(AX*1), Z0
+	VPANDQ absmask<>(SB), Z0, Z3
+	VMULPD mtwo<>(SB), Z3, Z3
+	VMOVUPD explo<>(SB), Z4
+	VMAXPD Z3, Z4, Z3
+	EXPQ(Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	VPCMPEQQ shift<>(SB), Z4, K3
+	VADDPD one<>(SB), Z6, Z7
+	SCALE(Z7, Z4, Z5)
+	VSUBPD one<>(SB), Z7, Z3
+	VBLENDMPD Z6, Z3, K3, Z3
+	VADDPD two<>(SB), Z3, Z8
+	VMOVUPD one<>(SB), Z9
+	VDIVPD Z8, Z9, Z9
+	VMULPD Z9, Z3, Z3
+	VPANDQ absmask<>(SB), Z3, Z3
+	VPANDQ signmask<>(SB), Z0, Z10
+	VPORQ Z10, Z3, Z3
+	VMOVUPD Z3, (DI)(AX*1)
+	VMULPD four<>(SB), Z7, Z7
+	VMULPD Z9, Z7, Z7
+	VMULPD Z9, Z7, Z7
+	VMOVUPD Z7, (DX)(AX*1)
+	NEXT512(tanhloop512)

@@ -69,17 +69,38 @@ func TestAsmMatchesScalar(t *testing.T) {
 			t.Fatalf("exp(%v): asm %v, scalar %v", x, y0[i], w)
 		}
 	}
+	if has512 {
+		n8 := n &^ 7
+		expAVX512(&y0[0], &xs[0], n8)
+		for i, x := range xs[:n8] {
+			if w := Exp(x); !same(y0[i], w) {
+				t.Fatalf("exp(%v): AVX-512 %v, scalar %v", x, y0[i], w)
+			}
+		}
+	}
 	for _, f := range []struct {
-		name   string
-		kernel func(y, dy, x *float64, n int)
-		scalar func(float64) (float64, float64)
-	}{{"sigmoid", sigmoidAVX, Sigmoid}, {"silu", siluAVX, SiLU}, {"softplus", softplusAVX, Softplus},
-		{"g", gAVX, G}, {"tanh", tanhAVX, Tanh}} {
-		f.kernel(&y0[0], &d0[0], &xs[0], n)
+		name         string
+		avx2, avx512 kernel
+		scalar       func(float64) (float64, float64)
+	}{{"sigmoid", sigmoidAVX, sigmoidAVX512, Sigmoid}, {"silu", siluAVX, siluAVX512, SiLU},
+		{"softplus", softplusAVX, softplusAVX512, Softplus}, {"g", gAVX, gAVX512, G}, {"tanh", tanhAVX, tanhAVX512, Tanh}} {
 		for i, x := range xs {
 			y1[i], d1[i] = f.scalar(x)
-			if !same(y0[i], y1[i]) || !same(d0[i], d1[i]) {
-				t.Fatalf("%s(%v): asm %v, %v; scalar %v, %v", f.name, x, y0[i], d0[i], y1[i], d1[i])
+		}
+		for _, k := range []struct {
+			path   string
+			kernel kernel
+			n      int
+			ok     bool
+		}{{"AVX2", f.avx2, n, true}, {"AVX-512", f.avx512, n &^ 7, has512}} {
+			if !k.ok {
+				continue
+			}
+			k.kernel(&y0[0], &d0[0], &xs[0], k.n)
+			for i, x := range xs[:k.n] {
+				if !same(y0[i], y1[i]) || !same(d0[i], d1[i]) {
+					t.Fatalf("%s(%v): %s %v, %v; scalar %v, %v", f.name, x, k.path, y0[i], d0[i], y1[i], d1[i])
+				}
 			}
 		}
 	}

@@ -1,0 +1,189 @@
+package synth
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// DeepArchitectures are the layer widths (input first, output last) of the
+// deep synthetic family: two and three hidden layers, input widths 4–8,
+// hidden widths 2–8, narrowing and not, one and several outputs.
+var DeepArchitectures = [][]int{
+	{4, 5, 3, 1},    // narrowing
+	{4, 3, 5, 1},    // widening
+	{5, 2, 4, 1},    // bottleneck first
+	{6, 4, 4, 2},    // equal widths, two outputs
+	{8, 6, 3, 3},    // narrowing, three outputs
+	{4, 4, 3, 2, 1}, // three hidden layers, narrowing
+	{6, 3, 5, 3, 2}, // three hidden layers, not narrowing, two outputs
+	{8, 8, 4, 2, 1}, // three hidden layers, wide first
+}
+
+// DeepActivations returns the activations of the deep family: every
+// built-in hidden activation (mlp.Builtins without the identity).
+func DeepActivations() []mlp.Activation {
+	var out []mlp.Activation
+	for _, a := range mlp.Builtins() {
+		if a != mlp.Identity {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+const (
+	// DeepSamples is the default number of training inputs of a deep
+	// family problem: over five per parameter of the largest ρ = 3
+	// student (8 → 24 → 12 → 6 → 1, 601 parameters).
+	DeepSamples = 3000
+	// DeepStudents is N for the deep family.
+	DeepStudents = 10
+	// DeepRho is the default expansion factor: students ⌈ρ·r⌉ wide in
+	// every hidden layer.
+	DeepRho = 3
+)
+
+// DeepProblem is one problem of the deep synthetic family: a teacher with
+// layer widths Sizes and hidden activation Activation (identity output),
+// every weight and bias standard normal (redrawn if two neurons of a
+// layer are near-duplicates), probed on standard Gaussian inputs. Seeds
+// and streams are derived from the name exactly as for Problem.
+type DeepProblem struct {
+	Name        string // "deep-<activation>-<sizes joined by x>", e.g. "deep-tanh-4x5x3x1"
+	Sizes       []int
+	Seed        uint64
+	Activation  mlp.Activation
+	Samples     int     // training inputs
+	TestSamples int     // held-out test inputs (0: none)
+	Students    int     // N
+	Gamma, Beta float64 // γ and β (radians)
+	Rho         float64 // default expansion factor
+}
+
+// Hidden returns the teacher's hidden widths.
+func (p DeepProblem) Hidden() []int { return p.Sizes[1 : len(p.Sizes)-1] }
+
+// DeepProblemName returns the stable name of a deep family problem.
+func DeepProblemName(act mlp.Activation, sizes []int) string {
+	s := make([]string, len(sizes))
+	for i, v := range sizes {
+		s[i] = strconv.Itoa(v)
+	}
+	return "deep-" + act.Name() + "-" + strings.Join(s, "x")
+}
+
+// String returns the name and every setting needed to rerun the problem.
+func (p DeepProblem) String() string {
+	return fmt.Sprintf("%s (samples=%d test=%d seed=%#x N=%d γ=%g β=%.6g ρ=%g)",
+		p.Name, p.Samples, p.TestSamples, p.Seed, p.Students, p.Gamma, p.Beta, p.Rho)
+}
+
+// Teacher draws the problem's teacher.
+func (p DeepProblem) Teacher() (*mlp.Network, error) {
+	net, err := RandomTeacher(TeacherConfig{Sizes: p.Sizes, Hidden: p.Activation, Output: mlp.Identity}, newStream(p.Seed, streamTeacher))
+	if err != nil {
+		return nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+	}
+	return net, nil
+}
+
+// Inputs draws the problem's training and (if TestSamples > 0) test inputs.
+func (p DeepProblem) Inputs() (x, testX *mat.Dense, err error) {
+	g := Gaussian{D: p.Sizes[0]}
+	if x, err = g.Sample(newStream(p.Seed, streamTrain), p.Samples); err != nil {
+		return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+	}
+	if p.TestSamples > 0 {
+		if testX, err = g.Sample(newStream(p.Seed, streamTest), p.TestSamples); err != nil {
+			return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+		}
+	}
+	return x, testX, nil
+}
+
+// Dataset returns the teacher and its labelled training and test data.
+func (p DeepProblem) Dataset() (*mlp.Network, *Dataset, error) {
+	t, err := p.Teacher()
+	if err != nil {
+		return nil, nil, err
+	}
+	x, tx, err := p.Inputs()
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := LabelDataset(t, x, tx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+	}
+	return t, d, nil
+}
+
+// DeepFamilyOptions overrides and filters the deep family. The zero value
+// is all DeepFamilySize problems with the defaults above.
+type DeepFamilyOptions struct {
+	// Activations keeps only problems with these activation names (nil:
+	// all); HiddenLayers only those with these depths (nil: 2 and 3).
+	Activations  []string
+	HiddenLayers []int
+	// Samples and TestSamples override the input counts; 0 means
+	// DeepSamples and DefaultTestSamples, a negative TestSamples none.
+	Samples, TestSamples int
+	// SeedOffset is added to every name hash, giving a fresh family.
+	SeedOffset uint64
+}
+
+// DeepFamilySize is the number of problems of the deep family.
+var DeepFamilySize = len(DeepArchitectures) * len(DeepActivations())
+
+// DeepFamily returns the deep family's problems, filtered and overridden
+// by opts, ordered by architecture, then activation (as mlp.Builtins).
+func DeepFamily(opts DeepFamilyOptions) []DeepProblem {
+	var ps []DeepProblem
+	for _, sizes := range DeepArchitectures {
+		if opts.HiddenLayers != nil && !slices.Contains(opts.HiddenLayers, len(sizes)-2) {
+			continue
+		}
+		for _, act := range DeepActivations() {
+			if opts.Activations != nil && !slices.Contains(opts.Activations, act.Name()) {
+				continue
+			}
+			ps = append(ps, newDeepProblem(act, sizes, opts))
+		}
+	}
+	return ps
+}
+
+func newDeepProblem(act mlp.Activation, sizes []int, opts DeepFamilyOptions) DeepProblem {
+	name := DeepProblemName(act, sizes)
+	p := DeepProblem{Name: name, Sizes: slices.Clone(sizes), Seed: NameSeed(name) + opts.SeedOffset,
+		Activation: act, Samples: opts.Samples, TestSamples: opts.TestSamples,
+		Students: DeepStudents, Gamma: FamilyGamma, Beta: FamilyBeta, Rho: DeepRho}
+	if p.Samples == 0 {
+		p.Samples = DeepSamples
+	}
+	switch {
+	case p.TestSamples == 0:
+		p.TestSamples = DefaultTestSamples
+	case p.TestSamples < 0:
+		p.TestSamples = 0
+	}
+	return p
+}
+
+// DeepFamilyProblem returns the deep family problem with the given name,
+// with the overrides of opts (its filters are ignored).
+func DeepFamilyProblem(name string, opts DeepFamilyOptions) (DeepProblem, error) {
+	for _, sizes := range DeepArchitectures {
+		for _, act := range DeepActivations() {
+			if DeepProblemName(act, sizes) == name {
+				return newDeepProblem(act, sizes, opts), nil
+			}
+		}
+	}
+	return DeepProblem{}, fmt.Errorf("synth: no deep family problem %q (want deep-<activation>-<sizes>, e.g. %s)", name, DeepProblemName(mlp.Tanh, DeepArchitectures[0]))
+}

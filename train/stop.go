@@ -184,15 +184,21 @@ func (m *Monitor) observe(loss, gradNorm float64) bool {
 	return false
 }
 
-// Stopped reports whether the phase must stop, checking the context: an
-// optimiser calls it inside long iterations (for example between
-// minibatches) and returns nil from Run when it is true.
+// Stopped reports whether the phase must stop, checking the context and
+// the time budget (StopRules.MaxTime): an optimiser calls it inside long
+// iterations (between minibatches, between conjugate-gradient steps) and
+// returns nil from Run when it is true, so a long iteration cannot overrun
+// the budget by more than one of its parts.
 func (m *Monitor) Stopped() bool {
 	if m.reason != NotStopped {
 		return true
 	}
 	if err := m.ctx.Err(); err != nil {
 		m.reason, m.err = Canceled, err
+		return true
+	}
+	if m.rules.MaxTime > 0 && time.Since(m.pstart) >= m.rules.MaxTime {
+		m.reason = TimeLimit
 		return true
 	}
 	return false

@@ -9,7 +9,7 @@
 set -e
 COUNT=${1:-6}
 OUT=${OUT:-/tmp/torchcmp}
-PY=/usr/bin/python3
+PY=${PY:-/usr/bin/python3}
 mkdir -p "$OUT"
 : >"$OUT/go.txt"
 : >"$OUT/torch.txt"

@@ -112,8 +112,9 @@ var (
 )
 
 // The sigmoid family, softplus, tanh and g come from internal/vmath, whose
-// slice kernels (AVX2 where the CPU has it) give the same bits as its scalar
-// functions: Eval, Deriv and EvalDerivSlice agree exactly on every machine.
+// slice kernels (AVX-512 or AVX2 where the CPU has it) give the same bits
+// as its scalar functions: Eval, Deriv and EvalDerivSlice agree exactly on
+// every machine.
 
 func sigmoid(x float64) float64      { s, _ := vmath.Sigmoid(x); return s }
 func sigmoidPrime(x float64) float64 { _, ds := vmath.Sigmoid(x); return ds }

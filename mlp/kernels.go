@@ -8,8 +8,9 @@ import (
 
 // The kernels below work on row-major float64 slices with explicit row
 // strides. In the default build the three matrix products go to
-// internal/gemm: cache-blocked, with an AVX2+FMA micro-kernel where the CPU
-// has one, and bit-for-bit the same result on every CPU (its doc says why).
+// internal/gemm: cache-blocked, with AVX-512 or AVX2+FMA micro-kernels
+// where the CPU has them, and bit-for-bit the same result on every CPU (its
+// doc says why).
 // None of the kernels allocates.
 //
 // Built with -tags cblas (and cgo), the three matrix products first ask

@@ -1,8 +1,8 @@
 // Package vmath evaluates the activation functions of package mlp, with
-// their first derivatives, over whole slices. On amd64 with AVX2 and FMA the
-// bulk of a slice goes through assembly that handles four values at a time;
-// elsewhere, and for the last len%4 values, the scalar functions of this
-// file run. Both paths perform the same IEEE operations in the same order
+// their first derivatives, over whole slices. On amd64 with AVX-512 (or
+// AVX2 and FMA) the bulk of a slice goes through assembly that handles
+// eight (or four) values at a time; elsewhere, and for the last few values,
+// the scalar functions of vmath.go run. Both paths perform the same IEEE operations in the same order
 // (fused multiply-adds exactly where the assembly has them), so every
 // result is bit-for-bit the same on every machine, whatever its position in
 // a slice.

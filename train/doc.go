@@ -17,6 +17,12 @@
 //   - LM, Levenberg–Marquardt on the residuals (JᵀJ + μD by a Gram kernel and
 //     Cholesky, Nielsen damping): the engine for students up to a few
 //     thousand parameters, and the implicit step of the gradient flow.
+//   - GaussNewton, matrix-free Gauss–Newton for students of 10⁴–10⁶
+//     parameters: conjugate gradients on Jacobian-vector products
+//     (mlp.Linearization) with a Kronecker-factored (K-FAC) preconditioner
+//     that whitens each layer's inputs, the linear output layer solved
+//     exactly by least squares after every step, Nielsen damping. Memory
+//     is O(parameters + samples·width), never O(parameters²).
 //   - NewtonTR, a trust region with the exact Hessian, for students whose
 //     residual does not vanish (the teacher's own size).
 //   - Adam, full batch or minibatch, with a reduce-on-plateau schedule
@@ -30,7 +36,11 @@
 //
 // # Defaults
 //
-// The zero Config runs DefaultPhases: Levenberg–Marquardt on a random
+// The zero Config runs PhasesFor(free parameters): WidePhases (GaussNewton
+// on all the data to DefaultStopLoss, DefaultWideMaxIter steps at most,
+// DefaultWidePatience steps without 1% improvement) for students of more
+// than LMMaxParams free parameters, whose normal equations would not fit,
+// and otherwise DefaultPhases: Levenberg–Marquardt on a random
 // subset of DefaultSubsetPerParam samples per free parameter until the loss
 // is ≤ DefaultStopLoss (or DefaultLMIter iterations, or no 1% improvement
 // in DefaultLMPatience iterations); then, if the subset loss reached
@@ -38,7 +48,8 @@
 // iterations. Zero loss on that many samples of a smooth teacher pins the
 // student down, so the full-data phase usually has little left to do. Many
 // restarts a student that ends above DefaultRestartLoss from its own random
-// stream, at most DefaultRestarts times. The measurements behind these
+// stream, at most DefaultRestarts times (none for students above
+// LMMaxParams, where an attempt costs minutes). The measurements behind these
 // settings are in the repository's README ("Measured").
 //
 // # Loss thresholds

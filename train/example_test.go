@@ -76,3 +76,20 @@ func ExampleFrozenMask() {
 	fmt.Println(err, student.Layer(0).W.At(0, 0) == before)
 	// Output: <nil> true
 }
+
+func ExampleGaussNewton() {
+	x, y := data(500)
+	// An overparameterised student trained by matrix-free Gauss–Newton:
+	// the route PhasesFor picks for students of more than LMMaxParams
+	// parameters, here chosen explicitly for a small one.
+	student, _ := mlp.New(mlp.Spec{Sizes: []int{2, 4, 1}, Hidden: mlp.G})
+	student.InitGlorot(train.StudentRNG(7, 0))
+	res, err := train.Train(context.Background(), student, x, y, train.Config{
+		Phases: []train.Phase{{Optimizer: &train.GaussNewton{}, Stop: train.StopRules{Loss: 1e-24, MaxIter: 500}}},
+	})
+	fmt.Println(err, res.Loss <= 1e-20)
+	fmt.Println(len(train.PhasesFor(train.LMMaxParams)), train.PhasesFor(train.LMMaxParams + 1)[0].Optimizer.Name())
+	// Output:
+	// <nil> true
+	// 2 GN
+}

@@ -66,6 +66,10 @@ func expReduce(x float64) (q, t float64) {
 	return math.FMA(r2, p, r), t
 }
 
+// Explicit float64 conversions of products below keep the compiler from
+// fusing them into a following addition (as it may with GOAMD64=v3): the
+// assembly rounds them separately, and the paths must agree bit for bit.
+
 // clampLo returns lo if lo > x and x otherwise, NaN included: the
 // semantics of the MAXPD instruction with x as its second operand.
 func clampLo(lo, x float64) float64 {
@@ -96,7 +100,7 @@ func scale(p, t float64) float64 {
 	h := bt >> 1
 	s1 := math.Float64frombits((h + expBias) << 52)
 	s2 := math.Float64frombits((bt - h + expBias) << 52)
-	return p * s1 * s2
+	return float64(p * s1 * s2)
 }
 
 // expNeg is Exp for x ≤ 0 (or NaN), which needs no upper clamp.
@@ -121,16 +125,14 @@ const (
 func log1pUnit(e float64) float64 {
 	f, k := e, 0.0
 	if e >= log1pSplit {
-		f, k = (e-1)*0.5, 1
+		f, k = float64((e-1)*0.5), 1
 	}
 	s := f / (2 + f)
 	s2 := s * s
 	s4 := s2 * s2
-	t1 := s2 * math.FMA(s4, math.FMA(s4, math.FMA(s4, lgL7, lgL5), lgL3), lgL1)
-	t2 := s4 * math.FMA(s4, math.FMA(s4, lgL6, lgL4), lgL2)
-	hfsq := 0.5 * f * f
-	// The conversions keep the compiler from fusing these products into
-	// the additions, which the assembly does not.
+	t1 := float64(s2 * math.FMA(s4, math.FMA(s4, math.FMA(s4, lgL7, lgL5), lgL3), lgL1))
+	t2 := float64(s4 * math.FMA(s4, math.FMA(s4, lgL6, lgL4), lgL2))
+	hfsq := float64(0.5 * f * f)
 	return float64(k*ln2Hi) - ((hfsq - (float64(s*(hfsq+(t1+t2))) + float64(k*ln2Lo))) - f)
 }
 
@@ -152,7 +154,7 @@ func sigmoidParts(x float64) (s, ds, e float64) {
 	if math.Signbit(x) {
 		sel = e
 	}
-	return q * sel, e * q * q, e
+	return float64(q * sel), float64(e * q * q), e
 }
 
 // Sigmoid returns 1/(1+e^−x) and its derivative.

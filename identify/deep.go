@@ -1,6 +1,9 @@
 package identify
 
 import (
+	"fmt"
+
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -70,4 +73,112 @@ func bestStudent(students []student) student {
 		}
 	}
 	return b
+}
+
+// orient chooses, for activations with a linear residue (σ(z) − σ(−z) =
+// κz: ReLU, softplus, GELU, …), which way each recovered neuron of hidden
+// layer l of a deep network points. Clustering stores a neuron as its
+// canonical vector u, which may be the teacher's −w; the teacher's
+// a·σ(w·x̃) is then a·σ(u·x̃) − κa·(u·x̃), and the linear term has no
+// place in the layers above (the one-layer skip path only reaches the
+// output). Every student shows the term: the part of its next layer's
+// pre-activation that the recovered neurons do not explain, regressed on
+// the layer's input [h, 1], is −κ Σ_{flipped n} u_n a_nᵀ. orient fits the
+// flip indicators to that regression by least squares, for every student,
+// and negates in col.in the neurons a majority of students flip. The
+// teacher's orientation is then the recovered one, and the rebuilt students
+// (or the assembled network) need no linear term.
+func orient(x *mat.Dense, students []student, l int, col *collapsed, c *Config) error {
+	if !hasLinearResidue(c.Activation) || !c.deep() || col.in == nil {
+		return nil
+	}
+	kappa := c.Activation.Eval(1) - c.Activation.Eval(-1)
+	k, _ := col.in.Dims()
+	votes := make([]int, k)
+	for i, s := range students {
+		flips, err := flipFit(x, s.net, l, col.in, col.out[i], col.nextBias[i], kappa)
+		if err != nil {
+			return fmt.Errorf("identify: orienting layer %d: %w", l+1, err)
+		}
+		for n, f := range flips {
+			if f {
+				votes[n]++
+			}
+		}
+	}
+	for n, v := range votes {
+		if 2*v > len(students) {
+			floats.Scale(-1, col.in.RawRowView(n))
+		}
+	}
+	return nil
+}
+
+// flipFit returns which recovered neurons (rows of in, outgoing weights
+// out, next-layer bias bias) net represents the other way round: see
+// orient.
+func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []float64, kappa float64) ([]bool, error) {
+	h := x
+	if l > 0 {
+		h = new(mat.Dense)
+		if err := net.Hidden(nil, h, x, l-1); err != nil {
+			return nil, err
+		}
+	}
+	var hl mat.Dense // the student's own layer l
+	if err := net.Hidden(nil, &hl, x, l); err != nil {
+		return nil, err
+	}
+	next := net.Layer(l + 1)
+	rows, d := h.Dims()
+	k, nOut := out.Dims()
+	hx := mat.NewDense(rows, d+1, nil) // [h, 1]
+	hx.Slice(0, rows, 0, d).(*mat.Dense).Copy(h)
+	for i := 0; i < rows; i++ {
+		hx.Set(i, d, 1)
+	}
+	// resid = the student's next pre-activation − the recovered neurons' share.
+	var resid, z mat.Dense
+	resid.Mul(&hl, next.W.T())
+	z.Mul(hx, in.T())
+	for i := 0; i < rows; i++ {
+		r, zr := resid.RawRowView(i), z.RawRowView(i)
+		for o := range r {
+			r[o] += next.B[o] - bias[o]
+		}
+		for n := range zr {
+			zr[n] = net.Spec().Acts[l].Eval(zr[n])
+		}
+	}
+	var share mat.Dense
+	share.Mul(&z, out)
+	resid.Sub(&resid, &share)
+	var b mat.Dense // (d+1) × nOut
+	if err := b.Solve(hx, &resid); err != nil {
+		return nil, err
+	}
+	// b ≈ Σ_n s_n (−κ u_n a_nᵀ): least squares for s over the entries.
+	design := mat.NewDense((d+1)*nOut, k, nil)
+	for n := 0; n < k; n++ {
+		u := in.RawRowView(n)
+		for j := 0; j <= d; j++ {
+			for o := 0; o < nOut; o++ {
+				design.Set(j*nOut+o, n, -kappa*u[j]*out.At(n, o))
+			}
+		}
+	}
+	target := mat.NewVecDense((d+1)*nOut, b.RawMatrix().Data)
+	// Minimum norm: a neuron the student lacks has a zero column and
+	// gets s = 0 (no vote).
+	var svd mat.SVD
+	if !svd.Factorize(design, mat.SVDThin) {
+		return nil, fmt.Errorf("SVD of the %d×%d flip design failed", (d+1)*nOut, k)
+	}
+	var s mat.VecDense
+	svd.SolveVecTo(&s, target, svd.Rank(1e-10))
+	flips := make([]bool, k)
+	for n := range flips {
+		flips[n] = s.AtVec(n) > 0.5
+	}
+	return flips, nil
 }

@@ -54,8 +54,8 @@ func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
 		{act: mlp.Tanh},
 		{act: mlp.Sigmoid},
 		{act: mlp.G, skip: "g students of deep teachers stall at loss 1e-5…1e-3 (seen on 3→3→2→1 and 4→5→3→1, with and without fan-in scaling)"},
-		{act: mlp.Softplus, skip: linearResidueSkip},
-		{act: mlp.ReLU, skip: linearResidueSkip + "; ReLU students of the 4→5→3→1 teacher also did not all finish in 5 minutes"},
+		{act: mlp.Softplus},
+		{act: mlp.ReLU, skip: "layer 2 of ReLU students does not cluster (both clusters unaligned; 5 of 8 first-round students above 1e-9)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.act.Name(), func(t *testing.T) {
@@ -84,6 +84,3 @@ func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
 		})
 	}
 }
-
-// linearResidueSkip says why deep recovery fails for even+linear classes.
-const linearResidueSkip = "even+linear activations: a recovered neuron stored as −w instead of the teacher's w leaves a linear term σ(z) − σ(−z) = z for the next layer, which the rebuilt students cannot carry (the one-layer skip path only fixes it at the output)"

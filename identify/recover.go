@@ -30,6 +30,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		if err != nil {
 			return err
 		}
+		if err := orient(x, students, l, col, c); err != nil {
+			return err
+		}
 		res.Layers = append(res.Layers, col.report)
 		res.Widths = append(res.Widths, col.report.Kept)
 		if err := record(c, fmt.Sprintf("cluster layer %d: %d neurons", l+1, col.report.Kept), 0, start); err != nil {

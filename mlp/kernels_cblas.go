@@ -27,7 +27,9 @@ func init() {
 // kernel even at n = 2000). Past those, OpenBLAS wins from about a thousand
 // multiply-adds and is 2–7× faster for the shapes of training (n ≥ 37,
 // in ≥ 16). The narrow layers of the synthetic teachers (in < asmMin) stay
-// on the Go kernels, which beat any call there.
+// on the Go kernels, which beat any call there. (That was against the
+// earlier Go kernels; internal/gemm now runs the shapes of training about
+// as fast as OpenBLAS, so the crossover wants measuring again.)
 //
 // They are variables so that tests and benchmarks can force either path.
 var (

@@ -80,7 +80,7 @@ def main():
     subprocess.run([tool, "-gen", "-n", str(a.n), "-d", str(a.d), "-seed", str(a.seed), "-x", xp], check=True)
     x = np.load(xp)
     print(f"{a.n} x {a.d} vectors, average linkage, one core; scipy {scipy.__version__}, "
-          f"fastcluster {fastcluster.__version__}, numpy {np.__version__}")
+          f"fastcluster {fastcluster.__version__}, numpy {np.__version__}", flush=True)
 
     rows = {}  # name -> {"wall": [...], "cpu": [...]}
 
@@ -113,7 +113,8 @@ def main():
             add("pdist + fastcluster total", w1 + w2, c1 + c2)
         del y
         gc.collect()
-        print(f"rep {rep + 1}/{a.reps} done", file=sys.stderr)
+        print(f"rep {rep + 1}/{a.reps}: " + ", ".join(f"{k} {v['wall'][-1]:.2f} s ({v['cpu'][-1]:.2f} cpu)"
+                                                   for k, v in rows.items()), flush=True)
 
     print(f"\nmedians of {a.reps} (seconds)    wall      cpu")
     for name, r in rows.items():

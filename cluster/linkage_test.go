@@ -205,8 +205,12 @@ func scipyNNChain(dist []float64, n int, method Method) []Merge {
 // scipy's loop: the merges must be the same, bit for bit.
 func TestNNChainTiesMatchScipy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
-	for rep := range 60 {
-		n := 2 + rng.IntN(90)
+	reps := 400
+	if testing.Short() {
+		reps = 100
+	}
+	for rep := range reps {
+		n := 2 + rng.IntN(120)
 		levels := 1 + rng.IntN(6)
 		d := make([]float64, n*(n-1)/2)
 		for k := range d {

@@ -335,11 +335,27 @@ func (lk *linker) refreshColumns(x, y int, between, above []int32) {
 	d, oy := lk.d, lk.off[y]
 	for _, c := range above {
 		v := d[oy+int(c)]
-		col := &lk.cols[c]
-		if col.a1 >= 0 && col.a2 >= 0 && col.a1 != x32 && col.a1 != y32 && col.a2 != x32 && col.a2 != y32 && v >= col.rest {
-			continue // the common case: nothing known changes
+		lk.cols[c].note(x32, y32, v)
+	}
+}
+
+// note records that the entry x left the set and the entry y changed to v.
+// It calls repair only when what is known could change.
+func (c *column) note(x, y int32, v float64) {
+	switch {
+	case c.a1 == boundOnly:
+		if v < c.v1 {
+			c.repair(x, y, true, v)
 		}
-		col.repair(x32, y32, true, v)
+	case c.a1 == x || c.a1 == y || c.a2 == x || c.a2 == y:
+		c.repair(x, y, true, v)
+	case c.a2 == boundOnly:
+		// Unchanged if y stays behind a1 and above the bound of the rest.
+		if v < c.v2 || v < c.v1 || (v == c.v1 && y < c.a1) {
+			c.repair(x, y, true, v)
+		}
+	case v < c.rest || (v == c.v2 && y < c.a2):
+		c.repair(x, y, true, v)
 	}
 }
 

@@ -8,13 +8,16 @@
 // # Distances
 //
 // Distances computes a condensed distance matrix (Condensed, scipy's pdist
-// layout) for the Euclidean, Cosine and SignInvariantEuclidean metrics. It
-// uses blocked Gram products (internal/gram: an AVX2+FMA kernel, gonum's
-// Dgemm only where that kernel is unavailable) on parallel workers, and
-// recomputes from the difference vector every pair whose Gram result lost
-// digits to cancellation, so near-duplicates — the tight clusters of
-// Expand-and-Cluster — get the same distance as the direct formula to about
-// 1e-13 relative. Results do not depend on the number of workers.
+// layout) for the Euclidean, Cosine and SignInvariantEuclidean metrics on
+// parallel workers. Below 64 dimensions it sums every distance directly
+// from the coordinate differences (internal/gram.Panels, an AVX2+FMA kernel
+// for 4×8 pairs at a time); from 64 on it uses blocked Gram products
+// (internal/gram: an AVX2+FMA kernel, gonum's Dgemm only where that kernel
+// is unavailable) and recomputes from the difference vector every pair
+// whose Gram result lost digits to cancellation, so near-duplicates — the
+// tight clusters of Expand-and-Cluster — get the same distance as the
+// direct formula to about 1e-13 relative. Results do not depend on the
+// number of workers.
 //
 // # Linkage
 //
@@ -28,7 +31,11 @@
 // O(n²) (Centroid and Median: O(n²) in practice, O(n³) worst case);
 // LinkageCondensed works in place on the condensed matrix with O(n) extra
 // memory, so the peak memory of Linkage is one condensed matrix plus the
-// input.
+// input. The nearest-neighbour chain keeps, for each cluster, the two
+// smallest of its distances to lower-numbered clusters (a strided column of
+// the condensed matrix) up to date through merges, so its searches mostly
+// read contiguous rows; on Linux large matrices are advised onto huge
+// pages, which the column accesses of the linkage loops need.
 //
 // # Cuts
 //

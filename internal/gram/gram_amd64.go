@@ -36,8 +36,26 @@ func detectAVX2FMA() bool {
 	return b7&(1<<5) != 0 // AVX2
 }
 
+// hasAVX512 reports whether the AVX-512 distance kernel can run: the CPU
+// has AVX-512F and the OS saves the opmask and ZMM registers. The kernel
+// gives the same results as the AVX2 one, faster where the vector units
+// are 512 bits wide.
+var hasAVX512 = hasKernel && detectAVX512()
+
+func detectAVX512() bool {
+	_, b7, _, _ := cpuid(7, 0)
+	if b7&(1<<16) == 0 { // AVX512F
+		return false
+	}
+	xcr0, _ := xgetbv()
+	return xcr0&0xe6 == 0xe6 // XMM, YMM, opmask, ZMM_Hi256, Hi16_ZMM
+}
+
 //go:noescape
 func sqDist4x8(a, b *float64, d, groups int, o0, o1, o2, o3 *float64, root int)
+
+//go:noescape
+func sqDist4x8z(a, b *float64, d, groups int, o0, o1, o2, o3 *float64, root int)
 
 //go:noescape
 func sqDistSignless4x4(a, b *float64, d, panels int, o0, o1, o2, o3 *float64)
@@ -79,10 +97,16 @@ func (p *Panels) kernelDists(out *[4][]float64, i, j0, j1 int, kind Kind) int {
 func (p *Panels) callKernel(a *float64, j, groups int, kind Kind, o0, o1, o2, o3 *float64) {
 	b := &p.panel(j)[0]
 	switch kind {
-	case SumSq:
-		sqDist4x8(a, b, p.d, groups, o0, o1, o2, o3, 0)
-	case Root:
-		sqDist4x8(a, b, p.d, groups, o0, o1, o2, o3, 1)
+	case SumSq, Root:
+		root := 0
+		if kind == Root {
+			root = 1
+		}
+		if hasAVX512 {
+			sqDist4x8z(a, b, p.d, groups, o0, o1, o2, o3, root)
+		} else {
+			sqDist4x8(a, b, p.d, groups, o0, o1, o2, o3, root)
+		}
 	case RootSignless:
 		sqDistSignless4x4(a, b, p.d, groups, o0, o1, o2, o3)
 	}

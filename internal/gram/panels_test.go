@@ -21,15 +21,20 @@ func TestSqDistsMatchPair(t *testing.T) {
 		p := NewPanels(x, stride, n, d, nil)
 		for _, kernel := range []bool{true, false} {
 			was := UseKernel(kernel)
-			for _, kind := range []Kind{SumSq, Root, RootSignless} {
-				for i := 0; i+3 < n; i += 4 {
-					for j0 := i + 4; j0 < n; j0 += 4 {
-						for j1 := j0; j1 <= n; j1++ {
-							checkBlock(t, p, x, stride, i, j0, j1, kind, kernel)
+			wide := hasAVX512
+			for _, z := range []bool{wide, false} {
+				hasAVX512 = z
+				for _, kind := range []Kind{SumSq, Root, RootSignless} {
+					for i := 0; i+3 < n; i += 4 {
+						for j0 := i + 4; j0 < n; j0 += 4 {
+							for j1 := j0; j1 <= n; j1++ {
+								checkBlock(t, p, x, stride, i, j0, j1, kind, kernel)
+							}
 						}
 					}
 				}
 			}
+			hasAVX512 = wide
 			UseKernel(was)
 		}
 	}
@@ -88,11 +93,21 @@ func BenchmarkSqDists(b *testing.B) {
 	for r := range out {
 		out[r] = make([]float64, n)
 	}
-	for _, kind := range []Kind{Root, RootSignless} {
-		b.Run([]string{"sumsq", "root", "signless"}[kind], func(b *testing.B) {
+	wide := hasAVX512
+	defer func() { hasAVX512 = wide }()
+	for _, c := range []struct {
+		name string
+		kind Kind
+		z    bool
+	}{{"root/avx512", Root, true}, {"root/avx2", Root, false}, {"signless/avx2", RootSignless, false}} {
+		if c.z && !wide {
+			continue
+		}
+		b.Run(c.name, func(b *testing.B) {
+			hasAVX512 = c.z
 			b.ReportAllocs()
 			for b.Loop() {
-				p.SqDists(&out, 0, 4, 4100, kind)
+				p.SqDists(&out, 0, 4, 4100, c.kind)
 			}
 			b.ReportMetric(4*4096*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gpairs/s")
 		})

@@ -68,6 +68,11 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	if err != nil {
 		return err
 	}
+	if w, err := superfluousLayer(net, x, y); err != nil {
+		return err
+	} else if w != nil {
+		res.Warnings = append(res.Warnings, *w)
+	}
 	return record(c, "recovered", res.FinalLoss, start)
 }
 

@@ -37,9 +37,13 @@ const (
 	// size threshold ⌈γN⌉ or barely inside the angle threshold 1 − cos β:
 	// a slightly different run could have dropped it.
 	MarginalCluster
+	// LayerSuperfluous: the teacher's outputs are a linear function of the
+	// recovered second-to-last hidden layer, so the last one is not the
+	// teacher's: Config.HiddenLayers is larger than the teacher's depth.
+	LayerSuperfluous
 )
 
-var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster"}
+var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster", "LayerSuperfluous"}
 
 // String returns the kind's name, for example "TooFewProbes".
 func (k WarningKind) String() string {

@@ -23,6 +23,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"github.com/paramrecovery/expandcluster/internal/outdir"
@@ -58,6 +59,7 @@ func main() {
 	out := flag.String("out", "", "directory for the pictures and report (default: a fresh out/deep-* directory; the committed results/deep only when named)")
 	lmIter := flag.Int("lm-iter", 0, "train each student by Levenberg–Marquardt on all probes for up to this many iterations, without restarts (0: identify's default recipe)")
 	verbose := flag.Bool("v", false, "print the students' training progress")
+	csvPath := flag.String("csv", "", "append one line (activation, teacher, recovered widths, exact, worst cosine distance, seconds, error) to this CSV file")
 	flag.Parse()
 	if d, err := outdir.Or(*out, "deep"); err != nil {
 		log.Fatal(err)
@@ -123,6 +125,9 @@ func main() {
 			}
 		}
 		fmt.Printf("time %.1fs\n", time.Since(start).Seconds())
+		if cerr := appendRun(*csvPath, act.Name(), *sizes, res, nil, time.Since(start), err); cerr != nil {
+			log.Print(cerr)
+		}
 		log.Fatal(err)
 	}
 
@@ -147,6 +152,9 @@ func main() {
 		log.Fatal(err)
 	}
 
+	if err := appendRun(*csvPath, act.Name(), *sizes, res, &rep, time.Since(start), nil); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println()
 	fmt.Println("== summary ==")
 	fmt.Printf("teacher hidden widths %v, recovered %v\n", hidden, res.Widths)
@@ -170,4 +178,46 @@ func parseSizes(s string) ([]int, error) {
 		return nil, fmt.Errorf("-sizes %q: want 2 or 3 hidden layers (4 or 5 widths)", s)
 	}
 	return out, nil
+}
+
+// appendRun appends one run to the CSV file at path (nothing if path is
+// empty), writing the header first into a new file.
+func appendRun(path, act, sizes string, res *identify.Result, rep *identify.Report, elapsed time.Duration, runErr error) error {
+	if path == "" {
+		return nil
+	}
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if os.IsNotExist(statErr) {
+		w.Write([]string{"activation", "teacher", "recovered_hidden", "exact", "max_cosine_distance", "seconds", "cores", "error"})
+	}
+	var widths []string
+	if res != nil {
+		for _, v := range res.Widths {
+			widths = append(widths, strconv.Itoa(v))
+		}
+	}
+	exact, worst := false, 1.0
+	if rep != nil {
+		exact, worst = rep.Exact(1e-6), 0
+		for _, l := range rep.Layers {
+			worst = math.Max(worst, l.MaxCosineDistance)
+		}
+	}
+	msg := ""
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	w.Write([]string{act, strings.ReplaceAll(sizes, ",", "x"), strings.Join(widths, "x"), strconv.FormatBool(exact),
+		strconv.FormatFloat(worst, 'g', 3, 64), strconv.FormatFloat(elapsed.Seconds(), 'f', 1, 64), strconv.Itoa(runtime.GOMAXPROCS(0)), msg})
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -1,0 +1,40 @@
+package identify
+
+import (
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+)
+
+// TestSuperfluousLayer: a network of two hidden layers whose first equals
+// a one-layer teacher's hidden layer is flagged; a genuine two-layer
+// teacher is not.
+func TestSuperfluousLayer(t *testing.T) {
+	x, _ := synth.Gaussian{D: 4}.Sample(synth.NewRand(1), 500)
+	shallow, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{4, 3, 1}, Hidden: mlp.Tanh}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{4, 3, 2, 1}, Hidden: mlp.Tanh}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// deep with the shallow teacher's hidden layer underneath.
+	wrong := deep.Clone()
+	wl, sl := wrong.Layer(0), shallow.Layer(0)
+	wl.W.Copy(sl.W)
+	copy(wl.B, sl.B)
+	y, _ := shallow.Predict(x)
+	w, err := superfluousLayer(wrong, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w == nil || w.Kind != LayerSuperfluous || w.Layer != 2 {
+		t.Errorf("one-layer teacher recovered with two layers: warning %v, want LayerSuperfluous on layer 2", w)
+	}
+	y, _ = deep.Predict(x)
+	if w, err := superfluousLayer(deep, x, y); err != nil || w != nil {
+		t.Errorf("genuine two-layer teacher: warning %v, %v", w, err)
+	}
+}

@@ -22,7 +22,7 @@ const (
 	deepRestartLoss = 1e-10
 	// deepSearchIter and deepPolishIter are the iteration budgets of the
 	// deep recipe's subset and full-data Levenberg–Marquardt phases.
-	deepSearchIter = 150
+	deepSearchIter = 400
 	deepPolishIter = 60
 	// retrainIter is the budget of retraining above a recovered layer.
 	retrainIter = 600

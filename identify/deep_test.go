@@ -68,9 +68,9 @@ func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
 				t.Fatal(err)
 			}
 			rng := synth.NewRand(111)
-			x, _ := synth.Gaussian{D: 3}.Sample(rng, 1000)
+			x, _ := synth.Gaussian{D: 3}.Sample(rng, 500)
 			fresh, _ := synth.Gaussian{D: 3}.Sample(rng, 2000)
-			res, err := Run(context.Background(), teacher, x, Config{Activation: tc.act, HiddenLayers: 2, Widths: []int{6, 4}, Students: 8, Seed: 12})
+			res, err := Run(context.Background(), teacher, x, Config{Activation: tc.act, HiddenLayers: 2, Widths: []int{6, 4}, Students: 6, Seed: 12})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -182,3 +182,13 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 	}
 	return flips, nil
 }
+
+// studentFloor is the loss the run's first-round students were trained
+// to: the zero-loss threshold, or for deep students on the default recipe
+// deepRestartLoss, which is enough for their first layer to cluster.
+func (r *Result) studentFloor() float64 {
+	if r.Config.deep() && r.Config.Train.Phases == nil {
+		return max(r.zeroLoss(), deepRestartLoss)
+	}
+	return r.zeroLoss()
+}

@@ -183,7 +183,7 @@ func fewAtFloor(c *Config, res *Result) *Warning {
 	if err != nil {
 		return nil
 	}
-	floor := res.zeroLoss()
+	floor := res.studentFloor()
 	reached, best := 0, math.Inf(1)
 	var finite []float64
 	for _, l := range res.StudentLosses {

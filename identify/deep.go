@@ -174,9 +174,13 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 	if !svd.Factorize(design, mat.SVDThin) {
 		return nil, fmt.Errorf("SVD of the %d×%d flip design failed", (d+1)*nOut, k)
 	}
-	var s mat.VecDense
-	svd.SolveVecTo(&s, target, svd.Rank(1e-10))
 	flips := make([]bool, k)
+	rank := svd.Rank(1e-10)
+	if rank == 0 {
+		return flips, nil // the student has none of the neurons
+	}
+	var s mat.VecDense
+	svd.SolveVecTo(&s, target, rank)
 	for n := range flips {
 		flips[n] = s.AtVec(n) > 0.5
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/mat"
 )
 
 // TestSuperfluousLayer: a network of two hidden layers whose first equals
@@ -36,5 +37,24 @@ func TestSuperfluousLayer(t *testing.T) {
 	y, _ = deep.Predict(x)
 	if w, err := superfluousLayer(deep, x, y); err != nil || w != nil {
 		t.Errorf("genuine two-layer teacher: warning %v, %v", w, err)
+	}
+}
+
+// TestFlipFitStudentWithoutNeurons: a student with no member in any
+// recovered cluster (all summed outgoing weights zero) casts no flip vote
+// instead of failing.
+func TestFlipFitStudentWithoutNeurons(t *testing.T) {
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(1), 200)
+	net, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 4, 2, 1}, Hidden: mlp.ReLU}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := mat.NewDense(2, 4, []float64{1, 0, 0, 0.5, 0, 1, 0, -0.5})
+	flips, err := flipFit(x, net, 0, in, mat.NewDense(2, 2, nil), []float64{0, 0}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flips[0] || flips[1] {
+		t.Errorf("flips %v, want none", flips)
 	}
 }

@@ -335,28 +335,25 @@ func (lk *linker) refreshColumns(x, y int, between, above []int32) {
 	d, oy := lk.d, lk.off[y]
 	for _, c := range above {
 		v := d[oy+int(c)]
-		lk.cols[c].note(x32, y32, v)
+		if col := &lk.cols[c]; col.changedBy(x32, y32, v) {
+			col.repair(x32, y32, true, v)
+		}
 	}
 }
 
-// note records that the entry x left the set and the entry y changed to v.
-// It calls repair only when what is known could change.
-func (c *column) note(x, y int32, v float64) {
+// changedBy reports whether what is known of the set could change when the
+// entry x leaves it and the entry y changes to v (then repair rebuilds it).
+func (c *column) changedBy(x, y int32, v float64) bool {
 	switch {
 	case c.a1 == boundOnly:
-		if v < c.v1 {
-			c.repair(x, y, true, v)
-		}
+		return v < c.v1
 	case c.a1 == x || c.a1 == y || c.a2 == x || c.a2 == y:
-		c.repair(x, y, true, v)
+		return true
 	case c.a2 == boundOnly:
 		// Unchanged if y stays behind a1 and above the bound of the rest.
-		if v < c.v2 || v < c.v1 || (v == c.v1 && y < c.a1) {
-			c.repair(x, y, true, v)
-		}
-	case v < c.rest || (v == c.v2 && y < c.a2):
-		c.repair(x, y, true, v)
+		return v < c.v2 || v < c.v1 || (v == c.v1 && y < c.a1)
 	}
+	return v < c.rest || (v == c.v2 && y < c.a2)
 }
 
 // repair rebuilds what is known of a column after the entry x left it and,

@@ -132,11 +132,7 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 	next := net.Layer(l + 1)
 	rows, d := h.Dims()
 	k, nOut := out.Dims()
-	hx := mat.NewDense(rows, d+1, nil) // [h, 1]
-	hx.Slice(0, rows, 0, d).(*mat.Dense).Copy(h)
-	for i := 0; i < rows; i++ {
-		hx.Set(i, d, 1)
-	}
+	hx := withOnes(h)
 	// resid = the student's next pre-activation − the recovered neurons' share.
 	var resid, z mat.Dense
 	resid.Mul(&hl, next.W.T())
@@ -195,4 +191,15 @@ func (r *Result) studentFloor() float64 {
 		return max(r.zeroLoss(), deepRestartLoss)
 	}
 	return r.zeroLoss()
+}
+
+// withOnes returns [h, 1]: h with a column of ones appended.
+func withOnes(h *mat.Dense) *mat.Dense {
+	rows, d := h.Dims()
+	hx := mat.NewDense(rows, d+1, nil)
+	hx.Slice(0, rows, 0, d).(*mat.Dense).Copy(h)
+	for i := 0; i < rows; i++ {
+		hx.Set(i, d, 1)
+	}
+	return hx
 }

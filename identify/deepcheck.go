@@ -45,11 +45,7 @@ func superfluousLayer(net *mlp.Network, x, y *mat.Dense) (*Warning, error) {
 // [h, 1], relative to the RMS deviation of y from its column means.
 func linearResidual(h, y *mat.Dense) (float64, error) {
 	rows, d := h.Dims()
-	design := mat.NewDense(rows, d+1, nil)
-	design.Slice(0, rows, 0, d).(*mat.Dense).Copy(h)
-	for i := 0; i < rows; i++ {
-		design.Set(i, d, 1)
-	}
+	design := withOnes(h)
 	var svd mat.SVD
 	if !svd.Factorize(design, mat.SVDThin) {
 		return 0, fmt.Errorf("identify: SVD of the %d×%d layer design failed", rows, d+1)

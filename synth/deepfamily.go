@@ -94,31 +94,42 @@ func (p DeepProblem) Teacher() (*mlp.Network, error) {
 
 // Inputs draws the problem's training and (if TestSamples > 0) test inputs.
 func (p DeepProblem) Inputs() (x, testX *mat.Dense, err error) {
-	g := Gaussian{D: p.Sizes[0]}
-	if x, err = g.Sample(newStream(p.Seed, streamTrain), p.Samples); err != nil {
-		return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+	return drawInputs(p.Name, p.Seed, p.Sizes[0], p.Samples, p.TestSamples)
+}
+
+// Dataset returns the teacher and its labelled training and test data.
+func (p DeepProblem) Dataset() (*mlp.Network, *Dataset, error) {
+	return labelledDataset(p.Name, p.Teacher, p.Inputs)
+}
+
+// drawInputs draws the standard Gaussian training and test inputs of the
+// family problem with the given name and seed.
+func drawInputs(name string, seed uint64, d, samples, test int) (x, testX *mat.Dense, err error) {
+	g := Gaussian{D: d}
+	if x, err = g.Sample(newStream(seed, streamTrain), samples); err != nil {
+		return nil, nil, fmt.Errorf("synth: problem %s: %w", name, err)
 	}
-	if p.TestSamples > 0 {
-		if testX, err = g.Sample(newStream(p.Seed, streamTest), p.TestSamples); err != nil {
-			return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+	if test > 0 {
+		if testX, err = g.Sample(newStream(seed, streamTest), test); err != nil {
+			return nil, nil, fmt.Errorf("synth: problem %s: %w", name, err)
 		}
 	}
 	return x, testX, nil
 }
 
-// Dataset returns the teacher and its labelled training and test data.
-func (p DeepProblem) Dataset() (*mlp.Network, *Dataset, error) {
-	t, err := p.Teacher()
+// labelledDataset labels a family problem's inputs with its teacher.
+func labelledDataset(name string, teacher func() (*mlp.Network, error), inputs func() (x, testX *mat.Dense, err error)) (*mlp.Network, *Dataset, error) {
+	t, err := teacher()
 	if err != nil {
 		return nil, nil, err
 	}
-	x, tx, err := p.Inputs()
+	x, tx, err := inputs()
 	if err != nil {
 		return nil, nil, err
 	}
 	d, err := LabelDataset(t, x, tx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+		return nil, nil, fmt.Errorf("synth: problem %s: %w", name, err)
 	}
 	return t, d, nil
 }

@@ -115,33 +115,12 @@ func (p Problem) Teacher() (*mlp.Network, error) {
 
 // Inputs draws the problem's training and (if TestSamples > 0) test inputs.
 func (p Problem) Inputs() (x, testX *mat.Dense, err error) {
-	g := Gaussian{D: p.DIn}
-	if x, err = g.Sample(newStream(p.Seed, streamTrain), p.Samples); err != nil {
-		return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
-	}
-	if p.TestSamples > 0 {
-		if testX, err = g.Sample(newStream(p.Seed, streamTest), p.TestSamples); err != nil {
-			return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
-		}
-	}
-	return x, testX, nil
+	return drawInputs(p.Name, p.Seed, p.DIn, p.Samples, p.TestSamples)
 }
 
 // Dataset returns the teacher and its labelled training and test data.
 func (p Problem) Dataset() (*mlp.Network, *Dataset, error) {
-	t, err := p.Teacher()
-	if err != nil {
-		return nil, nil, err
-	}
-	x, tx, err := p.Inputs()
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := LabelDataset(t, x, tx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
-	}
-	return t, d, nil
+	return labelledDataset(p.Name, p.Teacher, p.Inputs)
 }
 
 // Data returns the training inputs and teacher outputs and the test inputs

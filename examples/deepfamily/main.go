@@ -1,0 +1,185 @@
+// Command deepfamily runs Expand-and-Cluster on the deep synthetic family
+// (synth.DeepFamily: 72 teachers with two and three hidden layers, every
+// built-in activation), N = 10 students ⌈ρ·r⌉ wide in every layer,
+// γ = 0.8, β = π/24, one problem after another.
+//
+// Every finished problem is appended to OUT/results.csv at once, so an
+// interrupted sweep loses nothing finished; a rerun skips the problems
+// already there. At the end, or on Ctrl-C, OUT/summary.md gets the
+// success rate and median time per activation and per depth, and
+// OUT/success.png a picture of it. -timeout bounds each problem (a problem
+// that runs out is recorded as a failure with its note).
+//
+// Success means exact recovery as identify.Report.Exact(1e-6) judges it:
+// every hidden layer has the teacher's width and every teacher neuron's
+// cosine distance to its matched recovered neuron is below 1e-6.
+//
+// Examples:
+//
+//	go run ./examples/deepfamily -act tanh,sigmoid -workers 1
+//	go run ./examples/deepfamily -summary-only -out results/deepfamily
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/synth"
+)
+
+const successTol = 1e-6
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("deepfamily: ")
+	acts := flag.String("act", "", "activations to run, e.g. tanh,sigmoid (default all built-ins)")
+	depth := flag.Int("layers", 0, "run only teachers with this many hidden layers (2 or 3; 0: both)")
+	rho := flag.Float64("rho", synth.DeepRho, "expansion factor ρ")
+	out := flag.String("out", "out/deepfamily", "output `dir` (results.csv, summary.md, success.png)")
+	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "students trained at once")
+	timeout := flag.Duration("timeout", 5*time.Minute, "time limit per problem")
+	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
+	flag.Parse()
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	csvPath := filepath.Join(*out, "results.csv")
+	if !*summaryOnly {
+		opts := synth.DeepFamilyOptions{}
+		if *acts != "" {
+			opts.Activations = strings.Split(*acts, ",")
+		}
+		if *depth != 0 {
+			opts.HiddenLayers = []int{*depth}
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		err := sweep(ctx, synth.DeepFamily(opts), csvPath, *rho, *workers, *timeout)
+		stop()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			log.Fatal(err)
+		}
+	}
+	if err := writeSummary(*out, csvPath); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// sweep runs the problems not yet in csvPath, appending a row for each.
+func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho float64, workers int, timeout time.Duration) error {
+	done, err := readRows(csvPath)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, r := range done {
+		have[r.key()] = true
+	}
+	w, err := openRows(csvPath)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	for i, p := range ps {
+		if have[rowKey(p.Name, rho, p.Samples)] {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		cpu0 := cpuSeconds()
+		r := solve(pctx, p, rho, workers)
+		r.CPUSeconds = cpuSeconds() - cpu0
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted, not finished: not recorded
+		}
+		if err := w.append(r); err != nil {
+			return err
+		}
+		fmt.Printf("[%d/%d] %s: exact %v, widths %s of %s, max cosine %.2g, %.1fs (%.1fs CPU) %s\n",
+			i+1, len(ps), r.Problem, r.Success, r.Recovered, r.Teacher, r.MaxCosine, r.Seconds, r.CPUSeconds, r.Note)
+	}
+	return nil
+}
+
+// solve runs one problem and returns its row.
+func solve(ctx context.Context, p synth.DeepProblem, rho float64, workers int) row {
+	start := time.Now()
+	r := row{Problem: p.Name, Activation: p.Activation.Name(), Layers: len(p.Hidden()), Teacher: joinInts(p.Sizes),
+		Rho: rho, Samples: p.Samples, Students: p.Students, MaxCosine: 1, TestRelRMSE: -1}
+	teacher, d, err := p.Dataset()
+	if err != nil {
+		r.Note = err.Error()
+		return r
+	}
+	widths := make([]int, len(p.Hidden()))
+	for i, h := range p.Hidden() {
+		widths[i] = int(float64(h)*rho + 0.999999)
+	}
+	cfg := identify.Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
+		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, Workers: workers}
+	res, err := identify.RunData(ctx, d.X, d.Y, cfg)
+	r.Seconds = time.Since(start).Seconds()
+	if res != nil {
+		r.Recovered = joinInts(res.Widths)
+		r.ZeroLoss = countBelow(res.StudentLosses, res.ZeroLoss)
+		r.Warnings = len(res.Warnings)
+	}
+	if err != nil {
+		r.Note = strings.ReplaceAll(err.Error(), "\n", " ")
+		return r
+	}
+	rep, err := identify.Compare(teacher, res.Network, d.TestX)
+	if err != nil {
+		r.Note = err.Error()
+		return r
+	}
+	r.Success = rep.Exact(successTol)
+	r.MaxCosine = 0
+	for _, l := range rep.Layers {
+		r.MaxCosine = max(r.MaxCosine, l.MaxCosineDistance)
+	}
+	r.TestRelRMSE = rep.RelRMSE
+	return r
+}
+
+func countBelow(v []float64, t float64) int {
+	n := 0
+	for _, x := range v {
+		if x <= t {
+			n++
+		}
+	}
+	return n
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, "x")
+}
+
+// cpuSeconds is the processor time (user and system) of this process so
+// far: on a shared machine it measures a run where wall time cannot.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}

@@ -48,7 +48,8 @@ func main() {
 	rho := flag.Float64("rho", synth.DeepRho, "expansion factor ρ")
 	out := flag.String("out", "out/deepfamily", "output `dir` (results.csv, summary.md, success.png)")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "students trained at once")
-	timeout := flag.Duration("timeout", 5*time.Minute, "time limit per problem")
+	timeout := flag.Duration("timeout", 5*time.Minute, "wall-time limit per problem")
+	cpuLimit := flag.Duration("cpu-limit", 0, "processor-time limit per problem, for shared machines where wall time says little (0: none)")
 	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
 
@@ -65,7 +66,7 @@ func main() {
 			opts.HiddenLayers = []int{*depth}
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		err := sweep(ctx, synth.DeepFamily(opts), csvPath, *rho, *workers, *timeout)
+		err := sweep(ctx, synth.DeepFamily(opts), csvPath, *rho, *workers, *timeout, *cpuLimit)
 		stop()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			log.Fatal(err)
@@ -77,7 +78,7 @@ func main() {
 }
 
 // sweep runs the problems not yet in csvPath, appending a row for each.
-func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho float64, workers int, timeout time.Duration) error {
+func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho float64, workers int, timeout, cpuLimit time.Duration) error {
 	done, err := readRows(csvPath)
 	if err != nil {
 		return err
@@ -100,6 +101,9 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho floa
 		}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
 		cpu0 := cpuSeconds()
+		if cpuLimit > 0 {
+			pctx = cancelAfterCPU(pctx, cancel, cpu0+cpuLimit.Seconds())
+		}
 		r := solve(pctx, p, rho, workers)
 		r.CPUSeconds = cpuSeconds() - cpu0
 		cancel()
@@ -182,4 +186,25 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// cancelAfterCPU calls cancel once this process has used until seconds of
+// processor time, checking every second; the returned context is ctx.
+func cancelAfterCPU(ctx context.Context, cancel context.CancelFunc, until float64) context.Context {
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if cpuSeconds() >= until {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx
 }

@@ -181,9 +181,12 @@ func routeName(r string) string {
 	return r
 }
 
+// faded is c at a third of its opacity (non-premultiplied, so the hue
+// stays).
 func faded(c color.Color) color.Color {
-	r, g, b, _ := c.RGBA()
-	return color.RGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 90}
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	n.A = 85
+	return n
 }
 
 // points keeps the positive losses (a log scale cannot show zero).

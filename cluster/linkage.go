@@ -258,6 +258,9 @@ func sortAndLabel(z []Merge, n int) {
 // it, used for Centroid and Median linkage. Each cluster x < n−1 keeps a
 // candidate nearest neighbour among higher indices and a lower bound of
 // the distance to it, in a binary heap; candidates are recomputed lazily.
+// It is kept as one function on purpose, a hot loop: the heap, the lazy
+// candidate updates and the merge step share state that split functions
+// would pass around on every one of the n−1 merges.
 func generic(d []float64, n int, off []int, method Method) []Merge {
 	z := make([]Merge, n-1)
 	size := make([]int, n)

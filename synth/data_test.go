@@ -320,3 +320,14 @@ func TestFashionMNIST(t *testing.T) {
 		}
 	}
 }
+
+func TestOutputVariance(t *testing.T) {
+	y := mat.NewDense(4, 2, []float64{1, 10, 2, 10, 3, 10, 4, 10})
+	// Column 0 has variance 1.25, column 1 none: mean 0.625.
+	if got := OutputVariance(y); got != 0.625 {
+		t.Errorf("OutputVariance = %v, want 0.625", got)
+	}
+	if got := OutputVariance(&mat.Dense{}); !math.IsNaN(got) {
+		t.Errorf("empty: %v, want NaN", got)
+	}
+}

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -115,4 +116,29 @@ func OneHot(labels []int, k int) (*mat.Dense, error) {
 		m.Set(i, c, 1)
 	}
 	return m, nil
+}
+
+// OutputVariance returns the mean over the columns of y of their variance:
+// the mean squared error of the best constant predictor. Dividing a
+// student's loss by it gives a loss relative to the outputs' scale, which
+// compares teachers of different output magnitudes. It is NaN for an
+// empty y.
+func OutputVariance(y *mat.Dense) float64 {
+	if y == nil || y.IsEmpty() {
+		return math.NaN()
+	}
+	r, c := y.Dims()
+	var v float64
+	for j := 0; j < c; j++ {
+		col := mat.Col(nil, j, y)
+		var m float64
+		for _, x := range col {
+			m += x
+		}
+		m /= float64(r)
+		for _, x := range col {
+			v += (x - m) * (x - m)
+		}
+	}
+	return v / float64(r*c)
 }

@@ -312,7 +312,7 @@ func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, train
 		if len(run.StudentWidths) > 0 {
 			res.StudentWidth = run.StudentWidths[0]
 		}
-		v := outputVariance(y)
+		v := synth.OutputVariance(y)
 		res.StudentLossMin, res.StudentLossMd = minMedian(run.StudentLosses)
 		res.StudentLossMin /= v
 		res.StudentLossMd /= v
@@ -409,26 +409,6 @@ func predictedLabels(net *mlp.Network, x *mat.Dense) ([]int, error) {
 		}
 	}
 	return labels, nil
-}
-
-// outputVariance is the mean over outputs of the variance of y's columns:
-// the loss of the best constant predictor, which student losses are
-// divided by.
-func outputVariance(y *mat.Dense) float64 {
-	r, c := y.Dims()
-	var v float64
-	for j := 0; j < c; j++ {
-		col := mat.Col(nil, j, y)
-		var m float64
-		for _, x := range col {
-			m += x
-		}
-		m /= float64(r)
-		for _, x := range col {
-			v += (x - m) * (x - m)
-		}
-	}
-	return v / float64(r*c)
 }
 
 func budget(d time.Duration) string {

@@ -178,7 +178,7 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 	// thread's CPU time is the student's.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	variance := outputVariance(y)
+	variance := synth.OutputVariance(y)
 	c0 := threadCPU()
 	errBudget := errors.New("CPU budget spent")
 	rec := train.RecorderFunc(func(e train.Event) error {
@@ -198,24 +198,6 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 		c.Reason, err = "CPU budget", nil
 	}
 	return err
-}
-
-// outputVariance is the mean over outputs of the variance of y's columns.
-func outputVariance(y *mat.Dense) float64 {
-	r, c := y.Dims()
-	var v float64
-	for j := 0; j < c; j++ {
-		col := mat.Col(nil, j, y)
-		var m float64
-		for _, x := range col {
-			m += x
-		}
-		m /= float64(r)
-		for _, x := range col {
-			v += (x - m) * (x - m)
-		}
-	}
-	return v / float64(r*c)
 }
 
 // threadCPU returns the CPU time of the calling OS thread in seconds.

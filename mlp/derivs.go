@@ -133,23 +133,11 @@ func (n *Network) hessVec(ws *Workspace, hv, v []float64, x *mat.Dense, rows int
 	ws.ensureHess(n)
 	xd, xs := raw(x)
 	last := len(n.layers) - 1
-	// Forward R-pass: Rz_l = Ra_{l−1}·W_lᵀ + a_{l−1}·V_lᵀ + Vb_l.
+	n.rForward(ws, v, x, rows)
 	for l := range n.layers {
 		L := &n.layers[l]
-		m := rows * L.Out
-		vw, vb := n.view(v, l)
-		rz, ra := ws.rz[l][:m], ws.ra[l][:m]
-		in, ins := n.layerInput(ws, xd, xs, l)
-		mulNT(rz, in, ins, vw, vb, rows, L.In, L.Out, false)
-		if l > 0 {
-			mulNT(rz, ws.ra[l-1], n.layers[l-1].Out, L.W.RawMatrix().Data, nil, rows, L.In, L.Out, true)
-		}
-		if l == last && n.skip != nil {
-			mulNT(rz, xd, xs, v[n.skipOff:], nil, rows, n.InputDim(), L.Out, true)
-		}
-		mulElem(ra, ws.dz[l][:m], rz)
-		d2 := ws.d2[l][:m]
-		for i, zi := range ws.z[l][:m] {
+		d2 := ws.d2[l][:rows*L.Out]
+		for i, zi := range ws.z[l][:rows*L.Out] {
 			d2[i] = L.Act.Deriv2(zi)
 		}
 	}
@@ -188,6 +176,30 @@ func (n *Network) hessVec(ws *Workspace, hv, v []float64, x *mat.Dense, rows int
 			mulNN(ws.rga[l-1][:pm], rdelta, L.W.RawMatrix().Data, rows, L.In, L.Out, false)
 			mulNN(ws.rga[l-1][:pm], delta, vw, rows, L.In, L.Out, true)
 		}
+	}
+}
+
+// rForward is the forward R-pass along the parameter direction v, after a
+// forward pass: ws.rz[l] and ws.ra[l] become the directional derivatives of
+// layer l's pre-activations and activations, Rz_l = Ra_{l−1}·W_lᵀ +
+// a_{l−1}·V_lᵀ + Vb_l and Ra_l = σ'(z_l)⊙Rz_l; Ra of the last layer is J·v.
+func (n *Network) rForward(ws *Workspace, v []float64, x *mat.Dense, rows int) {
+	xd, xs := raw(x)
+	last := len(n.layers) - 1
+	for l := range n.layers {
+		L := &n.layers[l]
+		m := rows * L.Out
+		vw, vb := n.view(v, l)
+		rz := ws.rz[l][:m]
+		in, ins := n.layerInput(ws, xd, xs, l)
+		mulNT(rz, in, ins, vw, vb, rows, L.In, L.Out, false)
+		if l > 0 {
+			mulNT(rz, ws.ra[l-1], n.layers[l-1].Out, L.W.RawMatrix().Data, nil, rows, L.In, L.Out, true)
+		}
+		if l == last && n.skip != nil {
+			mulNT(rz, xd, xs, v[n.skipOff:], nil, rows, n.InputDim(), L.Out, true)
+		}
+		mulElem(ws.ra[l][:m], ws.dz[l][:m], rz)
 	}
 }
 

@@ -54,28 +54,11 @@ func (l *Linearization) Outputs() []float64 {
 // NumParams: the change of the outputs along the parameter direction v,
 // by a forward-mode (R-operator) pass.
 func (l *Linearization) JacVec(jv, v []float64) {
-	n, ws, rows := l.net, l.ws, l.rows
-	xd, xs := raw(l.x)
+	n := l.net
 	last := len(n.layers) - 1
-	for li := range n.layers {
-		L := &n.layers[li]
-		m := rows * L.Out
-		vw, vb := n.view(v, li)
-		rz, ra := ws.rz[li][:m], ws.ra[li][:m]
-		in, ins := n.layerInput(ws, xd, xs, li)
-		mulNT(rz, in, ins, vw, vb, rows, L.In, L.Out, false)
-		if li > 0 {
-			mulNT(rz, ws.ra[li-1], n.layers[li-1].Out, L.W.RawMatrix().Data, nil, rows, L.In, L.Out, true)
-		}
-		if li == last && n.skip != nil {
-			mulNT(rz, xd, xs, v[n.skipOff:], nil, rows, n.InputDim(), L.Out, true)
-		}
-		if li == last {
-			mulElem(jv[:m], ws.dz[li][:m], rz)
-		} else {
-			mulElem(ra, ws.dz[li][:m], rz)
-		}
-	}
+	n.rForward(l.ws, v, l.x, l.rows)
+	m := l.rows * n.OutputDim()
+	copy(jv[:m], l.ws.ra[last][:m])
 }
 
 // JacTVec writes Jᵀ·u into g (length NumParams, overwritten), for u of

@@ -131,7 +131,7 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 	}
 	next := net.Layer(l + 1)
 	rows, d := h.Dims()
-	k, nOut := out.Dims()
+	k, _ := out.Dims()
 	hx := withOnes(h)
 	// resid = the student's next pre-activation − the recovered neurons' share.
 	var resid, z mat.Dense
@@ -153,22 +153,26 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 	if err := b.Solve(hx, &resid); err != nil {
 		return nil, err
 	}
-	// b ≈ Σ_n s_n (−κ u_n a_nᵀ): least squares for s over the entries.
-	design := mat.NewDense((d+1)*nOut, k, nil)
-	for n := 0; n < k; n++ {
-		u := in.RawRowView(n)
-		for j := 0; j <= d; j++ {
-			for o := 0; o < nOut; o++ {
-				design.Set(j*nOut+o, n, -kappa*u[j]*out.At(n, o))
+	// b ≈ Σ_n s_n (−κ u_n a_nᵀ): least squares for s over the entries of
+	// the next layer's non-silent neurons (a silent one has random
+	// incoming weights, which no flip explains).
+	live := liveNeurons(net, l+1)
+	design := mat.NewDense((d+1)*len(live), k, nil)
+	target := mat.NewVecDense((d+1)*len(live), nil)
+	for j := 0; j <= d; j++ {
+		for i, o := range live {
+			row := j*len(live) + i
+			target.SetVec(row, b.At(j, o))
+			for n := 0; n < k; n++ {
+				design.Set(row, n, -kappa*in.At(n, j)*out.At(n, o))
 			}
 		}
 	}
-	target := mat.NewVecDense((d+1)*nOut, b.RawMatrix().Data)
 	// Minimum norm: a neuron the student lacks has a zero column and
 	// gets s = 0 (no vote).
 	var svd mat.SVD
 	if !svd.Factorize(design, mat.SVDThin) {
-		return nil, fmt.Errorf("SVD of the %d×%d flip design failed", (d+1)*nOut, k)
+		return nil, fmt.Errorf("SVD of the %d×%d flip design failed", (d+1)*len(live), k)
 	}
 	flips := make([]bool, k)
 	rank := svd.Rank(1e-10)
@@ -202,4 +206,18 @@ func withOnes(h *mat.Dense) *mat.Dense {
 		hx.Set(i, d, 1)
 	}
 	return hx
+}
+
+// liveNeurons returns the neurons of hidden layer m of net whose outgoing
+// weights are not silent (norm above DefaultSilentTol times the largest);
+// every unit if m is the output layer.
+func liveNeurons(net *mlp.Network, m int) []int {
+	if m+1 >= net.NumLayers() {
+		all := make([]int, net.Layer(m).Out)
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	return nonSilent(net.Layer(m+1).W, DefaultSilentTol)
 }

@@ -55,7 +55,7 @@ func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
 		{act: mlp.Sigmoid},
 		{act: mlp.G, skip: "g students of deep teachers stall at loss 1e-5…1e-3 (seen on 3→3→2→1 and 4→5→3→1, with and without fan-in scaling)"},
 		{act: mlp.Softplus},
-		{act: mlp.ReLU, skip: "layer 2 of ReLU students does not cluster (both clusters unaligned; 5 of 8 first-round students above 1e-9)"},
+		{act: mlp.ReLU, skip: "ReLU deep students stall: their Levenberg–Marquardt attempts stop (no 1% gain in 40 iterations) at loss 1e-2…1e-4, and 49 restarts leave most of them there"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.act.Name(), func(t *testing.T) {

@@ -106,8 +106,12 @@ func TestVerdictStudentsCannotRepresentTeacher(t *testing.T) {
 	} {
 		res, err := Run(context.Background(), teacher, x, cfg)
 		w := warningWith(t, res, FewStudentsAtFloor)
-		if !strings.Contains(w.Remedy, "cannot represent the teacher") || !strings.Contains(w.Remedy, "Config.HiddenLayers") {
-			t.Errorf("%s, %d layers: remedy %q", cfg.Activation.Name(), cfg.HiddenLayers, w.Remedy)
+		// Two tanh layers can come within 1e-10 of a one-layer tanh
+		// teacher, so for the wrong depth the students may look merely
+		// under-trained; the warning must be there either way, and for the
+		// wrong activation it must name the cause.
+		if cfg.HiddenLayers != 2 && (!strings.Contains(w.Remedy, "cannot represent the teacher") || !strings.Contains(w.Remedy, "Config.HiddenLayers")) {
+			t.Errorf("%s, %d layers: remedy %q (evidence %s)", cfg.Activation.Name(), cfg.HiddenLayers, w.Remedy, w.Evidence)
 		}
 		if err == nil && !res.Has(RecoveredLossHigh) {
 			t.Errorf("%s, %d layers: a network came back without RecoveredLossHigh:\n%s", cfg.Activation.Name(), cfg.HiddenLayers, res.Verdict())

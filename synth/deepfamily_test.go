@@ -1,14 +1,8 @@
 package synth
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 func TestDeepFamilyShape(t *testing.T) {
@@ -51,32 +45,7 @@ func TestDeepFamilyGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(&b, "%s seed=%#x\n  params", p.Name, p.Seed)
-		for _, v := range net.Params() {
-			fmt.Fprintf(&b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
-		}
-		for _, m := range []struct {
-			what string
-			m    *mat.Dense
-		}{{"x0", d.X}, {"testx0", d.TestX}} {
-			fmt.Fprintf(&b, "\n  %s", m.what)
-			for _, v := range m.m.RawRowView(0) {
-				fmt.Fprintf(&b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
-			}
-		}
-		b.WriteString("\n")
+		writeGoldenEntry(&b, p.Name, p.Seed, net, d)
 	}
-	path := filepath.Join("testdata", "deepfamily-golden.txt")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("deep family teachers or inputs changed; got\n%s\nwant\n%s", b.String(), want)
-	}
+	checkGolden(t, "deepfamily-golden.txt", "deep family teachers or inputs", b.String())
 }

@@ -377,24 +377,38 @@ func TestFamilyGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(&b, "%s seed=%#x\n  params", p.Name, p.Seed)
-		for _, v := range net.Params() {
-			fmt.Fprintf(&b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
-		}
-		for _, m := range []struct {
-			what string
-			m    *mat.Dense
-		}{{"x0", d.X}, {"testx0", d.TestX}} { // outputs depend on mlp's kernels: not pinned
-			fmt.Fprintf(&b, "\n  %s", m.what)
-			for _, v := range m.m.RawRowView(0) {
-				fmt.Fprintf(&b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
-			}
-		}
-		b.WriteString("\n")
+		writeGoldenEntry(&b, p.Name, p.Seed, net, d)
 	}
-	path := filepath.Join("testdata", "family-golden.txt")
+	checkGolden(t, "family-golden.txt", "family teachers or inputs", b.String())
+}
+
+// writeGoldenEntry appends a problem's name, seed, teacher parameters and
+// first training and test inputs (outputs depend on mlp's kernels: not
+// pinned) to b, every number in full precision.
+func writeGoldenEntry(b *strings.Builder, name string, seed uint64, net *mlp.Network, d *Dataset) {
+	fmt.Fprintf(b, "%s seed=%#x\n  params", name, seed)
+	for _, v := range net.Params() {
+		fmt.Fprintf(b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	for _, m := range []struct {
+		what string
+		m    *mat.Dense
+	}{{"x0", d.X}, {"testx0", d.TestX}} {
+		fmt.Fprintf(b, "\n  %s", m.what)
+		for _, v := range m.m.RawRowView(0) {
+			fmt.Fprintf(b, " %s", strconv.FormatFloat(v, 'g', -1, 64))
+		}
+	}
+	b.WriteString("\n")
+}
+
+// checkGolden compares got with testdata/file, after writing it there
+// under -update.
+func checkGolden(t *testing.T, file, what, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", file)
 	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -402,8 +416,8 @@ func TestFamilyGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.String() != string(want) {
-		t.Errorf("family teachers or inputs changed; got\n%s\nwant\n%s", b.String(), want)
+	if got != string(want) {
+		t.Errorf("%s changed; got\n%s\nwant\n%s", what, got, want)
 	}
 }
 

@@ -135,6 +135,13 @@ type Config struct {
 	// stages, which have Student −1). Nil means none.
 	Recorder train.Recorder
 
+	// QueryBudget bounds the number of teacher queries (input rows sent to
+	// the teacher) of Run, RunProbes and RunActive; 0 means unlimited. A
+	// run that needs more stops with an error wrapping ErrQueryBudget
+	// that gives the count, and the Result keeps what was paid for (the
+	// queried data and any students trained on them).
+	QueryBudget int
+
 	// restartLoss, if positive, is the loss above which a student is
 	// restarted (train.ManyConfig.RestartLoss), raised to the outputs'
 	// noise floor by applyPrecision.
@@ -212,6 +219,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Workers < 0 {
 		return c, fmt.Errorf("identify: Config.Workers = %d is negative", c.Workers)
+	}
+	if c.QueryBudget < 0 {
+		return c, fmt.Errorf("identify: Config.QueryBudget = %d is negative (0 means unlimited)", c.QueryBudget)
 	}
 	if c.Widths != nil {
 		if len(c.Widths) != c.HiddenLayers {

@@ -54,6 +54,16 @@ type Result struct {
 	Timings  Timings
 	// Config is the effective configuration, defaults filled in.
 	Config Config
+
+	// Queries is the number of teacher queries (input rows) the run made
+	// through its Oracle (0 for RunData and Recover, which query nothing).
+	Queries int
+	// QueryInputs and QueryOutputs are the queried inputs and the
+	// teacher's answers, one query per row (Run, RunProbes, RunActive),
+	// also when the run stopped on its query budget: they were paid for.
+	QueryInputs, QueryOutputs *mat.Dense
+	// Rounds reports the rounds of RunActive, one per round of queries.
+	Rounds []ActiveRound
 }
 
 // StudentFailure names a dropped student and why it was dropped.
@@ -79,15 +89,31 @@ type Timings struct {
 // Run recovers the teacher from its outputs on inputs (one probe sample per
 // row) by Expand-and-Cluster (docs/method.md §3). If ctx is cancelled it returns
 // what it has, with ctx.Err().
+//
+// The teacher is queried once, on all the inputs, through an Oracle with
+// Config.QueryBudget: more inputs than the budget return an error
+// wrapping ErrQueryBudget before any query is made. RunProbes draws the
+// inputs from a probe strategy, RunActive chooses them as it trains.
 func Run(ctx context.Context, teacher Teacher, inputs *mat.Dense, cfg Config) (*Result, error) {
 	if err := checkMatrix("input", inputs); err != nil {
 		return nil, err
 	}
-	y, err := query(teacher, inputs)
+	if _, err := cfg.withDefaults(); err != nil {
+		return nil, err
+	}
+	oracle, err := NewOracle(teacher, cfg.QueryBudget)
 	if err != nil {
 		return nil, err
 	}
-	return RunData(ctx, inputs, y, cfg)
+	y, err := oracle.Predict(inputs)
+	if err != nil {
+		return &Result{Config: cfg, Queries: oracle.Queries()}, err
+	}
+	res, err := RunData(ctx, inputs, y, cfg)
+	if res != nil {
+		res.Queries, res.QueryInputs, res.QueryOutputs = oracle.Queries(), inputs, y
+	}
+	return res, err
 }
 
 // RunData is Run for a teacher known only through recorded inputs x and

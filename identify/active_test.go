@@ -1,0 +1,110 @@
+package identify
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+)
+
+func TestActiveBudgetTooSmallKeepsStudents(t *testing.T) {
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
+	cand, _ := IsotropicGaussian(2, 1)
+	cfg := Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 6, Gamma: 0.5, Seed: 4, QueryBudget: 12}
+	res, err := RunActive(context.Background(), teacher, Active{Candidates: cand, Initial: 10, PerRound: 5}, cfg)
+	var be *QueryBudgetError
+	if !errors.As(err, &be) || !errors.Is(err, ErrQueryBudget) {
+		t.Fatalf("error %v, want the query budget error", err)
+	}
+	if be.Used != 12 || be.Budget != 12 || be.Asked != 5 || !strings.Contains(err.Error(), "12 of 12 queries used, 5 more needed") {
+		t.Errorf("budget error %q (%+v)", err, *be)
+	}
+	if res == nil {
+		t.Fatal("no result with the budget error")
+	}
+	if res.Queries != 12 || res.QueryInputs.RawMatrix().Rows != 12 || res.QueryOutputs.RawMatrix().Rows != 12 {
+		t.Errorf("result keeps %d queries", res.Queries)
+	}
+	if len(res.Students) != 6 {
+		t.Errorf("%d students kept, want 6", len(res.Students))
+	}
+	if len(res.Rounds) != 2 || res.Rounds[1].Added != 2 || res.Network != nil {
+		t.Errorf("rounds %+v, network %v", res.Rounds, res.Network)
+	}
+	// The students kept are trained on all 12 queries: their loss on them
+	// is the one recorded.
+	for _, s := range res.Students {
+		loss, err := s.Net.Loss(nil, res.QueryInputs, res.QueryOutputs)
+		if err != nil || math.Abs(loss-s.Loss) > 1e-12*math.Max(1, s.Loss) {
+			t.Errorf("student %d: loss %g on the queries, recorded %g", s.Index, loss, s.Loss)
+		}
+	}
+	// An initial round above the budget is refused before any query.
+	res, err = RunActive(context.Background(), teacher, Active{Candidates: cand, Initial: 13, PerRound: 5}, cfg)
+	if !errors.Is(err, ErrQueryBudget) || res.Queries != 0 {
+		t.Errorf("initial round over budget: %v", err)
+	}
+}
+
+func TestActiveBadSettings(t *testing.T) {
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
+	cand, _ := IsotropicGaussian(2, 1)
+	cfg := Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 6, Gamma: 0.5}
+	cases := []struct {
+		a    Active
+		cfg  Config
+		want string
+	}{
+		{Active{}, cfg, "Candidates is required"},
+		{Active{Candidates: cand, Initial: 1}, cfg, "at least 2 initial"},
+		{Active{Candidates: cand, PerRound: -1}, cfg, "PerRound"},
+		{Active{Candidates: cand, PerRound: 5, Pool: 3}, cfg, "Pool = 3"},
+		{Active{Candidates: cand, Agreement: math.NaN()}, cfg, "Agreement"},
+		{Active{Candidates: cand, MaxRounds: -2}, cfg, "MaxRounds"},
+		{Active{Candidates: cand}, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, QueryBudget: -1}, "QueryBudget = -1"},
+		{Active{Candidates: GaussianProbes{}}, cfg, "dimension 0"},
+	}
+	for _, c := range cases {
+		_, err := RunActive(context.Background(), teacher, c.a, c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want it to mention %q", c.a, err, c.want)
+		}
+	}
+}
+
+func TestActiveDeterministicForAnyWorkers(t *testing.T) {
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
+	cand, _ := IsotropicGaussian(2, 1)
+	run := func(workers int) *Result {
+		cfg := Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 6, Gamma: 0.5, Seed: 9, Workers: workers}
+		res, err := RunActive(context.Background(), teacher, Active{Candidates: cand, Initial: 8, PerRound: 4, MaxRounds: 3}, cfg)
+		if err != nil && !errors.Is(err, ErrNoNeurons) {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a, b := run(1), run(2)
+	if a.Queries != b.Queries || len(a.Rounds) != len(b.Rounds) {
+		t.Fatalf("queries %d vs %d, rounds %d vs %d", a.Queries, b.Queries, len(a.Rounds), len(b.Rounds))
+	}
+	if !slices.Equal(a.QueryInputs.RawMatrix().Data, b.QueryInputs.RawMatrix().Data) {
+		t.Error("different queries with 1 and 2 workers")
+	}
+	if !slices.Equal(a.StudentLosses, b.StudentLosses) {
+		t.Errorf("student losses %v vs %v", a.StudentLosses, b.StudentLosses)
+	}
+	for i := range a.Rounds {
+		ra, rb := a.Rounds[i], b.Rounds[i]
+		ra.Elapsed, rb.Elapsed = 0, 0
+		if !(ra == rb || (ra.Round == 0 && rb.Round == 0 && ra.BestLoss == rb.BestLoss)) {
+			t.Errorf("round %d: %+v vs %+v", i, ra, rb)
+		}
+	}
+	if (a.Network == nil) != (b.Network == nil) || (a.Network != nil && !slices.Equal(a.Network.Params(), b.Network.Params())) {
+		t.Error("different recovered networks with 1 and 2 workers")
+	}
+}

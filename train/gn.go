@@ -56,10 +56,35 @@ type GaussNewton struct {
 	// simplest alternating form): the linear part of the problem is then
 	// always solved exactly and Gauss–Newton works on the nonlinear part.
 	KeepOutput bool
+	// NoProjection turns off variable projection inside the steps. By
+	// default, when the output layer is solved exactly (see KeepOutput)
+	// and the curvature uses all samples, CG moves only the hidden
+	// parameters, on the Gauss–Newton matrix with the output layer's
+	// column space projected out (Kaufman's variable projection): the
+	// step is the one the full system would give once the output layer is
+	// re-solved, but CG no longer has to resolve the coupling between
+	// the two.
+	NoProjection bool
 	// MaxMemory bounds the bytes of buffers Run may allocate for one
 	// student; zero means 8 GiB. A student that needs more is refused
 	// with an error that names the size.
 	MaxMemory int64
+	// Trace, if set, is called after every step with what the step did:
+	// the damping, the CG iterations, the ratio of actual to predicted
+	// decrease. It is for diagnosing slow convergence; it must not keep
+	// the pointer.
+	Trace func(*GNStep)
+}
+
+// GNStep describes one Gauss–Newton step for GaussNewton.Trace.
+type GNStep struct {
+	Loss       float64 // loss after the step (unchanged if rejected)
+	Lambda     float64 // damping used for the step, relative to the curvature scale
+	CG         int     // conjugate-gradient iterations taken
+	Rho        float64 // actual over predicted decrease of the full step
+	Accepted   bool    // whether the parameters moved
+	StepLength float64 // fraction of the CG step taken (1, ½, ¼, ⅛)
+	StepNorm   float64 // Euclidean norm of the CG step
 }
 
 // Name returns "GN".

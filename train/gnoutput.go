@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/paramrecovery/expandcluster/internal/gemm"
 	"github.com/paramrecovery/expandcluster/mlp"
 )
 
@@ -36,13 +37,11 @@ const outputRcond = 1e-13
 // solveOutput sets the output layer to the least-squares fit of the
 // targets on [a, 1], a the last hidden layer's activations held by the
 // linearisation, through the eigen-decomposition of A = [a,1]ᵀ[a,1]/N
-// already computed for the preconditioner: W = (A⁺·[a,1]ᵀY/N)ᵀ.
-func (s *gnState) solveOutput() {
-	last := len(s.layers) - 1
-	k := &s.layers[last]
+// already computed into k: W = (A⁺·[a,1]ᵀY/N)ᵀ.
+func (s *gnState) solveOutput(lin *mlp.Linearization, k *kfacLayer) {
 	ia, od := k.in+1, k.out
-	n := s.lin.Rows()
-	in, stride := s.lin.LayerInput(last)
+	n := lin.Rows()
+	in, stride := lin.LayerInput(len(s.layers) - 1)
 	yr := s.y.RawMatrix()
 	// rhs (ia×od) = [a,1]ᵀY/N.
 	clear(s.rhs)
@@ -90,5 +89,23 @@ func (s *gnState) solveOutput() {
 			params[k.wOff+o*k.in+i] = t2[i*od+o]
 		}
 		params[k.bOff+o] = t2[k.in*od+o]
+	}
+}
+
+// outputFromHidden writes the outputs [a,1]·[W | b]ᵀ of the (linear)
+// output layer to out, a the last hidden layer's activations held by lin.
+func (s *gnState) outputFromHidden(out []float64, lin *mlp.Linearization, k *kfacLayer) {
+	od := k.out
+	n := lin.Rows()
+	h, stride := lin.LayerInput(len(s.layers) - 1)
+	params := s.net.Params()
+	w := params[k.wOff : k.wOff+od*k.in]
+	gemm.Mul(n, od, k.in, h, stride, 1, w, 1, k.in, out, od, false)
+	b := params[k.bOff : k.bOff+od]
+	for r := 0; r < n; r++ {
+		row := out[r*od : r*od+od]
+		for o, v := range b {
+			row[o] += v
+		}
 	}
 }

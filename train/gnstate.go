@@ -24,6 +24,7 @@ type gnState struct {
 	frac float64    // rows(x)/rows(xc): scales subset curvature to all data
 
 	lin, linC   mlp.Linearization
+	linT        mlp.Linearization // the trial point's, with projection
 	ws, wsC     *mlp.Workspace
 	wsTrial     *mlp.Workspace
 	free        []bool // nil: every parameter free
@@ -34,12 +35,17 @@ type gnState struct {
 	np, outRows int
 
 	r, jv                    []float64 // residuals (all samples), J·d (curvature samples)
+	rT                       []float64 // the trial point's residuals, with projection
+	trialOut                 kfacLayer // the trial point's last-layer factor, with projection
 	g, delta, x0             []float64
 	res, z, d, bd            []float64
 	q                        []float64 // CG model values
 	solveOut                 bool
+	project                  bool // CG on the hidden parameters with the output layer projected out
+	outStart, outEnd         int  // the output layer's parameter range
 	rhs                      []float64 // [a,1]ᵀY of the output solve
 	lambda, nu, half, lossSc float64
+	trace                    GNStep
 }
 
 // kfacLayer is the Kronecker-factored preconditioner block of one layer:
@@ -58,8 +64,10 @@ type kfacLayer struct {
 }
 
 // gnMemory estimates the bytes Run allocates: three workspaces of per-layer
-// buffers (ten of them in the linearised ones), the transposed inputs of the
-// A factors, and the parameter-length vectors.
+// buffers (ten of them in the linearised ones; the trial one is linearised
+// too, for the projection), the transposed inputs of the A factors (one
+// more for the trial's last layer), the parameter-length vectors and the
+// residual-length ones.
 func gnMemory(net *mlp.Network, rows, crows int) int64 {
 	var width int64
 	for l := 0; l < net.NumLayers(); l++ {
@@ -72,11 +80,13 @@ func gnMemory(net *mlp.Network, rows, crows int) int64 {
 		factors += in*in*2 + int64(L.Out)*int64(L.Out)*2 + int64(L.Out)*in*2 + in*int64(rows)
 	}
 	vecs := int64(net.NumParams()) * 8
-	ws := width * int64(rows) * (10 + 5)
+	ws := width * int64(rows) * (10 + 10)
 	if crows < rows {
 		ws += width * int64(crows) * 10
 	}
-	return 8 * (ws + factors + vecs + int64(rows*net.OutputDim())*2)
+	last := net.Layer(net.NumLayers() - 1)
+	factors += int64(last.In+1) * int64(rows)
+	return 8 * (ws + factors + vecs + int64(rows*net.OutputDim())*3)
 }
 
 func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error) {
@@ -131,6 +141,12 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 	if s.solveOut {
 		L := net.Layer(net.NumLayers() - 1)
 		s.rhs = make([]float64, (L.In+1)*L.Out)
+		s.project = !cfg.NoProjection && s.xc == s.x
+		s.outStart, s.outEnd = net.LayerParams(net.NumLayers() - 1)
+	}
+	if s.project {
+		s.rT = make([]float64, s.outRows)
+		s.trialOut = newKFACLayer(net, net.NumLayers()-1, rows)
 	}
 	return s, nil
 }

@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 
+	"github.com/paramrecovery/expandcluster/mlp"
+
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -17,36 +19,56 @@ const cgWarm = 0.95
 // linearise computes the residuals, ½‖r‖², the gradient Jᵀr and the
 // preconditioner factors at the student's current point.
 func (s *gnState) linearise() error {
-	if err := s.lin.Reset(s.net, s.ws, s.x); err != nil {
+	half, err := s.forwardSolve(&s.lin, s.ws, &s.layers[len(s.layers)-1], s.r)
+	if err != nil {
 		return err
+	}
+	s.half = half
+	return s.finishLinearise()
+}
+
+// forwardSolve runs the forward pass into lin (on ws), factorises the last
+// hidden layer's second moment into k, solves the output layer exactly if
+// it is solvable, and writes the residuals to r. It returns ½‖r‖².
+func (s *gnState) forwardSolve(lin *mlp.Linearization, ws *mlp.Workspace, k *kfacLayer, r []float64) (float64, error) {
+	if err := lin.Reset(s.net, ws, s.x); err != nil {
+		return 0, err
 	}
 	last := len(s.layers) - 1
 	if last > 0 {
-		in, stride := s.lin.LayerInput(last)
-		if err := s.layers[last].factorA(in, stride, s.lin.Rows()); err != nil {
-			return err
+		in, stride := lin.LayerInput(last)
+		if err := k.factorA(in, stride, lin.Rows()); err != nil {
+			return 0, err
 		}
 	}
+	out := lin.Outputs()
 	if s.solveOut {
-		s.solveOutput()
-		if err := s.lin.Reset(s.net, s.ws, s.x); err != nil {
-			return err
-		}
+		s.solveOutput(lin, k)
+		// The forward pass's outputs predate the solve: recompute them
+		// from the last hidden layer (cheap) rather than rerunning it.
+		out = r
+		s.outputFromHidden(out, lin, k)
 	}
-	out := s.lin.Outputs()
 	yr := s.y.RawMatrix()
 	od := s.net.OutputDim()
 	var ss float64
 	for i := 0; i < yr.Rows; i++ {
 		for j, yv := range yr.Data[i*yr.Stride : i*yr.Stride+od] {
 			d := out[i*od+j] - yv
-			s.r[i*od+j] = d
+			r[i*od+j] = d
 			ss += d * d
 		}
 	}
-	s.half = ss / 2
+	return ss / 2, nil
+}
+
+// finishLinearise computes the gradient and the preconditioner factors
+// once s.lin, s.r and the last layer's A factor are current.
+func (s *gnState) finishLinearise() error {
+	last := len(s.layers) - 1
 	s.lin.JacTVec(s.g, s.r)
 	s.mask(s.g)
+	s.maskOutput(s.g)
 	for l := range s.layers {
 		if l > 0 && l < last {
 			in, stride := s.lin.LayerInput(l)
@@ -68,6 +90,33 @@ func (s *gnState) linearise() error {
 	return nil
 }
 
+// trialHalf returns ½‖r‖² at the student's current (trial) parameters.
+// With the projection it is the variable-projection objective, the loss
+// once the output layer is re-solved, which is what the projected model
+// predicts; the trial's linearisation is kept in linT so that an accepted
+// step needs no second forward pass.
+func (s *gnState) trialHalf() (float64, error) {
+	if !s.project {
+		l, err := s.net.Loss(s.wsTrial, s.x, s.y)
+		return l / s.lossSc, err
+	}
+	return s.forwardSolve(&s.linT, s.wsTrial, &s.trialOut, s.rT)
+}
+
+// acceptTrial makes the trial point evaluated by trialHalf current.
+func (s *gnState) acceptTrial(half float64) error {
+	if !s.project {
+		return s.linearise()
+	}
+	last := len(s.layers) - 1
+	s.lin, s.linT = s.linT, s.lin
+	s.ws, s.wsTrial = s.wsTrial, s.ws
+	s.layers[last], s.trialOut = s.trialOut, s.layers[last]
+	s.r, s.rT = s.rT, s.r
+	s.half = half
+	return s.finishLinearise()
+}
+
 // scale is the largest eigenvalue of the preconditioner without damping,
 // the size of JᵀJ that λ is measured against.
 func (s *gnState) scale() float64 {
@@ -85,7 +134,8 @@ func (s *gnState) scale() float64 {
 // step takes one trust-region step and returns the loss and gradient
 // ∞-norm (of the loss) at the new current point.
 func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
-	qA := s.cg(stopped)
+	lambda0 := s.lambda
+	qA, iters := s.cg(stopped)
 	if stopped() {
 		return s.half * s.lossSc, s.lossSc * infNorm(s.g), nil
 	}
@@ -93,16 +143,17 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 	params := s.net.Params()
 	copy(s.x0, params)
 	accepted := false
+	rho, taken, newHalf := math.NaN(), 0.0, 0.0
 	for _, t := range [...]float64{1, 0.5, 0.25, 0.125} {
 		copy(params, s.x0)
 		floats.AddScaled(params, t, s.delta)
-		l, err := s.net.Loss(s.wsTrial, s.x, s.y)
+		half, err := s.trialHalf()
 		if err != nil {
 			return 0, 0, err
 		}
-		half := l / s.lossSc
 		if t == 1 {
-			if rho := (s.half - half) / pred; pred > 0 && rho > 0 && !math.IsNaN(half) {
+			rho = (s.half - half) / pred
+			if pred > 0 && rho > 0 && !math.IsNaN(half) {
 				u := 2*rho - 1
 				s.lambda *= max(1.0/3, 1-u*u*u)
 				if rho > 0.75 {
@@ -111,18 +162,18 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 					s.lambda *= 0.3
 				}
 				s.nu = 2
-				accepted = true
+				accepted, taken, newHalf = true, t, half
 				break
 			}
 			s.lambda *= s.nu
 			s.nu *= 2
 		} else if half < s.half {
-			accepted = true
+			accepted, taken, newHalf = true, t, half
 			break
 		}
 	}
 	if accepted {
-		if err := s.linearise(); err != nil {
+		if err := s.acceptTrial(newHalf); err != nil {
 			return 0, 0, err
 		}
 	} else {
@@ -131,13 +182,18 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 			return 0, 0, ErrNoProgress
 		}
 	}
+	if s.cfg.Trace != nil {
+		s.trace = GNStep{Loss: s.half * s.lossSc, Lambda: lambda0 / s.scale(), CG: iters, Rho: rho,
+			Accepted: accepted, StepLength: taken, StepNorm: floats.Norm(s.delta, 2)}
+		s.cfg.Trace(&s.trace)
+	}
 	return s.half * s.lossSc, s.lossSc * infNorm(s.g), nil
 }
 
 // cg solves (JᵀJ + λI)·delta = −g approximately by preconditioned
 // conjugate gradients and returns the value of the damped
 // quadratic model at the solution, q(delta) = gᵀdelta + ½ deltaᵀ(JᵀJ+λI)delta.
-func (s *gnState) cg(stopped func() bool) float64 {
+func (s *gnState) cg(stopped func() bool) (q float64, iters int) {
 	// Start from the previous step shrunk a little (Martens): successive
 	// steps point in similar directions. Fall back to zero if that start
 	// is worse than zero for the model.
@@ -146,7 +202,7 @@ func (s *gnState) cg(stopped func() bool) float64 {
 	for i, v := range s.g {
 		s.res[i] = -v - s.bd[i]
 	}
-	q := 0.5*floats.Dot(s.g, s.delta) - 0.5*floats.Dot(s.delta, s.res)
+	q = 0.5*floats.Dot(s.g, s.delta) - 0.5*floats.Dot(s.delta, s.res)
 	if !(q < 0) {
 		clear(s.delta)
 		for i, v := range s.g {
@@ -159,6 +215,7 @@ func (s *gnState) cg(stopped func() bool) float64 {
 	rz := floats.Dot(s.res, s.z)
 	s.q[0] = q
 	for i := 1; i <= s.cfg.MaxCG && !stopped(); i++ {
+		iters = i
 		s.curvature(s.bd, s.d)
 		dbd := floats.Dot(s.d, s.bd)
 		if !(dbd > 0) || !(rz > 0) {
@@ -181,18 +238,22 @@ func (s *gnState) cg(stopped func() bool) float64 {
 			s.d[j] = zj + beta*s.d[j]
 		}
 	}
-	return q
+	return q, iters
 }
 
 // curvature sets dst = (JᵀJ + λI)·v with JᵀJ estimated on the curvature
 // samples and scaled to all samples.
 func (s *gnState) curvature(dst, v []float64) {
 	s.linC.JacVec(s.jv, v)
+	if s.project {
+		s.projectOut(s.jv)
+	}
 	s.linC.JacTVec(dst, s.jv)
 	for i, vi := range v {
 		dst[i] = s.frac*dst[i] + s.lambda*vi
 	}
 	s.mask(dst)
+	s.maskOutput(dst)
 }
 
 // precondition sets dst = (N·G⊗A + λI)⁻¹·src layer by layer.
@@ -208,6 +269,7 @@ func (s *gnState) precondition(dst, src []float64) {
 		}
 	}
 	s.mask(dst)
+	s.maskOutput(dst)
 }
 
 // mask zeroes the frozen entries of v.

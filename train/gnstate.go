@@ -41,8 +41,8 @@ type gnState struct {
 	res, z, d, bd            []float64
 	q                        []float64 // CG model values
 	solveOut                 bool
-	project                  bool // CG on the hidden parameters with the output layer projected out
-	outStart, outEnd         int  // the output layer's parameter range
+	project                  bool      // CG on the hidden parameters with the output layer projected out
+	outStart, outEnd         int       // the output layer's parameter range
 	rhs                      []float64 // [a,1]ᵀY of the output solve
 	lambda, nu, half, lossSc float64
 	trace                    GNStep

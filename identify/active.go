@@ -195,7 +195,7 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 	tt := time.Now()
 	students, err := trainStudents(ctx, *x, *y, c, res.StudentWidths, c.Students, res)
 	res.Timings.Students += time.Since(tt)
-		r0 := ActiveRound{Round: 0, Added: a.Initial, Queries: oracle.Queries(), MaxDisagreement: math.NaN(), MedianDisagreement: math.NaN(), Elapsed: time.Since(t0)}
+	r0 := ActiveRound{Round: 0, Added: a.Initial, Queries: oracle.Queries(), MaxDisagreement: math.NaN(), MedianDisagreement: math.NaN(), Elapsed: time.Since(t0)}
 	r0.BestLoss, r0.WorstLoss = lossRange(students)
 	res.Rounds = append(res.Rounds, r0)
 	if err != nil {
@@ -270,7 +270,7 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 		tt := time.Now()
 		students, err = warmRetrain(ctx, *x, *y, students, round, c, res)
 		res.Timings.Students += time.Since(tt)
-				rd.Added, rd.Queries = k, oracle.Queries()
+		rd.Added, rd.Queries = k, oracle.Queries()
 		rd.BestLoss, rd.WorstLoss = lossRange(students)
 		rd.Elapsed = time.Since(t0)
 		res.Rounds = append(res.Rounds, rd)

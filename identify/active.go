@@ -50,9 +50,13 @@ func RunProbes(ctx context.Context, teacher Teacher, p Probes, n int, cfg Config
 // set and retrains every student from where it is (warm start; a student
 // that then misses the loss floor is restarted from its own random
 // stream). The rounds stop when at least ⌈γN⌉ students are at zero loss
-// and their largest disagreement over the pool is at most Agreement: the
-// students then agree with each other, to the loss floor, wherever the
-// candidates reach. The students are then clustered as in Run.
+// and their mean disagreement over the pool is at most Agreement: the
+// students then agree with each other on fresh candidates to the loss
+// floor, as they agree with the teacher on the queries. (The mean, not
+// the largest: a student at 1e-22 instead of 1e-30 differs from the
+// others by ~1e-14 at a few extreme candidates forever, and would keep
+// the rounds going to MaxRounds.) The students are then clustered as in
+// Run.
 type Active struct {
 	// Candidates is the distribution the queries are chosen from.
 	// Required.
@@ -70,8 +74,8 @@ type Active struct {
 	// 100. A run that reaches it without agreement is clustered anyway,
 	// with the rounds in Result.Rounds as evidence.
 	MaxRounds int
-	// Agreement is the committee variance at which the students count as
-	// agreeing. Zero means the run's zero-loss threshold (Result.ZeroLoss:
+	// Agreement is the committee's mean variance over the candidates at
+	// which the students count as agreeing. Zero means the run's zero-loss threshold (Result.ZeroLoss:
 	// Config.ZeroLoss raised to the outputs' noise floor).
 	Agreement float64
 }
@@ -84,10 +88,10 @@ type ActiveRound struct {
 	// after it.
 	Added, Queries int
 	// Committee is the number of students at zero loss before the round's
-	// queries, and MaxDisagreement and MedianDisagreement summarise their
+	// queries, and MeanDisagreement and MaxDisagreement summarise their
 	// disagreement over the round's candidate pool (NaN in round 0).
-	Committee                           int
-	MaxDisagreement, MedianDisagreement float64
+	Committee                         int
+	MeanDisagreement, MaxDisagreement float64
 	// BestLoss and WorstLoss are the students' losses after the round's
 	// training.
 	BestLoss, WorstLoss float64
@@ -195,7 +199,7 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 	tt := time.Now()
 	students, err := trainStudents(ctx, *x, *y, c, res.StudentWidths, c.Students, res)
 	res.Timings.Students += time.Since(tt)
-	r0 := ActiveRound{Round: 0, Added: a.Initial, Queries: oracle.Queries(), MaxDisagreement: math.NaN(), MedianDisagreement: math.NaN(), Elapsed: time.Since(t0)}
+	r0 := ActiveRound{Round: 0, Added: a.Initial, Queries: oracle.Queries(), MeanDisagreement: math.NaN(), MaxDisagreement: math.NaN(), Elapsed: time.Since(t0)}
 	r0.BestLoss, r0.WorstLoss = lossRange(students)
 	res.Rounds = append(res.Rounds, r0)
 	if err != nil {
@@ -231,12 +235,12 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 			return students, fmt.Errorf("identify: round %d: %w", round, err)
 		}
 		rd := ActiveRound{Round: round, Committee: len(committee), Queries: oracle.Queries()}
-		rd.MaxDisagreement, rd.MedianDisagreement = maxMedian(scores)
-		if len(committee) >= minSize && rd.MaxDisagreement <= agreement {
+		rd.MeanDisagreement, rd.MaxDisagreement = meanMax(scores)
+		if len(committee) >= minSize && rd.MeanDisagreement <= agreement {
 			rd.BestLoss, rd.WorstLoss = lossRange(students)
 			rd.Elapsed = time.Since(t0)
 			res.Rounds = append(res.Rounds, rd)
-			return students, record(c, fmt.Sprintf("active round %d: %d students agree to %.3g on %d candidates", round, len(committee), rd.MaxDisagreement, a.Pool), rd.MaxDisagreement, t0)
+			return students, record(c, fmt.Sprintf("active round %d: %d students agree to %.3g on %d candidates", round, len(committee), rd.MeanDisagreement, a.Pool), rd.MeanDisagreement, t0)
 		}
 		if round > a.MaxRounds {
 			return students, nil
@@ -277,7 +281,7 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 		if err != nil {
 			return students, err
 		}
-		if err := record(c, fmt.Sprintf("active round %d: %d queries, disagreement %.3g", round, rd.Queries, rd.MaxDisagreement), rd.BestLoss, t0); err != nil {
+		if err := record(c, fmt.Sprintf("active round %d: %d queries, disagreement %.3g", round, rd.Queries, rd.MeanDisagreement), rd.BestLoss, t0); err != nil {
 			return students, err
 		}
 	}
@@ -383,10 +387,12 @@ func topK(scores []float64, k int) []int {
 	return idx[:k]
 }
 
-func maxMedian(v []float64) (mx, med float64) {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)-1], s[len(s)/2]
+func meanMax(v []float64) (mean, mx float64) {
+	for _, x := range v {
+		mean += x
+		mx = math.Max(mx, x)
+	}
+	return mean / float64(len(v)), mx
 }
 
 func lossRange(students []student) (best, worst float64) {

@@ -76,6 +76,33 @@
 // Kubernetes indexed job) and be clustered from their files later, with
 // bit-for-bit the result of one Run.
 //
+// # Black-box teachers
+//
+// A teacher that answers queries (an API, a deployed model) is reached
+// through an Oracle, which counts every input row sent to it against
+// Config.QueryBudget (0: unlimited) and refuses a request that would
+// exceed it with a *QueryBudgetError wrapping ErrQueryBudget; Run,
+// RunProbes and RunActive send every teacher call through one and report
+// the count in Result.Queries, the queried data in Result.QueryInputs and
+// Result.QueryOutputs. A run stopped by its budget returns what was paid
+// for: the queries and the students trained on them.
+//
+// The inputs are chosen by a Probes strategy: a fixed data set
+// (NewDataset, what Run does with its inputs), a Gaussian matched to given
+// statistics (IsotropicGaussian, ScaledGaussian, NewGaussianProbes with a
+// covariance, MatchGaussian fitted to data), or data plus noise
+// (NewDataNoise). RunProbes queries one batch of them; RunActive treats
+// the students as a committee and queries, round by round, where they
+// disagree most, retraining them from where they are, until they agree
+// to the loss floor (Active). Chosen queries excite every input
+// direction, so every input weight is identifiable, which images are not.
+//
+// WeightError measures a recovery as the extraction literature does:
+// Align brings the recovered network into the teacher's coordinates
+// (permutation, sign flips and scales undone as the activation's symmetry
+// allows), and the report gives every layer's largest absolute parameter
+// error as 2^-k and the worst output error on fresh queries.
+//
 // # Evaluation
 //
 // Compare matches every hidden layer of a recovered network to the

@@ -61,12 +61,20 @@ func Bits2(err float64) float64 {
 func (r WeightReport) String() string {
 	var b strings.Builder
 	for _, l := range r.Layers {
-		fmt.Fprintf(&b, "%s: max weight error %.3g, bias %.3g (2^-%.1f; largest teacher parameter %.3g)\n",
-			l.Name, l.MaxAbsWeight, l.MaxAbsBias, l.Bits, l.MaxAbsTeacher)
+		fmt.Fprintf(&b, "%s: max weight error %.3g, bias %.3g (%s; largest teacher parameter %.3g)\n",
+			l.Name, l.MaxAbsWeight, l.MaxAbsBias, pow2(l.Bits), l.MaxAbsTeacher)
 	}
-	fmt.Fprintf(&b, "max parameter error %.3g = 2^-%.1f; max output error %.3g = 2^-%.1f over %d fresh queries",
-		r.MaxAbs, r.Bits, r.MaxOutputError, r.OutputBits, r.Queries)
+	fmt.Fprintf(&b, "max parameter error %.3g = %s; max output error %.3g = %s over %d fresh queries",
+		r.MaxAbs, pow2(r.Bits), r.MaxOutputError, pow2(r.OutputBits), r.Queries)
 	return b.String()
+}
+
+// pow2 writes 2^-k, or "exact" for an infinite k.
+func pow2(k float64) string {
+	if math.IsInf(k, 1) {
+		return "exact"
+	}
+	return fmt.Sprintf("2^-%.1f", k)
 }
 
 // WeightError matches recovered to teacher up to the activation's

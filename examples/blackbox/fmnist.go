@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
+)
+
+var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
+	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
+	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error"}
+
+// fmnistKey identifies a row: the settings that change the result.
+func fmnistKey(act string, o options) string {
+	return strings.Join([]string{act, "784", probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
+		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime)}, "/")
+}
+
+func probeName(o options) string {
+	if o.probes == "iso" {
+		return fmt.Sprintf("iso-std%g", o.std)
+	}
+	return o.probes
+}
+
+func fmtSec(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 0, 64) }
+
+func runFMNIST(ctx context.Context, o options) error {
+	path := filepath.Join(o.out, "fmnist.csv")
+	done, err := fmnistDone(path)
+	if err != nil {
+		return err
+	}
+	for _, act := range o.acts {
+		if done[fmnistKey(act, o)] {
+			fmt.Printf("%s: already in %s\n", act, path)
+			continue
+		}
+		rec, err := recoverFMNIST(ctx, act, o)
+		if err != nil {
+			return err
+		}
+		if err := appendFMNIST(path, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recoverFMNIST recovers one teacher through queries and returns its row.
+func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error) {
+	tpath, ok := o.teachers[act]
+	if !ok {
+		return nil, fmt.Errorf("no teacher for activation %q (have g, relu)", act)
+	}
+	teacher, err := loadNet(tpath)
+	if err != nil {
+		return nil, err
+	}
+	if teacher.InputDim() != 784 || len(teacher.Sizes()) != 3 {
+		return nil, fmt.Errorf("%s: teacher sizes %v, want 784→r→10", tpath, teacher.Sizes())
+	}
+	r := teacher.Sizes()[1]
+	hidden := teacher.Layer(0).Act
+	var probes identify.Probes
+	switch o.probes {
+	case "iso":
+		probes, err = identify.IsotropicGaussian(784, o.std)
+	case "matched":
+		var set *synth.Labelled
+		set, _, err = synth.FashionMNIST(o.dataDir)
+		if err == nil {
+			synth.ScalePixels(set.X)
+			probes, err = identify.MatchGaussian(set.X, false)
+		}
+	default:
+		err = fmt.Errorf("-probes %q: want iso or matched", o.probes)
+	}
+	if err != nil {
+		return nil, err
+	}
+	gn := func(name string, d time.Duration) []train.Phase {
+		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{},
+			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 1 << 30, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
+	}
+	cfg := identify.Config{
+		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: 0.5,
+		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget,
+		Train:    train.Config{Phases: gn("gn", o.studentTime)},
+		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime)},
+		Recorder: progress(),
+	}
+	load0 := loadAvg()
+	fmt.Printf("%s: 784→%d→10 teacher %s; %d %s queries, %d students 784→%d→10, %v each (load %s)\n",
+		act, r, tpath, o.queries, probeName(o), o.students, o.width, o.studentTime, load0)
+	t0 := time.Now()
+	res, runErr := identify.RunProbes(ctx, teacher, probes, o.queries, cfg)
+	secs := time.Since(t0).Seconds()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	row := map[string]string{
+		"activation": act, "d_in": "784", "r": strconv.Itoa(r), "probes": probeName(o), "queries": strconv.Itoa(o.queries),
+		"budget": strconv.Itoa(o.budget), "students": strconv.Itoa(o.students), "student_width": strconv.Itoa(o.width),
+		"student_seconds": fmtSec(o.studentTime), "fine_tune_seconds": fmtSec(o.fineTuneTime),
+		"seconds": strconv.FormatFloat(secs, 'f', 0, 64), "load1": load0 + "–" + loadAvg(),
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+	if res != nil {
+		row["queries"] = strconv.Itoa(res.Queries)
+		best := math.Inf(1)
+		for _, l := range res.StudentLosses {
+			best = math.Min(best, l)
+		}
+		row["best_student_loss"] = g(best)
+	}
+	if runErr != nil {
+		row["error"] = strings.ReplaceAll(runErr.Error(), "\n", " ")
+	}
+	row["max_weight_error"], row["weight_bits"], row["max_output_error"], row["output_bits"] = "NaN", "NaN", "NaN", "NaN"
+	if res != nil && res.Network != nil {
+		row["recovered_width"] = strconv.Itoa(res.Widths[0])
+		fresh, err := probes.Sample(synth.NewRand(o.seed+1000), o.fresh)
+		if err != nil {
+			return nil, err
+		}
+		cmp, err := identify.Compare(teacher, res.Network, fresh)
+		if err != nil {
+			return nil, err
+		}
+		row["max_cosine_distance"], row["rel_rmse"] = g(cmp.Layers[0].MaxCosineDistance), g(cmp.RelRMSE)
+		fmt.Println(cmp)
+		if wr, err := identify.WeightError(teacher, res.Network, fresh); err == nil {
+			row["max_weight_error"], row["weight_bits"] = g(wr.MaxAbs), strconv.FormatFloat(wr.Bits, 'f', 1, 64)
+			row["max_output_error"], row["output_bits"] = g(wr.MaxOutputError), strconv.FormatFloat(wr.OutputBits, 'f', 1, 64)
+			fmt.Println(wr)
+		} else {
+			fmt.Println("weight error:", err)
+			if row["error"] == "" {
+				row["error"] = err.Error()
+			}
+		}
+		if err := saveNet(filepath.Join(o.out, fmt.Sprintf("recovered-%s-%s-q%d.json", act, probeName(o), o.queries)), res.Network); err != nil {
+			return nil, err
+		}
+		fmt.Println(res.Verdict())
+	}
+	out := make([]string, len(fmnistHeader))
+	for i, h := range fmnistHeader {
+		out[i] = row[h]
+	}
+	fmt.Printf("%s: %s\n", act, strings.Join(out, ","))
+	return out, nil
+}
+
+// progress prints the pipeline stages and, once a minute per student, the
+// training loss.
+func progress() train.Recorder {
+	p := train.NewPrinter(os.Stdout)
+	p.Interval = time.Minute
+	return p
+}
+
+func saveNet(path string, n *mlp.Network) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := n.Save(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func fmnistDone(path string) (map[string]bool, error) {
+	done := map[string]bool{}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return done, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, rec := range recs[min(1, len(recs)):] {
+		if len(rec) != len(fmnistHeader) {
+			return nil, fmt.Errorf("%s: a row has %d fields, want %d", path, len(rec), len(fmnistHeader))
+		}
+		// The fields of fmnistKey; queries is the count used, which equals
+		// the requested one unless the run was refused.
+		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9]}, "/")] = true
+	}
+	return done, nil
+}
+
+func appendFMNIST(path string, rec []string) error {
+	_, err := os.Stat(path)
+	fresh := errors.Is(err, os.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if fresh {
+		w.Write(fmnistHeader)
+	}
+	w.Write(rec)
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

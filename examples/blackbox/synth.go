@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// successTol is the cosine-distance threshold of an exact recovery, as in
+// examples/paper.
+const successTol = 1e-6
+
+var synthHeader = []string{"problem", "d_in", "r", "rho", "students", "strategy", "queries", "exact", "largest_failed", "rounds", "seconds", "load1"}
+
+// synthRow is one (problem, strategy) measurement. Queries is the number
+// of queries of the exact recovery (fixed: the smallest ladder count that
+// recovered exactly; active: the queries the run made), or, without an
+// exact recovery, the most tried.
+type synthRow struct {
+	Problem       string
+	DIn, R        int
+	Rho           float64
+	Students      int
+	Strategy      string
+	Queries       int
+	Exact         bool
+	LargestFailed int // fixed: the largest ladder count below Queries that failed
+	Rounds        int // active: query rounds after the first
+	Seconds       float64
+	Load          string
+}
+
+func (r synthRow) key() string {
+	return fmt.Sprintf("%s/%g/%s", r.Problem, r.Rho, r.Strategy)
+}
+
+// ladder returns the fixed probe counts tried: 8·2^(k/4), up to maxN.
+func ladder(maxN int) []int {
+	var out []int
+	for k := 0; ; k++ {
+		n := int(math.Round(8 * math.Pow(2, float64(k)/4)))
+		if n > maxN {
+			return out
+		}
+		if len(out) == 0 || n != out[len(out)-1] {
+			out = append(out, n)
+		}
+	}
+}
+
+func runSynth(ctx context.Context, o options) error {
+	path := filepath.Join(o.out, "synth.csv")
+	rows, err := readSynth(path)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for _, r := range rows {
+		done[r.key()] = true
+	}
+	for _, name := range o.problems {
+		p, err := synth.FamilyProblem(name, synth.FamilyOptions{})
+		if err != nil {
+			return err
+		}
+		for _, strategy := range []string{"fixed", "active"} {
+			row := synthRow{Problem: p.Name, DIn: p.DIn, R: p.R, Rho: o.rho, Students: p.Students, Strategy: strategy}
+			if done[row.key()] {
+				fmt.Printf("%s %s: already in %s\n", p.Name, strategy, path)
+				continue
+			}
+			row.Load = loadAvg()
+			t0 := time.Now()
+			if err := measureSynth(ctx, p, &row, o); err != nil {
+				return err
+			}
+			row.Seconds = time.Since(t0).Seconds()
+			if err := appendSynth(path, row); err != nil {
+				return err
+			}
+			rows = append(rows, row)
+			fmt.Printf("%s %s: %d queries, exact %v (%.1f s, load %s)\n", p.Name, strategy, row.Queries, row.Exact, row.Seconds, row.Load)
+		}
+	}
+	if err := writeSynthSummary(filepath.Join(o.out, "synth.md"), rows); err != nil {
+		return err
+	}
+	return drawSynth(filepath.Join(o.out, "synth.png"), rows)
+}
+
+// measureSynth runs one strategy on one problem.
+func measureSynth(ctx context.Context, p synth.Problem, row *synthRow, o options) error {
+	teacher, err := p.Teacher()
+	if err != nil {
+		return err
+	}
+	_, test, err := p.Inputs()
+	if err != nil {
+		return err
+	}
+	cand, err := identify.IsotropicGaussian(p.DIn, 1)
+	if err != nil {
+		return err
+	}
+	cfg := identify.Config{Activation: p.Activation, BaseWidth: p.R, Rho: o.rho,
+		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed}
+	exact := func(res *identify.Result) (bool, error) {
+		if res == nil || res.Network == nil {
+			return false, nil
+		}
+		rep, err := identify.Compare(teacher, res.Network, test)
+		if err != nil {
+			return false, err
+		}
+		return rep.Exact(successTol), nil
+	}
+	if row.Strategy == "fixed" {
+		for _, n := range ladder(o.maxN) {
+			res, err := identify.RunProbes(ctx, teacher, cand, n, cfg)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			ok, cerr := exact(res)
+			if cerr != nil {
+				return cerr
+			}
+			_ = err // a failed recovery (no neurons, too few students) is a failure at this n
+			row.Queries = n
+			if ok {
+				row.Exact = true
+				return nil
+			}
+			row.LargestFailed = n
+		}
+		return nil
+	}
+	res, err := identify.RunActive(ctx, teacher, identify.Active{Candidates: cand}, cfg)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if res == nil {
+		return err
+	}
+	row.Queries, row.Rounds = res.Queries, len(res.Rounds)-1
+	row.Exact, err = exact(res)
+	return err
+}
+
+func appendSynth(path string, r synthRow) error {
+	_, err := os.Stat(path)
+	fresh := errors.Is(err, os.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if fresh {
+		w.Write(synthHeader)
+	}
+	w.Write([]string{r.Problem, strconv.Itoa(r.DIn), strconv.Itoa(r.R), strconv.FormatFloat(r.Rho, 'g', -1, 64),
+		strconv.Itoa(r.Students), r.Strategy, strconv.Itoa(r.Queries), strconv.FormatBool(r.Exact),
+		strconv.Itoa(r.LargestFailed), strconv.Itoa(r.Rounds), strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.Load})
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func readSynth(path string) ([]synthRow, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []synthRow
+	for n, rec := range recs[min(1, len(recs)):] {
+		if len(rec) != len(synthHeader) {
+			return nil, fmt.Errorf("%s: line %d has %d fields, want %d", path, n+2, len(rec), len(synthHeader))
+		}
+		r := synthRow{Problem: rec[0], Strategy: rec[5], Load: rec[11]}
+		r.DIn, _ = strconv.Atoi(rec[1])
+		r.R, _ = strconv.Atoi(rec[2])
+		r.Rho, _ = strconv.ParseFloat(rec[3], 64)
+		r.Students, _ = strconv.Atoi(rec[4])
+		r.Queries, _ = strconv.Atoi(rec[6])
+		r.Exact = rec[7] == "true"
+		r.LargestFailed, _ = strconv.Atoi(rec[8])
+		r.Rounds, _ = strconv.Atoi(rec[9])
+		r.Seconds, _ = strconv.ParseFloat(rec[10], 64)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// pair is one problem's fixed and active rows.
+type pair struct {
+	fixed, active *synthRow
+}
+
+func pairs(rows []synthRow) ([]string, map[string]*pair) {
+	byKey := map[string]*pair{}
+	var keys []string
+	for i := range rows {
+		r := &rows[i]
+		k := fmt.Sprintf("%s ρ=%g", r.Problem, r.Rho)
+		if byKey[k] == nil {
+			byKey[k] = &pair{}
+			keys = append(keys, k)
+		}
+		if r.Strategy == "fixed" {
+			byKey[k].fixed = r
+		} else {
+			byKey[k].active = r
+		}
+	}
+	sort.Strings(keys)
+	return keys, byKey
+}
+
+func writeSynthSummary(path string, rows []synthRow) error {
+	keys, byKey := pairs(rows)
+	var b strings.Builder
+	b.WriteString("# Queries for exact recovery: fixed Gaussian probes against active (query by committee)\n\n")
+	b.WriteString("Exact: every width right and every neuron within cosine distance 1e-6 (as examples/paper). ")
+	b.WriteString("Fixed: the smallest n of the ladder 8·2^(k/4) that recovered exactly (the next smaller one failed). ")
+	b.WriteString("Active: identify.RunActive with its defaults (4(d+1) initial queries, d+1 per round, 50(d+1) candidates per round), the same students.\n\n")
+	b.WriteString("| problem | student parameters | fixed: queries (largest failed) | active: queries (rounds) | active / fixed |\n|---|---|---|---|---|\n")
+	var ratios []float64
+	both, fixedOK, activeOK, quarter := 0, 0, 0, 0
+	for _, k := range keys {
+		p := byKey[k]
+		if p.fixed == nil || p.active == nil {
+			continue
+		}
+		width := int(math.Ceil(p.fixed.Rho * float64(p.fixed.R)))
+		params := width*(p.fixed.DIn+1) + width + 1
+		fs := fmt.Sprintf("%d (%d)", p.fixed.Queries, p.fixed.LargestFailed)
+		if !p.fixed.Exact {
+			fs = fmt.Sprintf("not exact up to %d", p.fixed.Queries)
+		} else {
+			fixedOK++
+		}
+		as := fmt.Sprintf("%d (%d)", p.active.Queries, p.active.Rounds)
+		if !p.active.Exact {
+			as = fmt.Sprintf("not exact after %d", p.active.Queries)
+		} else {
+			activeOK++
+		}
+		ratio := "–"
+		if p.fixed.Exact && p.active.Exact {
+			q := float64(p.active.Queries) / float64(p.fixed.Queries)
+			ratios = append(ratios, q)
+			ratio = fmt.Sprintf("%.2f", q)
+			both++
+			if q <= 0.25 {
+				quarter++
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", k, params, fs, as, ratio)
+	}
+	fmt.Fprintf(&b, "\nExact: fixed %d, active %d of %d problems. ", fixedOK, activeOK, len(keys))
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		fmt.Fprintf(&b, "Where both were exact (%d), active/fixed query ratio: median %.2f, range %.2f–%.2f; ≤ 1/4 on %d.\n",
+			both, ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], quarter)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// drawSynth plots active against fixed queries per problem (log–log), with
+// the lines active = fixed and active = fixed/4 (the goal).
+func drawSynth(path string, rows []synthRow) error {
+	keys, byKey := pairs(rows)
+	p := plot.New()
+	p.Title.Text = "Queries for exact recovery, per synthetic teacher"
+	p.X.Label.Text = "fixed isotropic Gaussian probes"
+	p.Y.Label.Text = "active (query by committee)"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: 0}, plot.LogTicks{Prec: 0}
+	groups := map[string]plotter.XYs{}
+	var names []string
+	lo, hi := math.Inf(1), 0.0
+	for _, k := range keys {
+		pr := byKey[k]
+		if pr.fixed == nil || pr.active == nil || !pr.fixed.Exact || !pr.active.Exact {
+			continue
+		}
+		g := fmt.Sprintf("d_in=%d, r=%d", pr.fixed.DIn, pr.fixed.R)
+		if _, ok := groups[g]; !ok {
+			names = append(names, g)
+		}
+		x, y := float64(pr.fixed.Queries), float64(pr.active.Queries)
+		groups[g] = append(groups[g], plotter.XY{X: x, Y: y})
+		lo, hi = math.Min(lo, math.Min(x, y)), math.Max(hi, math.Max(x, y))
+	}
+	if hi == 0 {
+		return nil
+	}
+	lo, hi = lo/1.5, hi*1.5
+	for i, f := range []float64{1, 0.25} {
+		l, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo * f}, {X: hi, Y: hi * f}})
+		if err != nil {
+			return err
+		}
+		l.Color = color.Gray{Y: 120}
+		if i == 1 {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			p.Legend.Add("active = fixed / 4 (goal)", l)
+		} else {
+			p.Legend.Add("active = fixed", l)
+		}
+		p.Add(l)
+	}
+	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+	colours := []color.Color{color.RGBA{R: 200, A: 255}, color.RGBA{B: 200, A: 255}, color.RGBA{G: 150, A: 255}, color.RGBA{R: 150, B: 150, A: 255}, color.Black}
+	sort.Strings(names)
+	for i, g := range names {
+		s, err := plotter.NewScatter(groups[g])
+		if err != nil {
+			return err
+		}
+		s.GlyphStyle.Shape = shapes[i%len(shapes)]
+		s.GlyphStyle.Color = colours[i%len(colours)]
+		s.GlyphStyle.Radius = vg.Points(3.5)
+		p.Add(s)
+		p.Legend.Add(g, s)
+	}
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo*0.25, hi
+	p.Legend.Top, p.Legend.Left = true, true
+	return p.Save(6*vg.Inch, 5*vg.Inch, path)
+}

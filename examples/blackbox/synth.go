@@ -284,40 +284,53 @@ func writeSynthSummary(path string, rows []synthRow) error {
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", k, params, fs, as, ratio)
 	}
-	fmt.Fprintf(&b, "\nExact: fixed %d, active %d of %d problems. ", fixedOK, activeOK, len(keys))
+	fmt.Fprintf(&b, "\nExact: fixed %d, active %d of %d (problem, ρ). ", fixedOK, activeOK, len(keys))
 	if len(ratios) > 0 {
 		slices.Sort(ratios)
 		fmt.Fprintf(&b, "Where both were exact (%d), active/fixed query ratio: median %.2f, range %.2f–%.2f; ≤ 1/4 on %d.\n",
 			both, ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], quarter)
 	}
+	for _, strategy := range []string{"fixed", "active"} {
+		var q []float64
+		for _, r := range rows {
+			if r.Strategy == strategy && r.Exact {
+				width := int(math.Ceil(r.Rho * float64(r.R)))
+				q = append(q, float64(r.Queries)/float64(width*(r.DIn+1)+width+1))
+			}
+		}
+		if len(q) > 0 {
+			slices.Sort(q)
+			fmt.Fprintf(&b, "Queries per student parameter, %s: median %.2f, range %.2f–%.2f.\n", strategy, q[len(q)/2], q[0], q[len(q)-1])
+		}
+	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-// drawSynth plots active against fixed queries per problem (log–log), with
-// the lines active = fixed and active = fixed/4 (the goal).
+// drawSynth plots the queries each strategy needed for exact recovery
+// against the number of student parameters (log–log), with the lines
+// queries = parameters and queries = parameters/4: both strategies sit on
+// the first, the goal (active ≤ fixed/4) would need the second.
 func drawSynth(path string, rows []synthRow) error {
-	keys, byKey := pairs(rows)
 	p := plot.New()
-	p.Title.Text = "Queries for exact recovery, per synthetic teacher"
-	p.X.Label.Text = "fixed isotropic Gaussian probes"
-	p.Y.Label.Text = "active (query by committee)"
+	p.Title.Text = "Queries for exact recovery, synthetic teachers"
+	p.X.Label.Text = "student parameters (ρ·r·(d_in+2) + 1)"
+	p.Y.Label.Text = "queries"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: 0}, plot.LogTicks{Prec: 0}
-	groups := map[string]plotter.XYs{}
-	var names []string
+	pts := map[string]plotter.XYs{}
 	lo, hi := math.Inf(1), 0.0
-	for _, k := range keys {
-		pr := byKey[k]
-		if pr.fixed == nil || pr.active == nil || !pr.fixed.Exact || !pr.active.Exact {
+	for _, r := range rows {
+		if !r.Exact {
 			continue
 		}
-		g := fmt.Sprintf("d_in=%d, r=%d", pr.fixed.DIn, pr.fixed.R)
-		if _, ok := groups[g]; !ok {
-			names = append(names, g)
+		width := int(math.Ceil(r.Rho * float64(r.R)))
+		params := float64(width*(r.DIn+1) + width + 1)
+		off := 0.97 // side by side, so that the two strategies do not hide each other
+		if r.Strategy == "active" {
+			off = 1.03
 		}
-		x, y := float64(pr.fixed.Queries), float64(pr.active.Queries)
-		groups[g] = append(groups[g], plotter.XY{X: x, Y: y})
-		lo, hi = math.Min(lo, math.Min(x, y)), math.Max(hi, math.Max(x, y))
+		pts[r.Strategy] = append(pts[r.Strategy], plotter.XY{X: params * off, Y: float64(r.Queries)})
+		lo, hi = math.Min(lo, math.Min(params, float64(r.Queries))), math.Max(hi, math.Max(params, float64(r.Queries)))
 	}
 	if hi == 0 {
 		return nil
@@ -331,27 +344,33 @@ func drawSynth(path string, rows []synthRow) error {
 		l.Color = color.Gray{Y: 120}
 		if i == 1 {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			p.Legend.Add("active = fixed / 4 (goal)", l)
+			p.Legend.Add("queries = parameters / 4", l)
 		} else {
-			p.Legend.Add("active = fixed", l)
+			p.Legend.Add("queries = parameters", l)
 		}
 		p.Add(l)
 	}
-	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
-	colours := []color.Color{color.RGBA{R: 200, A: 255}, color.RGBA{B: 200, A: 255}, color.RGBA{G: 150, A: 255}, color.RGBA{R: 150, B: 150, A: 255}, color.Black}
-	sort.Strings(names)
-	for i, g := range names {
-		s, err := plotter.NewScatter(groups[g])
+	style := map[string]struct {
+		shape draw.GlyphDrawer
+		col   color.Color
+		name  string
+	}{
+		"fixed":  {draw.CircleGlyph{}, color.RGBA{R: 200, A: 255}, "fixed isotropic Gaussian probes"},
+		"active": {draw.TriangleGlyph{}, color.RGBA{B: 200, A: 255}, "active (query by committee)"},
+	}
+	for _, k := range []string{"fixed", "active"} {
+		if len(pts[k]) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(pts[k])
 		if err != nil {
 			return err
 		}
-		s.GlyphStyle.Shape = shapes[i%len(shapes)]
-		s.GlyphStyle.Color = colours[i%len(colours)]
-		s.GlyphStyle.Radius = vg.Points(3.5)
-		p.Add(s)
-		p.Legend.Add(g, s)
+		sc.GlyphStyle.Shape, sc.GlyphStyle.Color, sc.GlyphStyle.Radius = style[k].shape, style[k].col, vg.Points(3.5)
+		p.Add(sc)
+		p.Legend.Add(style[k].name, sc)
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo*0.25, hi
-	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.Top, p.Legend.Left = false, false // bottom right, clear of the points
 	return p.Save(6*vg.Inch, 5*vg.Inch, path)
 }

@@ -65,6 +65,11 @@ type GaussNewton struct {
 	// re-solved, but CG no longer has to resolve the coupling between
 	// the two.
 	NoProjection bool
+	// Geodesic adds geodesic acceleration to every step (Transtrum and
+	// Sethna): a second-order correction along the step from one more
+	// forward pass and a second, shorter CG solve, so that steps follow
+	// curved valleys of the loss.
+	Geodesic bool
 	// MaxMemory bounds the bytes of buffers Run may allocate for one
 	// student; zero means 8 GiB. A student that needs more is refused
 	// with an error that names the size.
@@ -85,6 +90,9 @@ type GNStep struct {
 	Accepted   bool    // whether the parameters moved
 	StepLength float64 // fraction of the CG step taken (1, ½, ¼, ⅛)
 	StepNorm   float64 // Euclidean norm of the CG step
+	// Acceleration is 2‖a‖/‖v‖ of the geodesic correction (NaN without
+	// it); the correction is used when it is at most 0.75.
+	Acceleration float64
 }
 
 // Name returns "GN".

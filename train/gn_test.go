@@ -37,6 +37,8 @@ func TestGaussNewtonReachesFloor(t *testing.T) {
 		{"tanh", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{}},
 		{"g-keep-output", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{KeepOutput: true}},
 		{"subset-curvature", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{CurvatureRows: 300}},
+		{"g-no-projection", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{NoProjection: true}},
+		{"g-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Geodesic: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x, y, _ := teacherData(t, 11, tc.teacher, tc.act, 600)

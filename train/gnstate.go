@@ -36,6 +36,7 @@ type gnState struct {
 
 	r, jv                    []float64 // residuals (all samples), J·d (curvature samples)
 	rT                       []float64 // the trial point's residuals, with projection
+	rvv, gvv, acc            []float64 // geodesic acceleration: r_vv, Jᵀr_vv, a
 	trialOut                 kfacLayer // the trial point's last-layer factor, with projection
 	g, delta, x0             []float64
 	res, z, d, bd            []float64
@@ -143,6 +144,9 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 		s.rhs = make([]float64, (L.In+1)*L.Out)
 		s.project = !cfg.NoProjection && s.xc == s.x
 		s.outStart, s.outEnd = net.LayerParams(net.NumLayers() - 1)
+	}
+	if cfg.Geodesic {
+		s.rvv, s.gvv, s.acc = make([]float64, s.outRows), make([]float64, np), make([]float64, np)
 	}
 	if s.project {
 		s.rT = make([]float64, s.outRows)

@@ -60,6 +60,8 @@ type options struct {
 	pictures      string
 	summaryOnly   bool
 	lossFloor     float64
+	restarts      int
+	polish        int
 }
 
 func main() {
@@ -82,6 +84,8 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "print every student's training progress")
 	flag.StringVar(&o.pictures, "pictures", "failed", "clustering pictures per problem under OUT/pictures: none, failed or all")
 	flag.Float64Var(&o.lossFloor, "loss-floor", 0, fmt.Sprintf("students' Levenberg–Marquardt phases stop at this loss (0: train's default %g)", train.DefaultStopLoss))
+	flag.IntVar(&o.restarts, "restarts", 0, fmt.Sprintf("fresh starts of a student that misses the restart loss (0: train's default %d, -1: none); not part of a row's key, so use another -out", train.DefaultRestarts))
+	flag.IntVar(&o.polish, "polish", 0, "experimental: no gate after the subset phase, and the full-data LM phase runs up to `n` iterations (0: train's default recipe); not part of a row's key, so use another -out")
 	flag.BoolVar(&o.summaryOnly, "summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
 	var err error
@@ -119,6 +123,7 @@ type job struct {
 	p     synth.Problem
 	rho   float64
 	floor float64
+	o     *options
 }
 
 func run(ctx context.Context, o options) error {
@@ -158,7 +163,7 @@ func run(ctx context.Context, o options) error {
 				skipped++
 				continue
 			}
-			jobs = append(jobs, job{p, rho, floor})
+			jobs = append(jobs, job{p, rho, floor, &o})
 		}
 	}
 	w, err := openRows(csvPath)
@@ -268,7 +273,7 @@ func solve(ctx context.Context, j job, workers int, verbose bool) (row, *identif
 	cfg := identify.Config{
 		Activation: p.Activation, BaseWidth: p.R, Rho: j.rho,
 		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta,
-		Seed: p.Seed, Workers: workers,
+		Seed: p.Seed, Workers: workers, Restarts: j.o.restarts,
 	}
 	if j.floor != train.DefaultStopLoss {
 		// train's default recipe with another loss floor for the LM phases.
@@ -278,6 +283,16 @@ func solve(ctx context.Context, j job, workers int, verbose bool) (row, *identif
 				phases[i].Stop.Loss = j.floor
 			}
 		}
+		cfg.Train = train.Config{Phases: phases}
+	}
+	if j.o.polish > 0 {
+		phases := cfg.Train.Phases
+		if phases == nil {
+			phases = train.DefaultPhases()
+		}
+		phases[0].Gate = 0
+		phases[1].Stop.MaxIter = j.o.polish
+		phases[1].Stop.Patience = max(20, j.o.polish/5)
 		cfg.Train = train.Config{Phases: phases}
 	}
 	if verbose {

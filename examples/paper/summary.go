@@ -190,6 +190,14 @@ func writeSummary(dir, csvPath string) error {
 		pictures = append(pictures, name)
 		fmt.Fprintf(&b, "\n![success rate at ρ = %g](%s)\n", g.rho, name)
 	}
+	if gs := groups(rows); len(gs) > 0 {
+		easeTable(&b, gs)
+		if err := easePicture(filepath.Join(dir, "ease.png"), gs); err != nil {
+			return err
+		}
+		pictures = append(pictures, "ease.png")
+		b.WriteString("\n![success and students at zero loss against r/d_in](ease.png)\n")
+	}
 	path := filepath.Join(dir, "summary.md")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return err

@@ -152,6 +152,11 @@ func RunActive(ctx context.Context, teacher Teacher, a Active, cfg Config) (*Res
 	if err != nil {
 		return nil, err
 	}
+	if c0.Widths == nil && c0.Rho == 0 {
+		// On a handful of initial queries even students of the teacher's
+		// width reach zero loss, so the automatic search would pick ρ = 1.
+		return nil, fmt.Errorf("identify: RunActive needs Config.Rho or Config.Widths: the automatic ρ search would run on the few initial queries, which any student fits")
+	}
 	oracle, err := NewOracle(teacher, c0.QueryBudget)
 	if err != nil {
 		return nil, err
@@ -186,15 +191,6 @@ func RunActive(ctx context.Context, teacher Teacher, a Active, cfg Config) (*Res
 // query rounds, and returns the students it ends with (also in
 // res.Students).
 func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *Config, x, y **mat.Dense, symmetry **Warning, res *Result, t0 time.Time) ([]student, error) {
-	var err error
-	if c.Widths == nil && c.Rho == 0 {
-		tt := time.Now()
-		res.Rho, res.Trials, err = chooseRho(ctx, *x, *y, c)
-		res.Timings.Trials = time.Since(tt)
-		if err != nil {
-			return nil, err
-		}
-	}
 	res.StudentWidths = c.studentWidths(res.Rho)
 	tt := time.Now()
 	students, err := trainStudents(ctx, *x, *y, c, res.StudentWidths, c.Students, res)

@@ -67,6 +67,7 @@ func TestActiveBadSettings(t *testing.T) {
 		{Active{Candidates: cand, MaxRounds: -2}, cfg, "MaxRounds"},
 		{Active{Candidates: cand}, Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, QueryBudget: -1}, "QueryBudget = -1"},
 		{Active{Candidates: GaussianProbes{}}, cfg, "dimension 0"},
+		{Active{Candidates: cand}, Config{Activation: mlp.G, BaseWidth: 2}, "needs Config.Rho or Config.Widths"},
 	}
 	for _, c := range cases {
 		_, err := RunActive(context.Background(), teacher, c.a, c.cfg)

@@ -95,8 +95,15 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 1 << 30, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
 	}
+	gamma := o.gamma
+	if gamma == 0 {
+		gamma = 0.5
+		if o.students == 2 {
+			gamma = 1
+		}
+	}
 	cfg := identify.Config{
-		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: 0.5,
+		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: gamma,
 		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget,
 		Train:    train.Config{Phases: gn("gn", o.studentTime)},
 		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime)},

@@ -31,7 +31,9 @@
 // Examples (the committed results/blackbox):
 //
 //	go run ./examples/blackbox -mode synth -out results/blackbox
-//	go run ./examples/blackbox -mode fmnist -act g -queries 32768 -students 3 -width 72 -student-time 20m -fine-tune-time 6m -out results/blackbox
+//	go run ./examples/blackbox -mode synth -rho 2 -out results/blackbox
+//	go run ./examples/blackbox -mode fmnist -act g -out results/blackbox
+//	go run ./examples/blackbox -mode fmnist -act relu -out results/blackbox
 package main
 
 import (
@@ -58,6 +60,7 @@ type options struct {
 	queries      int
 	budget       int
 	students     int
+	gamma        float64
 	width        int
 	studentTime  time.Duration
 	fineTuneTime time.Duration
@@ -83,11 +86,12 @@ func main() {
 	flag.StringVar(&acts, "act", "g,relu", "fmnist: teachers' activations")
 	flag.StringVar(&gTeacher, "teacher-g", "results/fashionmnist/r64/teacher-g-e10-s1.json", "fmnist: the g teacher")
 	flag.StringVar(&reluTeacher, "teacher-relu", "results/fashionmnist-gn/relu-r64/teacher-relu-e10-s1.json", "fmnist: the ReLU teacher")
-	flag.IntVar(&o.queries, "queries", 1<<15, "fmnist: Gaussian queries the students train on")
+	flag.IntVar(&o.queries, "queries", 1<<14, "fmnist: Gaussian queries the students train on")
 	flag.IntVar(&o.budget, "budget", 1<<18, "fmnist: query budget of the recovery (identify.Config.QueryBudget)")
-	flag.IntVar(&o.students, "students", 3, "fmnist: students")
+	flag.IntVar(&o.students, "students", 2, "fmnist: students (trained at once on the two cores)")
+	flag.Float64Var(&o.gamma, "gamma", 0, "fmnist: γ (0: 1 for two students, else 0.5)")
 	flag.IntVar(&o.width, "width", 72, "fmnist: students' hidden width")
-	flag.DurationVar(&o.studentTime, "student-time", 20*time.Minute, "fmnist: wall time per student")
+	flag.DurationVar(&o.studentTime, "student-time", 24*time.Minute, "fmnist: wall time per student")
 	flag.DurationVar(&o.fineTuneTime, "fine-tune-time", 5*time.Minute, "fmnist: wall time of the fine-tuning")
 	flag.StringVar(&o.probes, "probes", "iso", "fmnist: iso (isotropic Gaussian, -std) or matched (per-pixel mean and scale of the images)")
 	flag.Float64Var(&o.std, "std", 1, "fmnist: standard deviation of isotropic queries")

@@ -27,7 +27,7 @@ import (
 // examples/paper.
 const successTol = 1e-6
 
-var synthHeader = []string{"problem", "d_in", "r", "rho", "students", "strategy", "queries", "exact", "largest_failed", "rounds", "seconds", "load1"}
+var synthHeader = []string{"problem", "d_in", "r", "rho", "students", "strategy", "queries", "exact", "largest_failed", "rounds", "max_weight_error", "weight_bits", "max_output_error", "seconds", "load1"}
 
 // synthRow is one (problem, strategy) measurement. Queries is the number
 // of queries of the exact recovery (fixed: the smallest ladder count that
@@ -43,6 +43,10 @@ type synthRow struct {
 	Exact         bool
 	LargestFailed int // fixed: the largest ladder count below Queries that failed
 	Rounds        int // active: query rounds after the first
+	// WeightErr and OutputErr are identify.WeightError's largest parameter
+	// and output errors of the exact recovery (NaN otherwise), Bits the
+	// former's −log₂.
+	WeightErr, Bits, OutputErr float64
 	Seconds       float64
 	Load          string
 }
@@ -121,6 +125,7 @@ func measureSynth(ctx context.Context, p synth.Problem, row *synthRow, o options
 	}
 	cfg := identify.Config{Activation: p.Activation, BaseWidth: p.R, Rho: o.rho,
 		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed}
+	row.WeightErr, row.Bits, row.OutputErr = math.NaN(), math.NaN(), math.NaN()
 	exact := func(res *identify.Result) (bool, error) {
 		if res == nil || res.Network == nil {
 			return false, nil
@@ -129,7 +134,15 @@ func measureSynth(ctx context.Context, p synth.Problem, row *synthRow, o options
 		if err != nil {
 			return false, err
 		}
-		return rep.Exact(successTol), nil
+		if !rep.Exact(successTol) {
+			return false, nil
+		}
+		wr, err := identify.WeightError(teacher, res.Network, test)
+		if err != nil {
+			return false, err
+		}
+		row.WeightErr, row.Bits, row.OutputErr = wr.MaxAbs, wr.Bits, wr.MaxOutputError
+		return true, nil
 	}
 	if row.Strategy == "fixed" {
 		for _, n := range ladder(o.maxN) {
@@ -176,7 +189,9 @@ func appendSynth(path string, r synthRow) error {
 	}
 	w.Write([]string{r.Problem, strconv.Itoa(r.DIn), strconv.Itoa(r.R), strconv.FormatFloat(r.Rho, 'g', -1, 64),
 		strconv.Itoa(r.Students), r.Strategy, strconv.Itoa(r.Queries), strconv.FormatBool(r.Exact),
-		strconv.Itoa(r.LargestFailed), strconv.Itoa(r.Rounds), strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.Load})
+		strconv.Itoa(r.LargestFailed), strconv.Itoa(r.Rounds), strconv.FormatFloat(r.WeightErr, 'g', 4, 64),
+		strconv.FormatFloat(r.Bits, 'f', 1, 64), strconv.FormatFloat(r.OutputErr, 'g', 4, 64),
+		strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.Load})
 	w.Flush()
 	if err := w.Error(); err != nil {
 		f.Close()
@@ -203,7 +218,7 @@ func readSynth(path string) ([]synthRow, error) {
 		if len(rec) != len(synthHeader) {
 			return nil, fmt.Errorf("%s: line %d has %d fields, want %d", path, n+2, len(rec), len(synthHeader))
 		}
-		r := synthRow{Problem: rec[0], Strategy: rec[5], Load: rec[11]}
+		r := synthRow{Problem: rec[0], Strategy: rec[5], Load: rec[14]}
 		r.DIn, _ = strconv.Atoi(rec[1])
 		r.R, _ = strconv.Atoi(rec[2])
 		r.Rho, _ = strconv.ParseFloat(rec[3], 64)
@@ -212,10 +227,20 @@ func readSynth(path string) ([]synthRow, error) {
 		r.Exact = rec[7] == "true"
 		r.LargestFailed, _ = strconv.Atoi(rec[8])
 		r.Rounds, _ = strconv.Atoi(rec[9])
-		r.Seconds, _ = strconv.ParseFloat(rec[10], 64)
+		r.WeightErr, _ = strconv.ParseFloat(rec[10], 64)
+		r.Bits, _ = strconv.ParseFloat(rec[11], 64)
+		r.OutputErr, _ = strconv.ParseFloat(rec[12], 64)
+		r.Seconds, _ = strconv.ParseFloat(rec[13], 64)
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+func bitsCell(r *synthRow) string {
+	if math.IsNaN(r.Bits) || !r.Exact {
+		return "–"
+	}
+	return fmt.Sprintf("2^-%.1f", r.Bits)
 }
 
 // pair is one problem's fixed and active rows.
@@ -250,7 +275,8 @@ func writeSynthSummary(path string, rows []synthRow) error {
 	b.WriteString("Exact: every width right and every neuron within cosine distance 1e-6 (as examples/paper). ")
 	b.WriteString("Fixed: the smallest n of the ladder 8·2^(k/4) that recovered exactly (the next smaller one failed). ")
 	b.WriteString("Active: identify.RunActive with its defaults (4(d+1) initial queries, d+1 per round, 50(d+1) candidates per round), the same students.\n\n")
-	b.WriteString("| problem | student parameters | fixed: queries (largest failed) | active: queries (rounds) | active / fixed |\n|---|---|---|---|---|\n")
+	b.WriteString("Max weight error: identify.WeightError on the exact recovery, the largest absolute error of any parameter after matching up to symmetry, as 2^-k.\n\n")
+	b.WriteString("| problem | student parameters | fixed: queries (largest failed) | active: queries (rounds) | active / fixed | max weight error fixed / active |\n|---|---|---|---|---|---|\n")
 	var ratios []float64
 	both, fixedOK, activeOK, quarter := 0, 0, 0, 0
 	for _, k := range keys {
@@ -282,7 +308,7 @@ func writeSynthSummary(path string, rows []synthRow) error {
 				quarter++
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", k, params, fs, as, ratio)
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s / %s |\n", k, params, fs, as, ratio, bitsCell(p.fixed), bitsCell(p.active))
 	}
 	fmt.Fprintf(&b, "\nExact: fixed %d, active %d of %d (problem, ρ). ", fixedOK, activeOK, len(keys))
 	if len(ratios) > 0 {

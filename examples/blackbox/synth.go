@@ -47,8 +47,8 @@ type synthRow struct {
 	// and output errors of the exact recovery (NaN otherwise), Bits the
 	// former's −log₂.
 	WeightErr, Bits, OutputErr float64
-	Seconds       float64
-	Load          string
+	Seconds                    float64
+	Load                       string
 }
 
 func (r synthRow) key() string {

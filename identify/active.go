@@ -343,9 +343,10 @@ func disagreement(nets []*mlp.Network, pool *mat.Dense) ([]float64, error) {
 	n := pool.RawMatrix().Rows
 	var sum, sumSq []float64
 	outs := 0
+	ws := mlp.NewWorkspace()
+	var p mat.Dense
 	for _, net := range nets {
-		p, err := net.Predict(pool)
-		if err != nil {
+		if err := net.Forward(ws, &p, pool); err != nil {
 			return nil, err
 		}
 		raw := p.RawMatrix()

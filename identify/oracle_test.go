@@ -81,3 +81,27 @@ func TestRunBudgetTooSmallForProbes(t *testing.T) {
 		t.Error("nil probes accepted")
 	}
 }
+
+func TestRunProbesRecoversThroughTheOracle(t *testing.T) {
+	teacher := randomNet(t, []int{3, 2, 1}, mlp.Tanh, 5)
+	g, err := IsotropicGaussian(3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Activation: mlp.Tanh, BaseWidth: 2, Rho: 2, Students: 6, Gamma: 0.5, Seed: 3, QueryBudget: 300}
+	res, err := RunProbes(context.Background(), teacher, g, 300, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Queries != 300 || res.QueryInputs.RawMatrix().Rows != 300 {
+		t.Errorf("%d queries recorded, want 300", res.Queries)
+	}
+	fresh, _ := g.Sample(rand.New(rand.NewPCG(77, 77)), 2000)
+	wr, err := WeightError(teacher, res.Network, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wr.Bits < 30 || wr.OutputBits < 30 {
+		t.Errorf("recovered to 2^-%.1f (outputs 2^-%.1f), want better than 2^-30:\n%v", wr.Bits, wr.OutputBits, wr)
+	}
+}

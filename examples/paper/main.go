@@ -62,6 +62,7 @@ type options struct {
 	lossFloor     float64
 	restarts      int
 	polish        int
+	varpro        int
 }
 
 func main() {
@@ -86,6 +87,7 @@ func main() {
 	flag.Float64Var(&o.lossFloor, "loss-floor", 0, fmt.Sprintf("students' Levenberg–Marquardt phases stop at this loss (0: train's default %g)", train.DefaultStopLoss))
 	flag.IntVar(&o.restarts, "restarts", 0, fmt.Sprintf("fresh starts of a student that misses the restart loss (0: train's default %d, -1: none); not part of a row's key, so use another -out", train.DefaultRestarts))
 	flag.IntVar(&o.polish, "polish", 0, "experimental: no gate after the subset phase, and the full-data LM phase runs up to `n` iterations (0: train's default recipe); not part of a row's key, so use another -out")
+	flag.IntVar(&o.varpro, "varpro", 0, "experimental: no gate after the subset LM phase, then up to `n` iterations of train.VarPro (variable projection of the output layer) on a subset, gated, before the full-data LM phase (0: train's default recipe); not part of a row's key, so use another -out")
 	flag.BoolVar(&o.summaryOnly, "summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
 	var err error
@@ -294,6 +296,16 @@ func solve(ctx context.Context, j job, workers int, verbose bool) (row, *identif
 		phases[1].Stop.MaxIter = j.o.polish
 		phases[1].Stop.Patience = max(20, j.o.polish/5)
 		cfg.Train = train.Config{Phases: phases}
+	}
+	if j.o.varpro > 0 {
+		phases := cfg.Train.Phases
+		if phases == nil {
+			phases = train.DefaultPhases()
+		}
+		phases[0].Gate = 0
+		vp := train.Phase{Name: "varpro-subset", Optimizer: &train.VarPro{}, SubsetPerParam: train.DefaultSubsetPerParam,
+			Gate: train.DefaultRestartLoss, Stop: train.StopRules{Loss: phases[0].Stop.Loss, MaxIter: j.o.varpro, Patience: 40, MinRelImprove: 0.01}}
+		cfg.Train = train.Config{Phases: []train.Phase{phases[0], vp, phases[1]}}
 	}
 	if verbose {
 		cfg.Recorder = train.NewPrinter(os.Stderr)

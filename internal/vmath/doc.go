@@ -12,4 +12,13 @@
 // needs no table lookups, which do not vectorise; it is within 1 ulp of
 // math.Exp, subnormal results included. The logarithm is math.Log's
 // polynomial (FreeBSD's e_log.c), specialised to log(1+e) for 0 ≤ e ≤ 1.
+//
+// GELU, erf(x/√2) and their first and second derivatives (erf.go) use
+// math.Erf's rational functions on its four intervals, the coefficients of
+// each value's interval picked by permutes from four-entry tables, and the
+// exponential above with its argument split into an exact part and a small
+// correction. Against 150-bit references (testdata/gauss_mpmath.py) they
+// are within 4 ulps (GELU), 5 (GELU', in ulps of Φ near its zero at
+// x ≈ −0.75), 3 (GELU''), 1 (erf), 2 (its derivative) and 3 (its second
+// derivative), subnormal results included.
 package vmath

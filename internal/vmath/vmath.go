@@ -56,6 +56,11 @@ func expReduce(x float64) (q, t float64) {
 	kf := t - shift
 	r := math.FMA(-kf, ln2Hi, x)
 	r = math.FMA(-kf, ln2Lo, r)
+	return expPoly(r), t
+}
+
+// expPoly returns e^r − 1 for |r| ≤ ln2/2 (a little more is harmless).
+func expPoly(r float64) float64 {
 	r2 := r * r
 	p := math.FMA(math.FMA(c5, r, c4), r2, math.FMA(c3, r, c2))
 	q1 := math.FMA(math.FMA(c9, r, c8), r2, math.FMA(c7, r, c6))
@@ -63,7 +68,7 @@ func expReduce(x float64) (q, t float64) {
 	r4 := r2 * r2
 	p = math.FMA(q1, r4, p)
 	p = math.FMA(q2, r4*r4, p)
-	return math.FMA(r2, p, r), t
+	return math.FMA(r2, p, r)
 }
 
 // Explicit float64 conversions of products below keep the compiler from

@@ -97,3 +97,29 @@ func gPartAVX512(y, dy, e, x *float64, n int)
 
 //go:noescape
 func log1pAddAVX512(y, e *float64, n int)
+
+// The Gaussian kernels of erf.go.
+
+//go:noescape
+func geluAVX(y, dy, x *float64, n int)
+
+//go:noescape
+func erfSqrt2AVX(y, dy, x *float64, n int)
+
+//go:noescape
+func geluDeriv2AVX(y, x *float64, n int)
+
+//go:noescape
+func erfSqrt2Deriv2AVX(y, x *float64, n int)
+
+//go:noescape
+func geluAVX512(y, dy, x *float64, n int)
+
+//go:noescape
+func erfSqrt2AVX512(y, dy, x *float64, n int)
+
+//go:noescape
+func geluDeriv2AVX512(y, x *float64, n int)
+
+//go:noescape
+func erfSqrt2Deriv2AVX512(y, x *float64, n int)

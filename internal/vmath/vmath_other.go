@@ -18,3 +18,12 @@ func siluAVX512(y, dy, x *float64, n int)     { noAsm() }
 func softplusAVX512(y, dy, x *float64, n int) { noAsm() }
 func gAVX512(y, dy, x *float64, n int)        { noAsm() }
 func tanhAVX512(y, dy, x *float64, n int)     { noAsm() }
+
+func geluAVX(y, dy, x *float64, n int)          { noAsm() }
+func erfSqrt2AVX(y, dy, x *float64, n int)      { noAsm() }
+func geluDeriv2AVX(y, x *float64, n int)        { noAsm() }
+func erfSqrt2Deriv2AVX(y, x *float64, n int)    { noAsm() }
+func geluAVX512(y, dy, x *float64, n int)       { noAsm() }
+func erfSqrt2AVX512(y, dy, x *float64, n int)   { noAsm() }
+func geluDeriv2AVX512(y, x *float64, n int)     { noAsm() }
+func erfSqrt2Deriv2AVX512(y, x *float64, n int) { noAsm() }

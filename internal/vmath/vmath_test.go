@@ -196,7 +196,8 @@ func TestSiLUPrime(t *testing.T) {
 }
 
 // BenchmarkSlices measures value and derivative over 16 384 Gaussian
-// pre-activations.
+// pre-activations; "-scalar" runs the scalar functions of this package
+// over the slice and "-math" the formulas through package math.
 func BenchmarkSlices(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := make([]float64, 1<<14)
@@ -208,7 +209,16 @@ func BenchmarkSlices(b *testing.B) {
 		name string
 		fn   func(y, dy, x []float64)
 	}{{"sigmoid", SigmoidSlice}, {"silu", SiLUSlice}, {"softplus", SoftplusSlice}, {"g", GSlice}, {"tanh", TanhSlice},
-		{"exp", func(y, _, x []float64) { ExpSlice(y, x) }}} {
+		{"exp", func(y, _, x []float64) { ExpSlice(y, x) }},
+		{"gelu", GELUSlice}, {"gelu-scalar", scalarLoop(GELU)}, {"gelu-math", scalarLoop(geluMath)},
+		{"gelu''", func(y, _, x []float64) { GELUDeriv2Slice(y, x) }},
+		{"gelu''-math", func(y, _, x []float64) {
+			for i, v := range x {
+				y[i] = invSqrt2Pi * math.Exp(-0.5*v*v) * (2 - v*v)
+			}
+		}},
+		{"erf", ErfSqrt2Slice}, {"erf-scalar", scalarLoop(ErfSqrt2)}, {"erf-math", scalarLoop(erfMath)},
+	} {
 		b.Run(f.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -217,4 +227,25 @@ func BenchmarkSlices(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(x)), "ns/elem")
 		})
 	}
+}
+
+// scalarLoop runs a scalar function over a slice, for comparison with the
+// slice kernels.
+func scalarLoop(f func(float64) (float64, float64)) func(y, dy, x []float64) {
+	return func(y, dy, x []float64) {
+		for i, v := range x {
+			y[i], dy[i] = f(v)
+		}
+	}
+}
+
+// geluMath and erfMath are the formulas through package math that package
+// mlp used before these kernels.
+func geluMath(x float64) (float64, float64) {
+	c, p := 0.5*math.Erfc(-x/math.Sqrt2), invSqrt2Pi*math.Exp(-0.5*x*x)
+	return x * c, c + x*p
+}
+
+func erfMath(x float64) (float64, float64) {
+	return math.Erf(x / math.Sqrt2), 2 * invSqrt2Pi * math.Exp(-0.5*x*x)
 }

@@ -19,6 +19,6 @@
 // exponential above with its argument split into an exact part and a small
 // correction. Against 150-bit references (testdata/gauss_mpmath.py) they
 // are within 4 ulps (GELU), 5 (GELU', in ulps of Φ near its zero at
-// x ≈ −0.75), 3 (GELU''), 1 (erf), 2 (its derivative) and 3 (its second
-// derivative), subnormal results included.
+// x ≈ −0.75), 3 (GELU's second derivative), 1 (erf), 2 (its derivative)
+// and 3 (its second derivative), subnormal results included.
 package vmath

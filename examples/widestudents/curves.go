@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -177,6 +178,9 @@ func routeName(r string) string {
 		return "Gauss–Newton (train.GaussNewton)"
 	case "adam":
 		return "minibatch Adam (batch 640)"
+	}
+	if opts, ok := strings.CutPrefix(r, "gn+"); ok {
+		return "Gauss–Newton, " + strings.ReplaceAll(opts, "+", ", ")
 	}
 	return r
 }

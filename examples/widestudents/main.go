@@ -47,6 +47,7 @@ type options struct {
 	budget       time.Duration
 	out, dataDir string
 	teacherPath  string
+	trace        bool
 }
 
 func main() {
@@ -59,7 +60,8 @@ func main() {
 	flag.Float64Var(&o.rho, "rho", 2, "students are ρ·r wide")
 	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes")
 	flag.IntVar(&o.students, "students", 2, "students per route (seeds 1…n)")
-	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: gn, adam")
+	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: adam, gn, or gn with options joined by + (gn+cg15, gn+geodesic, gn+noproj, gn+keepout)")
+	flag.BoolVar(&o.trace, "trace", false, "print every Gauss–Newton step (damping, CG iterations, ρ)")
 	flag.DurationVar(&o.budget, "budget", 10*time.Minute, "CPU time per student")
 	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh widestudents-<date-time>)")
 	flag.StringVar(&o.dataDir, "data", synth.FashionMNISTDir, "directory with the Fashion-MNIST IDX files")
@@ -71,8 +73,8 @@ func main() {
 	}
 	o.routes = strings.Split(routes, ",")
 	for _, r := range o.routes {
-		if r != "gn" && r != "adam" {
-			log.Fatalf("-routes: unknown route %q (want gn or adam)", r)
+		if err := checkRoute(r); err != nil {
+			log.Fatalf("-routes: %v", err)
 		}
 	}
 	if o.out == "" {
@@ -169,16 +171,26 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 		return err
 	}
 	net.InitGlorotGain(train.StudentRNG(uint64(c.Seed), 0), 1)
-	phase := train.WidePhases()[0]
-	if c.Route == "adam" {
-		phase = train.Phase{Name: "adam", Optimizer: &train.Adam{LR: 1e-3, BatchSize: 640, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-7}}}
+	variance := synth.OutputVariance(y)
+	phase := train.Phase{Name: "adam", Optimizer: &train.Adam{LR: 1e-3, BatchSize: 640, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-7}}}
+	if c.Route != "adam" {
+		gn, err := gnVariant(c.Route)
+		if err != nil {
+			return err
+		}
+		if o.trace {
+			gn.Trace = func(s *train.GNStep) {
+				fmt.Printf("%s seed %d: loss %.3e  λ %.2e  CG %d  ρ %.3f  accepted %v  ‖δ‖ %.3g\n",
+					c.Route, c.Seed, s.Loss/variance, s.Lambda, s.CG, s.Rho, s.Accepted, s.StepNorm)
+			}
+		}
+		phase = train.Phase{Name: c.Route, Optimizer: gn}
 	}
 	phase.Stop = train.StopRules{MaxIter: -1, Loss: train.DefaultStopLoss}
 	// The student trains on this goroutine's thread alone, so the
 	// thread's CPU time is the student's.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	variance := synth.OutputVariance(y)
 	c0 := threadCPU()
 	errBudget := errors.New("CPU budget spent")
 	rec := train.RecorderFunc(func(e train.Event) error {

@@ -24,6 +24,14 @@ import (
 // drop out of the conditioning. For a linear output layer the block is
 // exact.
 //
+// A linear output layer is not left to CG at all (variable projection):
+// it is solved by least squares at every point the method visits, CG
+// works on the hidden layers with the output layer's column space
+// projected out of the residuals, and the ratio ρ compares the
+// predicted decrease with the loss once the output is re-solved
+// (NoProjection gives the alternating form: CG on all parameters, the
+// output re-solved after each accepted step).
+//
 // λ follows Nielsen's rule on the ratio ρ of actual to predicted decrease,
 // as in LM, shrinking three times faster when ρ > 0.75; a rejected step is first shortened (halved up to three times)
 // before it is given up. CG stops at MaxCG iterations or when the

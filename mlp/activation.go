@@ -79,8 +79,10 @@ type builtin struct {
 	f, d1, d2 func(float64) float64
 	fused     func(float64) (float64, float64)
 	// slice, if set, is EvalDerivSlice: the vectorised kernels of
-	// internal/vmath for the hottest activations.
-	slice func(y, dy, x []float64)
+	// internal/vmath for the hottest activations; d2slice, if set, writes
+	// the second derivative at x[i] into d2[i], for the R-pass of HessVec.
+	slice   func(y, dy, x []float64)
+	d2slice func(d2, x []float64)
 }
 
 func (b *builtin) Name() string             { return b.name }
@@ -106,25 +108,33 @@ func (b *builtin) EvalDerivSlice(y, dy, x []float64) {
 	}
 }
 
+// evalDeriv2 fills d2 with the second derivatives at x, through a
+// built-in's slice kernel if it has one.
+func evalDeriv2(a Activation, d2, x []float64) {
+	if b, ok := a.(*builtin); ok && b.d2slice != nil {
+		b.d2slice(d2[:len(x)], x)
+		return
+	}
+	for i, v := range x {
+		d2[i] = a.Deriv2(v)
+	}
+}
+
 var (
 	_ Activation      = (*builtin)(nil)
 	_ SliceActivation = (*builtin)(nil)
 )
 
-// The sigmoid family, softplus, tanh and g come from internal/vmath, whose
-// slice kernels (AVX-512 or AVX2 where the CPU has it) give the same bits
-// as its scalar functions: Eval, Deriv and EvalDerivSlice agree exactly on
-// every machine.
+// The sigmoid family, softplus, tanh, g, GELU and erf come from
+// internal/vmath, whose slice kernels (AVX-512 or AVX2 where the CPU has
+// it) give the same bits as its scalar functions: Eval, Deriv and
+// EvalDerivSlice agree exactly on every machine (and for GELU and erf,
+// Deriv2 and the R-pass's slice kernel too).
 
 func sigmoid(x float64) float64      { s, _ := vmath.Sigmoid(x); return s }
 func sigmoidPrime(x float64) float64 { _, ds := vmath.Sigmoid(x); return ds }
 func softplus(x float64) float64     { y, _ := vmath.Softplus(x); return y }
 func tanh(x float64) float64         { t, _ := vmath.Tanh(x); return t }
-
-const invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
-
-func normalPDF(x float64) float64 { return invSqrt2Pi * math.Exp(-0.5*x*x) }
-func normalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
 
 var (
 	// ReLU is max(0, x).
@@ -167,13 +177,11 @@ var (
 	// normal distribution function.
 	GELU Activation = &builtin{
 		name: "gelu", sym: EvenLinear,
-		f:  func(x float64) float64 { return x * normalCDF(x) },
-		d1: func(x float64) float64 { return normalCDF(x) + x*normalPDF(x) },
-		d2: func(x float64) float64 { return normalPDF(x) * (2 - x*x) },
-		fused: func(x float64) (float64, float64) {
-			c, p := normalCDF(x), normalPDF(x)
-			return x * c, c + x*p
-		},
+		f:       func(x float64) float64 { y, _ := vmath.GELU(x); return y },
+		d1:      func(x float64) float64 { _, dy := vmath.GELU(x); return dy },
+		d2:      vmath.GELUDeriv2,
+		slice:   vmath.GELUSlice,
+		d2slice: vmath.GELUDeriv2Slice,
 	}
 	// SiLU is x·sigmoid(x), also called swish.
 	SiLU Activation = &builtin{
@@ -189,9 +197,11 @@ var (
 	// Erf is erf(x/√2), the odd sigmoid of the Gaussian.
 	Erf Activation = &builtin{
 		name: "erf", sym: Odd,
-		f:  func(x float64) float64 { return math.Erf(x / math.Sqrt2) },
-		d1: func(x float64) float64 { return 2 * normalPDF(x) },
-		d2: func(x float64) float64 { return -2 * x * normalPDF(x) },
+		f:       func(x float64) float64 { y, _ := vmath.ErfSqrt2(x); return y },
+		d1:      func(x float64) float64 { _, dy := vmath.ErfSqrt2(x); return dy },
+		d2:      vmath.ErfSqrt2Deriv2,
+		slice:   vmath.ErfSqrt2Slice,
+		d2slice: vmath.ErfSqrt2Deriv2Slice,
 	}
 	// G is g(x) = sigmoid(4x) + softplus(x), the activation of the paper's
 	// synthetic teachers: it has no sign symmetry at all.

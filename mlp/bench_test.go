@@ -33,6 +33,45 @@ func BenchmarkLossGrad(b *testing.B) {
 	b.Run("784-256-10/g/n=1000", func(b *testing.B) { benchLossGrad(b, []int{784, 256, 10}, G, 1000) })
 }
 
+// gaussCases are GELU and Erf through the internal/vmath kernels
+// (impl=vmath) and through package math's Erfc, Erf and Exp (impl=math:
+// mlp before those kernels), for benchstat -col /impl.
+var gaussCases = []struct {
+	act, impl string
+	a         Activation
+}{{"gelu", "vmath", GELU}, {"gelu", "math", geluMath}, {"erf", "vmath", Erf}, {"erf", "math", erfMath}}
+
+// BenchmarkLossGradGauss is BenchmarkLossGrad for GELU and Erf networks.
+func BenchmarkLossGradGauss(b *testing.B) {
+	for _, c := range gaussCases {
+		b.Run(fmt.Sprintf("4-16-1/n=10000/act=%s/impl=%s", c.act, c.impl), func(b *testing.B) { benchLossGrad(b, []int{4, 16, 1}, c.a, 10000) })
+	}
+}
+
+// BenchmarkHessVecGauss is BenchmarkLossGradGauss for Hessian-vector
+// products, which need the second derivatives.
+func BenchmarkHessVecGauss(b *testing.B) {
+	for _, c := range gaussCases {
+		b.Run(fmt.Sprintf("4-16-1/n=10000/act=%s/impl=%s", c.act, c.impl), func(b *testing.B) {
+			n := testNet(b, []int{4, 16, 1}, c.a, true, false, 1)
+			x, y := randomData(rand.New(rand.NewPCG(1, 2)), 10000, 4, 1)
+			ws := NewWorkspace()
+			v, hv := make([]float64, n.NumParams()), make([]float64, n.NumParams())
+			for i := range v {
+				v[i] = 1 / float64(i+1)
+			}
+			if err := n.HessVec(ws, hv, v, x, y); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = n.HessVec(ws, hv, v, x, y)
+			}
+		})
+	}
+}
+
 // BenchmarkLossGradWide is the Fashion-MNIST student shape, for comparing
 // the pure-Go build with -tags cblas (Backend is in the name).
 func BenchmarkLossGradWide(b *testing.B) {

@@ -136,10 +136,7 @@ func (n *Network) hessVec(ws *Workspace, hv, v []float64, x *mat.Dense, rows int
 	n.rForward(ws, v, x, rows)
 	for l := range n.layers {
 		L := &n.layers[l]
-		d2 := ws.d2[l][:rows*L.Out]
-		for i, zi := range ws.z[l][:rows*L.Out] {
-			d2[i] = L.Act.Deriv2(zi)
-		}
+		evalDeriv2(L.Act, ws.d2[l][:rows*L.Out], ws.z[l][:rows*L.Out])
 	}
 	// Backward: ga_L = c·r, R{ga_L} = c·Ra_L.
 	m := rows * n.OutputDim()

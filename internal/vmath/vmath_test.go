@@ -196,8 +196,7 @@ func TestSiLUPrime(t *testing.T) {
 }
 
 // BenchmarkSlices measures value and derivative over 16 384 Gaussian
-// pre-activations; "-scalar" runs the scalar functions of this package
-// over the slice and "-math" the formulas through package math.
+// pre-activations.
 func BenchmarkSlices(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := make([]float64, 1<<14)
@@ -209,16 +208,7 @@ func BenchmarkSlices(b *testing.B) {
 		name string
 		fn   func(y, dy, x []float64)
 	}{{"sigmoid", SigmoidSlice}, {"silu", SiLUSlice}, {"softplus", SoftplusSlice}, {"g", GSlice}, {"tanh", TanhSlice},
-		{"exp", func(y, _, x []float64) { ExpSlice(y, x) }},
-		{"gelu", GELUSlice}, {"gelu-scalar", scalarLoop(GELU)}, {"gelu-math", scalarLoop(geluMath)},
-		{"gelu''", func(y, _, x []float64) { GELUDeriv2Slice(y, x) }},
-		{"gelu''-math", func(y, _, x []float64) {
-			for i, v := range x {
-				y[i] = invSqrt2Pi * math.Exp(-0.5*v*v) * (2 - v*v)
-			}
-		}},
-		{"erf", ErfSqrt2Slice}, {"erf-scalar", scalarLoop(ErfSqrt2)}, {"erf-math", scalarLoop(erfMath)},
-	} {
+		{"exp", func(y, _, x []float64) { ExpSlice(y, x) }}} {
 		b.Run(f.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -248,4 +238,46 @@ func geluMath(x float64) (float64, float64) {
 
 func erfMath(x float64) (float64, float64) {
 	return math.Erf(x / math.Sqrt2), 2 * invSqrt2Pi * math.Exp(-0.5*x*x)
+}
+
+// BenchmarkGauss is BenchmarkSlices for the functions of erf.go, each as a
+// slice kernel (impl=slice), as its scalar function over the slice
+// (impl=scalar) and as the formula through package math (impl=math), for
+// benchstat -col /impl.
+func BenchmarkGauss(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := make([]float64, 1<<14)
+	for i := range x {
+		x[i] = 2 * rng.NormFloat64()
+	}
+	y, dy := make([]float64, len(x)), make([]float64, len(x))
+	second := func(f func(y, x []float64)) func(y, dy, x []float64) {
+		return func(y, _, x []float64) { f(y, x) }
+	}
+	secondLoop := func(f func(float64) float64) func(y, dy, x []float64) {
+		return func(y, _, x []float64) {
+			for i, v := range x {
+				y[i] = f(v)
+			}
+		}
+	}
+	for _, f := range []struct {
+		name, impl string
+		fn         func(y, dy, x []float64)
+	}{
+		{"gelu", "slice", GELUSlice}, {"gelu", "scalar", scalarLoop(GELU)}, {"gelu", "math", scalarLoop(geluMath)},
+		{"gelu2", "slice", second(GELUDeriv2Slice)}, {"gelu2", "scalar", secondLoop(GELUDeriv2)},
+		{"gelu2", "math", secondLoop(func(v float64) float64 { return invSqrt2Pi * math.Exp(-0.5*v*v) * (2 - v*v) })},
+		{"erf", "slice", ErfSqrt2Slice}, {"erf", "scalar", scalarLoop(ErfSqrt2)}, {"erf", "math", scalarLoop(erfMath)},
+		{"erf2", "slice", second(ErfSqrt2Deriv2Slice)}, {"erf2", "scalar", secondLoop(ErfSqrt2Deriv2)},
+		{"erf2", "math", secondLoop(func(v float64) float64 { return -2 * v * invSqrt2Pi * math.Exp(-0.5*v*v) })},
+	} {
+		b.Run("fn="+f.name+"/impl="+f.impl, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				f.fn(y, dy, x)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(x)), "ns/elem")
+		})
+	}
 }

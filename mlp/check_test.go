@@ -48,3 +48,13 @@ func TestRegisterRejectsNames(t *testing.T) {
 		t.Errorf("a valid name rejected: %v", err)
 	}
 }
+
+// TestNewRejectsBrokenFunc: a Func without F is refused when the network
+// is built, not when a student is trained.
+func TestNewRejectsBrokenFunc(t *testing.T) {
+	broken := &Func{ActName: "half-made", D1: func(float64) float64 { return 1 }}
+	_, err := New(Spec{Sizes: []int{2, 3, 1}, Hidden: broken})
+	if err == nil || !strings.Contains(err.Error(), "layer 0") || !strings.Contains(err.Error(), "F and D1") {
+		t.Fatalf("New with a Func lacking F: error %v, want one naming layer 0 and F and D1", err)
+	}
+}

@@ -84,6 +84,11 @@ func New(spec Spec) (*Network, error) {
 		if a == nil {
 			return nil, fmt.Errorf("mlp: New: layer %d has no activation (set Spec.Hidden or Spec.Acts)", i)
 		}
+		// A Func without F or D1, or an activation that panics or is not
+		// finite, would otherwise fail deep inside training.
+		if err := CheckActivation(a); err != nil {
+			return nil, fmt.Errorf("mlp: New: layer %d: %w", i, err)
+		}
 	}
 	n := &Network{layers: make([]Layer, nl)}
 	off := 0

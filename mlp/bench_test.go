@@ -9,7 +9,7 @@ import (
 )
 
 // benchLossGrad measures loss+gradient and reports sample-gradients per
-// second (samples × iterations / elapsed).
+// second (samples × iterations / elapsed) and the CPU time per iteration.
 func benchLossGrad(b *testing.B, sizes []int, act Activation, rows int) {
 	n := testNet(b, sizes, act, true, false, 1)
 	x, y := randomData(rand.New(rand.NewPCG(1, 2)), rows, sizes[0], sizes[len(sizes)-1])
@@ -20,9 +20,11 @@ func benchLossGrad(b *testing.B, sizes []int, act Activation, rows int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		_, _ = n.LossGrad(ws, grad, x, y)
 	}
+	cpu.report(b)
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
@@ -65,9 +67,11 @@ func BenchmarkHessVecGauss(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := startCPU()
 			for i := 0; i < b.N; i++ {
 				_ = n.HessVec(ws, hv, v, x, y)
 			}
+			cpu.report(b)
 		})
 	}
 }

@@ -274,9 +274,11 @@ func BenchmarkGauss(b *testing.B) {
 	} {
 		b.Run("fn="+f.name+"/impl="+f.impl, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				f.fn(y, dy, x)
 			}
+			cpu.report(b)
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(x)), "ns/elem")
 		})
 	}

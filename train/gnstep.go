@@ -167,6 +167,12 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 					// than Nielsen's rule (whose largest step is 1/3).
 					s.lambda *= 0.3
 				}
+				if rho > 0.98 {
+					// The model is exact to 2 %: typical of a warm start
+					// (a fine-tune), where λ₀ is orders of magnitude too
+					// large; each such step cost a full CG solve.
+					s.lambda *= 0.1
+				}
 				s.nu = 2
 				accepted, taken, newHalf = true, t, half
 				break

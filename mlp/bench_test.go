@@ -2,6 +2,7 @@ package mlp
 
 import (
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"math/rand/v2"
 	"testing"
 
@@ -20,11 +21,11 @@ func benchLossGrad(b *testing.B, sizes []int, act Activation, rows int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU()
+	cpu := cputime.Start()
 	for i := 0; i < b.N; i++ {
 		_, _ = n.LossGrad(ws, grad, x, y)
 	}
-	cpu.report(b)
+	cpu.Report(b)
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
@@ -67,11 +68,11 @@ func BenchmarkHessVecGauss(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := startCPU()
+			cpu := cputime.Start()
 			for i := 0; i < b.N; i++ {
 				_ = n.HessVec(ws, hv, v, x, y)
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		})
 	}
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -46,11 +47,13 @@ func BenchmarkGaussNewtonStep(b *testing.B) {
 	s, never := wideProblem(b, 20000)
 	b.Run(mlp.Backend()+"/784-128-10/g/n=20000/maxcg=10", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := cputime.Start()
 		for i := 0; i < b.N; i++ {
 			if _, _, err := s.step(never); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu.Report(b)
 	})
 }
 
@@ -64,15 +67,19 @@ func BenchmarkGaussNewtonCurvature(b *testing.B) {
 	}
 	b.Run(mlp.Backend()+"/product/784-128-10/n=20000", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := cputime.Start()
 		for i := 0; i < b.N; i++ {
 			s.curvature(s.bd, s.d)
 		}
+		cpu.Report(b)
 	})
 	b.Run(mlp.Backend()+"/precondition/784-128-10", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := cputime.Start()
 		for i := 0; i < b.N; i++ {
 			s.precondition(s.z, s.bd)
 		}
+		cpu.Report(b)
 	})
 }
 

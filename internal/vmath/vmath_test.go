@@ -1,6 +1,7 @@
 package vmath
 
 import (
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -274,11 +275,11 @@ func BenchmarkGauss(b *testing.B) {
 	} {
 		b.Run("fn="+f.name+"/impl="+f.impl, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := startCPU()
+			cpu := cputime.Start()
 			for b.Loop() {
 				f.fn(y, dy, x)
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(x)), "ns/elem")
 		})
 	}

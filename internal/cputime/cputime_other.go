@@ -1,0 +1,8 @@
+//go:build !linux
+
+package cputime
+
+import "time"
+
+// process reports that the CPU time is not measured here.
+func process() (time.Duration, bool) { return 0, false }

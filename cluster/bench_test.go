@@ -106,7 +106,8 @@ func BenchmarkLarge40k(b *testing.B) {
 
 // BenchmarkLargeLinkage10k is average linkage alone on 10 000 vectors of
 // dimension 33 (400 MB condensed), the case issue 17 compares with
-// fastcluster (bench/cluster_compare.py --linkage-only).
+// fastcluster (bench/cluster_compare.py --linkage-only). cpu-s/op is the
+// process's CPU time during the linkage calls (run it with -cpu 1).
 func BenchmarkLargeLinkage10k(b *testing.B) {
 	if testing.Short() || !largeSelected() {
 		b.Skip("large benchmark: select it with -bench Large")
@@ -117,13 +118,17 @@ func BenchmarkLargeLinkage10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	work := NewCondensed(d.N)
+	var cpu time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
 		copy(work.Data, d.Data)
 		b.StartTimer()
+		c0 := processCPU()
 		linkageCondensed(work.Data, d.N, Average)
+		cpu += processCPU() - c0
 	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 }
 
 func BenchmarkPipeline(b *testing.B) {

@@ -20,11 +20,10 @@
 //   - GaussNewton, matrix-free Gauss–Newton for students of 10⁴–10⁶
 //     parameters: conjugate gradients on Jacobian-vector products
 //     (mlp.Linearization) with a Kronecker-factored (K-FAC) preconditioner
-//     that whitens each layer's inputs, variable projection (the linear
-//     output layer solved exactly by least squares and projected out of
-//     the CG system, so CG moves only the hidden layers), Nielsen
-//     damping. Memory is O(parameters + samples·width), never
-//     O(parameters²).
+//     that whitens each layer's inputs, the linear output layer solved
+//     exactly by least squares after every step (optionally projected out
+//     of the CG system), Nielsen damping. Memory is O(parameters +
+//     samples·width), never O(parameters²).
 //   - NewtonTR, a trust region with the exact Hessian, for students whose
 //     residual does not vanish (the teacher's own size).
 //   - Adam, full batch or minibatch, with a reduce-on-plateau schedule

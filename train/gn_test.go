@@ -37,7 +37,8 @@ func TestGaussNewtonReachesFloor(t *testing.T) {
 		{"tanh", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{}},
 		{"g-keep-output", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{KeepOutput: true}},
 		{"subset-curvature", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{CurvatureRows: 300}},
-		{"g-no-projection", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{NoProjection: true}},
+		{"g-projection", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true}},
+		{"g-projection-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true, Geodesic: true}},
 		{"g-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Geodesic: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

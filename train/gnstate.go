@@ -142,7 +142,7 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 	if s.solveOut {
 		L := net.Layer(net.NumLayers() - 1)
 		s.rhs = make([]float64, (L.In+1)*L.Out)
-		s.project = !cfg.NoProjection && s.xc == s.x
+		s.project = cfg.Projection && s.xc == s.x
 		s.outStart, s.outEnd = net.LayerParams(net.NumLayers() - 1)
 	}
 	if cfg.Geodesic {

@@ -11,9 +11,9 @@ import (
 // gnVariant returns the GaussNewton a route names: "gn" is the default
 // (train.WidePhases), and "gn+opt+opt…" changes it, so variants can be
 // measured side by side on the same students. Options: cgN (MaxCG N),
-// geodesic (geodesic acceleration), noproj (no variable projection inside
-// the steps: CG on all parameters, the output layer re-solved only after
-// accepted steps), keepout (no output solve at all).
+// geodesic (geodesic acceleration), proj (GaussNewton.Projection: the
+// output layer projected out of the CG system), noproj (without it, the
+// default), keepout (no output solve at all).
 func gnVariant(route string) (*train.GaussNewton, error) {
 	parts := strings.Split(route, "+")
 	if parts[0] != "gn" {
@@ -28,8 +28,12 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 		switch {
 		case p == "geodesic":
 			v.Geodesic = true
+		case p == "proj":
+			v.Projection = true
 		case p == "noproj":
-			v.NoProjection = true
+			// The default since the projection became opt-in; kept so
+			// that the committed ablation's route names still parse.
+			v.Projection = false
 		case p == "keepout":
 			v.KeepOutput = true
 		case strings.HasPrefix(p, "cg"):
@@ -39,7 +43,7 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 			}
 			v.MaxCG = n
 		default:
-			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, geodesic, noproj or keepout)", route, p)
+			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, geodesic, proj, noproj or keepout)", route, p)
 		}
 	}
 	return &v, nil

@@ -148,14 +148,15 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 	if cfg.Geodesic {
 		s.rvv, s.gvv, s.acc = make([]float64, s.outRows), make([]float64, np), make([]float64, np)
 	}
-	if s.project || cfg.Geodesic {
+	if s.project {
 		s.rT = make([]float64, s.outRows)
 		s.trialOut = newKFACLayer(net, net.NumLayers()-1, rows)
-		// Size the trial workspace for a linearisation now, so that the
-		// steps do not allocate.
-		if err := s.linT.Reset(net, s.wsTrial, s.x); err != nil {
-			return nil, err
-		}
+	}
+	// Size the trial workspace (a linearisation with the projection or
+	// geodesic acceleration, a forward pass otherwise) now, so that the
+	// steps do not allocate.
+	if err := s.linT.Reset(net, s.wsTrial, s.x); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

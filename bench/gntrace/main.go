@@ -1,0 +1,163 @@
+// Command gntrace traces train.GaussNewton on a wide Fashion-MNIST student
+// step by step: thread CPU-seconds, loss relative to the output variance,
+// damping λ (relative to the curvature scale), CG iterations, ρ, step
+// norm. It is the diagnostic behind the README's notes on where the slow
+// phase of wide students comes from; examples/widestudents measures the
+// curves themselves.
+//
+//	go run ./bench/gntrace -budget 300                 # the default route
+//	go run ./bench/gntrace -proj -maxcg 15             # a variant
+//	go run ./bench/gntrace -save /tmp/s                # snapshots every 10 steps
+//	go run ./bench/gntrace -init /tmp/s-060.json       # warm start from one
+//	go run ./bench/gntrace -noise 0.1                  # probes = images + N(0, 0.1²)
+//
+// With -noise, every fifth line also gives the loss on the clean images.
+// Snapshots can be compared with the teacher by bench/student_alignment.py.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"syscall"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// threadCPU returns the CPU time of the calling OS thread in seconds.
+func threadCPU() float64 {
+	var ru syscall.Rusage
+	const rusageThread = 1
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+type options struct {
+	probe, width, maxCG, seed int
+	budget, noise             float64
+	proj, geodesic            bool
+	save, init, teacher       string
+}
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("gntrace: ")
+	var o options
+	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes")
+	flag.IntVar(&o.width, "w", 128, "student width")
+	flag.Float64Var(&o.budget, "budget", 300, "thread CPU-seconds")
+	flag.IntVar(&o.maxCG, "maxcg", 0, "GaussNewton.MaxCG (0: its default)")
+	flag.IntVar(&o.seed, "seed", 1, "student seed")
+	flag.BoolVar(&o.proj, "proj", false, "GaussNewton.Projection")
+	flag.BoolVar(&o.geodesic, "geodesic", false, "GaussNewton.Geodesic")
+	flag.Float64Var(&o.noise, "noise", 0, "standard deviation of Gaussian noise added to the probe images")
+	flag.StringVar(&o.save, "save", "", "save the student every 10 steps to PREFIX-NNN.json")
+	flag.StringVar(&o.init, "init", "", "start from this saved student instead of a Glorot one")
+	flag.StringVar(&o.teacher, "teacher", "results/fashionmnist/r64/teacher-g-e10-s1.json", "teacher network JSON")
+	flag.Parse()
+	if err := run(o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(o options) error {
+	trainSet, _, err := synth.FashionMNIST(synth.FashionMNISTDir)
+	if err != nil {
+		return err
+	}
+	synth.ScalePixels(trainSet.X)
+	teacher, err := mlp.LoadFile(o.teacher)
+	if err != nil {
+		return err
+	}
+	xClean := mat.DenseCopyOf(trainSet.X.Slice(0, o.probe, 0, 784))
+	yClean, err := synth.Label(teacher, xClean)
+	if err != nil {
+		return err
+	}
+	x := mat.DenseCopyOf(xClean)
+	if o.noise > 0 {
+		rng := rand.New(rand.NewPCG(7, 7))
+		raw := x.RawMatrix()
+		for i := range raw.Data {
+			raw.Data[i] += o.noise * rng.NormFloat64()
+		}
+	}
+	y, err := synth.Label(teacher, x)
+	if err != nil {
+		return err
+	}
+	net, err := student(o, teacher)
+	if err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	v, vClean := synth.OutputVariance(y), synth.OutputVariance(yClean)
+	c0 := threadCPU()
+	gn := &train.GaussNewton{MaxCG: o.maxCG, Projection: o.proj, Geodesic: o.geodesic}
+	k := 0
+	var saveErr error
+	gn.Trace = func(s *train.GNStep) {
+		k++
+		if k%10 == 0 && o.save != "" && saveErr == nil {
+			saveErr = saveNet(net, fmt.Sprintf("%s-%03d.json", o.save, k))
+		}
+		clean := ""
+		if o.noise > 0 && k%5 == 0 {
+			if l, err := net.Loss(nil, xClean, yClean); err == nil {
+				clean = fmt.Sprintf("  clean %.3e", l/vClean)
+			}
+		}
+		fmt.Printf("%4d  cpu %7.1f s  loss %.3e  λ %.2e  CG %3d  ρ %7.3f  accepted %v  step %.3g  ‖δ‖ %.3g  geodesic %.3g%s\n",
+			k, threadCPU()-c0, s.Loss/v, s.Lambda, s.CG, s.Rho, s.Accepted, s.StepLength, s.StepNorm, s.Acceleration, clean)
+	}
+	errBudget := errors.New("CPU budget spent")
+	rec := train.RecorderFunc(func(train.Event) error {
+		if threadCPU()-c0 > o.budget {
+			return errBudget
+		}
+		return saveErr
+	})
+	phase := train.Phase{Name: "gn", Optimizer: gn, Stop: train.StopRules{MaxIter: -1, Loss: train.DefaultStopLoss}}
+	_, err = train.Train(context.Background(), net, x, y, train.Config{Recorder: rec, Phases: []train.Phase{phase}})
+	if errors.Is(err, errBudget) {
+		return nil
+	}
+	return err
+}
+
+func student(o options, teacher *mlp.Network) (*mlp.Network, error) {
+	if o.init != "" {
+		return mlp.LoadFile(o.init)
+	}
+	net, err := mlp.New(mlp.Spec{Sizes: []int{784, o.width, 10}, Hidden: teacher.Layer(0).Act})
+	if err != nil {
+		return nil, err
+	}
+	net.InitGlorotGain(train.StudentRNG(uint64(o.seed), 0), 1)
+	return net, nil
+}
+
+func saveNet(net *mlp.Network, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := net.Save(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -31,11 +31,13 @@
 // O(n²) (Centroid and Median: O(n²) in practice, O(n³) worst case);
 // LinkageCondensed works in place on the condensed matrix with O(n) extra
 // memory, so the peak memory of Linkage is one condensed matrix plus the
-// input. The nearest-neighbour chain keeps, for each cluster, the two
-// smallest of its distances to lower-numbered clusters (a strided column of
-// the condensed matrix) up to date through merges, so its searches mostly
-// read contiguous rows; on Linux large matrices are advised onto huge
-// pages, which the column accesses of the linkage loops need.
+// input. The nearest-neighbour chain keeps, for each cluster, every one of
+// its distances to lower-numbered clusters (a strided column of the
+// condensed matrix) below a bound, up to eight of them, up to date through
+// merges, so its searches mostly read contiguous rows and reread a column
+// only when merges have emptied its list; on Linux large matrices are
+// advised onto huge pages, which the column accesses of the linkage loops
+// need.
 //
 // # Cuts
 //

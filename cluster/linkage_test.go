@@ -228,3 +228,47 @@ func TestNNChainTiesMatchScipy(t *testing.T) {
 		}
 	}
 }
+
+// TestNNChainColumnListsMatchScipy exercises the column lists of the
+// nearest-neighbour chain where they overflow and run empty: inputs with
+// more than colK ties at a column's minimum (two or three distinct
+// distances), and Expand-and-Cluster-like inputs, groups of near-copies
+// much larger than colK whose merges empty the lists again and again.
+// Merges must equal those of the transliteration of scipy's loop, bit for
+// bit.
+func TestNNChainColumnListsMatchScipy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	reps := 30
+	if testing.Short() {
+		reps = 6
+	}
+	check := func(name string, d []float64, n int) {
+		t.Helper()
+		for _, m := range []Method{Complete, Average, Weighted, Ward} {
+			want := scipyNNChain(d, n, m)
+			tree, err := LinkageCondensed(slices.Clone(d), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tree.Merges(); !slices.Equal(got, want) {
+				t.Fatalf("%s n=%d %v: merges differ from scipy's loop\ngot  %v\nwant %v", name, n, m, got, want)
+			}
+		}
+	}
+	for rep := range reps {
+		n := 20 + rng.IntN(280)
+		levels := 2 + rng.IntN(2)
+		d := make([]float64, n*(n-1)/2)
+		for k := range d {
+			d[k] = float64(rng.IntN(levels))
+		}
+		check("ties rep "+strconv.Itoa(rep), d, n)
+
+		x := studentVectors(uint64(rep), 3+rng.IntN(4), 20+rng.IntN(60), 2+rng.IntN(4), 1+rng.IntN(8))
+		dist, err := Distances(x, Euclidean, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("near-copies rep "+strconv.Itoa(rep), dist.Data, dist.N)
+	}
+}

@@ -26,15 +26,18 @@ type linker struct {
 	dm     []float64 // Prim's distances to the tree (Single)
 	method Method
 
-	// Column minima for the nearest-neighbour chain. The part of cluster c's
+	// Column lists for the nearest-neighbour chain. The part of cluster c's
 	// distances that lies in earlier rows of the condensed matrix, D(i, c)
 	// for active i < c, is a column: one cache line (and with small pages
-	// one TLB entry) per element, several times dearer to scan than the
-	// contiguous rest. cols[c] keeps the column's two smallest entries,
-	// kept up to date through merges; the column is rescanned only when
-	// merges have removed what is known and the remaining bounds could
-	// matter.
+	// one TLB entry) per element, some twenty times dearer to read than the
+	// contiguous rest, which is why nearly all of the linkage's time goes
+	// into column reads. cols[c] lists every entry of the column below the
+	// bound colB[c] (at most colK of them, in (value, index) order); every
+	// other entry is ≥ colB[c]. Merges keep the lists up to date from the
+	// values the update reads anyway; a column is read again only when its
+	// list has run empty and its bound could matter.
 	cols []column
+	colB []float64
 
 	// Helper goroutine and the parameters of its current job.
 	req  chan int
@@ -45,56 +48,131 @@ type linker struct {
 		nx, ny             int
 		resCur             float64
 		resY               int
-		res                column
+		res                topList
 	}
 }
 
-// column holds the first minimum (v1 at index a1, the smallest value, the
-// smallest index among equals), the first minimum of the other entries (v2
-// at a2) and a lower bound of the rest, of a set of distances D(i, c). An
-// index noArg means no such entry (the value is +Inf); a1 = boundOnly means
-// v1 is only a lower bound of every entry, and a2 = boundOnly that v2 is
-// only a lower bound of every entry but a1.
+// colK is the length of the column lists. Longer lists mean fewer column
+// rescans (merges remove listed entries one by one) for a little more
+// bookkeeping.
+const colK = 8
+
+// column lists the entries of a column below its bound (see linker.cols).
 type column struct {
-	v1, v2, rest float64
-	a1, a2       int32
+	n int32
+	a [colK]int32
+	v [colK]float64
 }
 
-const (
-	noArg     = -1
-	boundOnly = -2
-)
+// topList collects the colK+1 first entries, in (value, index) order, of a
+// set of distances D(i, c) added in increasing i; rest is the last of them
+// (+Inf until there are colK+1), which later entries must beat.
+type topList struct {
+	n    int
+	rest float64
+	a    [colK + 1]int32
+	v    [colK + 1]float64
+}
 
-func emptyColumn() column { return column{math.Inf(1), math.Inf(1), math.Inf(1), noArg, noArg} }
+func newTopList() topList { return topList{rest: math.Inf(1)} }
 
 // add adds D(i, c) = v, i above every index added so far. Callers may skip
 // values v ≥ rest, which change nothing.
-func (c *column) add(v float64, i int32) {
-	switch {
-	case v < c.v1:
-		c.rest = min(c.rest, c.v2)
-		c.v2, c.a2 = c.v1, c.a1
-		c.v1, c.a1 = v, i
-	case v < c.v2:
-		c.rest = min(c.rest, c.v2)
-		c.v2, c.a2 = v, i
-	default:
-		c.rest = min(c.rest, v)
+func (t *topList) add(v float64, i int32) {
+	if !(v < t.rest) {
+		return
+	}
+	k := t.n
+	if k == colK+1 {
+		k--
+	} else {
+		t.n++
+	}
+	// Equal values keep index order: i goes after them.
+	for k > 0 && t.v[k-1] > v {
+		t.v[k], t.a[k] = t.v[k-1], t.a[k-1]
+		k--
+	}
+	t.v[k], t.a[k] = v, i
+	if t.n == colK+1 {
+		t.rest = t.v[colK]
 	}
 }
 
-// merge combines the exact columns of two consecutive spans of indices.
-func (c column) merge(u column) column {
-	t := column{math.Inf(1), math.Inf(1), min(c.rest, u.rest), noArg, noArg}
-	for _, e := range [...]struct {
-		v float64
-		a int32
-	}{{c.v1, c.a1}, {c.v2, c.a2}, {u.v1, u.a1}, {u.v2, u.a2}} {
-		if e.a >= 0 {
-			t.add(e.v, e.a) // in index order, so add keeps the first
-		}
+// merge adds the entries of u, whose indices all follow t's.
+func (t topList) merge(u topList) topList {
+	for k := range u.n {
+		t.add(u.v[k], u.a[k])
 	}
 	return t
+}
+
+// first returns the first minimum, or (+Inf, −1) if t is empty.
+func (t *topList) first() (float64, int) {
+	if t.n == 0 {
+		return math.Inf(1), -1
+	}
+	return t.v[0], int(t.a[0])
+}
+
+// column returns the list and bound of a complete set: every entry below
+// the (colK+1)-th, which becomes the bound.
+func (t *topList) column() (column, float64) {
+	var c column
+	b := math.Inf(1)
+	n := t.n
+	if n == colK+1 {
+		b = t.v[colK]
+		for n > 0 && t.v[n-1] >= b {
+			n--
+		}
+	}
+	c.n = int32(n)
+	copy(c.a[:], t.a[:n])
+	copy(c.v[:], t.v[:n])
+	return c, b
+}
+
+// remove deletes index a from the list, if listed.
+func (c *column) remove(a int32) {
+	for k := range int(c.n) {
+		if c.a[k] == a {
+			copy(c.a[k:c.n], c.a[k+1:c.n])
+			copy(c.v[k:c.n], c.v[k+1:c.n])
+			c.n--
+			return
+		}
+	}
+}
+
+// insert lists D(a, ·) = v < *b in its place; if the list overflows, the
+// last entry goes and its value becomes the bound, which drops every entry
+// not below it.
+func (c *column) insert(v float64, a int32, b *float64) {
+	k := int(c.n)
+	if k == colK {
+		*b = c.v[colK-1]
+		if !(v < *b) {
+			for k > 0 && c.v[k-1] >= *b {
+				k--
+			}
+			c.n = int32(k)
+			return
+		}
+		k--
+	} else {
+		c.n++
+	}
+	for k > 0 && (c.v[k-1] > v || (c.v[k-1] == v && c.a[k-1] > a)) {
+		c.v[k], c.a[k] = c.v[k-1], c.a[k-1]
+		k--
+	}
+	c.v[k], c.a[k] = v, a
+	n := int(c.n)
+	for n > 0 && c.v[n-1] >= *b {
+		n--
+	}
+	c.n = int32(n)
 }
 
 const (
@@ -153,30 +231,26 @@ func split(p, l int, wLow int) int {
 // parallel reports whether loops over act should be split.
 func (lk *linker) parallel() bool { return lk.req != nil && len(lk.act) >= parMin }
 
-// firstMin combines the minima of two consecutive spans, preferring the
-// first on ties.
-func firstMin(c1 float64, y1 int, c2 float64, y2 int) (float64, int) {
-	if y2 >= 0 && (y1 < 0 || c2 < c1) {
-		return c2, y2
-	}
-	return c1, y1
-}
-
-// initColumns computes every column's two smallest entries in one pass over
-// the matrix in memory order.
+// initColumns computes every column's list in one pass over the matrix in
+// memory order.
 func (lk *linker) initColumns(n int) {
-	lk.cols = make([]column, n)
-	for i := range lk.cols {
-		lk.cols[i] = emptyColumn()
+	lists := make([]topList, n)
+	for i := range lists {
+		lists[i] = newTopList()
 	}
 	for i := range n - 1 {
 		row := lk.d[lk.off[i]+i+1 : lk.off[i]+n]
-		cols := lk.cols[i+1 : n]
+		ls := lists[i+1 : n]
 		for k, v := range row {
-			if v < cols[k].rest {
-				cols[k].add(v, int32(i))
+			if v < ls[k].rest {
+				ls[k].add(v, int32(i))
 			}
 		}
+	}
+	lk.cols = make([]column, n)
+	lk.colB = make([]float64, n)
+	for c := range lists {
+		lk.cols[c], lk.colB[c] = lists[c].column()
 	}
 }
 
@@ -185,14 +259,21 @@ func (lk *linker) initColumns(n int) {
 func (lk *linker) nearest(x int, cur float64) (float64, int) {
 	p, _ := slices.BinarySearch(lk.act, int32(x))
 	row := lk.scan(x, p, p+1, len(lk.act))
-	m, y := row.v1, int(row.a1)
+	m, y := row.first()
 	col := &lk.cols[x]
-	if col.a1 == boundOnly && !(m < col.v1) {
-		*col = lk.scan(x, p, 0, p)
+	cm, cy := math.Inf(1), -1
+	if col.n > 0 {
+		cm, cy = col.v[0], int(col.a[0])
+	} else if !(m < lk.colB[x]) {
+		t := lk.scan(x, p, 0, p)
+		*col, lk.colB[x] = t.column()
+		// The list may stay empty when more than colK entries tie at
+		// the minimum; the scan has it anyway.
+		cm, cy = t.first()
 	}
 	// Column indices precede row indices, so the column wins ties.
-	if col.a1 >= 0 && col.v1 <= m {
-		m, y = col.v1, int(col.a1)
+	if cy >= 0 && cm <= m {
+		m, y = cm, cy
 	}
 	if y >= 0 && m < cur {
 		return m, y
@@ -200,9 +281,9 @@ func (lk *linker) nearest(x int, cur float64) (float64, int) {
 	return cur, -1
 }
 
-// scan returns the first minimum of D(x, ·) over the positions [lo, hi) of
-// act, which lie all below or all above p, the position of x.
-func (lk *linker) scan(x, p, lo, hi int) column {
+// scan returns the first colK+1 entries of D(x, ·) over the positions
+// [lo, hi) of act, which lie all below or all above p, the position of x.
+func (lk *linker) scan(x, p, lo, hi int) topList {
 	if !lk.parallel() || hi-lo < 2 {
 		return lk.scanSpan(x, p, lo, hi)
 	}
@@ -215,11 +296,11 @@ func (lk *linker) scan(x, p, lo, hi int) column {
 	return j.res.merge(t2)
 }
 
-// scanSpan returns the first minimum of D(x, ·) over act[lo:hi], skipping
-// position p, which holds x.
-func (lk *linker) scanSpan(x, p, lo, hi int) column {
+// scanSpan returns the first colK+1 entries of D(x, ·) over act[lo:hi],
+// skipping position p, which holds x.
+func (lk *linker) scanSpan(x, p, lo, hi int) topList {
 	d, off, act := lk.d, lk.off, lk.act
-	t := emptyColumn()
+	t := newTopList()
 	if lo < p {
 		for _, i := range act[lo:min(p, hi)] {
 			if v := d[off[i]+x]; v < t.rest {
@@ -238,11 +319,11 @@ func (lk *linker) scanSpan(x, p, lo, hi int) column {
 
 // update sets d(i, y) to the distance from each active cluster i to the
 // union of x and y (x < y, x already removed from act, y active), and
-// brings the column minima up to date.
+// brings the column lists up to date.
 func (lk *linker) update(x, y int, dxy float64, nx, ny int) {
 	p, _ := slices.BinarySearch(lk.act, int32(x)) // first active index > x
 	q, _ := slices.BinarySearch(lk.act, int32(y)) // position of y
-	var t column
+	var t topList
 	if !lk.parallel() {
 		t = lk.updSpan(x, y, p, q, 0, len(lk.act), dxy, nx, ny)
 	} else {
@@ -255,16 +336,21 @@ func (lk *linker) update(x, y int, dxy float64, nx, ny int) {
 		t = j.res.merge(t2)
 	}
 	if lk.cols != nil {
-		lk.cols[y] = t
+		lk.cols[y], lk.colB[y] = t.column()
 	}
 }
 
 // updSpan updates the positions act[lo:hi], skipping q (y itself); p is the
-// first position above x. It returns the first minimum of the new column of
-// y within the span.
-func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) column {
+// first position above x. It returns the first colK+1 entries of the new
+// column of y within the span and brings the lists of the other columns in
+// the span up to date: between x and y a column loses x, above y it loses
+// x and sees D(y, ·) change. Both are decided from the values the update
+// reads: an entry is listed exactly when it is below the column's bound.
+func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topList {
 	d, off, act, size, method := lk.d, lk.off, lk.act, lk.size, lk.method
+	cols, colB := lk.cols, lk.colB
 	ox, oy := off[x], off[y]
+	x32, y32 := int32(x), int32(y)
 	seg := func(a, b int) []int32 { // act[a:b] ∩ act[lo:hi]
 		a, b = max(a, lo), min(b, hi)
 		if a >= b {
@@ -272,7 +358,7 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) colum
 		}
 		return act[a:b]
 	}
-	t := emptyColumn()
+	t := newTopList()
 	if method == Average {
 		// The hot path of Expand-and-Cluster, without the method switch.
 		fx, fy, fs := float64(nx), float64(ny), float64(nx+ny)
@@ -286,14 +372,23 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) colum
 		}
 		for _, i := range seg(p, q) {
 			oi := off[i]
-			v := float64(float64(fx*d[ox+int(i)])+float64(fy*d[oi+y])) / fs
+			dx := d[ox+int(i)]
+			v := float64(float64(fx*dx)+float64(fy*d[oi+y])) / fs
 			d[oi+y] = v
 			if v < t.rest {
 				t.add(v, i)
 			}
+			if dx < colB[i] {
+				cols[i].remove(x32)
+			}
 		}
 		for _, i := range seg(q+1, len(act)) {
-			d[oy+int(i)] = float64(float64(fx*d[ox+int(i)])+float64(fy*d[oy+int(i)])) / fs
+			dx, dy := d[ox+int(i)], d[oy+int(i)]
+			v := float64(float64(fx*dx)+float64(fy*dy)) / fs
+			d[oy+int(i)] = v
+			if b := colB[i]; dx < b || dy < b || v < b {
+				lk.fixColumn(int(i), x32, y32, dx, dy, v)
+			}
 		}
 	} else {
 		for _, i := range seg(0, p) {
@@ -306,116 +401,42 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) colum
 		}
 		for _, i := range seg(p, q) {
 			oi := off[i]
-			v := update(method, d[ox+int(i)], d[oi+y], dxy, nx, ny, size[i])
+			dx := d[ox+int(i)]
+			v := update(method, dx, d[oi+y], dxy, nx, ny, size[i])
 			d[oi+y] = v
 			if v < t.rest {
 				t.add(v, i)
 			}
+			if cols != nil && dx < colB[i] {
+				cols[i].remove(x32)
+			}
 		}
 		for _, i := range seg(q+1, len(act)) {
-			d[oy+int(i)] = update(method, d[ox+int(i)], d[oy+int(i)], dxy, nx, ny, size[i])
+			dx, dy := d[ox+int(i)], d[oy+int(i)]
+			v := update(method, dx, dy, dxy, nx, ny, size[i])
+			d[oy+int(i)] = v
+			if cols != nil {
+				if b := colB[i]; dx < b || dy < b || v < b {
+					lk.fixColumn(int(i), x32, y32, dx, dy, v)
+				}
+			}
 		}
-	}
-	if lk.cols != nil {
-		lk.refreshColumns(x, y, seg(p, q), seg(q+1, len(act)))
 	}
 	return t
 }
 
-// refreshColumns updates the columns of the clusters above x after x and y
-// merged into y: between x and y the columns lose x; above y they lose x
-// and see D(y, ·) change.
-func (lk *linker) refreshColumns(x, y int, between, above []int32) {
-	x32, y32 := int32(x), int32(y)
-	for _, c := range between {
-		if col := &lk.cols[c]; col.a1 == x32 || col.a2 == x32 {
-			col.repair(x32, y32, false, 0)
-		}
+// fixColumn brings the list of column c > y up to date after x and y
+// merged into y: D(x, c) = dx leaves, D(y, c) changes from dy to v.
+func (lk *linker) fixColumn(c int, x, y int32, dx, dy, v float64) {
+	col, b := &lk.cols[c], &lk.colB[c]
+	if dx < *b {
+		col.remove(x)
 	}
-	d, oy := lk.d, lk.off[y]
-	for _, c := range above {
-		v := d[oy+int(c)]
-		if col := &lk.cols[c]; col.changedBy(x32, y32, v) {
-			col.repair(x32, y32, true, v)
-		}
+	if dy < *b {
+		col.remove(y)
 	}
-}
-
-// changedBy reports whether what is known of the set could change when the
-// entry x leaves it and the entry y changes to v (then repair rebuilds it).
-func (c *column) changedBy(x, y int32, v float64) bool {
-	switch {
-	case c.a1 == boundOnly:
-		return v < c.v1
-	case c.a1 == x || c.a1 == y || c.a2 == x || c.a2 == y:
-		return true
-	case c.a2 == boundOnly:
-		// Unchanged if y stays behind a1 and above the bound of the rest.
-		return v < c.v2 || v < c.v1 || (v == c.v1 && y < c.a1)
-	}
-	return v < c.rest || (v == c.v2 && y < c.a2)
-}
-
-// repair rebuilds what is known of a column after the entry x left it and,
-// if yIn, the entry y changed to v. The entries known before that are still
-// there keep their order below the rest; y's new value is known to be
-// below the rest only if it is below the rest's bound.
-func (c *column) repair(x, y int32, yIn bool, v float64) {
-	type entry struct {
-		v     float64
-		a     int32
-		below bool
-	}
-	var cand [3]entry
-	n := 0
-	var rest float64
-	keep := func(v float64, a int32) {
-		if a >= 0 && a != x && a != y {
-			cand[n] = entry{v, a, true}
-			n++
-		}
-	}
-	switch {
-	case c.a1 == boundOnly:
-		rest = c.v1
-	case c.a2 == boundOnly:
-		rest = c.v2
-		keep(c.v1, c.a1)
-	default:
-		rest = c.rest
-		keep(c.v1, c.a1)
-		keep(c.v2, c.a2)
-	}
-	if yIn {
-		cand[n] = entry{v, y, v < rest}
-		n++
-	}
-	less := func(a, b entry) bool { return a.v < b.v || (a.v == b.v && a.a < b.a) }
-	for i := 1; i < n; i++ { // insertion sort of at most three
-		for j := i; j > 0 && less(cand[j], cand[j-1]); j-- {
-			cand[j], cand[j-1] = cand[j-1], cand[j]
-		}
-	}
-	exact := func(k int) bool { return k < n && (cand[k].below || math.IsInf(rest, 1)) }
-	restWith := func(from int) float64 { // bound of everything from cand[from] on
-		r := rest
-		for _, e := range cand[from:n] {
-			r = min(r, e.v)
-		}
-		return r
-	}
-	switch {
-	case n == 0 && math.IsInf(rest, 1):
-		*c = emptyColumn()
-	case !exact(0):
-		c.v1, c.a1 = restWith(0), boundOnly
-	case n == 1 && math.IsInf(rest, 1):
-		*c = column{cand[0].v, math.Inf(1), math.Inf(1), cand[0].a, noArg}
-	case !exact(1):
-		c.v1, c.a1 = cand[0].v, cand[0].a
-		c.v2, c.a2 = restWith(1), boundOnly
-	default:
-		*c = column{cand[0].v, cand[1].v, restWith(2), cand[0].a, cand[1].a}
+	if v < *b {
+		col.insert(v, y, b)
 	}
 }
 

@@ -23,6 +23,7 @@ import argparse
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,7 @@ def main():
           f"fastcluster {fastcluster.__version__}, numpy {np.__version__}", flush=True)
 
     rows = {}  # name -> {"wall": [...], "cpu": [...]}
+    go_rss = []  # peak resident set of each Go run, MB
 
     def add(name, wall, cpu):
         r = rows.setdefault(name, {"wall": [], "cpu": []})
@@ -97,12 +99,14 @@ def main():
     for rep in range(a.reps):
         if a.linkage_only:
             g = run_go(tool, ["-dist", dp, "-z", zp, "-reps", "1"])
+            go_rss.append(g.get("max_rss_mb", float("nan")))
             add("Go linkage", g["link"][0], g["link_cpu"][0])
             y = np.load(dp)
             _, w, c = timed(fastcluster.linkage, y, method="average", preserve_input=False)
             add("fastcluster linkage", w, c)
         else:
             g = run_go(tool, ["-x", xp, "-z", zp, "-reps", "1"])
+            go_rss.append(g.get("max_rss_mb", float("nan")))
             add("Go distances", g["dist"][0], g["dist_cpu"][0])
             add("Go linkage", g["link"][0], g["link_cpu"][0])
             add("Go total", g["dist"][0] + g["link"][0], g["dist_cpu"][0] + g["link_cpu"][0])
@@ -126,6 +130,9 @@ def main():
     for ours, ref in pairs:
         print(f"  {ours + ' vs ' + ref:40s} {med(rows[ref]['wall']) / med(rows[ours]['wall']):6.2f}x "
               f"{med(rows[ref]['cpu']) / med(rows[ours]['cpu']):6.2f}x")
+
+    print(f"\npeak resident set: Go {max(go_rss):.0f} MB; this Python process so far "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
     ok = True
     if not a.no_check:

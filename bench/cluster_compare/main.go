@@ -112,6 +112,9 @@ type timings struct {
 	Link    []float64 `json:"link"`
 	DistCPU []float64 `json:"dist_cpu,omitempty"`
 	LinkCPU []float64 `json:"link_cpu"`
+	// MaxRSS is the process's peak resident set, in MB (input, matrix and
+	// everything else).
+	MaxRSS float64 `json:"max_rss_mb"`
 }
 
 // cpuSeconds returns the user + system time of the process.
@@ -185,6 +188,10 @@ func report(t timings, tree *cluster.Tree, zPath string) error {
 		if err := synth.WriteNPYFile(zPath, z); err != nil {
 			return err
 		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		t.MaxRSS = float64(ru.Maxrss) / 1024 // ru_maxrss is in KB on Linux
 	}
 	return json.NewEncoder(os.Stdout).Encode(t)
 }

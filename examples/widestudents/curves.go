@@ -13,6 +13,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -139,18 +140,16 @@ func drawCurves(path string, curves []curve) error {
 	colours := map[string]color.Color{"gn": color.RGBA{R: 200, A: 255}, "adam": color.RGBA{B: 200, A: 255}}
 	byRoute := map[string][]curve{}
 	var routes []string
-	tmax := 0.0
 	for _, c := range curves {
 		if _, ok := byRoute[c.Route]; !ok {
 			routes = append(routes, c.Route)
 		}
 		byRoute[c.Route] = append(byRoute[c.Route], c)
-		tmax = max(tmax, c.CPU[len(c.CPU)-1])
 	}
-	for _, route := range routes {
+	for i, route := range routes {
 		col := colours[route]
 		if col == nil {
-			col = color.Black
+			col = plotutil.Color(i + 2)
 		}
 		for _, c := range byRoute[route] {
 			l, err := plotter.NewLine(points(c.CPU, c.Loss))
@@ -160,7 +159,13 @@ func drawCurves(path string, curves []curve) error {
 			l.Color, l.Width = faded(col), vg.Points(0.5)
 			p.Add(l)
 		}
-		med, err := plotter.NewLine(medianCurve(byRoute[route], tmax))
+		// Each route's median ends where its longest curve ends: a
+		// shorter budget is not a plateau.
+		end := 0.0
+		for _, c := range byRoute[route] {
+			end = max(end, c.CPU[len(c.CPU)-1])
+		}
+		med, err := plotter.NewLine(medianCurve(byRoute[route], end))
 		if err != nil {
 			return err
 		}

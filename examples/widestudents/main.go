@@ -172,6 +172,7 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 	}
 	net.InitGlorotGain(train.StudentRNG(uint64(c.Seed), 0), 1)
 	variance := synth.OutputVariance(y)
+	var phases []train.Phase
 	phase := train.Phase{Name: "adam", Optimizer: &train.Adam{LR: 1e-3, BatchSize: 640, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-7}}}
 	if c.Route != "adam" {
 		gn, err := gnVariant(c.Route)
@@ -185,8 +186,12 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 			}
 		}
 		phase = train.Phase{Name: c.Route, Optimizer: gn}
+		if warm, ok := warmPhase(c.Route, variance, gn.Trace); ok {
+			phases = append(phases, warm)
+		}
 	}
 	phase.Stop = train.StopRules{MaxIter: -1, Loss: train.DefaultStopLoss}
+	phases = append(phases, phase)
 	// The student trains on this goroutine's thread alone, so the
 	// thread's CPU time is the student's.
 	runtime.LockOSThread()
@@ -204,7 +209,7 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 		}
 		return nil
 	})
-	res, err := train.Train(ctx, net, x, y, train.Config{Recorder: rec, Phases: []train.Phase{phase}})
+	res, err := train.Train(ctx, net, x, y, train.Config{Recorder: rec, Phases: phases})
 	c.Reason = res.Reason.String()
 	if errors.Is(err, errBudget) {
 		c.Reason, err = "CPU budget", nil

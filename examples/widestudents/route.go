@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,9 @@ import (
 // measured side by side on the same students. Options: cgN (MaxCG N),
 // geodesic (geodesic acceleration), proj (GaussNewton.Projection: the
 // output layer projected out of the CG system), noproj (without it, the
-// default), keepout (no output solve at all).
+// default), keepout (no output solve at all), warm (a first phase of
+// cheap steps — Projection, at most 15 CG iterations — down to 1e-3 of
+// the output variance, then the variant; see warmPhase).
 func gnVariant(route string) (*train.GaussNewton, error) {
 	parts := strings.Split(route, "+")
 	if parts[0] != "gn" {
@@ -36,6 +39,8 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 			v.Projection = false
 		case p == "keepout":
 			v.KeepOutput = true
+		case p == "warm":
+			// A phase before this one; see warmPhase.
 		case strings.HasPrefix(p, "cg"):
 			n, err := strconv.Atoi(p[2:])
 			if err != nil || n < 1 {
@@ -43,7 +48,7 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 			}
 			v.MaxCG = n
 		default:
-			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, geodesic, proj, noproj or keepout)", route, p)
+			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, geodesic, proj, noproj, keepout or warm)", route, p)
 		}
 	}
 	return &v, nil
@@ -56,4 +61,19 @@ func checkRoute(r string) error {
 	}
 	_, err := gnVariant(r)
 	return err
+}
+
+// warmStartLoss is where the warm phase of a "+warm" route hands over,
+// relative to the output variance: cheap steps reach it about twice as
+// fast and are overtaken soon after (results/widestudents-ablation).
+const warmStartLoss = 1e-3
+
+// warmPhase returns the first phase of a "+warm" route, or false.
+func warmPhase(route string, variance float64, trace func(*train.GNStep)) (train.Phase, bool) {
+	if !slices.Contains(strings.Split(route, "+"), "warm") {
+		return train.Phase{}, false
+	}
+	gn := &train.GaussNewton{Projection: true, MaxCG: 15, Trace: trace}
+	return train.Phase{Name: "warm", Optimizer: gn,
+		Stop: train.StopRules{MaxIter: -1, Loss: warmStartLoss * variance}}, true
 }

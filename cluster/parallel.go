@@ -235,15 +235,18 @@ func (lk *linker) parallel() bool { return lk.req != nil && len(lk.act) >= parMi
 // memory order.
 func (lk *linker) initColumns(n int) {
 	lists := make([]topList, n)
+	rest := make([]float64, n) // lists[c].rest, packed for the scan
 	for i := range lists {
 		lists[i] = newTopList()
+		rest[i] = lists[i].rest
 	}
 	for i := range n - 1 {
 		row := lk.d[lk.off[i]+i+1 : lk.off[i]+n]
-		ls := lists[i+1 : n]
+		ls, rs := lists[i+1:n], rest[i+1:n]
 		for k, v := range row {
-			if v < ls[k].rest {
+			if v < rs[k] {
 				ls[k].add(v, int32(i))
+				rs[k] = ls[k].rest
 			}
 		}
 	}

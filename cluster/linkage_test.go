@@ -238,7 +238,7 @@ func TestNNChainTiesMatchScipy(t *testing.T) {
 // bit.
 func TestNNChainColumnListsMatchScipy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	reps := 30
+	reps := 15
 	if testing.Short() {
 		reps = 6
 	}
@@ -256,7 +256,7 @@ func TestNNChainColumnListsMatchScipy(t *testing.T) {
 		}
 	}
 	for rep := range reps {
-		n := 20 + rng.IntN(280)
+		n := 20 + rng.IntN(200)
 		levels := 2 + rng.IntN(2)
 		d := make([]float64, n*(n-1)/2)
 		for k := range d {

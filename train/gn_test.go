@@ -33,15 +33,19 @@ func TestGaussNewtonReachesFloor(t *testing.T) {
 		student []int
 		act     mlp.Activation
 		opt     *GaussNewton
+		slow    bool // several seconds (minutes under -race): skipped with -short
 	}{
-		{"tanh", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{}},
-		{"g-keep-output", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{KeepOutput: true}},
-		{"subset-curvature", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{CurvatureRows: 300}},
-		{"g-projection", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true}},
-		{"g-projection-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true, Geodesic: true}},
-		{"g-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Geodesic: true}},
+		{"tanh", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{}, false},
+		{"g-keep-output", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{KeepOutput: true}, true},
+		{"subset-curvature", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{CurvatureRows: 300}, false},
+		{"g-projection", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true}, false},
+		{"g-projection-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true, Geodesic: true}, false},
+		{"g-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Geodesic: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.slow && testing.Short() {
+				t.Skip("slow; runs without -short")
+			}
 			x, y, _ := teacherData(t, 11, tc.teacher, tc.act, 600)
 			best := math.Inf(1)
 			for seed := uint64(1); seed <= 4 && best > 1e-20; seed++ {

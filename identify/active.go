@@ -239,6 +239,10 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 			return students, record(c, fmt.Sprintf("active round %d: %d students agree to %.3g on %d candidates", round, len(committee), rd.MeanDisagreement, a.Pool), rd.MeanDisagreement, t0)
 		}
 		if round > a.MaxRounds {
+			res.Warnings = append(res.Warnings, Warning{Kind: CommitteeDisagrees,
+				Evidence: fmt.Sprintf("after %d rounds and %d queries the %d students at zero loss still disagree by %.3g on average (largest %.3g) on %d fresh candidates, above the agreement threshold %.3g",
+					a.MaxRounds, oracle.Queries(), len(committee), rd.MeanDisagreement, rd.MaxDisagreement, a.Pool, agreement),
+				Remedy: "raise Active.MaxRounds or the query budget, or use more students"})
 			return students, nil
 		}
 		k := a.PerRound

@@ -109,3 +109,19 @@ func TestActiveDeterministicForAnyWorkers(t *testing.T) {
 		t.Error("different recovered networks with 1 and 2 workers")
 	}
 }
+
+// TestActiveWarnsWhenCommitteeDisagrees: a committee that gets one round
+// of one query beyond its three initial ones cannot agree, and the result
+// says so instead of looking finished.
+func TestActiveWarnsWhenCommitteeDisagrees(t *testing.T) {
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
+	cand, _ := IsotropicGaussian(2, 1)
+	cfg := Config{Activation: mlp.G, BaseWidth: 2, Rho: 2, Students: 4, Gamma: 0.5, Seed: 9, Workers: 1}
+	res, err := RunActive(context.Background(), teacher, Active{Candidates: cand, Initial: 3, PerRound: 1, MaxRounds: 1}, cfg)
+	if res == nil {
+		t.Fatalf("no result (error %v)", err)
+	}
+	if !res.Has(CommitteeDisagrees) {
+		t.Errorf("4 queries for 9-parameter students: warnings %v, want CommitteeDisagrees", res.Warnings)
+	}
+}

@@ -41,9 +41,13 @@ const (
 	// recovered second-to-last hidden layer, so the last one is not the
 	// teacher's: Config.HiddenLayers is larger than the teacher's depth.
 	LayerSuperfluous
+	// CommitteeDisagrees: RunActive stopped at Active.MaxRounds with the
+	// students still disagreeing on fresh candidates by more than the
+	// loss floor, so the queries may not determine the teacher.
+	CommitteeDisagrees
 )
 
-var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster", "LayerSuperfluous"}
+var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster", "LayerSuperfluous", "CommitteeDisagrees"}
 
 // String returns the kind's name, for example "TooFewProbes".
 func (k WarningKind) String() string {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
 	"math"
 	"os"
 	"path/filepath"
@@ -218,21 +219,5 @@ func fmnistDone(path string) (map[string]bool, error) {
 }
 
 func appendFMNIST(path string, rec []string) error {
-	_, err := os.Stat(path)
-	fresh := errors.Is(err, os.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if fresh {
-		w.Write(fmnistHeader)
-	}
-	w.Write(rec)
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return csvlog.Append(path, fmnistHeader, rec)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
 	"image/color"
 	"math"
 	"os"
@@ -177,27 +178,11 @@ func measureSynth(ctx context.Context, p synth.Problem, row *synthRow, o options
 }
 
 func appendSynth(path string, r synthRow) error {
-	_, err := os.Stat(path)
-	fresh := errors.Is(err, os.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if fresh {
-		w.Write(synthHeader)
-	}
-	w.Write([]string{r.Problem, strconv.Itoa(r.DIn), strconv.Itoa(r.R), strconv.FormatFloat(r.Rho, 'g', -1, 64),
+	return csvlog.Append(path, synthHeader, []string{r.Problem, strconv.Itoa(r.DIn), strconv.Itoa(r.R), strconv.FormatFloat(r.Rho, 'g', -1, 64),
 		strconv.Itoa(r.Students), r.Strategy, strconv.Itoa(r.Queries), strconv.FormatBool(r.Exact),
 		strconv.Itoa(r.LargestFailed), strconv.Itoa(r.Rounds), strconv.FormatFloat(r.WeightErr, 'g', 4, 64),
 		strconv.FormatFloat(r.Bits, 'f', 1, 64), strconv.FormatFloat(r.OutputErr, 'g', 4, 64),
 		strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.Load})
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func readSynth(path string) ([]synthRow, error) {

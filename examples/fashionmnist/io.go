@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,23 +113,7 @@ func columns() map[string]int {
 
 // appendCSV appends one row (and the header to a new file).
 func appendCSV(path string, r result) error {
-	_, err := os.Stat(path)
-	fresh := errors.Is(err, os.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if fresh {
-		w.Write(csvHeader)
-	}
-	w.Write(r.record())
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return csvlog.Append(path, csvHeader, r.record())
 }
 
 // writeSummary writes OUT/summary.md from every row of OUT/results.csv and

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
 	"image/color"
 	"math"
 	"os"
@@ -55,27 +56,13 @@ var curveHeader = []string{"route", "activation", "r", "rho", "probes", "seed", 
 // appendCurve appends c's points to the CSV at path (with the header if
 // the file is new).
 func appendCurve(path string, c curve) error {
-	_, err := os.Stat(path)
-	fresh := errors.Is(err, os.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if fresh {
-		w.Write(curveHeader)
-	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	rows := make([][]string, len(c.CPU))
 	for i := range c.CPU {
-		w.Write([]string{c.Route, c.Act, strconv.Itoa(c.R), g(c.Rho), strconv.Itoa(c.Probes), strconv.Itoa(c.Seed), g(c.Budget),
-			strconv.Itoa(i), g(c.CPU[i]), g(c.Loss[i]), c.Reason})
+		rows[i] = []string{c.Route, c.Act, strconv.Itoa(c.R), g(c.Rho), strconv.Itoa(c.Probes), strconv.Itoa(c.Seed), g(c.Budget),
+			strconv.Itoa(i), g(c.CPU[i]), g(c.Loss[i]), c.Reason}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return csvlog.Append(path, curveHeader, rows...)
 }
 
 // readCurves reads every curve of the CSV at path, in file order.

@@ -1,0 +1,37 @@
+package csvlog
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAppendWritesHeaderOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	h := []string{"a", "b"}
+	if err := Append(path, h, []string{"1", "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Append(path, h, []string{"3", "4"}, []string{"5", "6"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a,b\n1,2\n3,4\n5,6\n"; string(got) != want {
+		t.Errorf("file %q, want %q", got, want)
+	}
+}
+
+func TestAppendRefusesRaggedRow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	err := Append(path, []string{"a", "b"}, []string{"1"})
+	if err == nil || !strings.Contains(err.Error(), "row 0 has 1 fields") {
+		t.Fatalf("error %v, want one naming the ragged row", err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Error("a refused row still created the file")
+	}
+}

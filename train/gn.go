@@ -30,8 +30,10 @@ import (
 // system instead (Kaufman's form).
 //
 // λ follows Nielsen's rule on the ratio ρ of actual to predicted decrease,
-// as in LM, shrinking three times faster when ρ > 0.75; a rejected step is first shortened (halved up to three times)
-// before it is given up. CG stops at MaxCG iterations or when the
+// as in LM, shrinking three times faster when ρ > 0.75 and thirty times
+// faster when ρ > 0.98 (a warm start's λ₀ is far too large); a rejected
+// step is first shortened (halved up to three times) before it is given
+// up. CG stops at MaxCG iterations or when the
 // quadratic model stops improving (Martens' relative-progress test).
 //
 // The student must be an *mlp.Network. Run allocates its buffers once;

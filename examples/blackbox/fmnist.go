@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"github.com/paramrecovery/expandcluster/internal/csvlog"
@@ -195,22 +194,14 @@ func saveNet(path string, n *mlp.Network) error {
 
 func fmnistDone(path string) (map[string]bool, error) {
 	done := map[string]bool{}
-	f, err := os.Open(path)
+	recs, err := csvlog.Read(path, fmnistHeader)
 	if errors.Is(err, os.ErrNotExist) {
 		return done, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	for _, rec := range recs[min(1, len(recs)):] {
-		if len(rec) != len(fmnistHeader) {
-			return nil, fmt.Errorf("%s: a row has %d fields, want %d", path, len(rec), len(fmnistHeader))
-		}
+	for _, rec := range recs {
 		// The fields of fmnistKey; queries is the count used, which equals
 		// the requested one unless the run was refused.
 		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9]}, "/")] = true

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"github.com/paramrecovery/expandcluster/internal/csvlog"
@@ -186,23 +185,15 @@ func appendSynth(path string, r synthRow) error {
 }
 
 func readSynth(path string) ([]synthRow, error) {
-	f, err := os.Open(path)
+	recs, err := csvlog.Read(path, synthHeader)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	var out []synthRow
-	for n, rec := range recs[min(1, len(recs)):] {
-		if len(rec) != len(synthHeader) {
-			return nil, fmt.Errorf("%s: line %d has %d fields, want %d", path, n+2, len(rec), len(synthHeader))
-		}
+	for _, rec := range recs {
 		r := synthRow{Problem: rec[0], Strategy: rec[5], Load: rec[14]}
 		r.DIn, _ = strconv.Atoi(rec[1])
 		r.R, _ = strconv.Atoi(rec[2])

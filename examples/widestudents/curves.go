@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"github.com/paramrecovery/expandcluster/internal/csvlog"
@@ -67,21 +66,13 @@ func appendCurve(path string, c curve) error {
 
 // readCurves reads every curve of the CSV at path, in file order.
 func readCurves(path string) ([]curve, error) {
-	f, err := os.Open(path)
+	recs, err := csvlog.Read(path, curveHeader)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	var out []curve
 	index := map[string]int{}
-	for n, rec := range recs[min(1, len(recs)):] {
-		if len(rec) != len(curveHeader) {
-			return nil, fmt.Errorf("%s: line %d has %d fields, want %d", path, n+2, len(rec), len(curveHeader))
-		}
+	for _, rec := range recs {
 		num := func(i int) float64 { v, _ := strconv.ParseFloat(rec[i], 64); return v }
 		c := curve{Route: rec[0], Act: rec[1], Rho: num(3), Budget: num(6), Reason: rec[10]}
 		c.R, _ = strconv.Atoi(rec[2])

@@ -36,3 +36,28 @@ func Append(path string, header []string, rows ...[]string) error {
 	}
 	return f.Close()
 }
+
+// Read returns the data rows (the header line left out) of the CSV file at
+// path written by Append with header. A missing file is an error wrapping
+// os.ErrNotExist, so that callers can treat it as "nothing yet"; a row with
+// another number of fields than header is an error naming its line.
+func Read(path string, header []string) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1 // checked below, with the line named
+	recs, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("csvlog: %s: %w", path, err)
+	}
+	rows := recs[min(1, len(recs)):]
+	for n, rec := range rows {
+		if len(rec) != len(header) {
+			return nil, fmt.Errorf("csvlog: %s: line %d has %d fields, want %d", path, n+2, len(rec), len(header))
+		}
+	}
+	return rows, nil
+}

@@ -1,6 +1,7 @@
 package csvlog
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,5 +34,27 @@ func TestAppendRefusesRaggedRow(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Error("a refused row still created the file")
+	}
+}
+
+func TestReadRoundTripAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	h := []string{"a", "b"}
+	if _, err := Read(path, h); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: error %v, want os.ErrNotExist", err)
+	}
+	if err := Append(path, h, []string{"1", "2"}, []string{"3", "4"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := Read(path, h)
+	if err != nil || len(rows) != 2 || rows[1][0] != "3" {
+		t.Fatalf("rows %v, error %v; want the two appended rows", rows, err)
+	}
+	if err := Append(path, []string{"a", "b", "c"}, []string{"5", "6", "7"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(path, h); err == nil || !strings.Contains(err.Error(), "line 4 has 3 fields") {
+		t.Errorf("ragged line: error %v, want it named", err)
 	}
 }

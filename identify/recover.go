@@ -25,6 +25,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		if err != nil {
 			return fmt.Errorf("identify: %w", err)
 		}
+		students = clusterPool(students, res.studentFloor(), c)
 		col, err := clusterLayer(students, l, c, u)
 		res.Timings.Cluster += time.Since(t0)
 		if err != nil {

@@ -64,6 +64,7 @@ func main() {
 	fanIn := flag.Bool("fan-in", false, "scale the teacher's weights by 1/√fan_in")
 	out := flag.String("out", "", "directory for the pictures and report (default: a fresh out/deep-* directory; the committed results/deep only when named)")
 	lmIter := flag.Int("lm-iter", 0, "train each student by Levenberg–Marquardt on all probes for up to this many iterations, without restarts (0: identify's default recipe)")
+	gain := flag.Float64("gain", 0, "initial weights' gain over Glorot (0: identify's default)")
 	verbose := flag.Bool("v", false, "print the students' training progress")
 	csvPath := flag.String("csv", "", "append one line (activation, teacher, recovered widths, exact, worst cosine distance, seconds, error) to this CSV file")
 	flag.Parse()
@@ -105,7 +106,7 @@ func main() {
 	cfg := identify.Config{
 		Activation: act, HiddenLayers: len(hidden), Widths: widths,
 		Students: *students, Gamma: *gamma, Beta: *betaDeg * math.Pi / 180,
-		Seed: *seed + 1, Workers: runtime.GOMAXPROCS(0),
+		Seed: *seed + 1, Workers: runtime.GOMAXPROCS(0), InitGain: *gain,
 	}
 	if *lmIter > 0 {
 		cfg.Train = train.Config{Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{},

@@ -1,0 +1,153 @@
+package identify
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/paramrecovery/expandcluster/cluster"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Fresh layers above a recovered layer. A first-round deep student that
+// missed the floor usually has most of the teacher's first-layer neurons
+// but is trapped in the layers above, which were shaped around the
+// neurons it lacks; rebuilt on the recovered layer, it stays trapped. On
+// the default 4→5→3→1 g teacher, students given the teacher's exact first
+// layer and random layers above reached the floor 2 times in 10 with
+// every layer free and 7 in 10 with the first layer frozen: with the
+// recovered layers fixed, what is left is a problem with one hidden layer
+// less, which restarts solve as they solve the shallow one.
+
+// freshAboveSeed separates the random streams of fresh upper layers from
+// those of the run's students and of the retraining.
+const freshAboveSeed = 0x5bd1e995 << 16
+
+// topUp makes sure that at least ⌈γN⌉ of the students above recovered
+// layer l are at the floor, N = Config.Students: students that
+// retraining left above the floor, and as many more as the run lacks
+// (first-layer clustering may have used only the students at the floor),
+// get fresh random layers above l, trained with the recovered layers 0…l
+// frozen (restarting trapped attempts) and then with every layer free. A
+// fresh student replaces a trapped one if it ends lower. It does nothing
+// when enough students are already at the floor.
+func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, c *Config) ([]student, error) {
+	need, err := cluster.MinClusterSize(c.Gamma, c.Students)
+	if err != nil {
+		return students, err
+	}
+	var trapped []int
+	next := 0
+	for i, s := range students {
+		if !(s.loss <= deepRestartLoss) {
+			trapped = append(trapped, i)
+		}
+		next = max(next, s.index+1)
+	}
+	missing := max(0, c.Students-len(students))
+	if len(students)-len(trapped) >= need || len(trapped)+missing == 0 {
+		return students, nil
+	}
+	fresh, err := freshAbove(ctx, x, y, students[0].net, l, ins, len(trapped)+missing, c)
+	if ctx.Err() != nil {
+		return students, ctx.Err()
+	}
+	if err != nil {
+		return students, err
+	}
+	out := append([]student(nil), students...)
+	for k, r := range fresh {
+		ok := r.Err == nil && r.Net != nil
+		switch {
+		case k < len(trapped):
+			if i := trapped[k]; ok && r.Loss < out[i].loss {
+				out[i] = student{index: out[i].index, net: r.Net, loss: r.Loss}
+			}
+		case ok:
+			out = append(out, student{index: next, net: r.Net, loss: r.Loss})
+			next++
+		}
+	}
+	return out, nil
+}
+
+// freshAbove trains n students shaped like like above the recovered layers
+// ins (0…l): random layers above, trained with the recovered layers frozen
+// and then with every layer free.
+func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, ins []*mat.Dense, n int, c *Config) ([]train.StudentResult, error) {
+	sizes := like.Sizes()
+	for i, in := range ins {
+		sizes[i+1] = in.RawMatrix().Rows
+	}
+	spec := mlp.Spec{Sizes: sizes, Acts: like.Spec().Acts}
+	build := func(_ int, rng *rand.Rand) (*mlp.Network, error) {
+		net, err := mlp.New(spec)
+		if err != nil {
+			return nil, err
+		}
+		net.InitGlorotGain(rng, c.InitGain)
+		for i, in := range ins {
+			setIncoming(net.Layer(i), in)
+		}
+		return net, nil
+	}
+	shape, err := mlp.New(spec)
+	if err != nil {
+		return nil, err
+	}
+	_, end := shape.LayerParams(l)
+	frozen, err := train.FrozenMask(shape.NumParams(), train.Range{Start: 0, End: end})
+	if err != nil {
+		return nil, err
+	}
+	seed := c.Seed + freshAboveSeed + uint64(l)
+	cfg := trainConfig(train.Config{Phases: deepPhases(), Trainable: frozen}, c.Recorder)
+	upper, _ := train.Many(ctx, x, y, n, build, train.ManyConfig{Config: cfg, Seed: seed, Workers: c.Workers,
+		Restarts: c.Restarts, RestartLoss: deepRestartLoss})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	polish := c.Retrain
+	if polish.Phases == nil {
+		polish.Phases = retrainPhases()
+	}
+	polished, _ := train.Many(ctx, x, y, n, func(k int, _ *rand.Rand) (*mlp.Network, error) {
+		if upper[k].Net == nil {
+			return nil, fmt.Errorf("no fresh student above layer %d", l+1)
+		}
+		return upper[k].Net, nil
+	}, train.ManyConfig{Config: trainConfig(polish, c.Recorder), Seed: seed + 1, Workers: c.Workers, Restarts: -1})
+	// A student that failed carries its error in its result; only
+	// cancellation ends the run.
+	return polished, nil
+}
+
+// clusterPool returns the students whose layer is clustered. In a deep
+// run where fewer than ⌈γN⌉ students reached the floor but at least two
+// did, it is those: a trapped student usually lacks one or two of the
+// teacher's neurons, so with γ counted over all students those neurons'
+// clusters fall below the size threshold (on a 3→3→2→1 g teacher with
+// 3 of 6 students at the floor, one first-layer cluster of three was
+// kept). topUp restores the number of students above the recovered
+// layer. Otherwise it is every student.
+func clusterPool(students []student, floor float64, c *Config) []student {
+	if !c.deep() {
+		return students
+	}
+	need, err := cluster.MinClusterSize(c.Gamma, len(students))
+	if err != nil {
+		return students
+	}
+	var pool []student
+	for _, s := range students {
+		if s.loss <= floor {
+			pool = append(pool, s)
+		}
+	}
+	if len(pool) < 2 || len(pool) >= need {
+		return students
+	}
+	return pool
+}

@@ -1,0 +1,84 @@
+package identify
+
+import (
+	"context"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Students whose layers above a correctly recovered first layer are
+// random (as trapped ones are wrong) get fresh upper layers that reach the
+// floor; students already at the floor are left alone.
+func TestTopUpFreshUpperLayers(t *testing.T) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Tanh}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(6), 400)
+	y, err := synth.Label(teacher, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{9, 6}, Students: 4, Gamma: 0.5, Seed: 3, Workers: 2}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := teacher.Layer(0)
+	in := mat.NewDense(T.Out, T.In+1, nil)
+	for j := 0; j < T.Out; j++ {
+		copy(in.RawRowView(j), T.W.RawRowView(j))
+		in.Set(j, T.In, T.B[j])
+	}
+	students := make([]student, 4)
+	for i := range students {
+		net, err := mlp.New(mlp.Spec{Sizes: []int{3, 3, 6, 1}, Hidden: mlp.Tanh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.InitGlorotGain(train.StudentRNG(9, i), 3)
+		setIncoming(net.Layer(0), in)
+		loss, err := net.Loss(nil, x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		students[i] = student{index: i, net: net, loss: loss}
+	}
+	atFloor := teacher.Clone()
+	students[3] = student{index: 3, net: atFloor, loss: 0}
+
+	out, err := topUp(context.Background(), x, y, students, 0, []*mat.Dense{in}, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached := 0
+	for i, s := range out {
+		if s.index != i {
+			t.Errorf("student %d came back with index %d", i, s.index)
+		}
+		if s.loss > students[i].loss {
+			t.Errorf("student %d: loss %.3g, worse than its %.3g", i, s.loss, students[i].loss)
+		}
+		if s.loss <= deepRestartLoss {
+			reached++
+		}
+		got := s.net.Layer(0)
+		for j := 0; j < T.Out; j++ {
+			for k := 0; k < T.In; k++ {
+				if d := got.W.At(j, k) - T.W.At(j, k); d > 1e-3 || d < -1e-3 {
+					t.Fatalf("student %d: first layer moved by %.3g: the recovered layer was not kept", i, d)
+				}
+			}
+		}
+	}
+	if out[3].net != atFloor {
+		t.Error("the student at the floor was replaced")
+	}
+	if reached < 3 {
+		t.Errorf("%d of 4 students at the floor after fresh upper layers, want ≥ 3 (losses before: %.3g %.3g %.3g)",
+			reached, students[0].loss, students[1].loss, students[2].loss)
+	}
+}

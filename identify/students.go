@@ -38,6 +38,9 @@ func manyConfig(c *Config) train.ManyConfig {
 	mc := train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers, Restarts: c.Restarts, RestartLoss: c.restartLoss}
 	if c.deep() && mc.Phases == nil {
 		mc.Phases, mc.RestartLoss = deepPhases(), deepRestartLoss
+		if mc.Restarts == 0 {
+			mc.Restarts = deepRestarts
+		}
 	}
 	return mc
 }

@@ -16,7 +16,7 @@ import (
 // needs them within β (7.5°), not within 1e-6. So the first round stops
 // and restarts at a looser loss, and the recovered layer is made exact
 // afterwards, when each student, rebuilt on it, is retrained with every
-// layer free (see retrainAbove).
+// layer free (see retrainAbove, clusterPool and topUp).
 const (
 	// deepRestartLoss: a deep student above this loss is restarted.
 	deepRestartLoss = 1e-10

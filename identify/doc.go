@@ -20,12 +20,17 @@
 //     cluster is one recovered neuron: its vector comes from the best
 //     student with a member in the cluster (all students are searched),
 //     and each student's outgoing weights are summed per cluster.
-//  3. Deep teachers: the first-round students train to 1e-10 only (their
-//     first-layer clusters are tight by then); the recovered layer (for
-//     even+linear activations oriented as the teacher's) is written into
-//     every student, each student's next layer is rebuilt from its own
-//     summed outgoing weights, and every layer is retrained from there
-//     (not from random values), then the next layer is clustered.
+//  3. Deep teachers: the first-round students (Glorot gain 1, 9 restarts)
+//     train to 1e-10 only (their first-layer clusters are tight by then);
+//     if fewer than ⌈γN⌉ get there but at least two do, the first layer is
+//     clustered over those. The recovered layer (for even+linear
+//     activations oriented as the teacher's) is written into every
+//     student, each student's next layer is rebuilt from its own summed
+//     outgoing weights, and every layer is retrained from there (not from
+//     random values); students that stay above the floor, and as many as
+//     the run lacks, get fresh random layers above, trained with the
+//     recovered layers frozen and then free. Then the next layer is
+//     clustered.
 //  4. The output layer comes from the representative students, its bias
 //     (and for even+linear activations a linear skip path) is fitted by
 //     least squares, and the whole recovered network is fine-tuned.

@@ -7,12 +7,13 @@
 //
 // Deep students are trained only to loss 1e-10, where their first-layer
 // clusters are already tight; rebuilt on the recovered layer, they are
-// retrained with every layer free, which takes them to the floor. With the
-// default flags (4 → 5 → 3 → 1, ρ = 3, N = 10, 2 000 probes) tanh, sigmoid
-// and GELU are recovered exactly, in 8, 27 and 155 s of processor
-// time (results/deep/runs.csv, measured on a machine shared with other
-// jobs); ReLU and g students do not reach 1e-10 and the runs did not finish
-// (see identify's TestRunRecoversDeepTeacherPerSymmetry).
+// retrained with every layer free, which takes them to the floor (students
+// that stay trapped get fresh layers above the recovered one). With the
+// default flags (4 → 5 → 3 → 1, ρ = 3, N = 10, 2 000 probes) tanh, sigmoid,
+// GELU, softplus and g are recovered exactly, in 8, 30, 45, 66 and 153 s of
+// processor time (results/deep/runs.csv, measured on a machine shared with
+// other jobs); ReLU students do not reach 1e-10 (see identify's
+// TestRunRecoversDeepTeacherPerSymmetry).
 //
 // Example:
 //

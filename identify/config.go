@@ -111,12 +111,13 @@ type Config struct {
 	Train train.Config
 	// InitGain multiplies the Glorot standard deviation of the students'
 	// initial weights. Zero means train.DefaultInitGain (3), measured best
-	// for small one-hidden-layer students trained to zero loss, and 1 (the
-	// paper's plain Glorot start) for deep students: on the 4→5→3→1
-	// teachers of examples/deep, gain 1 recovered the g teacher, which
-	// gain 3 did not, and halved GELU's processor time (41 s against 86),
-	// tanh and sigmoid unchanged. Wide students trained by Adam (784
-	// inputs) also do better with 1.
+	// for small students trained to zero loss; wide students trained by
+	// Adam (784 inputs) do better with 1, the paper's plain Glorot start.
+	// Deep students are a mixed case: on examples/deep's 4→5→3→1 teachers
+	// gain 1 recovered g (gain 3 did not) and halved GELU's time, but on
+	// the deep family's tanh 4→5→3→1 teacher and a softplus 3→3→2→1 one
+	// every gain-1 student shared a spurious first-layer neuron, which
+	// gain 3 avoided.
 	InitGain float64
 	// Restarts is how many fresh starts a student that misses the loss
 	// floor gets (train.ManyConfig.Restarts): zero means
@@ -200,9 +201,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.InitGain == 0 {
 		c.InitGain = train.DefaultInitGain
-		if c.HiddenLayers > 1 {
-			c.InitGain = deepInitGain
-		}
 	}
 	if !(c.InitGain > 0) || math.IsInf(c.InitGain, 0) {
 		return c, fmt.Errorf("identify: Config.InitGain = %v must be positive and finite", c.InitGain)

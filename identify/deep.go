@@ -29,13 +29,11 @@ const (
 	// deepRestarts is the number of restarts of a first-round deep
 	// student. A deep student is trapped more often than a shallow one
 	// (a g student of the 4→5→3→1 teacher reached 1e-10 in about one
-	// attempt of 15), and it needs the floor only for the first layer to
+	// attempt of 15 from gain 1, fewer from gain 3), and it needs the floor only for the first layer to
 	// be clustered over at least two students (clusterPool): the layers
 	// above are trained afresh for the others (topUp), at a fraction of
 	// the cost of 49 restarts of every trapped student.
 	deepRestarts = 9
-	// deepInitGain is the default Config.InitGain of deep students.
-	deepInitGain = 1
 )
 
 // deepPhases is the default recipe of deep students: Levenberg–Marquardt

@@ -20,7 +20,7 @@
 //     cluster is one recovered neuron: its vector comes from the best
 //     student with a member in the cluster (all students are searched),
 //     and each student's outgoing weights are summed per cluster.
-//  3. Deep teachers: the first-round students (Glorot gain 1, 9 restarts)
+//  3. Deep teachers: the first-round students (9 restarts)
 //     train to 1e-10 only (their first-layer clusters are tight by then);
 //     if fewer than ⌈γN⌉ get there but at least two do, the first layer is
 //     clustered over those. The recovered layer (for even+linear

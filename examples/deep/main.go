@@ -10,10 +10,9 @@
 // retrained with every layer free, which takes them to the floor (students
 // that stay trapped get fresh layers above the recovered one). With the
 // default flags (4 → 5 → 3 → 1, ρ = 3, N = 10, 2 000 probes) tanh, sigmoid,
-// GELU, softplus and g are recovered exactly, in 8, 30, 45, 66 and 153 s of
-// processor time (results/deep/runs.csv, measured on a machine shared with
-// other jobs); ReLU students do not reach 1e-10 (see identify's
-// TestRunRecoversDeepTeacherPerSymmetry).
+// softplus and GELU are recovered exactly in 4, 13, 34 and 48 s on two
+// cores, and g in 60 s with -gain 1 (results/deep/runs.csv); ReLU students
+// do not reach 1e-10 (see identify's TestRunRecoversDeepTeacherPerSymmetry).
 //
 // Example:
 //

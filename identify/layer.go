@@ -18,8 +18,12 @@ type LayerReport struct {
 	Layer int
 	// Vectors is the number of neuron vectors clustered and Silent the
 	// number left out because their outgoing weights were ≈ 0 (see
-	// Config.SilentTol); MinSize is ⌈γN⌉.
+	// Config.SilentTol); MinSize is ⌈γ·Students⌉.
 	Vectors, Silent, MinSize int
+	// Students is the number of students whose neurons were clustered:
+	// Config.Students, or in a deep run where fewer than ⌈γN⌉ students
+	// reached the floor, the students that did.
+	Students int
 	// CutHeight is the height of the max-clusters cut and Clusters the
 	// number of flat clusters it gives.
 	CutHeight float64
@@ -245,7 +249,7 @@ func clusterVectors(v *layerVectors, nStudents int, cfg *Config) (LayerReport, [
 	signInv := cfg.Metric == cluster.SignInvariantEuclidean && v.sym != cluster.None
 	filter := &cluster.FilterSettings{MinSize: minSize, Beta: cfg.Beta}
 	groups := cluster.Groups(cut.Labels)
-	rep := LayerReport{MinSize: minSize, CutHeight: cut.Height, Clusters: len(groups), Tree: tree, Labels: cut.Labels}
+	rep := LayerReport{MinSize: minSize, Students: nStudents, CutHeight: cut.Height, Clusters: len(groups), Tree: tree, Labels: cut.Labels}
 	var kept [][]int
 	rmsWeights := rmsNorm(v.x, v.fanIn)
 	for label, members := range groups {

@@ -253,8 +253,8 @@ func marginalClusters(c *Config, layers []LayerReport) []Warning {
 		for i, n := range L.Neurons {
 			// Barely big enough: from no more distinct students than
 			// the threshold itself, when N leaves room above it.
-			if n.Students <= L.MinSize && L.MinSize < c.Students {
-				small = append(small, fmt.Sprintf("neuron %d: %d students (need %d of %d)", i, n.Students, L.MinSize, c.Students))
+			if n.Students <= L.MinSize && L.MinSize < L.Students {
+				small = append(small, fmt.Sprintf("neuron %d: %d students (need %d of %d)", i, n.Students, L.MinSize, L.Students))
 			}
 			if n.MedianCosine > marginalAngle*maxCos {
 				loose = append(loose, fmt.Sprintf("neuron %d: median cosine distance %.3g (limit %.3g)", i, n.MedianCosine, maxCos))

@@ -152,7 +152,7 @@ func TestVerdictRecoveredLossHigh(t *testing.T) {
 
 func TestVerdictMarginalClusters(t *testing.T) {
 	c := &Config{Students: 20, Beta: math.Pi / 24}
-	layers := []LayerReport{{Layer: 1, MinSize: 16, Neurons: []NeuronReport{
+	layers := []LayerReport{{Layer: 1, MinSize: 16, Students: 20, Neurons: []NeuronReport{
 		{Size: 20, Students: 20, MedianCosine: 1e-12},
 		{Size: 16, Students: 16, MedianCosine: 1e-12},
 		{Size: 19, Students: 19, MedianCosine: 0.8 * (1 - math.Cos(math.Pi/24))},
@@ -164,5 +164,11 @@ func TestVerdictMarginalClusters(t *testing.T) {
 	layers[0].Neurons = layers[0].Neurons[:1]
 	if ws := marginalClusters(c, layers); len(ws) != 0 {
 		t.Fatalf("a full, tight cluster warned: %v", ws)
+	}
+	// A deep layer clustered over the 4 students at the floor counts γ
+	// over those 4, not over N = 20.
+	pool := []LayerReport{{Layer: 1, MinSize: 4, Students: 5, Neurons: []NeuronReport{{Size: 4, Students: 4, MedianCosine: 1e-12}}}}
+	if ws := marginalClusters(c, pool); len(ws) != 1 || !strings.Contains(ws[0].Evidence, "need 4 of 5") {
+		t.Fatalf("warnings %v", ws)
 	}
 }

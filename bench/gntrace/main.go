@@ -10,6 +10,7 @@
 //	go run ./bench/gntrace -save /tmp/s                # snapshots every 10 steps
 //	go run ./bench/gntrace -init /tmp/s-060.json       # warm start from one
 //	go run ./bench/gntrace -noise 0.1                  # probes = images + N(0, 0.1²)
+//	go run ./bench/gntrace -perturb 0.1 -maxcg 500     # from the teacher, 10 % off
 //
 // With -noise, every fifth line also gives the loss on the clean images.
 // Snapshots can be compared with the teacher by bench/student_alignment.py.
@@ -26,6 +27,8 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+
+	"gonum.org/v1/gonum/floats"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
@@ -45,7 +48,7 @@ func threadCPU() float64 {
 
 type options struct {
 	probe, width, maxCG, seed int
-	budget, noise             float64
+	budget, noise, perturb    float64
 	proj, geodesic            bool
 	save, init, teacher       string
 }
@@ -63,6 +66,7 @@ func main() {
 	flag.BoolVar(&o.geodesic, "geodesic", false, "GaussNewton.Geodesic")
 	flag.Float64Var(&o.noise, "noise", 0, "standard deviation of Gaussian noise added to the probe images")
 	flag.StringVar(&o.save, "save", "", "save the student every 10 steps to PREFIX-NNN.json")
+	flag.Float64Var(&o.perturb, "perturb", 0, "start from the teacher with every weight perturbed by this relative amount (width = the teacher's)")
 	flag.StringVar(&o.init, "init", "", "start from this saved student instead of a Glorot one")
 	flag.StringVar(&o.teacher, "teacher", "results/fashionmnist/r64/teacher-g-e10-s1.json", "teacher network JSON")
 	flag.Parse()
@@ -142,6 +146,9 @@ func student(o options, teacher *mlp.Network) (*mlp.Network, error) {
 	if o.init != "" {
 		return mlp.LoadFile(o.init)
 	}
+	if o.perturb > 0 {
+		return perturbed(teacher, o.perturb, uint64(o.seed)), nil
+	}
 	net, err := mlp.New(mlp.Spec{Sizes: []int{784, o.width, 10}, Hidden: teacher.Layer(0).Act})
 	if err != nil {
 		return nil, err
@@ -160,4 +167,31 @@ func saveNet(net *mlp.Network, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// perturbed returns a copy of the teacher whose first-layer rows each get
+// Gaussian noise of eps times their norm (spread over the inputs) and
+// whose other parameters get noise of eps times their mean magnitude.
+func perturbed(teacher *mlp.Network, eps float64, seed uint64) *mlp.Network {
+	net := teacher.Clone()
+	rng := rand.New(rand.NewPCG(seed, 11))
+	L := net.Layer(0)
+	for j := 0; j < L.Out; j++ {
+		row := L.W.RawRowView(j)
+		s := eps * floats.Norm(row, 2) / math.Sqrt(float64(len(row)))
+		for i := range row {
+			row[i] += s * rng.NormFloat64()
+		}
+	}
+	_, end := net.LayerParams(0)
+	rest := net.Params()[end-L.Out:]
+	var mean float64
+	for _, v := range rest {
+		mean += math.Abs(v)
+	}
+	mean /= float64(len(rest))
+	for i := range rest {
+		rest[i] += eps * mean * rng.NormFloat64()
+	}
+	return net
 }

@@ -39,7 +39,9 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 		return students, err
 	}
 	var trapped []int
-	next := 0
+	// Added students are numbered after every student of the first
+	// round, including those clusterPool left out.
+	next := c.Students
 	for i, s := range students {
 		if !(s.loss <= deepRestartLoss) {
 			trapped = append(trapped, i)

@@ -2,6 +2,7 @@ package identify
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -80,5 +81,39 @@ func TestTopUpFreshUpperLayers(t *testing.T) {
 	if reached < 3 {
 		t.Errorf("%d of 4 students at the floor after fresh upper layers, want ≥ 3 (losses before: %.3g %.3g %.3g)",
 			reached, students[0].loss, students[1].loss, students[2].loss)
+	}
+}
+
+// clusterPool narrows a deep run's clustering to the students at the floor
+// only when there are at least two of them and fewer than ⌈γN⌉.
+func TestClusterPool(t *testing.T) {
+	deep := &Config{HiddenLayers: 2, Gamma: 0.8, Students: 6}
+	mk := func(losses ...float64) []student {
+		s := make([]student, len(losses))
+		for i, l := range losses {
+			s[i] = student{index: i, loss: l}
+		}
+		return s
+	}
+	cases := []struct {
+		name   string
+		c      *Config
+		losses []float64
+		want   []int
+	}{
+		{"two at the floor", deep, []float64{1e-20, 1e-3, 1e-12, 1e-4, 1e-5, 1e-6}, []int{0, 2}},
+		{"one at the floor", deep, []float64{1e-20, 1e-3, 1e-2, 1e-4, 1e-5, 1e-6}, []int{0, 1, 2, 3, 4, 5}},
+		{"enough at the floor", deep, []float64{1e-20, 1e-20, 1e-20, 1e-20, 1e-20, 1e-6}, []int{0, 1, 2, 3, 4, 5}},
+		{"shallow run", &Config{HiddenLayers: 1, Gamma: 0.8, Students: 6}, []float64{1e-20, 1e-3, 1e-12, 1e-4, 1e-5, 1e-6}, []int{0, 1, 2, 3, 4, 5}},
+	}
+	for _, tc := range cases {
+		got := clusterPool(mk(tc.losses...), 1e-10, tc.c)
+		var idx []int
+		for _, s := range got {
+			idx = append(idx, s.index)
+		}
+		if fmt.Sprint(idx) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: pool %v, want %v", tc.name, idx, tc.want)
+		}
 	}
 }

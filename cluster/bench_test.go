@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -124,9 +125,9 @@ func BenchmarkLargeLinkage10k(b *testing.B) {
 		b.StopTimer()
 		copy(work.Data, d.Data)
 		b.StartTimer()
-		c0 := processCPU()
+		c0 := cputime.Process()
 		linkageCondensed(work.Data, d.N, Average)
-		cpu += processCPU() - c0
+		cpu += cputime.Process() - c0
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 }

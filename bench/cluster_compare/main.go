@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/paramrecovery/expandcluster/cluster"
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/gonum/mat"
 )
@@ -117,31 +118,22 @@ type timings struct {
 	MaxRSS float64 `json:"max_rss_mb"`
 }
 
-// cpuSeconds returns the user + system time of the process.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return math.NaN()
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 func timeAll(x *mat.Dense, zPath string, reps int) error {
 	var t timings
 	var tree *cluster.Tree
 	for range reps {
 		freeMemory()
-		c0, t0 := cpuSeconds(), time.Now()
+		c0, t0 := cputime.Process().Seconds(), time.Now()
 		d, err := cluster.Distances(x, cluster.Euclidean, &cluster.DistanceSettings{Workers: 1})
 		if err != nil {
 			return err
 		}
-		c1, t1 := cpuSeconds(), time.Now()
+		c1, t1 := cputime.Process().Seconds(), time.Now()
 		tree, err = cluster.LinkageCondensed(d.Data, cluster.Average)
 		if err != nil {
 			return err
 		}
-		c2, t2 := cpuSeconds(), time.Now()
+		c2, t2 := cputime.Process().Seconds(), time.Now()
 		t.Dist = append(t.Dist, t1.Sub(t0).Seconds())
 		t.Link = append(t.Link, t2.Sub(t1).Seconds())
 		t.DistCPU = append(t.DistCPU, c1-c0)
@@ -161,14 +153,14 @@ func timeLinkage(d []float64, zPath string, reps int) error {
 	for range reps {
 		copy(work, d)
 		freeMemory()
-		c0, t0 := cpuSeconds(), time.Now()
+		c0, t0 := cputime.Process().Seconds(), time.Now()
 		var err error
 		tree, err = cluster.LinkageCondensed(work, cluster.Average)
 		if err != nil {
 			return err
 		}
 		t.Link = append(t.Link, time.Since(t0).Seconds())
-		t.LinkCPU = append(t.LinkCPU, cpuSeconds()-c0)
+		t.LinkCPU = append(t.LinkCPU, cputime.Process().Seconds()-c0)
 	}
 	return report(t, tree, zPath)
 }

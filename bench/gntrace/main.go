@@ -26,25 +26,15 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"syscall"
 
 	"gonum.org/v1/gonum/floats"
 
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
 )
-
-// threadCPU returns the CPU time of the calling OS thread in seconds.
-func threadCPU() float64 {
-	var ru syscall.Rusage
-	const rusageThread = 1
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		return math.NaN()
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
-}
 
 type options struct {
 	probe, width, maxCG, seed int
@@ -109,7 +99,7 @@ func run(o options) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	v, vClean := synth.OutputVariance(y), synth.OutputVariance(yClean)
-	c0 := threadCPU()
+	c0 := cputime.Thread().Seconds()
 	gn := &train.GaussNewton{MaxCG: o.maxCG, Projection: o.proj, Geodesic: o.geodesic}
 	k := 0
 	var saveErr error
@@ -125,11 +115,11 @@ func run(o options) error {
 			}
 		}
 		fmt.Printf("%4d  cpu %7.1f s  loss %.3e  λ %.2e  CG %3d  ρ %7.3f  accepted %v  step %.3g  ‖δ‖ %.3g  geodesic %.3g%s\n",
-			k, threadCPU()-c0, s.Loss/v, s.Lambda, s.CG, s.Rho, s.Accepted, s.StepLength, s.StepNorm, s.Acceleration, clean)
+			k, cputime.Thread().Seconds()-c0, s.Loss/v, s.Lambda, s.CG, s.Rho, s.Accepted, s.StepLength, s.StepNorm, s.Acceleration, clean)
 	}
 	errBudget := errors.New("CPU budget spent")
 	rec := train.RecorderFunc(func(train.Event) error {
-		if threadCPU()-c0 > o.budget {
+		if cputime.Thread().Seconds()-c0 > o.budget {
 			return errBudget
 		}
 		return saveErr

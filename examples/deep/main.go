@@ -31,6 +31,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/internal/outdir"
 	"log"
 	"math"
@@ -40,7 +41,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/paramrecovery/expandcluster/identify"
@@ -221,21 +221,11 @@ func appendRun(path, act, sizes string, res *identify.Result, rep *identify.Repo
 	}
 	w.Write([]string{act, strings.ReplaceAll(sizes, ",", "x"), strings.Join(widths, "x"), strconv.FormatBool(exact),
 		strconv.FormatFloat(worst, 'g', 3, 64), strconv.FormatFloat(elapsed.Seconds(), 'f', 1, 64), strconv.Itoa(runtime.GOMAXPROCS(0)), msg,
-		strconv.FormatFloat(cpuSeconds(), 'f', 1, 64)})
+		strconv.FormatFloat(cputime.Process().Seconds(), 'f', 1, 64)})
 	w.Flush()
 	if err := w.Error(); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
-}
-
-// cpuSeconds is the processor time (user and system) of this process so
-// far: on a shared machine it measures a run where wall time cannot.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

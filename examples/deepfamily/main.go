@@ -31,10 +31,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/synth"
 )
 
@@ -100,12 +100,12 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho floa
 			return ctx.Err()
 		}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
-		cpu0 := cpuSeconds()
+		cpu0 := cputime.Process().Seconds()
 		if cpuLimit > 0 {
 			pctx = cancelAfterCPU(pctx, cancel, cpu0+cpuLimit.Seconds())
 		}
 		r := solve(pctx, p, rho, workers)
-		r.CPUSeconds = cpuSeconds() - cpu0
+		r.CPUSeconds = cputime.Process().Seconds() - cpu0
 		cancel()
 		if ctx.Err() != nil {
 			return ctx.Err() // interrupted, not finished: not recorded
@@ -178,16 +178,6 @@ func joinInts(v []int) string {
 	return strings.Join(s, "x")
 }
 
-// cpuSeconds is the processor time (user and system) of this process so
-// far: on a shared machine it measures a run where wall time cannot.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 // cancelAfterCPU calls cancel once this process has used until seconds of
 // processor time, checking every second; the returned context is ctx.
 func cancelAfterCPU(ctx context.Context, cancel context.CancelFunc, until float64) context.Context {
@@ -199,7 +189,7 @@ func cancelAfterCPU(ctx context.Context, cancel context.CancelFunc, until float6
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				if cpuSeconds() >= until {
+				if cputime.Process().Seconds() >= until {
 					cancel()
 					return
 				}

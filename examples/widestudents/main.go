@@ -32,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
@@ -196,13 +197,13 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 	// thread's CPU time is the student's.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	c0 := threadCPU()
+	c0 := cputime.Thread().Seconds()
 	errBudget := errors.New("CPU budget spent")
 	rec := train.RecorderFunc(func(e train.Event) error {
 		if e.Done {
 			return nil
 		}
-		t := threadCPU() - c0
+		t := cputime.Thread().Seconds() - c0
 		c.CPU, c.Loss = append(c.CPU, t), append(c.Loss, e.Loss/variance)
 		if t >= c.Budget {
 			return errBudget
@@ -215,14 +216,4 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 		c.Reason, err = "CPU budget", nil
 	}
 	return err
-}
-
-// threadCPU returns the CPU time of the calling OS thread in seconds.
-func threadCPU() float64 {
-	var ru syscall.Rusage
-	const rusageThread = 1 // RUSAGE_THREAD
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		return math.NaN()
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -2,6 +2,7 @@ package cputime
 
 import (
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -34,5 +35,24 @@ func TestProcessAdvances(t *testing.T) {
 	t1, _ := process()
 	if t1 <= t0 || x < 0 {
 		t.Errorf("process CPU time did not advance over 2e7 square roots: %v → %v", t0, t1)
+	}
+}
+
+func TestThreadAdvances(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0, ok := thread()
+	if !ok {
+		t.Skip("CPU time not measured on this platform")
+	}
+	x := 0.0
+	for i := 0; i < 20_000_000; i++ {
+		x += math.Sqrt(float64(i))
+	}
+	if t1 := Thread(); t1 <= t0 || x < 0 {
+		t.Errorf("thread CPU time did not advance over 2e7 square roots: %v → %v", t0, t1)
+	}
+	if Process() < Thread() {
+		t.Errorf("process CPU time %v below this thread's %v", Process(), Thread())
 	}
 }

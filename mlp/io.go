@@ -174,6 +174,27 @@ func Load(r io.Reader) (*Network, error) {
 	return n, nil
 }
 
+// SaveFile writes n as JSON to path atomically: to a temporary file in the
+// same directory, renamed over path once complete, so an interrupted run
+// never leaves a truncated network behind. Errors name the file.
+func (n *Network) SaveFile(path string) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := n.Save(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
 // LoadFile reads a network saved with Save from path; errors name the file.
 func LoadFile(path string) (*Network, error) {
 	f, err := os.Open(path)

@@ -3,9 +3,12 @@ package mlp
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,4 +94,33 @@ func FuzzLoadNetwork(f *testing.F) {
 			}
 		}
 	})
+}
+
+// SaveFile writes atomically (no temporary file left) a network that
+// LoadFile reads back unchanged, and names the file in its errors.
+func TestSaveFileRoundTrip(t *testing.T) {
+	net, err := New(Spec{Sizes: []int{3, 4, 2}, Hidden: Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.InitGlorot(rand.New(rand.NewPCG(1, 2)))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "net.json")
+	if err := net.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Params(), net.Params()) {
+		t.Error("parameters changed in the round trip")
+	}
+	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary file left behind (stat: %v)", err)
+	}
+	missing := filepath.Join(dir, "no-such-dir", "net.json")
+	if err := net.SaveFile(missing); err == nil || !strings.Contains(err.Error(), "no-such-dir") {
+		t.Errorf("saving into a missing directory: error %v does not name the path", err)
+	}
 }

@@ -24,7 +24,6 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
-	"os"
 	"runtime"
 
 	"gonum.org/v1/gonum/floats"
@@ -106,7 +105,7 @@ func run(o options) error {
 	gn.Trace = func(s *train.GNStep) {
 		k++
 		if k%10 == 0 && o.save != "" && saveErr == nil {
-			saveErr = saveNet(net, fmt.Sprintf("%s-%03d.json", o.save, k))
+			saveErr = net.SaveFile(fmt.Sprintf("%s-%03d.json", o.save, k))
 		}
 		clean := ""
 		if o.noise > 0 && k%5 == 0 {
@@ -145,18 +144,6 @@ func student(o options, teacher *mlp.Network) (*mlp.Network, error) {
 	}
 	net.InitGlorotGain(train.StudentRNG(uint64(o.seed), 0), 1)
 	return net, nil
-}
-
-func saveNet(net *mlp.Network, path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := net.Save(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // perturbed returns a copy of the teacher whose first-layer rows each get

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/paramrecovery/expandcluster/identify"
-	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
 )
@@ -159,7 +158,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 				row["error"] = err.Error()
 			}
 		}
-		if err := saveNet(filepath.Join(o.out, fmt.Sprintf("recovered-%s-%s-q%d.json", act, probeName(o), o.queries)), res.Network); err != nil {
+		if err := res.Network.SaveFile(filepath.Join(o.out, fmt.Sprintf("recovered-%s-%s-q%d.json", act, probeName(o), o.queries))); err != nil {
 			return nil, err
 		}
 		fmt.Println(res.Verdict())
@@ -178,18 +177,6 @@ func progress() train.Recorder {
 	p := train.NewPrinter(os.Stdout)
 	p.Interval = time.Minute
 	return p
-}
-
-func saveNet(path string, n *mlp.Network) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := n.Save(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func fmnistDone(path string) (map[string]bool, error) {

@@ -117,7 +117,7 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	if err := save(filepath.Join(*out, "teacher.json"), teacher); err != nil {
+	if err := teacher.SaveFile(filepath.Join(*out, "teacher.json")); err != nil {
 		log.Fatal(err)
 	}
 	rng := synth.NewRand(*seed + 100)
@@ -140,12 +140,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := save(filepath.Join(*out, "recovered.json"), res.Network); err != nil {
+	if err := res.Network.SaveFile(filepath.Join(*out, "recovered.json")); err != nil {
 		log.Fatal(err)
 	}
 	// The saved network names its activation; loading it needs the
 	// registration above.
-	back, err := load(filepath.Join(*out, "recovered.json"))
+	back, err := mlp.LoadFile(filepath.Join(*out, "recovered.json"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -171,25 +171,4 @@ func main() {
 	fmt.Printf("exact recovery (cosine distance < 1e-6): %v\n", rep.Exact(1e-6))
 	fmt.Printf("recovered.json reloads with activation %q\n", back.Layer(0).Act.Name())
 	fmt.Printf("time %.1fs; %d pictures, teacher.json and recovered.json in %s\n", time.Since(start).Seconds(), len(paths), *out)
-}
-
-func save(path string, n *mlp.Network) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := n.Save(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func load(path string) (*mlp.Network, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return mlp.Load(f)
 }

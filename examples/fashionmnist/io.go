@@ -10,35 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/paramrecovery/expandcluster/mlp"
 )
-
-func loadNet(path string) (*mlp.Network, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return mlp.Load(f)
-}
-
-// saveNet writes a network as JSON, atomically.
-func saveNet(path string, n *mlp.Network) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := n.Save(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
 
 func sortFloats(s []float64) { slices.Sort(s) }
 

@@ -228,7 +228,7 @@ func (o options) key(act string, r int) string {
 // of the same settings in dir.
 func teacher(ctx context.Context, o options, act mlp.Activation, r int, dir string, trainSet *synth.Labelled) (*mlp.Network, error) {
 	path := filepath.Join(dir, fmt.Sprintf("teacher-%s-e%d-s%d.json", act.Name(), o.teacherEpochs, o.seed))
-	if t, err := loadNet(path); err == nil {
+	if t, err := mlp.LoadFile(path); err == nil {
 		fmt.Printf("%s r = %d: teacher loaded from %s\n", act.Name(), r, path)
 		return t, nil
 	}
@@ -239,7 +239,7 @@ func teacher(ctx context.Context, o options, act mlp.Activation, r int, dir stri
 		return nil, fmt.Errorf("teacher %s r = %d: %w", act.Name(), r, err)
 	}
 	fmt.Printf("  teacher training loss %.4g\n", rep.Loss)
-	return t, saveNet(path, t)
+	return t, t.SaveFile(path)
 }
 
 // studentConfig is the identify configuration of the chosen route.
@@ -337,7 +337,7 @@ func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, train
 		return res, err
 	}
 	res.TotalSecs = time.Since(start).Seconds()
-	if err := saveNet(filepath.Join(dir, "recovered.json"), run.Network); err != nil {
+	if err := run.Network.SaveFile(filepath.Join(dir, "recovered.json")); err != nil {
 		return res, err
 	}
 	cmp, err := identify.CompareIn(o.geometry, t, run.Network, testSet.X)

@@ -111,16 +111,12 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	polish := c.Retrain
-	if polish.Phases == nil {
-		polish.Phases = retrainPhases()
-	}
 	polished, _ := train.Many(ctx, x, y, n, func(k int, _ *rand.Rand) (*mlp.Network, error) {
 		if upper[k].Net == nil {
 			return nil, fmt.Errorf("no fresh student above layer %d", l+1)
 		}
 		return upper[k].Net, nil
-	}, train.ManyConfig{Config: trainConfig(polish, c.Recorder), Seed: seed + 1, Workers: c.Workers, Restarts: -1})
+	}, train.ManyConfig{Config: c.retrainConfig(), Seed: seed + 1, Workers: c.Workers, Restarts: -1})
 	// A student that failed carries its error in its result; only
 	// cancellation ends the run.
 	return polished, nil

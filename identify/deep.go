@@ -55,6 +55,16 @@ func retrainPhases() []train.Phase {
 		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: retrainIter, Patience: 30, MinRelImprove: 0.01}}}
 }
 
+// retrainConfig is the training configuration of every layer of students
+// above a recovered layer: Config.Retrain, retrainPhases by default.
+func (c *Config) retrainConfig() train.Config {
+	cfg := c.Retrain
+	if cfg.Phases == nil {
+		cfg.Phases = retrainPhases()
+	}
+	return trainConfig(cfg, c.Recorder)
+}
+
 // deep reports whether the run's students have more than one hidden layer.
 func (c *Config) deep() bool { return c.HiddenLayers > 1 }
 

@@ -41,7 +41,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		}
 		if col.report.Kept == 0 {
 			return fmt.Errorf("layer %d: %w (of %d clusters, %d too small, %d unaligned; best student loss %.3g): train the students longer, use more students, or a larger ρ",
-				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, bestLoss(students))
+				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, bestStudent(students).loss)
 		}
 		ins = append(ins, col.in)
 		last = col
@@ -75,16 +75,6 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		res.Warnings = append(res.Warnings, *w)
 	}
 	return record(c, "recovered", res.FinalLoss, start)
-}
-
-func bestLoss(students []student) float64 {
-	b := students[0]
-	for _, s := range students[1:] {
-		if better(s, b) {
-			b = s
-		}
-	}
-	return b.loss
 }
 
 // hasLinearResidue reports whether the activation's class leaves a linear

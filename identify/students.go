@@ -167,13 +167,9 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	}
 	// Every layer trains: the recovered layers are only as exact as the
 	// first-round students, and they reach the teacher's values here.
-	cfg := c.Retrain
-	if cfg.Phases == nil {
-		cfg.Phases = retrainPhases()
-	}
 	results, err := train.Many(ctx, x, y, len(rebuilt), func(i int, _ *rand.Rand) (*mlp.Network, error) {
 		return rebuilt[i], nil
-	}, train.ManyConfig{Config: trainConfig(cfg, c.Recorder), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers, Restarts: -1})
+	}, train.ManyConfig{Config: c.retrainConfig(), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers, Restarts: -1})
 	var scratch Result
 	kept := collect(results, &scratch)
 	for i := range kept {

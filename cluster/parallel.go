@@ -305,9 +305,14 @@ func (lk *linker) scanSpan(x, p, lo, hi int) topList {
 	d, off, act := lk.d, lk.off, lk.act
 	t := newTopList()
 	if lo < p {
-		for _, i := range act[lo:min(p, hi)] {
-			if v := d[off[i]+x]; v < t.rest {
-				t.add(v, i)
+		s := act[lo:min(p, hi)]
+		lk.prefetch(s, 0, x, x)
+		for b := 0; b < len(s); b += pfAhead {
+			lk.prefetch(s, b+pfAhead, x, x)
+			for _, i := range s[b:min(b+pfAhead, len(s))] {
+				if v := d[off[i]+x]; v < t.rest {
+					t.add(v, i)
+				}
 			}
 		}
 	}
@@ -365,24 +370,34 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topLi
 	if method == Average {
 		// The hot path of Expand-and-Cluster, without the method switch.
 		fx, fy, fs := float64(nx), float64(ny), float64(nx+ny)
-		for _, i := range seg(0, p) {
-			oi := off[i]
-			v := float64(float64(fx*d[oi+x])+float64(fy*d[oi+y])) / fs
-			d[oi+y] = v
-			if v < t.rest {
-				t.add(v, i)
+		s := seg(0, p)
+		lk.prefetch(s, 0, x, y)
+		for b := 0; b < len(s); b += pfAhead {
+			lk.prefetch(s, b+pfAhead, x, y)
+			for _, i := range s[b:min(b+pfAhead, len(s))] {
+				oi := off[i]
+				v := float64(float64(fx*d[oi+x])+float64(fy*d[oi+y])) / fs
+				d[oi+y] = v
+				if v < t.rest {
+					t.add(v, i)
+				}
 			}
 		}
-		for _, i := range seg(p, q) {
-			oi := off[i]
-			dx := d[ox+int(i)]
-			v := float64(float64(fx*dx)+float64(fy*d[oi+y])) / fs
-			d[oi+y] = v
-			if v < t.rest {
-				t.add(v, i)
-			}
-			if dx < colB[i] {
-				cols[i].remove(x32)
+		s = seg(p, q)
+		lk.prefetch(s, 0, y, y)
+		for b := 0; b < len(s); b += pfAhead {
+			lk.prefetch(s, b+pfAhead, y, y)
+			for _, i := range s[b:min(b+pfAhead, len(s))] {
+				oi := off[i]
+				dx := d[ox+int(i)]
+				v := float64(float64(fx*dx)+float64(fy*d[oi+y])) / fs
+				d[oi+y] = v
+				if v < t.rest {
+					t.add(v, i)
+				}
+				if dx < colB[i] {
+					cols[i].remove(x32)
+				}
 			}
 		}
 		for _, i := range seg(q+1, len(act)) {
@@ -426,6 +441,22 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topLi
 		}
 	}
 	return t
+}
+
+// pfAhead is how far ahead, in rows, the column loops prefetch: one block
+// of pfAhead rows is requested while the block before it is worked on.
+// (Blocks of 32 to 256 rows measured within 10 % of each other at 20 000
+// points; 64 was best.)
+const pfAhead = 64
+
+// prefetch starts loading columns c1 and c2 of the rows s[b:b+pfAhead]
+// (see prefetchColumns).
+func (lk *linker) prefetch(s []int32, b, c1, c2 int) {
+	if b >= len(s) {
+		return
+	}
+	e := min(b+pfAhead, len(s))
+	prefetchColumns(&lk.d[0], &lk.off[0], &s[b], e-b, c1, c2)
 }
 
 // fixColumn brings the list of column c > y up to date after x and y

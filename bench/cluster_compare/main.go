@@ -23,6 +23,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -42,8 +43,21 @@ func main() {
 	zPath := flag.String("z", "", "where to write the linkage matrix (.npy)")
 	reps := flag.Int("reps", 3, "repetitions")
 	linkOnly := flag.Bool("linkonly", false, "with -x: compute the distances once, time linkage alone")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cluster_compare:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*gen, *linkOnly, *n, *d, *seed, *xPath, *dPath, *zPath, *reps); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "cluster_compare:", err)
 		os.Exit(1)
 	}

@@ -122,18 +122,17 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 	return polished, nil
 }
 
-// clusterPool returns the students whose layer is clustered. In a deep
-// run where fewer than ⌈γN⌉ students reached the floor but at least two
-// did, it is those: a trapped student usually lacks one or two of the
-// teacher's neurons, so with γ counted over all students those neurons'
-// clusters fall below the size threshold (on a 3→3→2→1 g teacher with
-// 3 of 6 students at the floor, one first-layer cluster of three was
-// kept). topUp restores the number of students above the recovered
-// layer. Otherwise it is every student.
+// clusterPool returns the students whose layer is clustered. When fewer
+// than ⌈γN⌉ students reached the floor but at least two did, it is those:
+// a trapped student usually lacks one or two of the teacher's neurons, so
+// with γ counted over all students those neurons' clusters fall below the
+// size threshold. (On a 3→3→2→1 g teacher with 3 of 6 students at the
+// floor, one first-layer cluster of three was kept; on the synthetic
+// family's d_in = 2 teachers, students caught in flat channels miss
+// neurons the same way.) In a deep run topUp restores the number of
+// students above the recovered layer. Otherwise it is every student. The
+// verdict flags such a run (FewStudentsAtFloor) either way.
 func clusterPool(students []student, floor float64, c *Config) []student {
-	if !c.deep() {
-		return students
-	}
 	need, err := cluster.MinClusterSize(c.Gamma, len(students))
 	if err != nil {
 		return students

@@ -21,8 +21,8 @@ type LayerReport struct {
 	// Config.SilentTol); MinSize is ⌈γ·Students⌉.
 	Vectors, Silent, MinSize int
 	// Students is the number of students whose neurons were clustered:
-	// Config.Students, or in a deep run where fewer than ⌈γN⌉ students
-	// reached the floor, the students that did.
+	// Config.Students, or where fewer than ⌈γN⌉ students (but at least
+	// two) reached the floor, the students that did.
 	Students int
 	// CutHeight is the height of the max-clusters cut and Clusters the
 	// number of flat clusters it gives.

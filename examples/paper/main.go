@@ -6,7 +6,8 @@
 //
 // Every finished (problem, ρ) is appended to OUT/results.csv at once, so an
 // interrupted run loses nothing finished; a rerun skips the rows already
-// there (-resume, the default). At the end, or on Ctrl-C, OUT/summary.md
+// there (-resume, the default). -timeout bounds each (problem, ρ): one that
+// reaches it is recorded as a failure whose note says so. At the end, or on Ctrl-C, OUT/summary.md
 // gets the success rate per (d_in, r, ρ) of every row of the CSV and
 // OUT/success.png a picture of it.
 //
@@ -63,6 +64,7 @@ type options struct {
 	restarts      int
 	polish        int
 	varpro        int
+	timeout       time.Duration
 }
 
 func main() {
@@ -89,6 +91,7 @@ func main() {
 	flag.IntVar(&o.polish, "polish", 0, "experimental: no gate after the subset phase, and the full-data LM phase runs up to `n` iterations (0: train's default recipe); not part of a row's key, so use another -out")
 	flag.IntVar(&o.varpro, "varpro", 0, "experimental: no gate after the subset LM phase, then up to `n` iterations of train.VarPro (variable projection of the output layer) on a subset, gated, before the full-data LM phase (0: train's default recipe); not part of a row's key, so use another -out")
 	flag.BoolVar(&o.summaryOnly, "summary-only", false, "only rewrite summary.md and success.png from results.csv")
+	flag.DurationVar(&o.timeout, "timeout", 0, "wall-time limit per (problem, ρ); a problem that reaches it is recorded as a failure with a note (0: none)")
 	flag.Parse()
 	var err error
 	if o.din, err = parseInts(din); err == nil {
@@ -310,9 +313,18 @@ func solve(ctx context.Context, j job, workers int, verbose bool) (row, *identif
 	if verbose {
 		cfg.Recorder = train.NewPrinter(os.Stderr)
 	}
-	res, err := identify.RunData(ctx, x, y, cfg)
+	pctx := ctx
+	if j.o.timeout > 0 {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, j.o.timeout)
+		defer cancel()
+	}
+	res, err := identify.RunData(pctx, x, y, cfg)
 	if ctx.Err() != nil {
 		return row{}, nil, nil, ctx.Err()
+	}
+	if err != nil && pctx.Err() != nil {
+		err = fmt.Errorf("time limit %v reached: %w", j.o.timeout, err)
 	}
 	rw := row{Problem: p.Name, DIn: p.DIn, R: p.R, Index: p.Index, Rho: j.rho, Samples: p.Samples,
 		Students: p.Students, LossFloor: j.floor}

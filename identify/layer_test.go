@@ -7,6 +7,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
 )
 
 // perfectStudents builds n zero-loss students of width w for a one-hidden-
@@ -118,5 +119,34 @@ func TestRecoverFromPerfectStudents(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A cluster of constant neurons with a few stray non-constant members
+// (din4-r8-t08 of the synthetic family) is still a cluster of constant
+// neurons; one made mostly of real neurons is not.
+func TestConstantNeuronsMajority(t *testing.T) {
+	stray := []float64{-0.1059, -0.2805, -0.1587, -0.1459, 0.2892}
+	rows := [][]float64{
+		{-1e-14, 3e-14, -4e-14, 4e-14, 0.421},
+		{-3e-13, -1e-12, 1e-13, -1e-13, 0.344},
+		stray, stray,
+		{5e-15, 4e-15, -1e-15, 1e-15, 0.2445},
+		{4e-14, 8e-14, 1e-13, -2e-14, 0.8004},
+		{-3e-12, -1e-13, 4e-14, 3e-12, 0.0873},
+		{-2e-13, -5e-13, -8e-13, 1e-13, 0.4246},
+	}
+	x := mat.NewDense(len(rows), 5, nil)
+	members := make([]int, len(rows))
+	for i, r := range rows {
+		x.SetRow(i, r)
+		members[i] = i
+	}
+	const rms = 1.5
+	if !constantNeurons(x, members, 4, rms) {
+		t.Errorf("6 constant neurons and 2 stray ones: not judged constant")
+	}
+	if constantNeurons(x, []int{2, 3, 4}, 4, rms) {
+		t.Errorf("2 real neurons and 1 constant one: judged constant")
 	}
 }

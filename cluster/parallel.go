@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"iter"
 	"math"
 	"runtime"
 	"slices"
@@ -305,11 +306,8 @@ func (lk *linker) scanSpan(x, p, lo, hi int) topList {
 	d, off, act := lk.d, lk.off, lk.act
 	t := newTopList()
 	if lo < p {
-		s := act[lo:min(p, hi)]
-		lk.prefetch(s, 0, x, x)
-		for b := 0; b < len(s); b += pfAhead {
-			lk.prefetch(s, b+pfAhead, x, x)
-			for _, i := range s[b:min(b+pfAhead, len(s))] {
+		for blk := range lk.prefetched(act[lo:min(p, hi)], x, x) {
+			for _, i := range blk {
 				if v := d[off[i]+x]; v < t.rest {
 					t.add(v, i)
 				}
@@ -370,11 +368,8 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topLi
 	if method == Average {
 		// The hot path of Expand-and-Cluster, without the method switch.
 		fx, fy, fs := float64(nx), float64(ny), float64(nx+ny)
-		s := seg(0, p)
-		lk.prefetch(s, 0, x, y)
-		for b := 0; b < len(s); b += pfAhead {
-			lk.prefetch(s, b+pfAhead, x, y)
-			for _, i := range s[b:min(b+pfAhead, len(s))] {
+		for blk := range lk.prefetched(seg(0, p), x, y) {
+			for _, i := range blk {
 				oi := off[i]
 				v := float64(float64(fx*d[oi+x])+float64(fy*d[oi+y])) / fs
 				d[oi+y] = v
@@ -383,11 +378,8 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topLi
 				}
 			}
 		}
-		s = seg(p, q)
-		lk.prefetch(s, 0, y, y)
-		for b := 0; b < len(s); b += pfAhead {
-			lk.prefetch(s, b+pfAhead, y, y)
-			for _, i := range s[b:min(b+pfAhead, len(s))] {
+		for blk := range lk.prefetched(seg(p, q), y, y) {
+			for _, i := range blk {
 				oi := off[i]
 				dx := d[ox+int(i)]
 				v := float64(float64(fx*dx)+float64(fy*d[oi+y])) / fs
@@ -449,14 +441,27 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topLi
 // points; 64 was best.)
 const pfAhead = 64
 
-// prefetch starts loading columns c1 and c2 of the rows s[b:b+pfAhead]
-// (see prefetchColumns).
-func (lk *linker) prefetch(s []int32, b, c1, c2 int) {
-	if b >= len(s) {
-		return
+// prefetched yields s in blocks of pfAhead rows, having started to load
+// columns c1 and c2 of the next block's rows before yielding each one (see
+// prefetchColumns).
+func (lk *linker) prefetched(s []int32, c1, c2 int) iter.Seq[[]int32] {
+	return func(yield func([]int32) bool) {
+		lk.prefetch(s, c1, c2)
+		for b := 0; b < len(s); b += pfAhead {
+			blk := s[b:min(b+pfAhead, len(s))]
+			lk.prefetch(s[b+len(blk):], c1, c2)
+			if !yield(blk) {
+				return
+			}
+		}
 	}
-	e := min(b+pfAhead, len(s))
-	prefetchColumns(&lk.d[0], &lk.off[0], &s[b], e-b, c1, c2)
+}
+
+// prefetch starts loading columns c1 and c2 of the first pfAhead rows of s.
+func (lk *linker) prefetch(s []int32, c1, c2 int) {
+	if len(s) > 0 {
+		prefetchColumns(&lk.d[0], &lk.off[0], &s[0], min(pfAhead, len(s)), c1, c2)
+	}
 }
 
 // fixColumn brings the list of column c > y up to date after x and y

@@ -28,10 +28,7 @@ func TestProcessAdvances(t *testing.T) {
 	if !ok {
 		t.Skip("CPU time not measured on this platform")
 	}
-	x := 0.0
-	for i := 0; i < 20_000_000; i++ {
-		x += math.Sqrt(float64(i))
-	}
+	x := burn()
 	t1, _ := process()
 	if t1 <= t0 || x < 0 {
 		t.Errorf("process CPU time did not advance over 2e7 square roots: %v → %v", t0, t1)
@@ -45,14 +42,21 @@ func TestThreadAdvances(t *testing.T) {
 	if !ok {
 		t.Skip("CPU time not measured on this platform")
 	}
-	x := 0.0
-	for i := 0; i < 20_000_000; i++ {
-		x += math.Sqrt(float64(i))
-	}
+	x := burn()
 	if t1 := Thread(); t1 <= t0 || x < 0 {
 		t.Errorf("thread CPU time did not advance over 2e7 square roots: %v → %v", t0, t1)
 	}
 	if Process() < Thread() {
 		t.Errorf("process CPU time %v below this thread's %v", Process(), Thread())
 	}
+}
+
+// burn spends a measurable amount of CPU time (2e7 square roots) and
+// returns a value the compiler cannot drop.
+func burn() float64 {
+	x := 0.0
+	for i := 0; i < 20_000_000; i++ {
+		x += math.Sqrt(float64(i))
+	}
+	return x
 }

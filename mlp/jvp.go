@@ -88,6 +88,20 @@ func (l *Linearization) LayerInput(li int) ([]float64, int) {
 // layer li over those rows, and overwrites the workspace's backward
 // buffers (the linearisation stays valid).
 func (l *Linearization) OutputGram(g []float64, li, rows int) {
+	w := l.net.layers[li].Out
+	l.OutputSensitivities(li, rows, func(_ int, d []float64) {
+		mulTNAdd(g, d, d, w, min(rows, l.rows), w, w)
+	})
+}
+
+// OutputSensitivities calls f once for every output o with the
+// sensitivities ∂out_o/∂z of that output to the pre-activations z of layer
+// li on the first rows samples (rows×Out of layer li, row-major). The
+// slice belongs to the workspace and is valid only during the call. Like
+// OutputGram it costs OutputDim backward passes down to layer li and
+// overwrites the workspace's backward buffers (the linearisation stays
+// valid).
+func (l *Linearization) OutputSensitivities(li, rows int, f func(o int, delta []float64)) {
 	n, ws := l.net, l.ws
 	rows = min(rows, l.rows)
 	last := len(n.layers) - 1
@@ -108,7 +122,6 @@ func (l *Linearization) OutputGram(g []float64, li, rows int) {
 				mulNN(ws.ga[k-1][:rows*L.In], delta, L.W.RawMatrix().Data, rows, L.In, L.Out, false)
 			}
 		}
-		d := ws.delta[li][:rows*w]
-		mulTNAdd(g, d, d, w, rows, w, w)
+		f(o, ws.delta[li][:rows*w])
 	}
 }

@@ -62,6 +62,14 @@ type kfacLayer struct {
 	syevWork      []float64
 	syevWorkG     []float64
 	gramBuf       []float64
+
+	// EKFAC (GaussNewton.EigenCorrection): the corrected eigenvalues
+	// (out×(in+b)), the layer input with its bias column and rotated
+	// into A's eigenbasis and squared (FactorRows×(in+b)), and the
+	// sensitivities rotated into G's (FactorRows×out). nil without it.
+	scale, inBuf, rotated []float64
+	sens2, sensRot        []float64
+	rotatedDone           bool
 }
 
 // gnMemory estimates the bytes Run allocates: three workspaces of per-layer
@@ -69,7 +77,7 @@ type kfacLayer struct {
 // too, for the projection), the transposed inputs of the A factors (one
 // more for the trial's last layer), the parameter-length vectors and the
 // residual-length ones.
-func gnMemory(net *mlp.Network, rows, crows int) int64 {
+func gnMemory(net *mlp.Network, rows, crows, factorRows int, ekfac bool) int64 {
 	var width int64
 	for l := 0; l < net.NumLayers(); l++ {
 		width += int64(net.Layer(l).Out)
@@ -81,6 +89,13 @@ func gnMemory(net *mlp.Network, rows, crows int) int64 {
 		factors += in*in*2 + int64(L.Out)*int64(L.Out)*2 + int64(L.Out)*in*2 + in*int64(rows)
 	}
 	vecs := int64(net.NumParams()) * 8
+	if ekfac {
+		m := int64(min(factorRows, crows))
+		for l := 0; l < net.NumLayers(); l++ {
+			L := net.Layer(l)
+			factors += int64(L.Out)*int64(L.In+1) + 2*m*int64(L.In+1+L.Out)
+		}
+	}
 	ws := width * int64(rows) * (10 + 10)
 	if crows < rows {
 		ws += width * int64(crows) * 10
@@ -96,7 +111,7 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 	if cfg.CurvatureRows > 0 && cfg.CurvatureRows < rows {
 		crows = cfg.CurvatureRows
 	}
-	if need := gnMemory(net, rows, crows); need > cfg.MaxMemory {
+	if need := gnMemory(net, rows, crows, cfg.FactorRows, cfg.EigenCorrection); need > cfg.MaxMemory {
 		return nil, fmt.Errorf("GaussNewton: a %v student on %d samples needs about %.1f GiB of buffers, above MaxMemory %.1f GiB (use fewer samples or CurvatureRows, or raise MaxMemory)",
 			net.Sizes(), rows, float64(need)/(1<<30), float64(cfg.MaxMemory)/(1<<30))
 	}
@@ -127,6 +142,9 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 	s.skipOff, s.skipEnd = net.SkipParams()
 	for l := 0; l < net.NumLayers(); l++ {
 		s.layers = append(s.layers, newKFACLayer(net, l, rows))
+		if cfg.EigenCorrection {
+			s.layers[l].allocCorrection(min(cfg.FactorRows, crows))
+		}
 	}
 	// The first layer's A is the data's second moment: it never changes,
 	// so its transposed copy of the inputs is dropped once factorised.
@@ -178,6 +196,14 @@ func newKFACLayer(net *mlp.Network, l, rows int) kfacLayer {
 	k.syevWork = syevWorkspace(ia)
 	k.syevWorkG = syevWorkspace(k.out)
 	return k
+}
+
+// allocCorrection sizes the EKFAC buffers for m factor samples.
+func (k *kfacLayer) allocCorrection(m int) {
+	ia := k.in + k.bias
+	k.scale = make([]float64, k.out*ia)
+	k.inBuf, k.rotated = make([]float64, m*ia), make([]float64, m*ia)
+	k.sens2, k.sensRot = make([]float64, m*k.out), make([]float64, m*k.out)
 }
 
 // syevWorkspace returns the work slice lapack64.Syev needs for order n.

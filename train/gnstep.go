@@ -86,6 +86,9 @@ func (s *gnState) finishLinearise() error {
 		if err := s.layers[l].factorG(&s.linC, l, s.cfg.FactorRows); err != nil {
 			return err
 		}
+		if s.cfg.EigenCorrection {
+			s.layers[l].correct(&s.linC, l, s.cfg.FactorRows, l == 0)
+		}
 	}
 	return nil
 }
@@ -134,7 +137,7 @@ func (s *gnState) scale() float64 {
 // step takes one trust-region step and returns the loss and gradient
 // ∞-norm (of the loss) at the new current point.
 func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
-	lambda0 := s.lambda
+	lambda0, half0 := s.lambda, s.half
 	qA, iters := s.cg(stopped)
 	if stopped() {
 		return s.half * s.lossSc, s.lossSc * infNorm(s.g), nil
@@ -196,7 +199,7 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 	}
 	if s.cfg.Trace != nil {
 		s.trace = GNStep{Loss: s.half * s.lossSc, Lambda: lambda0 / s.scale(), CG: iters, Rho: rho,
-			Accepted: accepted, StepLength: taken, StepNorm: floats.Norm(s.delta, 2), Acceleration: accel}
+			Predicted: pred / half0, Accepted: accepted, StepLength: taken, StepNorm: floats.Norm(s.delta, 2), Acceleration: accel}
 		s.cfg.Trace(&s.trace)
 	}
 	return s.half * s.lossSc, s.lossSc * infNorm(s.g), nil

@@ -182,8 +182,8 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 		}
 		if o.trace {
 			gn.Trace = func(s *train.GNStep) {
-				fmt.Printf("%s seed %d: loss %.3e  λ %.2e  CG %d  ρ %.3f  accepted %v  ‖δ‖ %.3g\n",
-					c.Route, c.Seed, s.Loss/variance, s.Lambda, s.CG, s.Rho, s.Accepted, s.StepNorm)
+				fmt.Printf("%s seed %d: loss %.3e  λ %.2e  CG %d  predicted −%.3g  ρ %.3f  accepted %v  ‖δ‖ %.3g\n",
+					c.Route, c.Seed, s.Loss/variance, s.Lambda, s.CG, s.Predicted, s.Rho, s.Accepted, s.StepNorm)
 			}
 		}
 		phase = train.Phase{Name: c.Route, Optimizer: gn}

@@ -41,6 +41,8 @@ func TestGaussNewtonReachesFloor(t *testing.T) {
 		{"g-projection", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true}, false},
 		{"g-projection-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true, Geodesic: true}, false},
 		{"g-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Geodesic: true}, true},
+		{"tanh-backtrack", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{Backtrack: true}, false},
+		{"g-projection-backtrack", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true, Backtrack: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.slow && testing.Short() {
@@ -217,5 +219,26 @@ func TestLMRefusesHugeStudent(t *testing.T) {
 	_, err := Train(context.Background(), net, x, y, Config{Phases: []Phase{{Optimizer: &LM{MaxMemory: 1000}}}})
 	if err == nil || !strings.Contains(err.Error(), "21 free parameters") || !strings.Contains(err.Error(), "GiB") {
 		t.Errorf("err = %v, want one naming the size", err)
+	}
+}
+
+// TestBacktrackKeepsGrowingIterations checks which CG iterations
+// backtracking keeps, and that their number matches the buffers.
+func TestBacktrackKeepsGrowingIterations(t *testing.T) {
+	s := &gnState{snaps: make([][]float64, snapCount(50)), snapAt: make([]int, snapCount(50))}
+	for i := range s.snaps {
+		s.snaps[i] = make([]float64, 1)
+	}
+	for i := 1; i <= 50; i++ {
+		s.snapshot([]float64{float64(i)}, i)
+	}
+	want := []int{1, 2, 3, 4, 6, 8, 11, 15, 20, 26, 34, 45}
+	if s.nSnaps != len(want) || len(s.snaps) != len(want) {
+		t.Fatalf("kept %d iterates in %d buffers, want %d", s.nSnaps, len(s.snaps), len(want))
+	}
+	for n, it := range want {
+		if s.snapAt[n] != it || s.snaps[n][0] != float64(it) {
+			t.Errorf("iterate %d: iteration %d (value %g), want %d", n, s.snapAt[n], s.snaps[n][0], it)
+		}
 	}
 }

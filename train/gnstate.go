@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/paramrecovery/expandcluster/internal/gram"
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -40,7 +41,10 @@ type gnState struct {
 	trialOut                 kfacLayer // the trial point's last-layer factor, with projection
 	g, delta, x0             []float64
 	res, z, d, bd            []float64
-	q                        []float64 // CG model values
+	q                        []float64   // CG model values
+	snaps                    [][]float64 // CG iterates kept for backtracking (GaussNewton.Backtrack)
+	snapAt                   []int       // their iterations
+	nSnaps                   int
 	solveOut                 bool
 	project                  bool      // CG on the hidden parameters with the output layer projected out
 	outStart, outEnd         int       // the output layer's parameter range
@@ -77,7 +81,9 @@ type kfacLayer struct {
 // too, for the projection), the transposed inputs of the A factors (one
 // more for the trial's last layer), the parameter-length vectors and the
 // residual-length ones.
-func gnMemory(net *mlp.Network, rows, crows, factorRows int, ekfac bool) int64 {
+func gnMemory(net *mlp.Network, rows, crows int, cfg GaussNewton) int64 {
+	factorRows, ekfac := cfg.FactorRows, cfg.EigenCorrection
+	backtrack, maxCG := cfg.Backtrack, cfg.MaxCG
 	var width int64
 	for l := 0; l < net.NumLayers(); l++ {
 		width += int64(net.Layer(l).Out)
@@ -89,6 +95,9 @@ func gnMemory(net *mlp.Network, rows, crows, factorRows int, ekfac bool) int64 {
 		factors += in*in*2 + int64(L.Out)*int64(L.Out)*2 + int64(L.Out)*in*2 + in*int64(rows)
 	}
 	vecs := int64(net.NumParams()) * 8
+	if backtrack {
+		vecs += int64(net.NumParams()) * int64(snapCount(maxCG))
+	}
 	if ekfac {
 		m := int64(min(factorRows, crows))
 		for l := 0; l < net.NumLayers(); l++ {
@@ -111,7 +120,7 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 	if cfg.CurvatureRows > 0 && cfg.CurvatureRows < rows {
 		crows = cfg.CurvatureRows
 	}
-	if need := gnMemory(net, rows, crows, cfg.FactorRows, cfg.EigenCorrection); need > cfg.MaxMemory {
+	if need := gnMemory(net, rows, crows, cfg); need > cfg.MaxMemory {
 		return nil, fmt.Errorf("GaussNewton: a %v student on %d samples needs about %.1f GiB of buffers, above MaxMemory %.1f GiB (use fewer samples or CurvatureRows, or raise MaxMemory)",
 			net.Sizes(), rows, float64(need)/(1<<30), float64(cfg.MaxMemory)/(1<<30))
 	}
@@ -138,6 +147,14 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 		*v = make([]float64, np)
 	}
 	s.q = make([]float64, cfg.MaxCG+1)
+	if cfg.Backtrack {
+		n := snapCount(cfg.MaxCG)
+		s.snapAt = make([]int, n)
+		s.snaps = make([][]float64, n)
+		for i := range s.snaps {
+			s.snaps[i] = make([]float64, np)
+		}
+	}
 	s.nu = 2
 	s.skipOff, s.skipEnd = net.SkipParams()
 	for l := 0; l < net.NumLayers(); l++ {
@@ -196,6 +213,16 @@ func newKFACLayer(net *mlp.Network, l, rows int) kfacLayer {
 	k.syevWork = syevWorkspace(ia)
 	k.syevWorkG = syevWorkspace(k.out)
 	return k
+}
+
+// snapCount is the number of CG iterations up to maxCG that backtracking
+// keeps (see gnState.snapshot).
+func snapCount(maxCG int) int {
+	n := 0
+	for i := 1; i <= maxCG; i = max(i+1, int(math.Ceil(float64(i)*snapGrowth))) {
+		n++
+	}
+	return n
 }
 
 // allocCorrection sizes the EKFAC buffers for m factor samples.

@@ -142,6 +142,12 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 	if stopped() {
 		return s.half * s.lossSc, s.lossSc * infNorm(s.g), nil
 	}
+	knownHalf := math.NaN() // ½‖r‖² at the full step, if already known
+	if s.snaps != nil {
+		if qA, knownHalf, err = s.backtrack(qA, iters); err != nil {
+			return 0, 0, err
+		}
+	}
 	pred := -qA + 0.5*s.lambda*floats.Dot(s.delta, s.delta)
 	accel := math.NaN()
 	if s.cfg.Geodesic && s.xc == s.x {
@@ -156,9 +162,11 @@ func (s *gnState) step(stopped func() bool) (loss, gnorm float64, err error) {
 	for _, t := range [...]float64{1, 0.5, 0.25, 0.125} {
 		copy(params, s.x0)
 		floats.AddScaled(params, t, s.delta)
-		half, err := s.trialHalf()
-		if err != nil {
-			return 0, 0, err
+		half := knownHalf
+		if t != 1 || math.IsNaN(half) || math.IsInf(half, 1) {
+			if half, err = s.trialHalf(); err != nil {
+				return 0, 0, err
+			}
 		}
 		if t == 1 {
 			rho = (s.half - half) / pred
@@ -246,7 +254,7 @@ func (s *gnState) accelerate(stopped func() bool) (float64, error) {
 	s.lin.JacTVec(s.gvv, s.rvv)
 	s.mask(s.gvv)
 	s.maskOutput(s.gvv)
-	s.solve(s.acc, s.gvv, 0, max(1, s.cfg.MaxCG/2), stopped)
+	s.solve(s.acc, s.gvv, 0, max(1, s.cfg.MaxCG/2), false, stopped)
 	ratio := 2 * floats.Norm(s.acc, 2) / floats.Norm(v, 2)
 	if ratio <= geodesicMax {
 		floats.AddScaled(v, 0.5, s.acc)
@@ -258,12 +266,87 @@ func (s *gnState) accelerate(stopped func() bool) (float64, error) {
 // conjugate gradients and returns the value of the damped
 // quadratic model at the solution, q(delta) = gᵀdelta + ½ deltaᵀ(JᵀJ+λI)delta.
 func (s *gnState) cg(stopped func() bool) (q float64, iters int) {
-	return s.solve(s.delta, s.g, cgWarm, s.cfg.MaxCG, stopped)
+	s.nSnaps = 0
+	return s.solve(s.delta, s.g, cgWarm, s.cfg.MaxCG, s.snaps != nil, stopped)
+}
+
+// snapGrowth spaces the CG iterates kept for backtracking: iterations 1,
+// 2, 3, 4, 6, 8, 11, 15, … (after Martens 2010).
+const snapGrowth = 1.3
+
+// snapshot keeps CG iterate i (delta) for backtracking if i is one of the
+// kept iterations.
+func (s *gnState) snapshot(delta []float64, i int) {
+	if s.snaps == nil || s.nSnaps == len(s.snaps) {
+		return
+	}
+	next := 1
+	if s.nSnaps > 0 {
+		last := s.snapAt[s.nSnaps-1]
+		next = max(last+1, int(math.Ceil(float64(last)*snapGrowth)))
+	}
+	if i != next {
+		return
+	}
+	copy(s.snaps[s.nSnaps], delta)
+	s.snapAt[s.nSnaps] = i
+	s.nSnaps++
+}
+
+// backtrack replaces the CG step s.delta (model value q after iters
+// iterations) by the kept iterate with the lowest loss, walking back from
+// the last one while the loss falls. Far from the floor the Gauss–Newton
+// model is poor, and CG's later iterates chase directions the loss does
+// not follow: an early iterate is then both cheaper to reach and better.
+// It returns the model value of the chosen step and its ½‖r‖² (NaN if
+// the caller must evaluate it again).
+func (s *gnState) backtrack(q float64, iters int) (float64, float64, error) {
+	params := s.net.Params()
+	copy(s.x0, params)
+	eval := func(d []float64) (float64, error) {
+		copy(params, s.x0)
+		floats.Add(params, d)
+		h, err := s.trialHalf()
+		copy(params, s.x0)
+		if math.IsNaN(h) {
+			h = math.Inf(1)
+		}
+		return h, err
+	}
+	best, err := eval(s.delta)
+	if err != nil {
+		return 0, 0, err
+	}
+	chosen, last := -1, -1
+	for n := s.nSnaps - 1; n >= 0; n-- {
+		if s.snapAt[n] >= iters {
+			continue
+		}
+		h, err := eval(s.snaps[n])
+		if err != nil {
+			return 0, 0, err
+		}
+		last = n
+		if !(h < best) {
+			break
+		}
+		best, chosen = h, n
+	}
+	if chosen >= 0 {
+		copy(s.delta, s.snaps[chosen])
+		q = s.q[s.snapAt[chosen]]
+	}
+	if s.project && chosen != last {
+		// The trial linearisation is the last evaluated iterate's.
+		best = math.NaN()
+	}
+	return q, best, nil
 }
 
 // solve runs preconditioned CG on (JᵀJ + λI)·delta = −g from warm·delta
 // (from zero if warm is 0) for at most maxIter iterations.
-func (s *gnState) solve(delta, g []float64, warm float64, maxIter int, stopped func() bool) (q float64, iters int) {
+// With record set the iterates are kept for backtracking.
+func (s *gnState) solve(delta, g []float64, warm float64, maxIter int, record bool, stopped func() bool) (q float64, iters int) {
 	// Start from the previous step shrunk a little (Martens): successive
 	// steps point in similar directions. Fall back to zero if that start
 	// is worse than zero for the model.
@@ -300,6 +383,9 @@ func (s *gnState) solve(delta, g []float64, warm float64, maxIter int, stopped f
 		// With A·delta = −g − res: q = ½gᵀdelta − ½deltaᵀres.
 		q = 0.5*floats.Dot(g, delta) - 0.5*floats.Dot(delta, s.res)
 		s.q[i] = q
+		if record {
+			s.snapshot(delta, i)
+		}
 		if k := max(10, i/10); i > k && q < 0 && (q-s.q[i-k])/q < float64(k)*cgProgress {
 			break
 		}

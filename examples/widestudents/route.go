@@ -14,7 +14,7 @@ import (
 // measured side by side on the same students. Options: cgN (MaxCG N),
 // geodesic (geodesic acceleration), proj (GaussNewton.Projection: the
 // output layer projected out of the CG system), noproj (without it, the
-// default), ekfac (GaussNewton.EigenCorrection), keepout (no output solve at all), warm (a first phase of
+// default), ekfac (GaussNewton.EigenCorrection), bt (GaussNewton.Backtrack), keepout (no output solve at all), warm (a first phase of
 // cheap steps — Projection, at most 15 CG iterations — down to 1e-3 of
 // the output variance, then the variant; see warmPhase).
 func gnVariant(route string) (*train.GaussNewton, error) {
@@ -37,6 +37,8 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 			// The default since the projection became opt-in; kept so
 			// that the committed ablation's route names still parse.
 			v.Projection = false
+		case p == "bt":
+			v.Backtrack = true
 		case p == "ekfac":
 			v.EigenCorrection = true
 		case p == "keepout":
@@ -50,7 +52,7 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 			}
 			v.MaxCG = n
 		default:
-			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, geodesic, proj, noproj, ekfac, keepout or warm)", route, p)
+			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, geodesic, proj, noproj, ekfac, bt, keepout or warm)", route, p)
 		}
 	}
 	return &v, nil

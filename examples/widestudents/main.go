@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -122,7 +123,7 @@ func run(ctx context.Context, o options) error {
 				fmt.Printf("%s seed %d: already in %s\n", route, seed, csvPath)
 				continue
 			}
-			if err := c.measure(ctx, x, y, o); err != nil {
+			if err := c.measure(ctx, teacher, x, y, o); err != nil {
 				return err
 			}
 			if err := appendCurve(csvPath, c); err != nil {
@@ -165,7 +166,16 @@ func loadTeacher(ctx context.Context, o options, trainSet *synth.Labelled) (*mlp
 
 // measure trains one student by c.Route until c.Budget CPU-seconds and
 // records its relative loss after every iteration.
-func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
+func (c *curve) measure(ctx context.Context, teacher *mlp.Network, x, y *mat.Dense, o options) error {
+	route, sigma, err := splitNoise(c.Route)
+	if err != nil {
+		return err
+	}
+	if sigma > 0 {
+		if x, y, err = noisyProbes(teacher, x, sigma); err != nil {
+			return err
+		}
+	}
 	width := int(math.Ceil(o.rho * float64(o.r)))
 	net, err := mlp.New(mlp.Spec{Sizes: []int{784, width, 10}, Hidden: o.act})
 	if err != nil {
@@ -175,8 +185,8 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 	variance := synth.OutputVariance(y)
 	var phases []train.Phase
 	phase := train.Phase{Name: "adam", Optimizer: &train.Adam{LR: 1e-3, BatchSize: 640, Plateau: &train.Plateau{Patience: 5, MinLR: 1e-7}}}
-	if c.Route != "adam" {
-		gn, err := gnVariant(c.Route)
+	if route != "adam" {
+		gn, err := gnVariant(route)
 		if err != nil {
 			return err
 		}
@@ -186,8 +196,8 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 					c.Route, c.Seed, s.Loss/variance, s.Lambda, s.CG, s.Predicted, s.Rho, s.Accepted, s.StepNorm)
 			}
 		}
-		phase = train.Phase{Name: c.Route, Optimizer: gn}
-		if warm, ok := warmPhase(c.Route, variance, gn.Trace); ok {
+		phase = train.Phase{Name: route, Optimizer: gn}
+		if warm, ok := warmPhase(route, variance, gn.Trace); ok {
 			phases = append(phases, warm)
 		}
 	}
@@ -216,4 +226,18 @@ func (c *curve) measure(ctx context.Context, x, y *mat.Dense, o options) error {
 		c.Reason, err = "CPU budget", nil
 	}
 	return err
+}
+
+// noisyProbes returns the images x plus Gaussian noise of standard
+// deviation sigma on every pixel (a fixed seed, so every route sees the
+// same probes) and the teacher's outputs on them.
+func noisyProbes(teacher *mlp.Network, x *mat.Dense, sigma float64) (*mat.Dense, *mat.Dense, error) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	xn := mat.DenseCopyOf(x)
+	data := xn.RawMatrix().Data
+	for i := range data {
+		data[i] += sigma * rng.NormFloat64()
+	}
+	y, err := synth.Label(teacher, xn)
+	return xn, y, err
 }

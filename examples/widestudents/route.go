@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // measured side by side on the same students. Options: cgN (MaxCG N),
 // geodesic (geodesic acceleration), proj (GaussNewton.Projection: the
 // output layer projected out of the CG system), noproj (without it, the
-// default), ekfac (GaussNewton.EigenCorrection), bt (GaussNewton.Backtrack), keepout (no output solve at all), warm (a first phase of
+// default), noise<σ> (probes with Gaussian pixel noise; see splitNoise), ekfac (GaussNewton.EigenCorrection), bt (GaussNewton.Backtrack), keepout (no output solve at all), warm (a first phase of
 // cheap steps — Projection, at most 15 CG iterations — down to 1e-3 of
 // the output variance, then the variant; see warmPhase).
 func gnVariant(route string) (*train.GaussNewton, error) {
@@ -58,13 +59,39 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 	return &v, nil
 }
 
-// checkRoute reports whether r is adam or a valid Gauss–Newton route.
+// checkRoute reports whether r is adam or a valid Gauss–Newton route,
+// either with a probe-noise option.
 func checkRoute(r string) error {
-	if r == "adam" {
-		return nil
+	r, _, err := splitNoise(r)
+	if err != nil || r == "adam" {
+		return err
 	}
-	_, err := gnVariant(r)
+	_, err = gnVariant(r)
 	return err
+}
+
+// splitNoise takes the probe option "+noise<σ>" out of a route: the
+// student is then trained on the images plus independent Gaussian noise
+// of standard deviation σ on every pixel, labelled by the teacher (what a
+// user with query access can do). It returns the route without the option
+// and σ (0 without it).
+func splitNoise(route string) (string, float64, error) {
+	parts := strings.Split(route, "+")
+	var kept []string
+	sigma := 0.0
+	for _, p := range parts {
+		v, ok := strings.CutPrefix(p, "noise")
+		if !ok {
+			kept = append(kept, p)
+			continue
+		}
+		s, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(s > 0) || math.IsInf(s, 0) {
+			return "", 0, fmt.Errorf("route %q: %q is not noise<σ> with σ > 0", route, p)
+		}
+		sigma = s
+	}
+	return strings.Join(kept, "+"), sigma, nil
 }
 
 // warmStartLoss is where the warm phase of a "+warm" route hands over,

@@ -50,6 +50,7 @@ func main() {
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "students trained at once")
 	timeout := flag.Duration("timeout", 5*time.Minute, "wall-time limit per problem")
 	cpuLimit := flag.Duration("cpu-limit", 0, "processor-time limit per problem, for shared machines where wall time says little (0: none)")
+	gain := flag.Float64("gain", 0, "students' initial Glorot gain (0: identify's default); use a separate -out, the rows do not record it")
 	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
 
@@ -66,7 +67,7 @@ func main() {
 			opts.HiddenLayers = []int{*depth}
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		err := sweep(ctx, synth.DeepFamily(opts), csvPath, *rho, *workers, *timeout, *cpuLimit)
+		err := sweep(ctx, synth.DeepFamily(opts), csvPath, *rho, *gain, *workers, *timeout, *cpuLimit)
 		stop()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			log.Fatal(err)
@@ -78,7 +79,7 @@ func main() {
 }
 
 // sweep runs the problems not yet in csvPath, appending a row for each.
-func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho float64, workers int, timeout, cpuLimit time.Duration) error {
+func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gain float64, workers int, timeout, cpuLimit time.Duration) error {
 	done, err := readRows(csvPath)
 	if err != nil {
 		return err
@@ -104,7 +105,7 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho floa
 		if cpuLimit > 0 {
 			pctx = cancelAfterCPU(pctx, cancel, cpu0+cpuLimit.Seconds())
 		}
-		r := solve(pctx, p, rho, workers)
+		r := solve(pctx, p, rho, gain, workers)
 		r.CPUSeconds = cputime.Process().Seconds() - cpu0
 		cancel()
 		if ctx.Err() != nil {
@@ -120,7 +121,7 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho floa
 }
 
 // solve runs one problem and returns its row.
-func solve(ctx context.Context, p synth.DeepProblem, rho float64, workers int) row {
+func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, workers int) row {
 	start := time.Now()
 	r := row{Problem: p.Name, Activation: p.Activation.Name(), Layers: len(p.Hidden()), Teacher: joinInts(p.Sizes),
 		Rho: rho, Samples: p.Samples, Students: p.Students, MaxCosine: 1, TestRelRMSE: -1}
@@ -134,7 +135,7 @@ func solve(ctx context.Context, p synth.DeepProblem, rho float64, workers int) r
 		widths[i] = int(float64(h)*rho + 0.999999)
 	}
 	cfg := identify.Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
-		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, Workers: workers}
+		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, Workers: workers, InitGain: gain}
 	res, err := identify.RunData(ctx, d.X, d.Y, cfg)
 	r.Seconds = time.Since(start).Seconds()
 	if res != nil {

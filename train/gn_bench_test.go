@@ -16,7 +16,7 @@ import (
 // wideProblem is a 784→128→10 student (activation g) of a random
 // 784→64→10 teacher on n uniform inputs: the shape of the Fashion-MNIST
 // students.
-func wideProblem(b *testing.B, n int) (*gnState, func() bool) {
+func wideProblem(b *testing.B, n int, cfg GaussNewton) (*gnState, func() bool) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	x := mat.NewDense(n, 784, nil)
 	for i, raw := 0, x.RawMatrix().Data; i < len(raw); i++ {
@@ -29,7 +29,7 @@ func wideProblem(b *testing.B, n int) (*gnState, func() bool) {
 	}
 	s := gnStudent(b, []int{784, 128, 10}, mlp.G, 1, 1)
 	p := newProblem(s, x, y, mlp.NewWorkspace(), rand.New(rand.NewPCG(1, 1)), nil)
-	st, err := newGNState(s, p, (&GaussNewton{MaxCG: 10}).settings())
+	st, err := newGNState(s, p, cfg.settings())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,26 +42,36 @@ func wideProblem(b *testing.B, n int) (*gnState, func() bool) {
 
 // BenchmarkGaussNewtonStep measures one GaussNewton step (at most 10 CG
 // iterations, a trial point and, when accepted, a new linearisation with
-// its factors) of a 784→128→10 student on 20 000 samples, after set-up.
+// its factors) of a 784→128→10 student on 20 000 samples, after set-up,
+// by default and with the opt-in EigenCorrection and Backtrack.
 func BenchmarkGaussNewtonStep(b *testing.B) {
-	s, never := wideProblem(b, 20000)
-	b.Run(mlp.Backend()+"/784-128-10/g/n=20000/maxcg=10", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu := cputime.Start()
-		for i := 0; i < b.N; i++ {
-			if _, _, err := s.step(never); err != nil {
-				b.Fatal(err)
+	for _, v := range []struct {
+		name string
+		cfg  GaussNewton
+	}{
+		{"", GaussNewton{MaxCG: 10}},
+		{"/ekfac", GaussNewton{MaxCG: 10, EigenCorrection: true}},
+		{"/backtrack", GaussNewton{MaxCG: 10, Backtrack: true}},
+	} {
+		s, never := wideProblem(b, 20000, v.cfg)
+		b.Run(mlp.Backend()+"/784-128-10/g/n=20000/maxcg=10"+v.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cputime.Start()
+			for i := 0; i < b.N; i++ {
+				if _, _, err := s.step(never); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		cpu.Report(b)
-	})
+			cpu.Report(b)
+		})
+	}
 }
 
 // BenchmarkGaussNewtonCurvature measures one CG product (JᵀJ+λI)·v, a
 // forward-mode and a reverse-mode pass over 20 000 samples, the unit of
 // GaussNewton's cost, and the K-FAC preconditioner applied to it.
 func BenchmarkGaussNewtonCurvature(b *testing.B) {
-	s, _ := wideProblem(b, 20000)
+	s, _ := wideProblem(b, 20000, GaussNewton{MaxCG: 10})
 	for i := range s.d {
 		s.d[i] = float64(i%5) - 2
 	}

@@ -1,13 +1,15 @@
 // Package gram computes Gram matrices (dot products of every pair of rows
 // of a row-major matrix), the kernel shared by the distance computation of
-// package cluster and the normal equations (JᵀJ) of package train. On amd64
-// with AVX2 and FMA it uses an assembly kernel that computes 4×2 blocks of
-// dot products; elsewhere it falls back to gonum's Dgemm. Panels computes
-// distances in few dimensions directly from coordinate differences, 4×8
-// pairs at a time.
+// package cluster and the normal equations (JᵀJ) of package train. Tile,
+// the distances' kernel, uses on amd64 with AVX2 and FMA an assembly
+// kernel that computes 4×2 blocks of dot products (elsewhere gonum's
+// Dgemm); Upper, the normal equations', uses package gemm's blocked
+// product. Panels computes distances in few dimensions directly from
+// coordinate differences, 4×8 pairs at a time.
 package gram
 
 import (
+	"github.com/paramrecovery/expandcluster/internal/gemm"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -72,8 +74,8 @@ func Tile(buf, data []float64, stride, d, i0, i1, j0, j1 int) {
 	}
 }
 
-// tileSize is the block of rows Upper computes at a time: 64×64 results
-// and their operand rows stay in cache.
+// tileSize is the block of rows Upper computes at a time: its diagonal
+// block of results goes through the scratch buffer.
 const tileSize = 64
 
 // TileScratch is the length of the scratch buffer Upper needs.
@@ -82,17 +84,23 @@ const TileScratch = tileSize * tileSize
 // Upper sets the upper triangle (j ≥ i) of c (n×n, row stride ldc) to
 // A·Aᵀ, where A is the n×d row-major matrix a with row stride stride. The
 // lower triangle is not touched. buf must hold TileScratch values.
+//
+// It works in panels of tileSize rows: the panel's products with the rows
+// after it are one matrix product (package gemm, blocked for cache and at
+// about twice the speed of Tile's dot products when d is in the thousands,
+// as in the normal equations JᵀJ), and its diagonal block another, written
+// through buf so that the lower triangle stays untouched. The results are
+// deterministic for given inputs; they may differ in rounding from Tile's.
 func Upper(c []float64, ldc int, a []float64, n, d, stride int, buf []float64) {
 	for i0 := 0; i0 < n; i0 += tileSize {
 		i1 := min(i0+tileSize, n)
-		for j0 := i0; j0 < n; j0 += tileSize {
-			j1 := min(j0+tileSize, n)
-			w := j1 - j0
-			Tile(buf[:(i1-i0)*w], a, stride, d, i0, i1, j0, j1)
-			for i := i0; i < i1; i++ {
-				from := max(j0, i)
-				copy(c[i*ldc+from:i*ldc+j1], buf[(i-i0)*w+from-j0:(i-i0)*w+w])
-			}
+		m := i1 - i0
+		gemm.Mul(m, m, d, a[i0*stride:], stride, 1, a[i0*stride:], 1, stride, buf[:m*m], m, false)
+		for i := i0; i < i1; i++ {
+			copy(c[i*ldc+i:i*ldc+i1], buf[(i-i0)*m+i-i0:(i-i0)*m+m])
+		}
+		if i1 < n {
+			gemm.Mul(m, n-i1, d, a[i0*stride:], stride, 1, a[i1*stride:], 1, stride, c[i0*ldc+i1:], ldc, false)
 		}
 	}
 }

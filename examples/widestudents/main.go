@@ -29,10 +29,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
@@ -50,6 +52,7 @@ type options struct {
 	out, dataDir string
 	teacherPath  string
 	trace        bool
+	save         bool
 }
 
 func main() {
@@ -63,6 +66,7 @@ func main() {
 	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes")
 	flag.IntVar(&o.students, "students", 2, "students per route (seeds 1…n)")
 	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: adam, gn, or gn with options joined by + (gn+cg15, gn+geodesic, gn+proj, gn+keepout)")
+	flag.BoolVar(&o.save, "save", false, "save every student as it ends, OUT/student-<route>-rho<ρ>-seed<n>.json")
 	flag.BoolVar(&o.trace, "trace", false, "print every Gauss–Newton step (damping, CG iterations, ρ)")
 	flag.DurationVar(&o.budget, "budget", 10*time.Minute, "CPU time per student")
 	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh widestudents-<date-time>)")
@@ -225,6 +229,14 @@ func (c *curve) measure(ctx context.Context, teacher *mlp.Network, x, y *mat.Den
 	if errors.Is(err, errBudget) {
 		c.Reason, err = "CPU budget", nil
 	}
+	if err == nil {
+		err = printMatch(c, teacher, net, x)
+	}
+	if err == nil && o.save {
+		// The student as it ends (train.Train leaves the best point in it).
+		name := fmt.Sprintf("student-%s-rho%g-seed%d.json", strings.ReplaceAll(c.Route, "+", "_"), c.Rho, c.Seed)
+		err = net.SaveFile(filepath.Join(o.out, name))
+	}
 	return err
 }
 
@@ -240,4 +252,31 @@ func noisyProbes(teacher *mlp.Network, x *mat.Dense, sigma float64) (*mat.Dense,
 	}
 	y, err := synth.Label(teacher, xn)
 	return xn, y, err
+}
+
+// printMatch prints how many of the teacher's neurons have a student
+// neuron within data-space cosine distance 1e-3 and 1e-2 on the probes
+// (identify.CompareIn, identify.DataSpace): a low loss reached by a
+// student that can fit the probes without the teacher's neurons (more
+// parameters than equations) identifies nothing.
+func printMatch(c *curve, teacher, student *mlp.Network, x *mat.Dense) error {
+	cmp, err := identify.CompareIn(identify.DataSpace, teacher, student, x)
+	if err != nil {
+		return err
+	}
+	var tight, loose int
+	var d []float64
+	for _, m := range cmp.Layers[0].Matches {
+		d = append(d, m.CosineDistance)
+		if m.CosineDistance <= 1e-3 {
+			tight++
+		}
+		if m.CosineDistance <= 1e-2 {
+			loose++
+		}
+	}
+	slices.Sort(d)
+	fmt.Printf("%s seed %d: teacher neurons with a student neuron within data-space cosine distance 1e-3: %d, 1e-2: %d of %d (median %.3g); student parameters %d, probe equations %d\n",
+		c.Route, c.Seed, tight, loose, len(d), d[len(d)/2], student.NumParams(), x.RawMatrix().Rows*student.OutputDim())
+	return nil
 }

@@ -118,11 +118,16 @@ func drawCurves(path string, curves []curve) error {
 	colours := map[string]color.Color{"gn": color.RGBA{R: 200, A: 255}, "adam": color.RGBA{B: 200, A: 255}}
 	byRoute := map[string][]curve{}
 	var routes []string
+	mixed := mixedSettings(curves)
 	for _, c := range curves {
-		if _, ok := byRoute[c.Route]; !ok {
-			routes = append(routes, c.Route)
+		g := c.Route
+		if mixed {
+			g = fmt.Sprintf("%s, ρ = %g, %d probes", c.Route, c.Rho, c.Probes)
 		}
-		byRoute[c.Route] = append(byRoute[c.Route], c)
+		if _, ok := byRoute[g]; !ok {
+			routes = append(routes, g)
+		}
+		byRoute[g] = append(byRoute[g], c)
 	}
 	for i, route := range routes {
 		col := colours[route]
@@ -153,6 +158,18 @@ func drawCurves(path string, curves []curve) error {
 	}
 	p.Legend.Top = true
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+// mixedSettings reports whether the curves differ in ρ or in the number
+// of probes: each (route, ρ, probes) then gets its own median, and the
+// legend names them.
+func mixedSettings(curves []curve) bool {
+	for _, c := range curves {
+		if c.Rho != curves[0].Rho || c.Probes != curves[0].Probes {
+			return true
+		}
+	}
+	return false
 }
 
 func routeName(r string) string {

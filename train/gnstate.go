@@ -82,8 +82,6 @@ type kfacLayer struct {
 // more for the trial's last layer), the parameter-length vectors and the
 // residual-length ones.
 func gnMemory(net *mlp.Network, rows, crows int, cfg GaussNewton) int64 {
-	factorRows, ekfac := cfg.FactorRows, cfg.EigenCorrection
-	backtrack, maxCG := cfg.Backtrack, cfg.MaxCG
 	var width int64
 	for l := 0; l < net.NumLayers(); l++ {
 		width += int64(net.Layer(l).Out)
@@ -95,11 +93,11 @@ func gnMemory(net *mlp.Network, rows, crows int, cfg GaussNewton) int64 {
 		factors += in*in*2 + int64(L.Out)*int64(L.Out)*2 + int64(L.Out)*in*2 + in*int64(rows)
 	}
 	vecs := int64(net.NumParams()) * 8
-	if backtrack {
-		vecs += int64(net.NumParams()) * int64(snapCount(maxCG))
+	if cfg.Backtrack {
+		vecs += int64(net.NumParams()) * int64(snapCount(cfg.MaxCG))
 	}
-	if ekfac {
-		m := int64(min(factorRows, crows))
+	if cfg.EigenCorrection {
+		m := int64(min(cfg.FactorRows, crows))
 		for l := 0; l < net.NumLayers(); l++ {
 			L := net.Layer(l)
 			factors += int64(L.Out)*int64(L.In+1) + 2*m*int64(L.In+1+L.Out)

@@ -65,7 +65,7 @@ func main() {
 	flag.Float64Var(&o.rho, "rho", 2, "students are ρ·r wide")
 	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes")
 	flag.IntVar(&o.students, "students", 2, "students per route (seeds 1…n)")
-	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: adam, gn, or gn with options joined by + (gn+cg15, gn+geodesic, gn+proj, gn+keepout, gn+ekfac, gn+bt; +noise<σ> on any route adds pixel noise to the probes)")
+	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: adam, gn, or gn with options joined by + (gn+cg15, gn+curv20000, gn+geodesic, gn+proj, gn+keepout, gn+ekfac, gn+bt; +noise<σ> on any route adds pixel noise to the probes)")
 	flag.BoolVar(&o.save, "save", false, "save every student as it ends, OUT/student-<route>-rho<ρ>-seed<n>.json")
 	flag.BoolVar(&o.trace, "trace", false, "print every Gauss–Newton step (damping, CG iterations, ρ)")
 	flag.DurationVar(&o.budget, "budget", 10*time.Minute, "CPU time per student")

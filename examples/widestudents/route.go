@@ -13,6 +13,7 @@ import (
 // gnVariant returns the GaussNewton a route names: "gn" is the default
 // (train.WidePhases), and "gn+opt+opt…" changes it, so variants can be
 // measured side by side on the same students. Options: cgN (MaxCG N),
+// curvN (GaussNewton.CurvatureRows N: CG products on N of the samples),
 // geodesic (geodesic acceleration), proj (GaussNewton.Projection: the
 // output layer projected out of the CG system), noproj (without it, the
 // default), noise<σ> (probes with Gaussian pixel noise; see splitNoise), ekfac (GaussNewton.EigenCorrection), bt (GaussNewton.Backtrack), keepout (no output solve at all), warm (a first phase of
@@ -46,6 +47,12 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 			v.KeepOutput = true
 		case p == "warm":
 			// A phase before this one; see warmPhase.
+		case strings.HasPrefix(p, "curv"):
+			n, err := strconv.Atoi(p[4:])
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("route %q: %q is not curv<samples>", route, p)
+			}
+			v.CurvatureRows = n
 		case strings.HasPrefix(p, "cg"):
 			n, err := strconv.Atoi(p[2:])
 			if err != nil || n < 1 {
@@ -53,7 +60,7 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 			}
 			v.MaxCG = n
 		default:
-			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, geodesic, proj, noproj, ekfac, bt, keepout or warm)", route, p)
+			return nil, fmt.Errorf("route %q: unknown option %q (want cgN, curvN, geodesic, proj, noproj, ekfac, bt, keepout or warm)", route, p)
 		}
 	}
 	return &v, nil

@@ -17,6 +17,9 @@ func TestRoutes(t *testing.T) {
 		{"gn+noise-1", "", 0, false},
 		{"gn+noise", "", 0, false},
 		{"gn+cg0", "", 0, false},
+		{"gn+curv20000", "gn+curv20000", 0, true},
+		{"gn+curv0", "", 0, false},
+		{"gn+curvx", "", 0, false},
 		{"gn+fast", "", 0, false},
 		{"sgd", "", 0, false},
 	} {
@@ -36,5 +39,8 @@ func TestRoutes(t *testing.T) {
 	gn, err := gnVariant("gn+bt+ekfac+cg20")
 	if err != nil || !gn.Backtrack || !gn.EigenCorrection || gn.MaxCG != 20 {
 		t.Errorf("gnVariant(gn+bt+ekfac+cg20) = %+v, %v", gn, err)
+	}
+	if gn, err := gnVariant("gn+curv20000"); err != nil || gn.CurvatureRows != 20000 {
+		t.Errorf("gnVariant(gn+curv20000) = %+v, %v", gn, err)
 	}
 }

@@ -17,6 +17,9 @@
 // time, appends a row to OUT/results.csv (rows already there for the same
 // settings are skipped, so an interrupted run resumes), rewrites
 // OUT/summary.md, and writes the clustering pictures to OUT/<act>-r<r>/.
+// Every student is saved as it ends, under OUT/<act>-r<r>/students-<settings>/
+// (identify.Checkpoint files), so an interrupted teacher resumes with the
+// students it has and trains only the missing ones.
 // OUT defaults to a fresh directory fashionmnist-<date-time>: committed
 // results are never modified unless -out names them.
 //
@@ -198,6 +201,10 @@ type result struct {
 	Matched, MatchedTight int
 }
 
+// fineTuneMaxCG bounds the CG iterations of a fine-tune step, as in
+// identify's default fine-tune.
+const fineTuneMaxCG = 500
+
 // matchTol (cos ≥ 0.9) and tightTol are the cosine distances under which
 // a teacher neuron counts as matched in the summary.
 const (
@@ -221,6 +228,12 @@ func secs(s float64) string {
 // key identifies a row's settings for resuming.
 func (o options) key(act string, r int) string {
 	return fmt.Sprintf("%s/%d/%s/%d/%g/%d", act, r, o.route, o.students, o.rho, o.probe)
+}
+
+// studentDir names the directory, inside a teacher's, of the students of
+// these settings (those identify.LoadCheckpoints cannot tell apart).
+func (o options) studentDir() string {
+	return fmt.Sprintf("students-%s-n%d-p%d-e%d-t%s-g%g", o.route, o.students, o.probe, o.epochs, o.studentTime, o.initGain)
 }
 
 // teacher returns the classifier 784 → r → 10 with activation act trained
@@ -262,7 +275,9 @@ func studentConfig(o options, act mlp.Activation, r int) identify.Config {
 	if o.fineTuneTime < 0 {
 		cfg.SkipFineTune = true
 	} else {
-		cfg.FineTune = train.Config{Phases: []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{},
+		// Long CG runs, as identify's default fine-tune uses: near the
+		// teacher the damping vanishes and a step is as good as its solve.
+		cfg.FineTune = train.Config{Phases: []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{MaxCG: fineTuneMaxCG},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: train.DefaultWideMaxIter, MaxTime: o.fineTuneTime,
 				Patience: train.DefaultWidePatience, MinRelImprove: 0.01}}}}
 	}
@@ -307,7 +322,14 @@ func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, train
 	fmt.Printf("  training %d students 784→%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
 		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
 	t0 := time.Now()
-	run, err := identify.RunData(ctx, x, y, cfg)
+	cps, loaded, err := trainStudents(ctx, x, y, cfg, filepath.Join(dir, o.studentDir()), o.workers)
+	if err != nil {
+		return res, fmt.Errorf("%s r = %d: %w", act.Name(), r, err)
+	}
+	// Students loaded from an interrupted run count with their own
+	// training times, o.workers at a time.
+	res.StudentSecs = time.Since(t0).Seconds() + loaded.Seconds()/float64(max(1, min(o.workers, o.students)))
+	run, err := identify.Recover(ctx, x, y, cps, cfg)
 	if run != nil {
 		if len(run.StudentWidths) > 0 {
 			res.StudentWidth = run.StudentWidths[0]
@@ -317,7 +339,6 @@ func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, train
 		res.StudentLossMin /= v
 		res.StudentLossMd /= v
 		res.ClusterSecs, res.FineTuneSecs = run.Timings.Cluster.Seconds(), run.Timings.FineTune.Seconds()
-		res.StudentSecs = (time.Since(t0) - run.Timings.Cluster - run.Timings.FineTune - run.Timings.Retrain).Seconds()
 	}
 	if err != nil {
 		if ctx.Err() != nil || run == nil || run.Network != nil {

@@ -90,8 +90,8 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	gn := func(name string, d time.Duration) []train.Phase {
-		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{},
+	gn := func(name string, d time.Duration, maxCG int) []train.Phase {
+		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{MaxCG: maxCG},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 1 << 30, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
 	}
 	gamma := o.gamma
@@ -104,8 +104,10 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	cfg := identify.Config{
 		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: gamma,
 		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget,
-		Train:    train.Config{Phases: gn("gn", o.studentTime)},
-		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime)},
+		Train: train.Config{Phases: gn("gn", o.studentTime, 0)},
+		// Long CG runs in the fine-tune, as identify's default: near the
+		// teacher the damping vanishes and a step is as good as its solve.
+		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 500)},
 		Recorder: progress(),
 	}
 	load0 := loadAvg()

@@ -149,18 +149,30 @@ func removeSorted(s []int32, v int) []int32 {
 }
 
 // nnChain is the nearest-neighbour-chain algorithm for reducible methods,
-// following scipy's nn_chain: the scan order over clusters, the preference
-// for the previous chain element on ties and the strict comparisons are
-// kept, so ties resolve as in scipy.
+// following scipy's nn_chain: clusters carry scipy's ids (the union of x < y
+// is y), the nearest neighbour is the lowest id among equals, the previous
+// chain element is preferred on ties and the comparisons are strict, so ties
+// resolve as in scipy. Where a cluster's distances are stored, its slot, is
+// another matter (see linker.merge).
 func nnChain(d []float64, n int, off []int, method Method) []Merge {
 	lk := newLinker(d, off, n, method)
 	defer lk.stop()
 	lk.initColumns(n)
-	chain := make([]int, 0, n)
+	lk.lid = make([]int32, n)
+	lk.slot = make([]int32, n)
+	for i := range n {
+		lk.lid[i] = int32(i)
+		lk.slot[i] = int32(i)
+	}
+	chain := make([]int, 0, n) // cluster ids
+	first := 0                 // no active id below
 	raw := make([]Merge, n-1)
 	for k := range n - 1 {
 		if len(chain) == 0 {
-			chain = append(chain, int(lk.act[0]))
+			for lk.slot[first] < 0 {
+				first++
+			}
+			chain = append(chain, first)
 		}
 		var x, y int
 		var cur float64
@@ -168,11 +180,7 @@ func nnChain(d []float64, n int, off []int, method Method) []Merge {
 			x = chain[len(chain)-1]
 			if len(chain) > 1 {
 				y = chain[len(chain)-2]
-				if x < y {
-					cur = d[off[x]+y]
-				} else {
-					cur = d[off[y]+x]
-				}
+				cur = lk.dist(x, y)
 			} else {
 				cur = math.Inf(1)
 			}
@@ -188,12 +196,9 @@ func nnChain(d []float64, n int, off []int, method Method) []Merge {
 		if x > y {
 			x, y = y, x
 		}
-		nx, ny := lk.size[x], lk.size[y]
+		nx, ny := lk.size[lk.slot[x]], lk.size[lk.slot[y]]
 		raw[k] = Merge{A: x, B: y, Height: cur, Size: nx + ny}
-		lk.size[x] = 0
-		lk.size[y] = nx + ny
-		lk.act = removeSorted(lk.act, x)
-		lk.update(x, y, cur, nx, ny)
+		lk.merge(x, y, cur, nx, ny)
 	}
 	sortAndLabel(raw, n)
 	return raw

@@ -22,21 +22,24 @@ var parMin = 16384
 type linker struct {
 	d      []float64
 	off    []int
-	act    []int32 // active cluster indices, increasing
-	size   []int
+	act    []int32   // active slots (rows of the matrix), increasing
+	size   []int     // cluster size by slot
+	lid    []int32   // nearest-neighbour chain: the cluster id in each slot
+	slot   []int32   // nearest-neighbour chain: the slot of each cluster id
 	dm     []float64 // Prim's distances to the tree (Single)
 	method Method
 
-	// Column lists for the nearest-neighbour chain. The part of cluster c's
-	// distances that lies in earlier rows of the condensed matrix, D(i, c)
-	// for active i < c, is a column: one cache line (and with small pages
-	// one TLB entry) per element, some twenty times dearer to read than the
-	// contiguous rest, which is why nearly all of the linkage's time goes
-	// into column reads. cols[c] lists every entry of the column below the
-	// bound colB[c] (at most colK of them, in (value, index) order); every
-	// other entry is ≥ colB[c]. Merges keep the lists up to date from the
-	// values the update reads anyway; a column is read again only when its
-	// list has run empty and its bound could matter.
+	// Column lists for the nearest-neighbour chain. The part of the
+	// distances of the cluster in slot c that lies in earlier rows of the
+	// condensed matrix, D(i, c) for active slots i < c, is a column: one
+	// cache line (and with small pages one TLB entry) per element, some
+	// twenty times dearer to read than the contiguous rest, which is why
+	// nearly all of the linkage's time goes into column reads. cols[c]
+	// lists every entry of the column below the bound colB[c] (at most colK
+	// of them, as (value, cluster id) in that order); every other entry is
+	// ≥ colB[c]. Merges keep the lists up to date from the values the
+	// update reads anyway; a column is read again only when its list has
+	// run empty and its bound could matter.
 	cols []column
 	colB []float64
 
@@ -44,12 +47,11 @@ type linker struct {
 	req  chan int
 	done chan struct{}
 	job  struct {
-		x, y, p, q, lo, hi int
-		dxy                float64
-		nx, ny             int
-		resCur             float64
-		resY               int
-		res                topList
+		x, p, lo, hi int
+		u            mergeJob
+		resCur       float64
+		resY         int
+		res          topList
 	}
 }
 
@@ -65,9 +67,9 @@ type column struct {
 	v [colK]float64
 }
 
-// topList collects the colK+1 first entries, in (value, index) order, of a
-// set of distances D(i, c) added in increasing i; rest is the last of them
-// (+Inf until there are colK+1), which later entries must beat.
+// topList collects the colK+1 first entries, in (value, id) order, of a
+// set of distances D(i, c); rest is the value of the last of them (+Inf
+// until there are colK+1), which later entries must reach.
 type topList struct {
 	n    int
 	rest float64
@@ -77,20 +79,19 @@ type topList struct {
 
 func newTopList() topList { return topList{rest: math.Inf(1)} }
 
-// add adds D(i, c) = v, i above every index added so far. Callers may skip
-// values v ≥ rest, which change nothing.
+// add adds D(·, c) = v of the cluster with id i. Callers may skip values
+// v > rest, which change nothing.
 func (t *topList) add(v float64, i int32) {
-	if !(v < t.rest) {
-		return
-	}
 	k := t.n
 	if k == colK+1 {
+		if !(v < t.v[colK] || (v == t.v[colK] && i < t.a[colK])) {
+			return
+		}
 		k--
 	} else {
 		t.n++
 	}
-	// Equal values keep index order: i goes after them.
-	for k > 0 && t.v[k-1] > v {
+	for k > 0 && (t.v[k-1] > v || (t.v[k-1] == v && t.a[k-1] > i)) {
 		t.v[k], t.a[k] = t.v[k-1], t.a[k-1]
 		k--
 	}
@@ -100,7 +101,7 @@ func (t *topList) add(v float64, i int32) {
 	}
 }
 
-// merge adds the entries of u, whose indices all follow t's.
+// merge adds the entries of u.
 func (t topList) merge(u topList) topList {
 	for k := range u.n {
 		t.add(u.v[k], u.a[k])
@@ -108,7 +109,8 @@ func (t topList) merge(u topList) topList {
 	return t
 }
 
-// first returns the first minimum, or (+Inf, −1) if t is empty.
+// first returns the minimum, the lowest id among equal values, or
+// (+Inf, −1) if t is empty.
 func (t *topList) first() (float64, int) {
 	if t.n == 0 {
 		return math.Inf(1), -1
@@ -209,7 +211,7 @@ func (lk *linker) serve() {
 		case jobScan:
 			j.res = lk.scanSpan(j.x, j.p, j.lo, j.hi)
 		case jobUpdate:
-			j.res = lk.updSpan(j.x, j.y, j.p, j.q, j.lo, j.hi, j.dxy, j.nx, j.ny)
+			j.res = lk.updSpan(&j.u, j.lo, j.hi)
 		case jobPrim:
 			j.resCur, j.resY = lk.primSpan(j.x, j.p, j.lo, j.hi)
 		}
@@ -258,25 +260,25 @@ func (lk *linker) initColumns(n int) {
 	}
 }
 
-// nearest returns the nearest active cluster to x with distance < cur, the
-// first in index order among equals, or (cur, −1) if there is none.
+// nearest returns the nearest active cluster to the cluster with id x, with
+// distance < cur, the lowest id among equals, or (cur, −1) if there is none.
 func (lk *linker) nearest(x int, cur float64) (float64, int) {
-	p, _ := slices.BinarySearch(lk.act, int32(x))
-	row := lk.scan(x, p, p+1, len(lk.act))
+	sx := int(lk.slot[x])
+	p, _ := slices.BinarySearch(lk.act, int32(sx))
+	row := lk.scan(sx, p, p+1, len(lk.act))
 	m, y := row.first()
-	col := &lk.cols[x]
+	col := &lk.cols[sx]
 	cm, cy := math.Inf(1), -1
 	if col.n > 0 {
 		cm, cy = col.v[0], int(col.a[0])
-	} else if !(m < lk.colB[x]) {
-		t := lk.scan(x, p, 0, p)
-		*col, lk.colB[x] = t.column()
+	} else if !(m < lk.colB[sx]) {
+		t := lk.scan(sx, p, 0, p)
+		*col, lk.colB[sx] = t.column()
 		// The list may stay empty when more than colK entries tie at
 		// the minimum; the scan has it anyway.
 		cm, cy = t.first()
 	}
-	// Column indices precede row indices, so the column wins ties.
-	if cy >= 0 && cm <= m {
+	if cy >= 0 && (cm < m || (cm == m && cy < y)) {
 		m, y = cm, cy
 	}
 	if y >= 0 && m < cur {
@@ -285,78 +287,121 @@ func (lk *linker) nearest(x int, cur float64) (float64, int) {
 	return cur, -1
 }
 
-// scan returns the first colK+1 entries of D(x, ·) over the positions
-// [lo, hi) of act, which lie all below or all above p, the position of x.
-func (lk *linker) scan(x, p, lo, hi int) topList {
-	if !lk.parallel() || hi-lo < 2 {
-		return lk.scanSpan(x, p, lo, hi)
+// dist returns the distance between the clusters with ids a ≠ b.
+func (lk *linker) dist(a, b int) float64 {
+	sa, sb := int(lk.slot[a]), int(lk.slot[b])
+	if sa > sb {
+		sa, sb = sb, sa
 	}
-	s := lo + (hi-lo)/2
+	return lk.d[lk.off[sa]+sb]
+}
+
+// scan returns the first colK+1 entries of D(s, ·) over the positions
+// [lo, hi) of act, which lie all below or all above p, the position of
+// slot s.
+func (lk *linker) scan(s, p, lo, hi int) topList {
+	if !lk.parallel() || hi-lo < 2 {
+		return lk.scanSpan(s, p, lo, hi)
+	}
+	m := lo + (hi-lo)/2
 	j := &lk.job
-	j.x, j.p, j.lo, j.hi = x, p, lo, s
+	j.x, j.p, j.lo, j.hi = s, p, lo, m
 	lk.req <- jobScan
-	t2 := lk.scanSpan(x, p, s, hi)
+	t2 := lk.scanSpan(s, p, m, hi)
 	<-lk.done
 	return j.res.merge(t2)
 }
 
-// scanSpan returns the first colK+1 entries of D(x, ·) over act[lo:hi],
-// skipping position p, which holds x.
-func (lk *linker) scanSpan(x, p, lo, hi int) topList {
-	d, off, act := lk.d, lk.off, lk.act
+// scanSpan returns the first colK+1 entries of D(s, ·) over act[lo:hi],
+// skipping position p, which holds slot s.
+func (lk *linker) scanSpan(s, p, lo, hi int) topList {
+	d, off, act, lid := lk.d, lk.off, lk.act, lk.lid
 	t := newTopList()
 	if lo < p {
-		for blk := range lk.prefetched(act[lo:min(p, hi)], x, x) {
+		for blk := range lk.prefetched(act[lo:min(p, hi)], s, s) {
 			for _, i := range blk {
-				if v := d[off[i]+x]; v < t.rest {
-					t.add(v, i)
+				if v := d[off[i]+s]; v <= t.rest {
+					t.add(v, lid[i])
 				}
 			}
 		}
 	}
-	ox := off[x]
+	os := off[s]
 	for _, i := range act[max(lo, p+1):max(hi, p+1)] {
-		if v := d[ox+int(i)]; v < t.rest {
-			t.add(v, i)
+		if v := d[os+int(i)]; v <= t.rest {
+			t.add(v, lid[i])
 		}
 	}
 	return t
 }
 
-// update sets d(i, y) to the distance from each active cluster i to the
-// union of x and y (x < y, x already removed from act, y active), and
-// brings the column lists up to date.
-func (lk *linker) update(x, y int, dxy float64, nx, ny int) {
-	p, _ := slices.BinarySearch(lk.act, int32(x)) // first active index > x
-	q, _ := slices.BinarySearch(lk.act, int32(y)) // position of y
-	var t topList
+// merge merges the clusters with ids x < y, of sizes nx and ny at distance
+// dxy, into a cluster with id y, as scipy does. The new cluster takes the
+// lower of their two slots, s; the other, t, is freed. (The slot only
+// decides where the cluster's distances are stored; ids decide ties.
+// Keeping clusters in low slots keeps the strided column part of their
+// distances short: a cluster that merges again and again, as the big
+// clusters of Expand-and-Cluster do, stays near the top of the matrix
+// instead of moving down to the highest slot of its points, and the column
+// written by a merge, the dirty one, is the shorter of the two.)
+//
+// It sets D(i, s) to the distance from each active cluster i to the union
+// and brings the column lists up to date.
+func (lk *linker) merge(x, y int, dxy float64, nx, ny int) {
+	sx, sy := int(lk.slot[x]), int(lk.slot[y])
+	s, t := min(sx, sy), max(sx, sy)
+	ns, nt := nx, ny
+	if s == sy {
+		ns, nt = ny, nx
+	}
+	lk.act = removeSorted(lk.act, t)
+	ps, _ := slices.BinarySearch(lk.act, int32(s)) // position of s
+	q, _ := slices.BinarySearch(lk.act, int32(t))  // first position above t
+	u := mergeJob{s: s, t: t, ps: ps, q: q, dxy: dxy, ns: ns, nt: nt, lidS: lk.lid[s], lidT: lk.lid[t], y: int32(y)}
+	var tl topList
 	if !lk.parallel() {
-		t = lk.updSpan(x, y, p, q, 0, len(lk.act), dxy, nx, ny)
+		tl = lk.updSpan(&u, 0, len(lk.act))
 	} else {
-		s := split(q, len(lk.act), 3)
+		m := split(q, len(lk.act), 3)
 		j := &lk.job
-		j.x, j.y, j.p, j.q, j.lo, j.hi, j.dxy, j.nx, j.ny = x, y, p, q, 0, s, dxy, nx, ny
+		j.u, j.lo, j.hi = u, 0, m
 		lk.req <- jobUpdate
-		t2 := lk.updSpan(x, y, p, q, s, len(lk.act), dxy, nx, ny)
+		t2 := lk.updSpan(&u, m, len(lk.act))
 		<-lk.done
-		t = j.res.merge(t2)
+		tl = j.res.merge(t2)
 	}
-	if lk.cols != nil {
-		lk.cols[y], lk.colB[y] = t.column()
-	}
+	lk.cols[s], lk.colB[s] = tl.column()
+	lk.cols[t], lk.colB[t] = column{}, 0
+	lk.lid[s] = int32(y)
+	lk.slot[y] = int32(s)
+	lk.slot[x] = -1
+	lk.size[s] = nx + ny
+	lk.size[t] = 0
 }
 
-// updSpan updates the positions act[lo:hi], skipping q (y itself); p is the
-// first position above x. It returns the first colK+1 entries of the new
-// column of y within the span and brings the lists of the other columns in
-// the span up to date: between x and y a column loses x, above y it loses
-// x and sees D(y, ·) change. Both are decided from the values the update
+// mergeJob describes a merge for updSpan: slots s < t (s survives), ps the
+// position of s in act and q the first position above t (t is no longer
+// in act); ns, nt the sizes of the clusters in s and t, lidS, lidT their
+// ids and y the id of the union.
+type mergeJob struct {
+	s, t, ps, q int
+	dxy         float64
+	ns, nt      int
+	lidS, lidT  int32
+	y           int32
+}
+
+// updSpan updates the positions act[lo:hi], skipping ps (s itself). It
+// returns the first colK+1 entries of the new column of s within the span
+// and brings the lists of the other columns in the span up to date: between
+// s and t a column sees D(s, ·) change (and its id become y), above t it
+// also loses the cluster of t. Both are decided from the values the update
 // reads: an entry is listed exactly when it is below the column's bound.
-func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topList {
-	d, off, act, size, method := lk.d, lk.off, lk.act, lk.size, lk.method
-	cols, colB := lk.cols, lk.colB
-	ox, oy := off[x], off[y]
-	x32, y32 := int32(x), int32(y)
+func (lk *linker) updSpan(u *mergeJob, lo, hi int) topList {
+	d, off, act, size, lid, method := lk.d, lk.off, lk.act, lk.size, lk.lid, lk.method
+	colB := lk.colB
+	s, t := u.s, u.t
+	os, ot := off[s], off[t]
 	seg := func(a, b int) []int32 { // act[a:b] ∩ act[lo:hi]
 		a, b = max(a, lo), min(b, hi)
 		if a >= b {
@@ -364,75 +409,69 @@ func (lk *linker) updSpan(x, y, p, q, lo, hi int, dxy float64, nx, ny int) topLi
 		}
 		return act[a:b]
 	}
-	t := newTopList()
+	// The updates take the clusters in slot order, (s, t), which may not be
+	// scipy's (x, y): every update of the chain's methods is symmetric in
+	// (dxi, nx) and (dyi, ny), and floating-point addition commutes, so
+	// the results are the same bit for bit.
+	tl := newTopList()
 	if method == Average {
 		// The hot path of Expand-and-Cluster, without the method switch.
-		fx, fy, fs := float64(nx), float64(ny), float64(nx+ny)
-		for blk := range lk.prefetched(seg(0, p), x, y) {
+		fs, ft, fn := float64(u.ns), float64(u.nt), float64(u.ns+u.nt)
+		for blk := range lk.prefetched(seg(0, u.ps), s, t) {
 			for _, i := range blk {
 				oi := off[i]
-				v := float64(float64(fx*d[oi+x])+float64(fy*d[oi+y])) / fs
-				d[oi+y] = v
-				if v < t.rest {
-					t.add(v, i)
+				v := float64(float64(fs*d[oi+s])+float64(ft*d[oi+t])) / fn
+				d[oi+s] = v
+				if v <= tl.rest {
+					tl.add(v, lid[i])
 				}
 			}
 		}
-		for blk := range lk.prefetched(seg(p, q), y, y) {
+		for blk := range lk.prefetched(seg(u.ps+1, u.q), t, t) {
 			for _, i := range blk {
-				oi := off[i]
-				dx := d[ox+int(i)]
-				v := float64(float64(fx*dx)+float64(fy*d[oi+y])) / fs
-				d[oi+y] = v
-				if v < t.rest {
-					t.add(v, i)
-				}
-				if dx < colB[i] {
-					cols[i].remove(x32)
+				ds := d[os+int(i)]
+				v := float64(float64(fs*ds)+float64(ft*d[off[i]+t])) / fn
+				d[os+int(i)] = v
+				if b := colB[i]; ds < b || v < b {
+					lk.fixColumn(int(i), u.lidS, -1, ds, 0, v, u.y)
 				}
 			}
 		}
-		for _, i := range seg(q+1, len(act)) {
-			dx, dy := d[ox+int(i)], d[oy+int(i)]
-			v := float64(float64(fx*dx)+float64(fy*dy)) / fs
-			d[oy+int(i)] = v
-			if b := colB[i]; dx < b || dy < b || v < b {
-				lk.fixColumn(int(i), x32, y32, dx, dy, v)
+		for _, i := range seg(u.q, len(act)) {
+			ds, dt := d[os+int(i)], d[ot+int(i)]
+			v := float64(float64(fs*ds)+float64(ft*dt)) / fn
+			d[os+int(i)] = v
+			if b := colB[i]; ds < b || dt < b || v < b {
+				lk.fixColumn(int(i), u.lidS, u.lidT, ds, dt, v, u.y)
 			}
 		}
-	} else {
-		for _, i := range seg(0, p) {
-			oi := off[i]
-			v := update(method, d[oi+x], d[oi+y], dxy, nx, ny, size[i])
-			d[oi+y] = v
-			if v < t.rest {
-				t.add(v, i)
-			}
-		}
-		for _, i := range seg(p, q) {
-			oi := off[i]
-			dx := d[ox+int(i)]
-			v := update(method, dx, d[oi+y], dxy, nx, ny, size[i])
-			d[oi+y] = v
-			if v < t.rest {
-				t.add(v, i)
-			}
-			if cols != nil && dx < colB[i] {
-				cols[i].remove(x32)
-			}
-		}
-		for _, i := range seg(q+1, len(act)) {
-			dx, dy := d[ox+int(i)], d[oy+int(i)]
-			v := update(method, dx, dy, dxy, nx, ny, size[i])
-			d[oy+int(i)] = v
-			if cols != nil {
-				if b := colB[i]; dx < b || dy < b || v < b {
-					lk.fixColumn(int(i), x32, y32, dx, dy, v)
-				}
-			}
+		return tl
+	}
+	for _, i := range seg(0, u.ps) {
+		oi := off[i]
+		v := update(method, d[oi+s], d[oi+t], u.dxy, u.ns, u.nt, size[i])
+		d[oi+s] = v
+		if v <= tl.rest {
+			tl.add(v, lid[i])
 		}
 	}
-	return t
+	for _, i := range seg(u.ps+1, u.q) {
+		ds := d[os+int(i)]
+		v := update(method, ds, d[off[i]+t], u.dxy, u.ns, u.nt, size[i])
+		d[os+int(i)] = v
+		if b := colB[i]; ds < b || v < b {
+			lk.fixColumn(int(i), u.lidS, -1, ds, 0, v, u.y)
+		}
+	}
+	for _, i := range seg(u.q, len(act)) {
+		ds, dt := d[os+int(i)], d[ot+int(i)]
+		v := update(method, ds, dt, u.dxy, u.ns, u.nt, size[i])
+		d[os+int(i)] = v
+		if b := colB[i]; ds < b || dt < b || v < b {
+			lk.fixColumn(int(i), u.lidS, u.lidT, ds, dt, v, u.y)
+		}
+	}
+	return tl
 }
 
 // pfAhead is how far ahead, in rows, the column loops prefetch: one block
@@ -464,18 +503,20 @@ func (lk *linker) prefetch(s []int32, c1, c2 int) {
 	}
 }
 
-// fixColumn brings the list of column c > y up to date after x and y
-// merged into y: D(x, c) = dx leaves, D(y, c) changes from dy to v.
-func (lk *linker) fixColumn(c int, x, y int32, dx, dy, v float64) {
-	col, b := &lk.cols[c], &lk.colB[c]
-	if dx < *b {
-		col.remove(x)
+// fixColumn brings the list of column c up to date after a merge: the
+// entries D(·, c) = da of the cluster with id a and db of the cluster with id
+// b (b < 0: none in this column) leave, and D(·, c) = v of the union, with
+// id y, arrives.
+func (lk *linker) fixColumn(c int, a, b int32, da, db, v float64, y int32) {
+	col, bd := &lk.cols[c], &lk.colB[c]
+	if da < *bd {
+		col.remove(a)
 	}
-	if dy < *b {
-		col.remove(y)
+	if b >= 0 && db < *bd {
+		col.remove(b)
 	}
-	if v < *b {
-		col.insert(v, y, b)
+	if v < *bd {
+		col.insert(v, y, bd)
 	}
 }
 

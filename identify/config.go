@@ -137,6 +137,21 @@ type Config struct {
 	// students, without the final training.
 	SkipFineTune bool
 
+	// Complete, if positive, adds to the recovered hidden layer of a
+	// one-hidden-layer run the students' neurons that the clustering
+	// dropped but the outputs need: greedily, each time the student
+	// neuron whose activations remove most of the least-squares residual
+	// of the outputs, as long as it removes at least the fraction
+	// Complete of what is left (orthogonal matching pursuit; 0.05 is a
+	// reasonable value). It is for runs with few students — two wide
+	// students of a real-size teacher, where γ = 1 drops every teacher
+	// neuron one of them lacks — and runs before the fine-tune, which
+	// then starts from the completed network with its output layer fitted
+	// by least squares. LayerReport.Completed counts the neurons added
+	// and a Completed warning says that they rest on single students.
+	// Zero (the default) adds none; it must be below 1.
+	Complete float64
+
 	// Recorder receives progress events (student training and pipeline
 	// stages, which have Student −1). Nil means none.
 	Recorder train.Recorder
@@ -210,6 +225,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if !(c.DuplicateTol >= 0 && c.DuplicateTol < 1) {
 		return c, fmt.Errorf("identify: Config.DuplicateTol = %v is not in [0, 1)", c.DuplicateTol)
+	}
+	if !(c.Complete >= 0 && c.Complete < 1) {
+		return c, fmt.Errorf("identify: Config.Complete = %v is not in [0, 1)", c.Complete)
+	}
+	if c.Complete > 0 && c.HiddenLayers > 1 {
+		return c, fmt.Errorf("identify: Config.Complete = %v needs a one-hidden-layer run, have HiddenLayers %d", c.Complete, c.HiddenLayers)
 	}
 	if c.ZeroLoss == 0 {
 		c.ZeroLoss = train.DefaultZeroLoss

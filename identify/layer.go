@@ -33,8 +33,12 @@ type LayerReport struct {
 	// distance exceeded 1 − cos β; RemovedConstant were big and aligned
 	// but made of constant neurons (incoming weights ≈ 0, only a bias),
 	// which all point along the bias axis and so pass the angle filter.
-	// Kept is the recovered width.
+	// Kept is the number of clusters kept.
 	RemovedSmall, RemovedUnaligned, RemovedConstant, Kept int
+	// Completed is the number of neurons Config.Complete added after the
+	// clusters; the recovered width is Kept + Completed. They come last
+	// in the layer and have no NeuronReport.
+	Completed int
 	// Neurons describes each recovered neuron, in the order of the
 	// recovered layer.
 	Neurons []NeuronReport

@@ -34,8 +34,16 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		if err := orient(x, students, l, col, c); err != nil {
 			return err
 		}
+		if c.Complete > 0 && col.report.Kept > 0 {
+			t0 := time.Now()
+			err := completeLayer(x, y, students, col, c, res)
+			res.Timings.Cluster += time.Since(t0)
+			if err != nil {
+				return err
+			}
+		}
 		res.Layers = append(res.Layers, col.report)
-		res.Widths = append(res.Widths, col.report.Kept)
+		res.Widths = append(res.Widths, col.report.Kept+col.report.Completed)
 		if err := record(c, fmt.Sprintf("cluster layer %d: %d neurons", l+1, col.report.Kept), 0, start); err != nil {
 			return err
 		}
@@ -58,6 +66,11 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	net, err := assemble(x, y, ins, last, c)
 	if err != nil {
 		return err
+	}
+	if last.report.Completed > 0 {
+		if err := fitOutput(net, x, y); err != nil {
+			return err
+		}
 	}
 	res.Network = net
 	t0 := time.Now()

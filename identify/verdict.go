@@ -45,9 +45,13 @@ const (
 	// students still disagreeing on fresh candidates by more than the
 	// loss floor, so the queries may not determine the teacher.
 	CommitteeDisagrees
+	// Completed: Config.Complete added neurons that no cluster of the
+	// required size held; each rests on a single student's neuron and
+	// on how much of the outputs it explains.
+	Completed
 )
 
-var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster", "LayerSuperfluous", "CommitteeDisagrees"}
+var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster", "LayerSuperfluous", "CommitteeDisagrees", "Completed"}
 
 // String returns the kind's name, for example "TooFewProbes".
 func (k WarningKind) String() string {

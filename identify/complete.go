@@ -1,0 +1,386 @@
+package identify
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paramrecovery/expandcluster/internal/gemm"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// The completion step (Config.Complete) adds to a recovered hidden layer
+// the neurons that the clustering dropped because too few students held
+// them. It is orthogonal matching pursuit over the students' neurons: the
+// recovered network's output layer is a linear least-squares fit on its
+// hidden activations (and a constant, and the inputs when a skip path
+// carries a linear term), so a missing teacher neuron shows as a residual
+// that the activation column of a student's copy of it explains almost
+// entirely, while a student's spurious neurons explain little of it.
+
+// completionRank is the relative eigenvalue below which a direction of a
+// design matrix counts as absent (constant pixels, duplicated neurons).
+const completionRank = 1e-12
+
+// complete returns the incoming vectors [W | b] (rows) of the students'
+// neurons of hidden layer 0 that, added greedily to the recovered neurons
+// in, each reduce the least-squares residual of y by at least the fraction
+// c.Complete of what is left; the best first. Only one-hidden-layer runs
+// are completed.
+func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config) (*mat.Dense, error) {
+	n, _ := x.Dims()
+	basis, err := orthonormalBasis(designColumns(x, in, c), n)
+	if err != nil {
+		return nil, err
+	}
+	resid := project(basis, mat.DenseCopyOf(y))
+	cand, vecs, err := candidateColumns(x, students, c.SilentTol)
+	if err != nil || vecs == nil {
+		return nil, err
+	}
+	orig := colNorms2(cand)
+	project(basis, cand)
+	norms := colNorms2(cand)
+	_, m := cand.Dims()
+	used := make([]bool, m)
+	var picked []int
+	_, o := y.Dims()
+	for {
+		total := mat.Norm(resid, 2)
+		total *= total
+		if total <= c.ZeroLoss*float64(n*o) {
+			break // at the loss floor: nothing left to explain
+		}
+		best, gain := bestCandidate(resid, cand, norms, orig, used)
+		if best < 0 || gain < c.Complete*total {
+			break
+		}
+		used[best] = true
+		picked = append(picked, best)
+		deflate(cand, resid, best, norms)
+	}
+	if len(picked) == 0 {
+		return nil, nil
+	}
+	_, cols := vecs.Dims()
+	out := mat.NewDense(len(picked), cols, nil)
+	for i, k := range picked {
+		out.SetRow(i, vecs.RawRowView(k))
+	}
+	return out, nil
+}
+
+// designColumns returns the columns the output layer fits besides the
+// candidates: a constant, the inputs if the activation leaves a linear
+// term, and the recovered neurons' activations.
+func designColumns(x, in *mat.Dense, c *Config) *mat.Dense {
+	n, d := x.Dims()
+	k, _ := in.Dims()
+	p := 1 + k
+	if hasLinearResidue(c.Activation) {
+		p += d
+	}
+	des := mat.NewDense(n, p, nil)
+	raw := des.RawMatrix()
+	col := 0
+	for i := 0; i < n; i++ {
+		raw.Data[i*raw.Stride] = 1
+	}
+	col++
+	if hasLinearResidue(c.Activation) {
+		des.Slice(0, n, col, col+d).(*mat.Dense).Copy(x)
+		col += d
+	}
+	if k > 0 {
+		z := des.Slice(0, n, col, col+k).(*mat.Dense)
+		xr, ir := x.RawMatrix(), in.RawMatrix()
+		gemm.Mul(n, k, d, xr.Data, xr.Stride, 1, ir.Data, 1, ir.Stride, raw.Data[col:], raw.Stride, false)
+		for i := 0; i < n; i++ {
+			row := z.RawRowView(i)
+			for j := range row {
+				row[j] = c.Activation.Eval(row[j] + in.At(j, d))
+			}
+		}
+	}
+	return des
+}
+
+// orthonormalBasis returns an orthonormal basis (columns) of the column
+// space of des, dropping directions whose eigenvalue in desᵀdes is below
+// completionRank of the largest: the eigenvectors of the Gram matrix
+// scaled by 1/√λ, applied twice so that the basis is orthonormal to
+// rounding even when des is ill-conditioned.
+func orthonormalBasis(des *mat.Dense, n int) (*mat.Dense, error) {
+	q := des
+	for pass := 0; pass < 2; pass++ {
+		next, err := whiten(q)
+		if err != nil {
+			return nil, fmt.Errorf("identify: completion: %w", err)
+		}
+		q = next
+	}
+	return q, nil
+}
+
+// whiten returns a·V·Λ^{-1/2} for the eigenpairs (Λ, V) of aᵀa above the
+// rank threshold.
+func whiten(a *mat.Dense) (*mat.Dense, error) {
+	n, p := a.Dims()
+	ar := a.RawMatrix()
+	g := make([]float64, p*p)
+	gemm.Mul(p, p, n, ar.Data, 1, ar.Stride, ar.Data, ar.Stride, 1, g, p, false)
+	var eig mat.EigenSym
+	if !eig.Factorize(mat.NewSymDense(p, g), true) {
+		return nil, fmt.Errorf("eigendecomposition of a %d×%d Gram matrix failed", p, p)
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	top := vals[p-1]
+	var keep []int
+	for j, v := range vals {
+		if v > completionRank*top && v > 0 {
+			keep = append(keep, j)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("the design matrix is zero")
+	}
+	t := mat.NewDense(p, len(keep), nil)
+	for jj, j := range keep {
+		s := 1 / math.Sqrt(vals[j])
+		for i := 0; i < p; i++ {
+			t.Set(i, jj, vecs.At(i, j)*s)
+		}
+	}
+	out := mat.NewDense(n, len(keep), nil)
+	tr, or := t.RawMatrix(), out.RawMatrix()
+	gemm.Mul(n, len(keep), p, ar.Data, ar.Stride, 1, tr.Data, tr.Stride, 1, or.Data, or.Stride, false)
+	return out, nil
+}
+
+// project sets v to v − Q·Qᵀ·v (Q orthonormal columns) and returns it.
+func project(q, v *mat.Dense) *mat.Dense {
+	n, r := q.Dims()
+	_, m := v.Dims()
+	qr, vr := q.RawMatrix(), v.RawMatrix()
+	coef := make([]float64, r*m)
+	gemm.Mul(r, m, n, qr.Data, 1, qr.Stride, vr.Data, vr.Stride, 1, coef, m, false)
+	for i := range coef {
+		coef[i] = -coef[i]
+	}
+	gemm.Mul(n, m, r, qr.Data, qr.Stride, 1, coef, m, 1, vr.Data, vr.Stride, true)
+	return v
+}
+
+// candidateColumns returns the activations of every student's non-silent
+// neurons of hidden layer 0 on x (columns) and their incoming vectors
+// [W | b] (rows), or nil if there are none.
+func candidateColumns(x *mat.Dense, students []student, silentTol float64) (*mat.Dense, *mat.Dense, error) {
+	keep, _ := selectNonSilent(students, 0, silentTol)
+	m := 0
+	for _, k := range keep {
+		m += len(k)
+	}
+	if m == 0 {
+		return nil, nil, nil
+	}
+	n, d := x.Dims()
+	cols := mat.NewDense(n, m, nil)
+	vecs := mat.NewDense(m, d+1, nil)
+	ws := mlp.NewWorkspace()
+	j := 0
+	for s, st := range students {
+		var h mat.Dense
+		if err := st.net.Hidden(ws, &h, x, 0); err != nil {
+			return nil, nil, fmt.Errorf("identify: completion: student %d: %w", st.index, err)
+		}
+		L := st.net.Layer(0)
+		for _, u := range keep[s] {
+			for i := 0; i < n; i++ {
+				cols.Set(i, j, h.At(i, u))
+			}
+			row := vecs.RawRowView(j)
+			copy(row, L.W.RawRowView(u))
+			row[d] = L.B[u]
+			j++
+		}
+	}
+	return cols, vecs, nil
+}
+
+// colNorms2 returns the squared norm of every column of a.
+func colNorms2(a *mat.Dense) []float64 {
+	n, m := a.Dims()
+	out := make([]float64, m)
+	for i := 0; i < n; i++ {
+		for j, v := range a.RawRowView(i) {
+			out[j] += v * v
+		}
+	}
+	return out
+}
+
+// bestCandidate returns the unused candidate column whose least-squares
+// fit removes most of resid, and how much (the squared norm removed).
+// Columns left with less than completionRank of their original norm lie
+// in the span of what is already fitted and are never picked.
+func bestCandidate(resid, cand *mat.Dense, norms, orig []float64, used []bool) (int, float64) {
+	n, o := resid.Dims()
+	_, m := cand.Dims()
+	rr, cr := resid.RawMatrix(), cand.RawMatrix()
+	dots := make([]float64, m*o) // candᵀ·resid
+	gemm.Mul(m, o, n, cr.Data, 1, cr.Stride, rr.Data, rr.Stride, 1, dots, o, false)
+	best, gain := -1, 0.0
+	for j := 0; j < m; j++ {
+		if used[j] || norms[j] <= math.Sqrt(completionRank)*orig[j] {
+			continue
+		}
+		var s float64
+		for _, v := range dots[j*o : j*o+o] {
+			s += v * v
+		}
+		if g := s / norms[j]; g > gain {
+			best, gain = j, g
+		}
+	}
+	return best, gain
+}
+
+// deflate removes the direction of candidate column k from resid and from
+// every candidate column, updating their squared norms.
+func deflate(cand, resid *mat.Dense, k int, norms []float64) {
+	n, _ := cand.Dims()
+	q := make([]float64, n)
+	s := 1 / math.Sqrt(norms[k])
+	for i := range q {
+		q[i] = cand.At(i, k) * s
+	}
+	qv := mat.NewDense(n, 1, q)
+	project(qv, resid)
+	project(qv, cand)
+	copy(norms, colNorms2(cand))
+}
+
+// fitOutput sets the output layer of a one-hidden-layer network (and its
+// skip path, if any) to the least-squares fit of y on the hidden
+// activations, a constant and, with a skip path, the inputs: the start
+// the completed network needs, whose added neurons have no outgoing
+// weights yet. The normal equations are solved on their numerical range
+// and refined once on the residual.
+func fitOutput(net *mlp.Network, x, y *mat.Dense) error {
+	n, d := x.Dims()
+	var h mat.Dense
+	if err := net.Hidden(nil, &h, x, 0); err != nil {
+		return err
+	}
+	_, k := h.Dims()
+	skip := net.Skip() != nil
+	p := k + 1
+	if skip {
+		p += d
+	}
+	des := mat.NewDense(n, p, nil)
+	des.Slice(0, n, 0, k).(*mat.Dense).Copy(&h)
+	for i := 0; i < n; i++ {
+		des.Set(i, k, 1)
+	}
+	if skip {
+		des.Slice(0, n, k+1, p).(*mat.Dense).Copy(x)
+	}
+	beta, err := leastSquares(des, y)
+	if err != nil {
+		return fmt.Errorf("identify: completion: output layer: %w", err)
+	}
+	outL := net.Layer(1)
+	for o := 0; o < outL.Out; o++ {
+		for j := 0; j < k; j++ {
+			outL.W.Set(o, j, beta.At(j, o))
+		}
+		outL.B[o] = beta.At(k, o)
+		if skip {
+			for j := 0; j < d; j++ {
+				net.Skip().Set(o, j, beta.At(k+1+j, o))
+			}
+		}
+	}
+	return nil
+}
+
+// leastSquares returns the minimum-norm solution of des·β ≈ y on the
+// numerical range of des (eigenvalues of desᵀdes above completionRank of
+// the largest), with one step of iterative refinement.
+func leastSquares(des, y *mat.Dense) (*mat.Dense, error) {
+	n, p := des.Dims()
+	_, o := y.Dims()
+	dr := des.RawMatrix()
+	g := make([]float64, p*p)
+	gemm.Mul(p, p, n, dr.Data, 1, dr.Stride, dr.Data, dr.Stride, 1, g, p, false)
+	var eig mat.EigenSym
+	if !eig.Factorize(mat.NewSymDense(p, g), true) {
+		return nil, fmt.Errorf("eigendecomposition of a %d×%d Gram matrix failed", p, p)
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	top := vals[p-1]
+	// pinv applies (desᵀdes)⁺ to desᵀ·r.
+	pinv := func(r *mat.Dense) *mat.Dense {
+		rr := r.RawMatrix()
+		rhs := make([]float64, p*o)
+		gemm.Mul(p, o, n, dr.Data, 1, dr.Stride, rr.Data, rr.Stride, 1, rhs, o, false)
+		var c mat.Dense
+		c.Mul(vecs.T(), mat.NewDense(p, o, rhs))
+		for j := 0; j < p; j++ {
+			s := 0.0
+			if vals[j] > completionRank*top && vals[j] > 0 {
+				s = 1 / vals[j]
+			}
+			for q := 0; q < o; q++ {
+				c.Set(j, q, c.At(j, q)*s)
+			}
+		}
+		var b mat.Dense
+		b.Mul(&vecs, &c)
+		return &b
+	}
+	beta := pinv(y)
+	for pass := 0; pass < 1; pass++ {
+		var fit mat.Dense
+		fit.Mul(des, beta)
+		fit.Sub(y, &fit)
+		beta.Add(beta, pinv(&fit))
+	}
+	return beta, nil
+}
+
+// completeLayer runs the completion on the clustered layer col and appends
+// the neurons it adds, with zero outgoing weights (fitOutput sets them
+// once the network is assembled), recording them in the report and a
+// warning.
+func completeLayer(x, y *mat.Dense, students []student, col *collapsed, c *Config, res *Result) error {
+	extra, err := complete(x, y, col.in, students, c)
+	if err != nil || extra == nil {
+		return err
+	}
+	k, cols := col.in.Dims()
+	m, _ := extra.Dims()
+	in := mat.NewDense(k+m, cols, nil)
+	in.Slice(0, k, 0, cols).(*mat.Dense).Copy(col.in)
+	in.Slice(k, k+m, 0, cols).(*mat.Dense).Copy(extra)
+	col.in = in
+	for s, out := range col.out {
+		_, next := out.Dims()
+		grown := mat.NewDense(k+m, next, nil)
+		grown.Slice(0, k, 0, next).(*mat.Dense).Copy(out)
+		col.out[s] = grown
+	}
+	for range m {
+		col.rep = append(col.rep, 0)
+	}
+	col.report.Completed = m
+	res.Warnings = append(res.Warnings, Warning{Kind: Completed, Layer: col.report.Layer,
+		Evidence: fmt.Sprintf("%d neurons added to the %d of the clusters, each from a single student, each removing at least %.3g of the remaining output residual", m, k, c.Complete),
+		Remedy:   "more students (or γ < 1) would put them to the clustering's test; compare the widths with and without Config.Complete"})
+	return nil
+}

@@ -1,0 +1,104 @@
+package identify
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// completionCase is a 3→4→2 teacher, its incoming vectors [W | b], and
+// two "students" of width 6 that each hold the teacher's four neurons
+// (one of them hold only three) among random ones.
+func completionCase(t *testing.T, act mlp.Activation) (x, y, teacherIn *mat.Dense, students []student) {
+	t.Helper()
+	teacher := randomNet(t, []int{3, 4, 2}, act, 1)
+	x = gaussian(rand.New(rand.NewPCG(2, 2)), 400, 3)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := teacher.Layer(0)
+	teacherIn = mat.NewDense(4, 4, nil)
+	for j := 0; j < 4; j++ {
+		row := teacherIn.RawRowView(j)
+		copy(row, T.W.RawRowView(j))
+		row[3] = T.B[j]
+	}
+	for s, hold := range [][]int{{0, 1, 2, 3}, {0, 1, 2}} {
+		net := randomNet(t, []int{3, 6, 2}, act, uint64(10+s))
+		for pos, j := range hold {
+			copy(net.Layer(0).W.RawRowView(pos), T.W.RawRowView(j))
+			net.Layer(0).B[pos] = T.B[j]
+		}
+		students = append(students, student{index: s, net: net})
+	}
+	return x, y, teacherIn, students
+}
+
+func TestCompleteAddsTheMissingNeuron(t *testing.T) {
+	for _, act := range []mlp.Activation{mlp.Tanh, mlp.G, mlp.ReLU} {
+		x, y, tin, students := completionCase(t, act)
+		c, err := Config{Activation: act, BaseWidth: 4, Complete: 0.05}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The clustering found neurons 0–2; neuron 3 is in one student only.
+		extra, err := complete(x, y, mat.DenseCopyOf(tin.Slice(0, 3, 0, 4)), students, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if extra == nil {
+			t.Errorf("%s: nothing added, want the teacher's neuron 3", act.Name())
+			continue
+		}
+		if r, _ := extra.Dims(); r != 1 || !mat.EqualApprox(extra, tin.Slice(3, 4, 0, 4), 1e-12) {
+			t.Errorf("%s: added\n%v\nwant the teacher's neuron 3\n%v", act.Name(), mat.Formatted(extra), mat.Formatted(tin.Slice(3, 4, 0, 4)))
+		}
+		// With every teacher neuron recovered nothing is left to explain.
+		if extra, err := complete(x, y, tin, students, &c); err != nil || extra != nil {
+			t.Errorf("%s: complete recovery: added %v, %v; want nothing", act.Name(), extra, err)
+		}
+	}
+}
+
+func TestFitOutputRecoversTheTeacher(t *testing.T) {
+	for _, act := range []mlp.Activation{mlp.Tanh, mlp.ReLU} {
+		teacher := randomNet(t, []int{3, 4, 2}, act, 3)
+		x := gaussian(rand.New(rand.NewPCG(4, 4)), 300, 3)
+		y, err := teacher.Predict(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		skip := hasLinearResidue(act)
+		net, err := mlp.New(mlp.Spec{Sizes: []int{3, 4, 2}, Hidden: act, Skip: skip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		L, T := net.Layer(0), teacher.Layer(0)
+		L.W.Copy(T.W)
+		copy(L.B, T.B)
+		if err := fitOutput(net, x, y); err != nil {
+			t.Fatal(err)
+		}
+		loss, err := net.Loss(nil, x, y)
+		if err != nil || !(loss < 1e-24) || math.IsNaN(loss) {
+			t.Errorf("%s: loss after fitOutput %v, %v; want < 1e-24", act.Name(), loss, err)
+		}
+	}
+}
+
+func TestCompleteRejectsBadSettings(t *testing.T) {
+	for _, c := range []Config{
+		{Activation: mlp.Tanh, BaseWidth: 2, Complete: -0.1},
+		{Activation: mlp.Tanh, BaseWidth: 2, Complete: 1},
+		{Activation: mlp.Tanh, BaseWidth: 2, Complete: math.NaN()},
+		{Activation: mlp.Tanh, BaseWidth: 2, Complete: 0.05, HiddenLayers: 2},
+	} {
+		if _, err := c.withDefaults(); err == nil {
+			t.Errorf("Complete %v with %d hidden layers accepted", c.Complete, c.HiddenLayers)
+		}
+	}
+}

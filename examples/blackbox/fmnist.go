@@ -19,12 +19,12 @@ import (
 
 var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
 	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
-	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error"}
+	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete"}
 
 // fmnistKey identifies a row: the settings that change the result.
 func fmnistKey(act string, o options) string {
 	return strings.Join([]string{act, "784", probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
-		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime)}, "/")
+		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64)}, "/")
 }
 
 func probeName(o options) string {
@@ -103,7 +103,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	}
 	cfg := identify.Config{
 		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: gamma,
-		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget,
+		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget, Complete: o.complete,
 		Train: train.Config{Phases: gn("gn", o.studentTime, 0)},
 		// Long CG runs in the fine-tune, as identify's default: near the
 		// teacher the damping vanishes and a step is as good as its solve.
@@ -124,6 +124,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		"budget": strconv.Itoa(o.budget), "students": strconv.Itoa(o.students), "student_width": strconv.Itoa(o.width),
 		"student_seconds": fmtSec(o.studentTime), "fine_tune_seconds": fmtSec(o.fineTuneTime),
 		"seconds": strconv.FormatFloat(secs, 'f', 0, 64), "load1": load0 + "–" + loadAvg(),
+		"complete": strconv.FormatFloat(o.complete, 'g', -1, 64),
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	if res != nil {
@@ -193,7 +194,7 @@ func fmnistDone(path string) (map[string]bool, error) {
 	for _, rec := range recs {
 		// The fields of fmnistKey; queries is the count used, which equals
 		// the requested one unless the run was refused.
-		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9]}, "/")] = true
+		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21]}, "/")] = true
 	}
 	return done, nil
 }

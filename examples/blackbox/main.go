@@ -64,6 +64,7 @@ type options struct {
 	width        int
 	studentTime  time.Duration
 	fineTuneTime time.Duration
+	complete     float64
 	probes       string
 	std          float64
 	fresh        int
@@ -93,6 +94,7 @@ func main() {
 	flag.IntVar(&o.width, "width", 72, "fmnist: students' hidden width")
 	flag.DurationVar(&o.studentTime, "student-time", 24*time.Minute, "fmnist: wall time per student")
 	flag.DurationVar(&o.fineTuneTime, "fine-tune-time", 5*time.Minute, "fmnist: wall time of the fine-tuning")
+	flag.Float64Var(&o.complete, "complete", 0, "fmnist: identify.Config.Complete (0: off): add the students' neurons that the clustering dropped but the outputs need")
 	flag.StringVar(&o.probes, "probes", "iso", "fmnist: iso (isotropic Gaussian, -std) or matched (per-pixel mean and scale of the images)")
 	flag.Float64Var(&o.std, "std", 1, "fmnist: standard deviation of isotropic queries")
 	flag.IntVar(&o.fresh, "fresh", 10000, "fmnist: fresh queries for the worst-case output error (not part of the budget)")

@@ -66,6 +66,7 @@ type options struct {
 	widths        []int
 	acts          []mlp.Activation
 	route         string
+	complete      float64
 	students      int
 	gamma, beta   float64
 	rho           float64
@@ -94,6 +95,7 @@ func main() {
 	flag.StringVar(&widths, "r", "64,32", "teacher hidden widths")
 	flag.StringVar(&acts, "act", "g,relu,tanh,sigmoid,softplus", "hidden activations of teachers and students, comma-separated (names as mlp.Lookup spells them)")
 	flag.StringVar(&o.route, "route", "gn", "student training: gn (matrix-free Gauss–Newton, train.WidePhases) or adam (minibatch Adam with a plateau schedule)")
+	flag.Float64Var(&o.complete, "complete", 0, "identify.Config.Complete: add the students' neurons that the clustering dropped but the outputs need, each removing at least this fraction of the remaining residual (0: off; the row's route then reads gn+complete<f>)")
 	flag.IntVar(&o.students, "students", 4, "number of students N")
 	flag.Float64Var(&o.gamma, "gamma", 0.5, "γ: minimum cluster size as a fraction of N")
 	flag.Float64Var(&betaDeg, "beta-deg", 60, "β in degrees: maximum median angle within a cluster")
@@ -227,7 +229,16 @@ func secs(s float64) string {
 
 // key identifies a row's settings for resuming.
 func (o options) key(act string, r int) string {
-	return fmt.Sprintf("%s/%d/%s/%d/%g/%d", act, r, o.route, o.students, o.rho, o.probe)
+	return fmt.Sprintf("%s/%d/%s/%d/%g/%d", act, r, o.routeLabel(), o.students, o.rho, o.probe)
+}
+
+// routeLabel is the route column of a row: the student training and,
+// with -complete, the completion.
+func (o options) routeLabel() string {
+	if o.complete > 0 {
+		return fmt.Sprintf("%s+complete%g", o.route, o.complete)
+	}
+	return o.route
 }
 
 // studentDir names the directory, inside a teacher's, of the students of
@@ -268,7 +279,7 @@ func studentConfig(o options, act mlp.Activation, r int) identify.Config {
 	cfg := identify.Config{
 		Activation: act, BaseWidth: r, Rho: o.rho,
 		Students: o.students, Gamma: o.gamma, Beta: o.beta, InitGain: o.initGain,
-		Seed: o.seed + uint64(r), Workers: o.workers, Geometry: o.geometry,
+		Seed: o.seed + uint64(r), Workers: o.workers, Geometry: o.geometry, Complete: o.complete,
 		Restarts: -1,
 		Train:    train.Config{Phases: []train.Phase{phase}},
 	}
@@ -297,7 +308,7 @@ func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, train
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return result{}, err
 	}
-	res := result{R: r, Act: act.Name(), Route: o.route, Students: o.students, Gamma: o.gamma, BetaDeg: o.beta * 180 / math.Pi,
+	res := result{R: r, Act: act.Name(), Route: o.routeLabel(), Students: o.students, Gamma: o.gamma, BetaDeg: o.beta * 180 / math.Pi,
 		Rho: o.rho, Epochs: o.epochs, Workers: o.workers, InitGain: o.initGain,
 		Geometry: geometryName(o.geometry), Backend: mlp.Backend()}
 	t, err := teacher(ctx, o, act, r, dir, trainSet)

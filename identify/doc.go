@@ -31,7 +31,15 @@
 //     the run lacks, get fresh random layers above, trained with the
 //     recovered layers frozen and then free. Then the next layer is
 //     clustered.
-//  4. The output layer comes from the representative students, its bias
+//  4. Optionally (Config.Complete, one hidden layer), neurons that too
+//     few students held for a cluster are added back if the outputs need
+//     them: greedily, the student neuron whose activations remove most of
+//     the least-squares residual of the outputs, while it removes at least
+//     the fraction Complete of it (orthogonal matching pursuit). This is
+//     for runs with two or three wide students, where γ = 1 loses every
+//     teacher neuron one student lacks; a Completed warning marks them.
+//  5. The output layer comes from the representative students (after a
+//     completion, from least squares on the hidden activations), its bias
 //     (and for even+linear activations a linear skip path) is fitted by
 //     least squares, and the whole recovered network is fine-tuned.
 //
@@ -57,7 +65,8 @@
 // evidence and the remedy for that cause (Result.Verdict prints them):
 // SymmetryContradicted (the activation's declared class is not what
 // mlp.DetectSymmetry finds; an error unless Config.TrustDeclaredSymmetry),
-// FewStudentsAtFloor, RecoveredLossHigh, TooFewProbes and MarginalCluster.
+// FewStudentsAtFloor, RecoveredLossHigh, TooFewProbes, MarginalCluster,
+// LayerSuperfluous, CommitteeDisagrees and Completed.
 // Result.Precision is the measured precision of the outputs (float32
 // values have 24 significant bits): the zero-loss and restart thresholds
 // rise to the noise floor it implies, so that float32 data train as fast

@@ -338,8 +338,11 @@ func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, train
 		return res, fmt.Errorf("%s r = %d: %w", act.Name(), r, err)
 	}
 	// Students loaded from an interrupted run count with their own
-	// training times, o.workers at a time.
-	res.StudentSecs = time.Since(t0).Seconds() + loaded.Seconds()/float64(max(1, min(o.workers, o.students)))
+	// training times, o.workers at a time, in the students' time and in
+	// the total.
+	resumed := loaded / time.Duration(max(1, min(o.workers, o.students)))
+	start = start.Add(-resumed)
+	res.StudentSecs = (time.Since(t0) + resumed).Seconds()
 	run, err := identify.Recover(ctx, x, y, cps, cfg)
 	if run != nil {
 		if len(run.StudentWidths) > 0 {

@@ -22,21 +22,36 @@ import (
 // design matrix counts as absent (constant pixels, duplicated neurons).
 const completionRank = 1e-12
 
+// floorGain is the fraction of the remaining residual that a neuron of a
+// student at the loss floor must remove to be added: such a student's
+// neurons are the teacher's (or duplicates, which lie in the span already
+// fitted, or silent, which are left out), so any real decrease counts.
+// With many neurons missing each removes only a small share at first.
+const floorGain = 1e-6
+
 // complete returns the incoming vectors [W | b] (rows) of the students'
 // neurons of hidden layer 0 that, added greedily to the recovered neurons
 // in, each reduce the least-squares residual of y by at least the fraction
-// c.Complete of what is left; the best first. Only one-hidden-layer runs
-// are completed.
-func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config) (*mat.Dense, error) {
+// c.Complete of what is left (floorGain for a student whose loss is at
+// most floor); the best first, until the residual is at the floor. Only
+// one-hidden-layer runs are completed.
+func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, floor float64) (*mat.Dense, error) {
 	n, _ := x.Dims()
 	basis, err := orthonormalBasis(designColumns(x, in, c), n)
 	if err != nil {
 		return nil, err
 	}
 	resid := project(basis, mat.DenseCopyOf(y))
-	cand, vecs, err := candidateColumns(x, students, c.SilentTol)
+	cand, vecs, owners, err := candidateColumns(x, students, c.SilentTol)
 	if err != nil || vecs == nil {
 		return nil, err
+	}
+	need := make([]float64, len(owners))
+	for j, s := range owners {
+		need[j] = c.Complete
+		if students[s].loss <= floor {
+			need[j] = floorGain
+		}
 	}
 	orig := colNorms2(cand)
 	project(basis, cand)
@@ -48,11 +63,11 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config) (*m
 	for {
 		total := mat.Norm(resid, 2)
 		total *= total
-		if total <= c.ZeroLoss*float64(n*o) {
+		if total <= floor*float64(n*o) {
 			break // at the loss floor: nothing left to explain
 		}
-		best, gain := bestCandidate(resid, cand, norms, orig, used)
-		if best < 0 || gain < c.Complete*total {
+		best := bestCandidate(resid, cand, norms, orig, used, need, total)
+		if best < 0 {
 			break
 		}
 		used[best] = true
@@ -174,17 +189,19 @@ func project(q, v *mat.Dense) *mat.Dense {
 }
 
 // candidateColumns returns the activations of every student's non-silent
-// neurons of hidden layer 0 on x (columns) and their incoming vectors
-// [W | b] (rows), or nil if there are none.
-func candidateColumns(x *mat.Dense, students []student, silentTol float64) (*mat.Dense, *mat.Dense, error) {
+// neurons of hidden layer 0 on x (columns), their incoming vectors
+// [W | b] (rows) and the position of their student in students, or nils
+// if there are none.
+func candidateColumns(x *mat.Dense, students []student, silentTol float64) (*mat.Dense, *mat.Dense, []int, error) {
 	keep, _ := selectNonSilent(students, 0, silentTol)
 	m := 0
 	for _, k := range keep {
 		m += len(k)
 	}
 	if m == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
+	owners := make([]int, 0, m)
 	n, d := x.Dims()
 	cols := mat.NewDense(n, m, nil)
 	vecs := mat.NewDense(m, d+1, nil)
@@ -193,7 +210,7 @@ func candidateColumns(x *mat.Dense, students []student, silentTol float64) (*mat
 	for s, st := range students {
 		var h mat.Dense
 		if err := st.net.Hidden(ws, &h, x, 0); err != nil {
-			return nil, nil, fmt.Errorf("identify: completion: student %d: %w", st.index, err)
+			return nil, nil, nil, fmt.Errorf("identify: completion: student %d: %w", st.index, err)
 		}
 		L := st.net.Layer(0)
 		for _, u := range keep[s] {
@@ -203,10 +220,11 @@ func candidateColumns(x *mat.Dense, students []student, silentTol float64) (*mat
 			row := vecs.RawRowView(j)
 			copy(row, L.W.RawRowView(u))
 			row[d] = L.B[u]
+			owners = append(owners, s)
 			j++
 		}
 	}
-	return cols, vecs, nil
+	return cols, vecs, owners, nil
 }
 
 // colNorms2 returns the squared norm of every column of a.
@@ -222,29 +240,38 @@ func colNorms2(a *mat.Dense) []float64 {
 }
 
 // bestCandidate returns the unused candidate column whose least-squares
-// fit removes most of resid, and how much (the squared norm removed).
-// Columns left with less than completionRank of their original norm lie
-// in the span of what is already fitted and are never picked.
-func bestCandidate(resid, cand *mat.Dense, norms, orig []float64, used []bool) (int, float64) {
+// fit removes most of resid (of squared norm total) among those that
+// remove at least their share need[j] of it, or −1. Candidates of
+// students at the floor (need floorGain) come first: a trapped student's
+// neuron may explain more of the residual than any single teacher neuron
+// while many are missing, and would then stay in the layer. Columns left
+// with less than completionRank of their original norm lie in the span
+// of what is already fitted and are never picked.
+func bestCandidate(resid, cand *mat.Dense, norms, orig []float64, used []bool, need []float64, total float64) int {
 	n, o := resid.Dims()
 	_, m := cand.Dims()
 	rr, cr := resid.RawMatrix(), cand.RawMatrix()
 	dots := make([]float64, m*o) // candᵀ·resid
 	gemm.Mul(m, o, n, cr.Data, 1, cr.Stride, rr.Data, rr.Stride, 1, dots, o, false)
-	best, gain := -1, 0.0
-	for j := 0; j < m; j++ {
-		if used[j] || norms[j] <= math.Sqrt(completionRank)*orig[j] {
-			continue
+	for _, floorOnly := range []bool{true, false} {
+		best, gain := -1, 0.0
+		for j := 0; j < m; j++ {
+			if used[j] || norms[j] <= math.Sqrt(completionRank)*orig[j] || (floorOnly && need[j] != floorGain) {
+				continue
+			}
+			var s float64
+			for _, v := range dots[j*o : j*o+o] {
+				s += v * v
+			}
+			if g := s / norms[j]; g > gain && g >= need[j]*total {
+				best, gain = j, g
+			}
 		}
-		var s float64
-		for _, v := range dots[j*o : j*o+o] {
-			s += v * v
-		}
-		if g := s / norms[j]; g > gain {
-			best, gain = j, g
+		if best >= 0 {
+			return best
 		}
 	}
-	return best, gain
+	return -1
 }
 
 // deflate removes the direction of candidate column k from resid and from
@@ -359,7 +386,7 @@ func leastSquares(des, y *mat.Dense) (*mat.Dense, error) {
 // once the network is assembled), recording them in the report and a
 // warning.
 func completeLayer(x, y *mat.Dense, students []student, col *collapsed, c *Config, res *Result) error {
-	extra, err := complete(x, y, col.in, students, c)
+	extra, err := complete(x, y, col.in, students, c, res.studentFloor())
 	if err != nil || extra == nil {
 		return err
 	}
@@ -380,7 +407,7 @@ func completeLayer(x, y *mat.Dense, students []student, col *collapsed, c *Confi
 	}
 	col.report.Completed = m
 	res.Warnings = append(res.Warnings, Warning{Kind: Completed, Layer: col.report.Layer,
-		Evidence: fmt.Sprintf("%d neurons added to the %d of the clusters, each from a single student, each removing at least %.3g of the remaining output residual", m, k, c.Complete),
+		Evidence: fmt.Sprintf("%d neurons added to the %d of the clusters, each from a single student, each removing at least %.3g of the remaining output residual (any decrease, from a student at the loss floor)", m, k, c.Complete),
 		Remedy:   "more students (or γ < 1) would put them to the clustering's test; compare the widths with and without Config.Complete"})
 	return nil
 }

@@ -46,7 +46,7 @@ func TestCompleteAddsTheMissingNeuron(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The clustering found neurons 0–2; neuron 3 is in one student only.
-		extra, err := complete(x, y, mat.DenseCopyOf(tin.Slice(0, 3, 0, 4)), students, &c)
+		extra, err := complete(x, y, mat.DenseCopyOf(tin.Slice(0, 3, 0, 4)), students, &c, c.ZeroLoss)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestCompleteAddsTheMissingNeuron(t *testing.T) {
 			t.Errorf("%s: added\n%v\nwant the teacher's neuron 3\n%v", act.Name(), mat.Formatted(extra), mat.Formatted(tin.Slice(3, 4, 0, 4)))
 		}
 		// With every teacher neuron recovered nothing is left to explain.
-		if extra, err := complete(x, y, tin, students, &c); err != nil || extra != nil {
+		if extra, err := complete(x, y, tin, students, &c, c.ZeroLoss); err != nil || extra != nil {
 			t.Errorf("%s: complete recovery: added %v, %v; want nothing", act.Name(), extra, err)
 		}
 	}
@@ -99,6 +99,55 @@ func TestCompleteRejectsBadSettings(t *testing.T) {
 	} {
 		if _, err := c.withDefaults(); err == nil {
 			t.Errorf("Complete %v with %d hidden layers accepted", c.Complete, c.HiddenLayers)
+		}
+	}
+}
+
+// TestCompleteFromAFloorStudent: with many teacher neurons missing, each
+// removes only a small share of the residual at first; a student at the
+// loss floor gives them all, however small the share.
+func TestCompleteFromAFloorStudent(t *testing.T) {
+	teacher := randomNet(t, []int{3, 12, 2}, mlp.Tanh, 5)
+	x := gaussian(rand.New(rand.NewPCG(6, 6)), 600, 3)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := teacher.Layer(0)
+	tin := mat.NewDense(12, 4, nil)
+	for j := 0; j < 12; j++ {
+		copy(tin.RawRowView(j), T.W.RawRowView(j))
+		tin.Set(j, 3, T.B[j])
+	}
+	exact := randomNet(t, []int{3, 14, 2}, mlp.Tanh, 8)
+	for j := 0; j < 12; j++ {
+		copy(exact.Layer(0).W.RawRowView(j), T.W.RawRowView(j))
+		exact.Layer(0).B[j] = T.B[j]
+	}
+	trapped := randomNet(t, []int{3, 14, 2}, mlp.Tanh, 9)
+	c, err := Config{Activation: mlp.Tanh, BaseWidth: 12, Complete: 0.2}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recovered := mat.DenseCopyOf(tin.Slice(0, 2, 0, 4))
+	for _, tc := range []struct {
+		loss float64
+		want int
+	}{{0, 10}, {1e-3, -1}} {
+		students := []student{{index: 0, net: exact, loss: tc.loss}, {index: 1, net: trapped, loss: 0.1}}
+		extra, err := complete(x, y, recovered, students, &c, c.ZeroLoss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		if extra != nil {
+			got, _ = extra.Dims()
+		}
+		if tc.want >= 0 && got != tc.want {
+			t.Errorf("student loss %g: added %d neurons, want %d", tc.loss, got, tc.want)
+		}
+		if tc.want < 0 && got >= 10 {
+			t.Errorf("student loss %g (above the floor, share 0.2): added all %d, want fewer", tc.loss, got)
 		}
 	}
 }

@@ -143,7 +143,10 @@ type Config struct {
 	// neuron whose activations remove most of the least-squares residual
 	// of the outputs, as long as it removes at least the fraction
 	// Complete of what is left (orthogonal matching pursuit; 0.05 is a
-	// reasonable value). It is for runs with few students — two wide
+	// reasonable value). Neurons of students at the loss floor are tried
+	// first and need only lower the residual: such a student holds the
+	// teacher's neurons exactly, and while many are missing each removes
+	// only a small share. It is for runs with few students — two wide
 	// students of a real-size teacher, where γ = 1 drops every teacher
 	// neuron one of them lacks — and runs before the fine-tune, which
 	// then starts from the completed network with its output layer fitted

@@ -116,6 +116,13 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	t0 := time.Now()
 	res, runErr := identify.RunProbes(ctx, teacher, probes, o.queries, cfg)
 	secs := time.Since(t0).Seconds()
+	if res != nil {
+		// Keep the students, so that the clustering, completion and
+		// fine-tune can be redone from them (identify.Recover).
+		if err := saveStudents(filepath.Join(o.out, fmt.Sprintf("students-%s-%s-q%d", act, probeName(o), o.queries)), res.Students); err != nil {
+			return nil, err
+		}
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -201,4 +208,17 @@ func fmnistDone(path string) (map[string]bool, error) {
 
 func appendFMNIST(path string, rec []string) error {
 	return csvlog.Append(path, fmnistHeader, rec)
+}
+
+// saveStudents writes every student checkpoint into dir.
+func saveStudents(dir string, cps []*identify.Checkpoint) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, cp := range cps {
+		if _, err := cp.Save(dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }

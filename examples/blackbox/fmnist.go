@@ -168,7 +168,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 				row["error"] = err.Error()
 			}
 		}
-		if err := res.Network.SaveFile(filepath.Join(o.out, fmt.Sprintf("recovered-%s-%s-q%d.json", act, probeName(o), o.queries))); err != nil {
+		if err := res.Network.SaveFile(filepath.Join(o.out, fmt.Sprintf("recovered-%s-%s-q%d%s.json", act, probeName(o), o.queries, completeSuffix(o)))); err != nil {
 			return nil, err
 		}
 		fmt.Println(res.Verdict())
@@ -221,4 +221,13 @@ func saveStudents(dir string, cps []*identify.Checkpoint) error {
 		}
 	}
 	return nil
+}
+
+// completeSuffix tells apart the files of runs with -complete, which
+// share their other settings with runs without.
+func completeSuffix(o options) string {
+	if o.complete > 0 {
+		return fmt.Sprintf("-complete%g", o.complete)
+	}
+	return ""
 }

@@ -37,7 +37,7 @@ const floorGain = 1e-6
 // one-hidden-layer runs are completed.
 func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, floor float64) (*mat.Dense, error) {
 	n, _ := x.Dims()
-	basis, err := orthonormalBasis(designColumns(x, in, c), n)
+	basis, err := orthonormalBasis(designColumns(x, in, c))
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func designColumns(x, in *mat.Dense, c *Config) *mat.Dense {
 // completionRank of the largest: the eigenvectors of the Gram matrix
 // scaled by 1/√λ, applied twice so that the basis is orthonormal to
 // rounding even when des is ill-conditioned.
-func orthonormalBasis(des *mat.Dense, n int) (*mat.Dense, error) {
+func orthonormalBasis(des *mat.Dense) (*mat.Dense, error) {
 	q := des
 	for pass := 0; pass < 2; pass++ {
 		next, err := whiten(q)

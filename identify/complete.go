@@ -142,15 +142,10 @@ func orthonormalBasis(des *mat.Dense) (*mat.Dense, error) {
 func whiten(a *mat.Dense) (*mat.Dense, error) {
 	n, p := a.Dims()
 	ar := a.RawMatrix()
-	g := make([]float64, p*p)
-	gemm.Mul(p, p, n, ar.Data, 1, ar.Stride, ar.Data, ar.Stride, 1, g, p, false)
-	var eig mat.EigenSym
-	if !eig.Factorize(mat.NewSymDense(p, g), true) {
-		return nil, fmt.Errorf("eigendecomposition of a %d×%d Gram matrix failed", p, p)
+	vals, vecs, err := gramEigen(a)
+	if err != nil {
+		return nil, err
 	}
-	vals := eig.Values(nil)
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
 	top := vals[p-1]
 	var keep []int
 	for j, v := range vals {
@@ -341,15 +336,10 @@ func leastSquares(des, y *mat.Dense) (*mat.Dense, error) {
 	n, p := des.Dims()
 	_, o := y.Dims()
 	dr := des.RawMatrix()
-	g := make([]float64, p*p)
-	gemm.Mul(p, p, n, dr.Data, 1, dr.Stride, dr.Data, dr.Stride, 1, g, p, false)
-	var eig mat.EigenSym
-	if !eig.Factorize(mat.NewSymDense(p, g), true) {
-		return nil, fmt.Errorf("eigendecomposition of a %d×%d Gram matrix failed", p, p)
+	vals, vecs, err := gramEigen(des)
+	if err != nil {
+		return nil, err
 	}
-	vals := eig.Values(nil)
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
 	top := vals[p-1]
 	// pinv applies (desᵀdes)⁺ to desᵀ·r.
 	pinv := func(r *mat.Dense) *mat.Dense {
@@ -368,7 +358,7 @@ func leastSquares(des, y *mat.Dense) (*mat.Dense, error) {
 			}
 		}
 		var b mat.Dense
-		b.Mul(&vecs, &c)
+		b.Mul(vecs, &c)
 		return &b
 	}
 	beta := pinv(y)
@@ -410,4 +400,19 @@ func completeLayer(x, y *mat.Dense, students []student, col *collapsed, c *Confi
 		Evidence: fmt.Sprintf("%d neurons added to the %d of the clusters, each from a single student, each removing at least %.3g of the remaining output residual (any decrease, from a student at the loss floor)", m, k, c.Complete),
 		Remedy:   "more students (or γ < 1) would put them to the clustering's test; compare the widths with and without Config.Complete"})
 	return nil
+}
+
+// gramEigen returns the eigenvalues (ascending) and eigenvectors of aᵀa.
+func gramEigen(a *mat.Dense) ([]float64, *mat.Dense, error) {
+	n, p := a.Dims()
+	ar := a.RawMatrix()
+	g := make([]float64, p*p)
+	gemm.Mul(p, p, n, ar.Data, 1, ar.Stride, ar.Data, ar.Stride, 1, g, p, false)
+	var eig mat.EigenSym
+	if !eig.Factorize(mat.NewSymDense(p, g), true) {
+		return nil, nil, fmt.Errorf("eigendecomposition of a %d×%d Gram matrix failed", p, p)
+	}
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	return eig.Values(nil), &vecs, nil
 }

@@ -110,10 +110,11 @@ func designColumns(x, in *mat.Dense, c *Config) *mat.Dense {
 		z := des.Slice(0, n, col, col+k).(*mat.Dense)
 		xr, ir := x.RawMatrix(), in.RawMatrix()
 		gemm.Mul(n, k, d, xr.Data, xr.Stride, 1, ir.Data, 1, ir.Stride, raw.Data[col:], raw.Stride, false)
+		bias := mat.Col(nil, d, in)
 		for i := 0; i < n; i++ {
 			row := z.RawRowView(i)
 			for j := range row {
-				row[j] = c.Activation.Eval(row[j] + in.At(j, d))
+				row[j] = c.Activation.Eval(row[j] + bias[j])
 			}
 		}
 	}
@@ -142,14 +143,13 @@ func orthonormalBasis(des *mat.Dense) (*mat.Dense, error) {
 func whiten(a *mat.Dense) (*mat.Dense, error) {
 	n, p := a.Dims()
 	ar := a.RawMatrix()
-	vals, vecs, err := gramEigen(a)
+	inv, vecs, err := gramEigen(a)
 	if err != nil {
 		return nil, err
 	}
-	top := vals[p-1]
 	var keep []int
-	for j, v := range vals {
-		if v > completionRank*top && v > 0 {
+	for j, v := range inv {
+		if v > 0 {
 			keep = append(keep, j)
 		}
 	}
@@ -158,7 +158,7 @@ func whiten(a *mat.Dense) (*mat.Dense, error) {
 	}
 	t := mat.NewDense(p, len(keep), nil)
 	for jj, j := range keep {
-		s := 1 / math.Sqrt(vals[j])
+		s := math.Sqrt(inv[j])
 		for i := 0; i < p; i++ {
 			t.Set(i, jj, vecs.At(i, j)*s)
 		}
@@ -336,11 +336,10 @@ func leastSquares(des, y *mat.Dense) (*mat.Dense, error) {
 	n, p := des.Dims()
 	_, o := y.Dims()
 	dr := des.RawMatrix()
-	vals, vecs, err := gramEigen(des)
+	inv, vecs, err := gramEigen(des)
 	if err != nil {
 		return nil, err
 	}
-	top := vals[p-1]
 	// pinv applies (desᵀdes)⁺ to desᵀ·r.
 	pinv := func(r *mat.Dense) *mat.Dense {
 		rr := r.RawMatrix()
@@ -349,12 +348,8 @@ func leastSquares(des, y *mat.Dense) (*mat.Dense, error) {
 		var c mat.Dense
 		c.Mul(vecs.T(), mat.NewDense(p, o, rhs))
 		for j := 0; j < p; j++ {
-			s := 0.0
-			if vals[j] > completionRank*top && vals[j] > 0 {
-				s = 1 / vals[j]
-			}
 			for q := 0; q < o; q++ {
-				c.Set(j, q, c.At(j, q)*s)
+				c.Set(j, q, c.At(j, q)*inv[j])
 			}
 		}
 		var b mat.Dense
@@ -362,12 +357,10 @@ func leastSquares(des, y *mat.Dense) (*mat.Dense, error) {
 		return &b
 	}
 	beta := pinv(y)
-	for pass := 0; pass < 1; pass++ {
-		var fit mat.Dense
-		fit.Mul(des, beta)
-		fit.Sub(y, &fit)
-		beta.Add(beta, pinv(&fit))
-	}
+	var fit mat.Dense // one step of refinement on the residual
+	fit.Mul(des, beta)
+	fit.Sub(y, &fit)
+	beta.Add(beta, pinv(&fit))
 	return beta, nil
 }
 
@@ -402,7 +395,9 @@ func completeLayer(x, y *mat.Dense, students []student, col *collapsed, c *Confi
 	return nil
 }
 
-// gramEigen returns the eigenvalues (ascending) and eigenvectors of aᵀa.
+// gramEigen returns the eigenvectors of aᵀa and, per eigenvector, the
+// inverse of its eigenvalue on the numerical range of a (eigenvalues above
+// completionRank of the largest) and 0 outside it.
 func gramEigen(a *mat.Dense) ([]float64, *mat.Dense, error) {
 	n, p := a.Dims()
 	ar := a.RawMatrix()
@@ -414,5 +409,13 @@ func gramEigen(a *mat.Dense) ([]float64, *mat.Dense, error) {
 	}
 	var vecs mat.Dense
 	eig.VectorsTo(&vecs)
-	return eig.Values(nil), &vecs, nil
+	vals := eig.Values(nil)
+	top := vals[p-1]
+	inv := make([]float64, p)
+	for j, v := range vals {
+		if v > completionRank*top && v > 0 {
+			inv[j] = 1 / v
+		}
+	}
+	return inv, &vecs, nil
 }

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -149,5 +150,61 @@ func TestCompleteFromAFloorStudent(t *testing.T) {
 		if tc.want < 0 && got >= 10 {
 			t.Errorf("student loss %g (above the floor, share 0.2): added all %d, want fewer", tc.loss, got)
 		}
+	}
+}
+
+// TestRecoverCompletesFromCheckpoints runs the whole recovery on two
+// students with γ = 1: one holds the teacher exactly (its two extra
+// neurons silent), the other only three of its four neurons. The
+// clustering keeps three; the completion must add the fourth, and the
+// recovered network must be the teacher's width with its function.
+func TestRecoverCompletesFromCheckpoints(t *testing.T) {
+	teacher := randomNet(t, []int{3, 4, 2}, mlp.Tanh, 11)
+	x := gaussian(rand.New(rand.NewPCG(12, 12)), 500, 3)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	T, TO := teacher.Layer(0), teacher.Layer(1)
+	exact := randomNet(t, []int{3, 6, 2}, mlp.Tanh, 13)
+	trapped := randomNet(t, []int{3, 6, 2}, mlp.Tanh, 14)
+	for j := 0; j < 4; j++ {
+		copy(exact.Layer(0).W.RawRowView(j), T.W.RawRowView(j))
+		exact.Layer(0).B[j] = T.B[j]
+		if j < 3 {
+			copy(trapped.Layer(0).W.RawRowView(j), T.W.RawRowView(j))
+			trapped.Layer(0).B[j] = T.B[j]
+		}
+	}
+	EO := exact.Layer(1)
+	EO.W.Zero()
+	for o := 0; o < 2; o++ {
+		for j := 0; j < 4; j++ {
+			EO.W.Set(o, j, TO.W.At(o, j))
+		}
+		EO.B[o] = TO.B[o]
+	}
+	cfg := Config{Activation: mlp.Tanh, Widths: []int{6}, Students: 2, Gamma: 1, Seed: 1, Complete: 0.05}
+	var cps []*Checkpoint
+	for i, net := range []*mlp.Network{exact, trapped} {
+		loss, err := net.Loss(nil, x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cps = append(cps, &Checkpoint{Index: i, Seed: 1, Widths: []int{6}, Loss: loss, Net: net})
+	}
+	res, err := Recover(context.Background(), x, y, cps, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Widths[0] != 4 || res.Layers[0].Kept != 3 || res.Layers[0].Completed != 1 || !res.Has(Completed) {
+		t.Fatalf("widths %v, kept %d, completed %d, warnings %v; want 3 kept + 1 completed", res.Widths, res.Layers[0].Kept, res.Layers[0].Completed, res.Warnings)
+	}
+	cmp, err := Compare(teacher, res.Network, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmp.Layers[0].MaxCosineDistance > 1e-9 || cmp.RelRMSE > 1e-9 {
+		t.Errorf("recovered network: max cosine distance %g, relative RMSE %g; want the teacher", cmp.Layers[0].MaxCosineDistance, cmp.RelRMSE)
 	}
 }

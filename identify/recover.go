@@ -63,14 +63,22 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return err
 		}
 	}
-	net, err := assemble(x, y, ins, last, c)
+	var (
+		net *mlp.Network
+		err error
+	)
+	if last.report.Completed > 0 {
+		// The added neurons have no outgoing weights from the students:
+		// the whole output layer comes from least squares instead.
+		net, err = buildNet(ins, x.RawMatrix().Cols, y.RawMatrix().Cols, c.Activation, hasLinearResidue(c.Activation))
+		if err == nil {
+			err = fitOutput(net, x, y)
+		}
+	} else {
+		net, err = assemble(x, y, ins, last, c)
+	}
 	if err != nil {
 		return err
-	}
-	if last.report.Completed > 0 {
-		if err := fitOutput(net, x, y); err != nil {
-			return err
-		}
 	}
 	res.Network = net
 	t0 := time.Now()

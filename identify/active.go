@@ -78,6 +78,20 @@ type Active struct {
 	// which the students count as agreeing. Zero means the run's zero-loss threshold (Result.ZeroLoss:
 	// Config.ZeroLoss raised to the outputs' noise floor).
 	Agreement float64
+	// Retrain configures the students' training in the rounds after
+	// round 0, from where they are. Its zero value means Config.Train.
+	// Setting it lets round 0 stop early (Config.Train with a loose
+	// Stop.Loss): a student fitted to few queries is only one of their
+	// interpolants, so its last digits are not worth their cost before
+	// more queries come.
+	Retrain train.Config
+	// RetrainBelow, if positive, restricts the training of the rounds
+	// after round 0 to the students whose loss is at most RetrainBelow;
+	// the others keep their weights, and their loss is measured on the
+	// grown queries. A wide student trapped far above the floor costs as
+	// much to retrain as one on its way there, without coming closer.
+	// Zero retrains every student.
+	RetrainBelow float64
 }
 
 // ActiveRound reports one round of RunActive.
@@ -130,6 +144,8 @@ func (a Active) withDefaults() (Active, error) {
 		return a, fmt.Errorf("identify: Active.MaxRounds = %d is negative", a.MaxRounds)
 	case !(a.Agreement >= 0) || math.IsInf(a.Agreement, 0):
 		return a, fmt.Errorf("identify: Active.Agreement = %v must be finite and ≥ 0", a.Agreement)
+	case !(a.RetrainBelow >= 0) || math.IsInf(a.RetrainBelow, 0):
+		return a, fmt.Errorf("identify: Active.RetrainBelow = %v must be finite and ≥ 0", a.RetrainBelow)
 	}
 	return a, nil
 }
@@ -272,7 +288,7 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 		*c, *symmetry = nc, sym
 		res.Config, res.ZeroLoss, res.Precision = nc, nc.ZeroLoss, prec
 		tt := time.Now()
-		students, err = warmRetrain(ctx, *x, *y, students, round, c, res)
+		students, err = warmRetrain(ctx, *x, *y, students, round, a, c, res)
 		res.Timings.Students += time.Since(tt)
 		rd.Added, rd.Queries = k, oracle.Queries()
 		rd.BestLoss, rd.WorstLoss = lossRange(students)
@@ -287,39 +303,76 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 	}
 }
 
-// warmRetrain trains every student again on the grown data from where it
-// is. A student that ends above the restart loss is restarted from a fresh
-// random draw of its own stream for this round, so the run stays a
-// function of (seed, student, round).
-func warmRetrain(ctx context.Context, x, y *mat.Dense, students []student, round int, c *Config, res *Result) ([]student, error) {
-	started := make([]bool, len(students))
+// warmRetrain trains the students again on the grown data from where they
+// are: every student, or those at most Active.RetrainBelow. A retrained
+// student that ends above the restart loss is restarted from a fresh
+// random draw of the round's stream, so the run stays a function of
+// (seed, students, round). The students not retrained keep their weights
+// and get their loss on the grown data.
+func warmRetrain(ctx context.Context, x, y *mat.Dense, students []student, round int, a Active, c *Config, res *Result) ([]student, error) {
+	var picked []int // positions in students of those retrained
+	for k, s := range students {
+		if a.RetrainBelow == 0 || s.loss <= a.RetrainBelow {
+			picked = append(picked, k)
+		}
+	}
+	started := make([]bool, len(picked))
 	widths := res.StudentWidths
 	cols, outs := x.RawMatrix().Cols, y.RawMatrix().Cols
 	newStudent := func(i int, rng *rand.Rand) (*mlp.Network, error) {
 		if !started[i] { // Many calls student i from one goroutine only
 			started[i] = true
-			return students[i].net.Clone(), nil
+			return students[picked[i]].net.Clone(), nil
 		}
 		return NewStudent(c.Activation, cols, widths, outs, c.InitGain, rng)
 	}
 	mc := manyConfig(c)
+	if a.Retrain.Phases != nil {
+		mc.Config = trainConfig(a.Retrain, c.Recorder)
+	}
 	mc.Seed = c.Seed ^ (uint64(round) << 40) ^ 0x6163746976650000 // "active"
-	results, err := train.Many(ctx, x, y, len(students), newStudent, mc)
-	var scratch Result
-	kept := collect(results, &scratch)
-	for i := range kept {
-		kept[i].index = students[kept[i].index].index
+	results, err := train.Many(ctx, x, y, len(picked), newStudent, mc)
+	byPosition := make(map[int]train.StudentResult, len(results))
+	for _, r := range results {
+		byPosition[picked[r.Index]] = r
 	}
-	for _, f := range scratch.Failed {
-		res.Failed = append(res.Failed, StudentFailure{Student: students[f.Student].index, Err: fmt.Errorf("active round %d: %w", round, f.Err)})
+	previous := make(map[int]*Checkpoint, len(res.Students))
+	for _, cp := range res.Students {
+		previous[cp.Index] = cp
 	}
-	res.StudentLosses = scratch.StudentLosses
+	var kept []student
+	res.StudentLosses = res.StudentLosses[:0]
 	res.Students = res.Students[:0]
-	for k, r := range results {
-		if r.Err == nil && r.Net != nil && !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
-			res.Students = append(res.Students, &Checkpoint{Index: students[k].index, Seed: c.Seed, Widths: widths,
-				Loss: r.Loss, Phases: r.Phases, Net: r.Net, Elapsed: r.Total})
+	for k, s := range students {
+		r, retrained := byPosition[k]
+		if !retrained {
+			loss, lerr := s.net.Loss(nil, x, y)
+			if lerr != nil {
+				return kept, fmt.Errorf("identify: active round %d: student %d: %w", round, s.index, lerr)
+			}
+			s.loss = loss
+			kept = append(kept, s)
+			res.StudentLosses = append(res.StudentLosses, loss)
+			cp := &Checkpoint{Index: s.index, Seed: c.Seed, Widths: widths, Loss: loss, Net: s.net}
+			if old := previous[s.index]; old != nil {
+				cp.Phases, cp.Elapsed = old.Phases, old.Elapsed
+			}
+			res.Students = append(res.Students, cp)
+			continue
 		}
+		if r.Err != nil || r.Net == nil || math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
+			ferr := r.Err
+			if ferr == nil {
+				ferr = fmt.Errorf("diverged (loss %v)", r.Loss)
+			}
+			res.Failed = append(res.Failed, StudentFailure{Student: s.index, Err: fmt.Errorf("active round %d: %w", round, ferr)})
+			res.StudentLosses = append(res.StudentLosses, math.NaN())
+			continue
+		}
+		kept = append(kept, student{index: s.index, net: r.Net, loss: r.Loss})
+		res.StudentLosses = append(res.StudentLosses, r.Loss)
+		res.Students = append(res.Students, &Checkpoint{Index: s.index, Seed: c.Seed, Widths: widths,
+			Loss: r.Loss, Phases: r.Phases, Net: r.Net, Elapsed: r.Total})
 	}
 	if err != nil {
 		return kept, err

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
 )
 
 func TestActiveBudgetTooSmallKeepsStudents(t *testing.T) {
@@ -123,5 +124,55 @@ func TestActiveWarnsWhenCommitteeDisagrees(t *testing.T) {
 	}
 	if !res.Has(CommitteeDisagrees) {
 		t.Errorf("4 queries for 9-parameter students: warnings %v, want CommitteeDisagrees", res.Warnings)
+	}
+}
+
+// TestRetrainBelowKeepsTrappedStudents: with Active.RetrainBelow the
+// later rounds train only the students at most that loss; the others keep
+// their weights and report their loss on the grown data.
+func TestRetrainBelowKeepsTrappedStudents(t *testing.T) {
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
+	cand, _ := IsotropicGaussian(2, 1)
+	x, err := cand.Sample(probeRNG(1, 0), 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Config{Activation: mlp.G, Widths: []int{2}, Students: 2, Seed: 1, Workers: 1, Restarts: -1}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := train.Config{Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{}, Stop: train.StopRules{Loss: 1e-28, MaxIter: 20}}}}
+	run := func(below float64) (trappedBefore, trappedAfter []float64, res *Result, kept []student) {
+		trapped := randomNet(t, []int{2, 2, 1}, mlp.G, 8)
+		loss, err := trapped.Loss(nil, x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		students := []student{{index: 0, net: teacher.Clone(), loss: 0}, {index: 1, net: trapped, loss: loss}}
+		res = &Result{StudentWidths: []int{2}}
+		kept, err = warmRetrain(context.Background(), x, y, students, 1, Active{Retrain: lm, RetrainBelow: below}, &c, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Clone(trapped.Params()), slices.Clone(kept[1].net.Params()), res, kept
+	}
+	before, after, res, kept := run(1e-10)
+	if !slices.Equal(before, after) {
+		t.Error("the trapped student was retrained although its loss is above RetrainBelow")
+	}
+	if got, _ := kept[1].net.Loss(nil, x, y); got != kept[1].loss || res.StudentLosses[1] != got || res.Students[1].Loss != got {
+		t.Errorf("trapped student's loss %g, recorded %g / %g / %g", got, kept[1].loss, res.StudentLosses[1], res.Students[1].Loss)
+	}
+	if kept[0].loss > 1e-20 || len(res.Students) != 2 || res.Students[0].Phases == nil {
+		t.Errorf("the student at the floor: loss %g, checkpoints %d", kept[0].loss, len(res.Students))
+	}
+	untrained := res.StudentLosses[1]
+	before, after, _, kept = run(0)
+	if slices.Equal(before, after) || kept[1].loss >= untrained {
+		t.Errorf("with RetrainBelow = 0 the trapped student was not retrained (loss %g)", kept[1].loss)
 	}
 }

@@ -19,12 +19,13 @@ import (
 
 var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
 	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
-	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete"}
+	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to"}
 
 // fmnistKey identifies a row: the settings that change the result.
 func fmnistKey(act string, o options) string {
 	return strings.Join([]string{act, "784", probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
-		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64)}, "/")
+		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64),
+		strconv.Itoa(o.growTo)}, "/")
 }
 
 func probeName(o options) string {
@@ -90,9 +91,13 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	gn := func(name string, d time.Duration, maxCG int) []train.Phase {
+	gn := func(name string, d time.Duration, maxCG int, stopLoss float64) []train.Phase {
 		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{MaxCG: maxCG},
-			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 1 << 30, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
+			Stop: train.StopRules{Loss: stopLoss, MaxIter: 1 << 30, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
+	}
+	firstStop := train.DefaultStopLoss
+	if o.growTo > 0 {
+		firstStop = o.firstLoss
 	}
 	gamma := o.gamma
 	if gamma == 0 {
@@ -104,22 +109,39 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	cfg := identify.Config{
 		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: gamma,
 		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget, Complete: o.complete,
-		Train: train.Config{Phases: gn("gn", o.studentTime, 0)},
+		Train: train.Config{Phases: gn("gn", o.studentTime, 0, firstStop)},
 		// Long CG runs in the fine-tune, as identify's default: near the
 		// teacher the damping vanishes and a step is as good as its solve.
-		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 500)},
+		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 500, train.DefaultStopLoss)},
 		Recorder: progress(),
 	}
 	load0 := loadAvg()
 	fmt.Printf("%s: 784→%d→10 teacher %s; %d %s queries, %d students 784→%d→10, %v each (load %s)\n",
 		act, r, tpath, o.queries, probeName(o), o.students, o.width, o.studentTime, load0)
 	t0 := time.Now()
-	res, runErr := identify.RunProbes(ctx, teacher, probes, o.queries, cfg)
+	var res *identify.Result
+	var runErr error
+	if o.growTo > 0 {
+		// One round of growth: a student fitted to the first queries is
+		// one of their interpolants, close to the teacher but not it; on
+		// the grown set it goes on from there to the teacher in a few
+		// steps, where a student started on all of them would pay the
+		// larger set's cost for every step of its search.
+		added := o.growTo - o.queries
+		if added <= 0 {
+			return nil, fmt.Errorf("-grow-to %d must exceed -queries %d", o.growTo, o.queries)
+		}
+		a := identify.Active{Candidates: probes, Initial: o.queries, PerRound: added, Pool: added, MaxRounds: 1,
+			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 0, train.DefaultStopLoss)}, RetrainBelow: 1e-6}
+		res, runErr = identify.RunActive(ctx, teacher, a, cfg)
+	} else {
+		res, runErr = identify.RunProbes(ctx, teacher, probes, o.queries, cfg)
+	}
 	secs := time.Since(t0).Seconds()
 	if res != nil {
 		// Keep the students, so that the clustering, completion and
 		// fine-tune can be redone from them (identify.Recover).
-		if err := saveStudents(filepath.Join(o.out, fmt.Sprintf("students-%s-%s-q%d", act, probeName(o), o.queries)), res.Students); err != nil {
+		if err := saveStudents(filepath.Join(o.out, "students-"+runName(act, o)), res.Students); err != nil {
 			return nil, err
 		}
 	}
@@ -131,7 +153,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		"budget": strconv.Itoa(o.budget), "students": strconv.Itoa(o.students), "student_width": strconv.Itoa(o.width),
 		"student_seconds": fmtSec(o.studentTime), "fine_tune_seconds": fmtSec(o.fineTuneTime),
 		"seconds": strconv.FormatFloat(secs, 'f', 0, 64), "load1": load0 + "–" + loadAvg(),
-		"complete": strconv.FormatFloat(o.complete, 'g', -1, 64),
+		"complete": strconv.FormatFloat(o.complete, 'g', -1, 64), "grown_to": strconv.Itoa(o.growTo),
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	if res != nil {
@@ -168,7 +190,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 				row["error"] = err.Error()
 			}
 		}
-		if err := res.Network.SaveFile(filepath.Join(o.out, fmt.Sprintf("recovered-%s-%s-q%d%s.json", act, probeName(o), o.queries, completeSuffix(o)))); err != nil {
+		if err := res.Network.SaveFile(filepath.Join(o.out, "recovered-"+runName(act, o)+completeSuffix(o)+".json")); err != nil {
 			return nil, err
 		}
 		fmt.Println(res.Verdict())
@@ -201,7 +223,7 @@ func fmnistDone(path string) (map[string]bool, error) {
 	for _, rec := range recs {
 		// The fields of fmnistKey; queries is the count used, which equals
 		// the requested one unless the run was refused.
-		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21]}, "/")] = true
+		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22]}, "/")] = true
 	}
 	return done, nil
 }
@@ -221,6 +243,15 @@ func saveStudents(dir string, cps []*identify.Checkpoint) error {
 		}
 	}
 	return nil
+}
+
+// runName names a run's files by its teacher, probes and query counts.
+func runName(act string, o options) string {
+	name := fmt.Sprintf("%s-%s-q%d", act, probeName(o), o.queries)
+	if o.growTo > 0 {
+		name += fmt.Sprintf("-grow%d", o.growTo)
+	}
+	return name
 }
 
 // completeSuffix tells apart the files of runs with -complete, which

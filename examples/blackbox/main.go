@@ -65,6 +65,9 @@ type options struct {
 	studentTime  time.Duration
 	fineTuneTime time.Duration
 	complete     float64
+	growTo       int
+	firstLoss    float64
+	growTime     time.Duration
 	probes       string
 	std          float64
 	fresh        int
@@ -95,6 +98,9 @@ func main() {
 	flag.DurationVar(&o.studentTime, "student-time", 24*time.Minute, "fmnist: wall time per student")
 	flag.DurationVar(&o.fineTuneTime, "fine-tune-time", 5*time.Minute, "fmnist: wall time of the fine-tuning")
 	flag.Float64Var(&o.complete, "complete", 0, "fmnist: identify.Config.Complete (0: off): add the students' neurons that the clustering dropped but the outputs need")
+	flag.IntVar(&o.growTo, "grow-to", 0, "fmnist: after the students reach -first-loss on -queries queries, add fresh queries up to this total and train on, from where they are, the students below 1e-6 (identify.RunActive, one round; 0: off)")
+	flag.Float64Var(&o.firstLoss, "first-loss", 1e-8, "fmnist, with -grow-to: the students' loss on the first queries at which they stop for more")
+	flag.DurationVar(&o.growTime, "grow-time", 10*time.Minute, "fmnist, with -grow-to: wall time per student on the grown queries")
 	flag.StringVar(&o.probes, "probes", "iso", "fmnist: iso (isotropic Gaussian, -std) or matched (per-pixel mean and scale of the images)")
 	flag.Float64Var(&o.std, "std", 1, "fmnist: standard deviation of isotropic queries")
 	flag.IntVar(&o.fresh, "fresh", 10000, "fmnist: fresh queries for the worst-case output error (not part of the budget)")

@@ -131,8 +131,10 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		if added <= 0 {
 			return nil, fmt.Errorf("-grow-to %d must exceed -queries %d", o.growTo, o.queries)
 		}
+		// The grown round starts near the teacher, so it solves each step
+		// as far as the fine-tune does.
 		a := identify.Active{Candidates: probes, Initial: o.queries, PerRound: added, Pool: added, MaxRounds: 1,
-			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 0, train.DefaultStopLoss)}, RetrainBelow: 1e-6}
+			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 500, train.DefaultStopLoss)}, RetrainBelow: 1e-6}
 		res, runErr = identify.RunActive(ctx, teacher, a, cfg)
 	} else {
 		res, runErr = identify.RunProbes(ctx, teacher, probes, o.queries, cfg)

@@ -110,6 +110,11 @@
 // disagree most, retraining them from where they are, until they agree
 // to the loss floor (Active). Chosen queries excite every input
 // direction, so every input weight is identifiable, which images are not.
+// Active also grows a query set in one large random step (Pool equal to
+// PerRound, one round): the students stop early on the first queries
+// (Config.Train with a loose Stop.Loss), where each step is cheap, and
+// finish on all of them (Active.Retrain), the trapped ones left as they
+// are (Active.RetrainBelow).
 //
 // WeightError measures a recovery as the extraction literature does:
 // Align brings the recovered network into the teacher's coordinates

@@ -77,7 +77,10 @@ func (p *Printer) Record(e Event) error {
 		return err
 	}
 	last, seen := p.last[e.Student]
-	if seen && e.Elapsed-last < iv {
+	// An earlier time than the last line's is a new run of the same
+	// student (identify's active rounds retrain students by index): it
+	// prints at once.
+	if seen && e.Elapsed >= last && e.Elapsed-last < iv {
 		return nil
 	}
 	p.last[e.Student] = e.Elapsed

@@ -355,6 +355,19 @@ func TestStopRulesAndRecorder(t *testing.T) {
 	if got := strings.Count(buf.String(), "\n"); got != 4 || !strings.Contains(buf.String(), "done after") {
 		t.Errorf("printer wrote %d lines:\n%s", got, buf.String())
 	}
+	// A second run of the same student starts its clock again: its first
+	// line is printed, although the last one was less than Interval ago.
+	buf.Reset()
+	p = NewPrinter(&buf)
+	p.Interval = time.Hour
+	for _, e := range []Event{{Iter: 7, Elapsed: 5 * time.Second}, {Iter: 8, Elapsed: 6 * time.Second}, {Iter: 0, Elapsed: time.Second}} {
+		if err := p.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := buf.String(); !strings.Contains(got, "iter      7") || strings.Contains(got, "iter      8") || !strings.Contains(got, "iter      0") {
+		t.Errorf("a second run's first event is not printed:\n%s", got)
+	}
 }
 
 func TestLMDoesNotAllocatePerIteration(t *testing.T) {

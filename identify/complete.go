@@ -6,6 +6,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/internal/gemm"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -37,7 +38,8 @@ const floorGain = 1e-6
 // one-hidden-layer runs are completed.
 func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, floor float64) (*mat.Dense, error) {
 	n, _ := x.Dims()
-	basis, err := orthonormalBasis(designColumns(x, in, c))
+	des := designColumns(x, in, c)
+	basis, err := orthonormalBasis(des)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +48,7 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, flo
 	if err != nil || vecs == nil {
 		return nil, err
 	}
+	dup := newDuplicates(cand, recoveredColumns(des, in), math.Cos(c.Beta))
 	need := make([]float64, len(owners))
 	for j, s := range owners {
 		need[j] = c.Complete
@@ -56,8 +59,7 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, flo
 	orig := colNorms2(cand)
 	project(basis, cand)
 	norms := colNorms2(cand)
-	_, m := cand.Dims()
-	used := make([]bool, m)
+	used := dup.ofRecovered()
 	var picked []int
 	_, o := y.Dims()
 	for {
@@ -72,6 +74,7 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, flo
 		}
 		used[best] = true
 		picked = append(picked, best)
+		dup.markCopies(best, used)
 		deflate(cand, resid, best, norms)
 	}
 	if len(picked) == 0 {
@@ -83,6 +86,105 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, flo
 		out.SetRow(i, vecs.RawRowView(k))
 	}
 	return out, nil
+}
+
+// duplicates tells which candidate neurons compute what another neuron
+// computes: their activation columns on the data, centred, have a
+// correlation of absolute value at least cos β (Config.Beta), the angle
+// within which the clustering merges neurons. A teacher neuron that a
+// student at the floor splits into two near-parallel ones (a ReLU
+// student's two kinks a query gap apart fit every query) would otherwise
+// be added twice, each copy explaining part of the residual; and a
+// student's copy of a recovered neuron would be added beside it. Either
+// way the layer would be wider than the teacher's.
+type duplicates struct {
+	cand, recovered *mat.Dense // centred, unit-norm columns
+	cos             float64
+}
+
+func newDuplicates(cand, recovered *mat.Dense, cos float64) *duplicates {
+	d := &duplicates{cand: centredUnit(cand), cos: cos}
+	if recovered != nil {
+		d.recovered = centredUnit(recovered)
+	}
+	return d
+}
+
+// recoveredColumns returns the recovered neurons' activation columns,
+// the last columns of designColumns' matrix, or nil if there are none.
+func recoveredColumns(des, in *mat.Dense) *mat.Dense {
+	k, _ := in.Dims()
+	if k == 0 {
+		return nil
+	}
+	n, p := des.Dims()
+	return des.Slice(0, n, p-k, p).(*mat.Dense)
+}
+
+// ofRecovered returns, per candidate, whether it duplicates a recovered
+// neuron.
+func (d *duplicates) ofRecovered() []bool {
+	n, m := d.cand.Dims()
+	used := make([]bool, m)
+	if d.recovered == nil {
+		return used
+	}
+	_, k := d.recovered.Dims()
+	cr, rr := d.cand.RawMatrix(), d.recovered.RawMatrix()
+	corr := make([]float64, m*k)
+	gemm.Mul(m, k, n, cr.Data, 1, cr.Stride, rr.Data, rr.Stride, 1, corr, k, false)
+	for j := range used {
+		for _, v := range corr[j*k : j*k+k] {
+			if math.Abs(v) >= d.cos {
+				used[j] = true
+			}
+		}
+	}
+	return used
+}
+
+// markCopies marks as used every candidate that duplicates candidate k.
+func (d *duplicates) markCopies(k int, used []bool) {
+	n, m := d.cand.Dims()
+	cr := d.cand.RawMatrix()
+	for j := 0; j < m; j++ {
+		if used[j] {
+			continue
+		}
+		var dot float64
+		for i := 0; i < n; i++ {
+			row := cr.Data[i*cr.Stride:]
+			dot += row[j] * row[k]
+		}
+		if math.Abs(dot) >= d.cos {
+			used[j] = true
+		}
+	}
+}
+
+// centredUnit returns the columns of a minus their means, scaled to unit
+// norm (a constant column stays zero).
+func centredUnit(a *mat.Dense) *mat.Dense {
+	n, m := a.Dims()
+	out := mat.DenseCopyOf(a)
+	mean := make([]float64, m)
+	for i := 0; i < n; i++ {
+		floats.Add(mean, out.RawRowView(i))
+	}
+	floats.Scale(-1/float64(n), mean)
+	for i := 0; i < n; i++ {
+		floats.Add(out.RawRowView(i), mean)
+	}
+	norms := colNorms2(out)
+	for j, v := range norms {
+		if v > 0 {
+			norms[j] = 1 / math.Sqrt(v)
+		}
+	}
+	for i := 0; i < n; i++ {
+		floats.Mul(out.RawRowView(i), norms)
+	}
+	return out
 }
 
 // designColumns returns the columns the output layer fits besides the

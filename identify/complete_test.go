@@ -208,3 +208,54 @@ func TestRecoverCompletesFromCheckpoints(t *testing.T) {
 		t.Errorf("recovered network: max cosine distance %g, relative RMSE %g; want the teacher", cmp.Layers[0].MaxCosineDistance, cmp.RelRMSE)
 	}
 }
+
+// TestCompleteSkipsDuplicates: a student at the floor that splits the
+// missing teacher neuron into two near-parallel copies (as a ReLU student
+// does when both kinks fit every query) gives it once, and its near-copy
+// of a recovered neuron is not added beside it.
+func TestCompleteSkipsDuplicates(t *testing.T) {
+	act := mlp.ReLU
+	x, y, tin, _ := completionCase(t, act)
+	net := randomNet(t, []int{3, 6, 2}, act, 20)
+	L, O := net.Layer(0), net.Layer(1)
+	tnet := randomNet(t, []int{3, 4, 2}, act, 1) // completionCase's teacher
+	for j := 0; j < 3; j++ {
+		copy(L.W.RawRowView(j), tin.RawRowView(j)[:3])
+		L.B[j] = tin.At(j, 3)
+	}
+	tilt := []float64{1e-3, -2e-3, 1.5e-3, 0}
+	for pos, sign := range map[int]float64{3: 1, 4: -1} { // neuron 3, split
+		for i := 0; i < 3; i++ {
+			L.W.Set(pos, i, tin.At(3, i)+sign*tilt[i])
+		}
+		L.B[pos] = tin.At(3, 3)
+		for o := 0; o < 2; o++ {
+			O.W.Set(o, pos, tnet.Layer(1).W.At(o, 3)/2)
+		}
+	}
+	for i := 0; i < 3; i++ { // a near-copy of recovered neuron 0
+		L.W.Set(5, i, tin.At(0, i)*(1+tilt[i]))
+	}
+	L.B[5] = tin.At(0, 3)
+	for o := 0; o < 2; o++ {
+		O.W.Set(o, 5, 0.3)
+	}
+	students := []student{{index: 0, net: net, loss: 0}}
+	c, err := Config{Activation: act, BaseWidth: 4, Complete: 0.05}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, err := complete(x, y, mat.DenseCopyOf(tin.Slice(0, 3, 0, 4)), students, &c, c.ZeroLoss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra == nil {
+		t.Fatal("nothing added, want one copy of the teacher's neuron 3")
+	}
+	if r, _ := extra.Dims(); r != 1 {
+		t.Fatalf("added %d neurons, want one copy of neuron 3:\n%v", r, mat.Formatted(extra))
+	}
+	if d := 1 - cosine(extra.RawRowView(0), tin.RawRowView(3)); d > 1e-5 {
+		t.Errorf("added neuron at cosine distance %g from the teacher's neuron 3", d)
+	}
+}

@@ -132,9 +132,13 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 			return nil, fmt.Errorf("-grow-to %d must exceed -queries %d", o.growTo, o.queries)
 		}
 		// The grown round starts near the teacher, so it solves each step
-		// as far as the fine-tune does.
+		// as far as the fine-tune does. It stops a decade below the
+		// zero-loss threshold, where its students count as at the floor
+		// (Config.Complete takes their neurons on any decrease): the
+		// fine-tune of the recovered network, at the teacher's width,
+		// does the last digits far faster than the wide student.
 		a := identify.Active{Candidates: probes, Initial: o.queries, PerRound: added, Pool: added, MaxRounds: 1,
-			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 500, train.DefaultStopLoss)}, RetrainBelow: 1e-6}
+			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 500, train.DefaultZeroLoss/10)}, RetrainBelow: 1e-6}
 		res, runErr = identify.RunActive(ctx, teacher, a, cfg)
 	} else {
 		res, runErr = identify.RunProbes(ctx, teacher, probes, o.queries, cfg)

@@ -1,6 +1,7 @@
 package identify_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -9,6 +10,7 @@ import (
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
 )
 
 func ExampleOracle() {
@@ -73,4 +75,44 @@ func ExampleWeightError() {
 	// layer 2: max error 0
 	// all parameters: 2^-30.0
 	// output error below 2^-28: true
+}
+
+// ExampleRunActive_grow grows the query set once: the students search on
+// a few queries, where each step is cheap, stop early, and finish on
+// fresh queries added in one round of random growth (a pool as large as
+// the round, so nothing is chosen), from where they are.
+func ExampleRunActive_grow() {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{4, 3, 1}, Hidden: mlp.Tanh}, 7)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cand, err := identify.IsotropicGaussian(4, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	first := train.DefaultPhases()
+	for i := range first {
+		first[i].Stop.Loss = 1e-8 // an interpolant of the first queries is enough
+	}
+	a := identify.Active{Candidates: cand, Initial: 40, PerRound: 160, Pool: 160, MaxRounds: 1,
+		Retrain: train.Config{Phases: train.DefaultPhases()}, RetrainBelow: 1e-6}
+	cfg := identify.Config{Activation: mlp.Tanh, Widths: []int{6}, Students: 6, Seed: 3, Train: train.Config{Phases: first}}
+	res, err := identify.RunActive(context.Background(), teacher, a, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fresh, _ := synth.Gaussian{D: 4}.Sample(synth.NewRand(5), 1000)
+	rep, err := identify.Compare(teacher, res.Network, fresh)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range res.Rounds {
+		fmt.Printf("round %d: %d queries added, %d in all\n", r.Round, r.Added, r.Queries)
+	}
+	fmt.Println("width:", res.Widths[0], "exact:", rep.Exact(1e-6))
+	// Output:
+	// round 0: 40 queries added, 40 in all
+	// round 1: 160 queries added, 200 in all
+	// round 2: 0 queries added, 200 in all
+	// width: 3 exact: true
 }

@@ -13,8 +13,11 @@
 //     queries (-probes iso; -probes matched draws from a Gaussian with the
 //     images' per-pixel mean and standard deviation, which never excites
 //     the constant pixels). Students and fine-tuning train by matrix-free
-//     Gauss–Newton with a wall-time budget each. One row per teacher in
-//     OUT/fmnist.csv.
+//     Gauss–Newton with a wall-time budget each. With -grow-to the
+//     students search on -queries queries, where a step is cheap, down to
+//     -first-loss, and finish on fresh queries grown to -grow-to
+//     (identify.RunActive with one round of random growth). One row per
+//     teacher in OUT/fmnist.csv.
 //   - -mode synth: on teachers of the paper's synthetic family, the
 //     number of queries needed for exact recovery (every width right,
 //     every neuron within cosine distance 1e-6, as examples/paper) with
@@ -34,6 +37,8 @@
 //	go run ./examples/blackbox -mode synth -rho 2 -out results/blackbox
 //	go run ./examples/blackbox -mode fmnist -act g -out results/blackbox
 //	go run ./examples/blackbox -mode fmnist -act relu -out results/blackbox
+//	go run ./examples/blackbox -mode fmnist -act relu -queries 16384 -grow-to 65536 \
+//	    -student-time 13m -grow-time 10m -fine-tune-time 6m -complete 0.05 -out results/blackbox
 package main
 
 import (

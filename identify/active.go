@@ -307,8 +307,9 @@ func activeRounds(ctx context.Context, oracle *Oracle, a Active, cfg Config, c *
 // are: every student, or those at most Active.RetrainBelow. A retrained
 // student that ends above the restart loss is restarted from a fresh
 // random draw of the round's stream, so the run stays a function of
-// (seed, students, round). The students not retrained keep their weights
-// and get their loss on the grown data.
+// (seed, students, round). The students not retrained, and those whose
+// retraining fails or is cancelled, keep their weights and get their loss
+// on the grown data.
 func warmRetrain(ctx context.Context, x, y *mat.Dense, students []student, round int, a Active, c *Config, res *Result) ([]student, error) {
 	var picked []int // positions in students of those retrained
 	for k, s := range students {
@@ -345,6 +346,16 @@ func warmRetrain(ctx context.Context, x, y *mat.Dense, students []student, round
 	res.Students = res.Students[:0]
 	for k, s := range students {
 		r, retrained := byPosition[k]
+		if retrained && (r.Err != nil || r.Net == nil || math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0)) {
+			// A failed or cancelled retraining costs the round's
+			// progress, not the student: it keeps its weights.
+			ferr := r.Err
+			if ferr == nil {
+				ferr = fmt.Errorf("diverged (loss %v)", r.Loss)
+			}
+			res.Failed = append(res.Failed, StudentFailure{Student: s.index, Err: fmt.Errorf("active round %d: %w", round, ferr)})
+			retrained = false
+		}
 		if !retrained {
 			loss, lerr := s.net.Loss(nil, x, y)
 			if lerr != nil {
@@ -358,15 +369,6 @@ func warmRetrain(ctx context.Context, x, y *mat.Dense, students []student, round
 				cp.Phases, cp.Elapsed = old.Phases, old.Elapsed
 			}
 			res.Students = append(res.Students, cp)
-			continue
-		}
-		if r.Err != nil || r.Net == nil || math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
-			ferr := r.Err
-			if ferr == nil {
-				ferr = fmt.Errorf("diverged (loss %v)", r.Loss)
-			}
-			res.Failed = append(res.Failed, StudentFailure{Student: s.index, Err: fmt.Errorf("active round %d: %w", round, ferr)})
-			res.StudentLosses = append(res.StudentLosses, math.NaN())
 			continue
 		}
 		kept = append(kept, student{index: s.index, net: r.Net, loss: r.Loss})

@@ -176,3 +176,40 @@ func TestRetrainBelowKeepsTrappedStudents(t *testing.T) {
 		t.Errorf("with RetrainBelow = 0 the trapped student was not retrained (loss %g)", kept[1].loss)
 	}
 }
+
+// TestWarmRetrainCancelledKeepsStudents: a cancelled round returns the
+// students as they were, not fewer.
+func TestWarmRetrainCancelledKeepsStudents(t *testing.T) {
+	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
+	cand, _ := IsotropicGaussian(2, 1)
+	x, _ := cand.Sample(probeRNG(1, 0), 40)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Config{Activation: mlp.G, Widths: []int{2}, Students: 2, Seed: 1, Workers: 1, Restarts: -1}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := randomNet(t, []int{2, 2, 1}, mlp.G, 8), randomNet(t, []int{2, 2, 1}, mlp.G, 9)
+	before := [][]float64{slices.Clone(a.Params()), slices.Clone(b.Params())}
+	students := []student{{index: 0, net: a, loss: 1}, {index: 4, net: b, loss: 1}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := &Result{StudentWidths: []int{2}}
+	kept, err := warmRetrain(ctx, x, y, students, 1, Active{}, &c, res)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if len(kept) != 2 || len(res.Students) != 2 || kept[1].index != 4 {
+		t.Fatalf("kept %d students (%d checkpoints), want both", len(kept), len(res.Students))
+	}
+	for i, s := range kept {
+		if !slices.Equal(s.net.Params(), before[i]) {
+			t.Errorf("student %d changed by a cancelled round", s.index)
+		}
+		if want, _ := s.net.Loss(nil, x, y); s.loss != want {
+			t.Errorf("student %d: loss %g, want %g on the grown data", s.index, s.loss, want)
+		}
+	}
+}

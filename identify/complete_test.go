@@ -42,7 +42,9 @@ func completionCase(t *testing.T, act mlp.Activation) (x, y, teacherIn *mat.Dens
 func TestCompleteAddsTheMissingNeuron(t *testing.T) {
 	for _, act := range []mlp.Activation{mlp.Tanh, mlp.G, mlp.ReLU} {
 		x, y, tin, students := completionCase(t, act)
-		c, err := Config{Activation: act, BaseWidth: 4, Complete: 0.05}.withDefaults()
+		// A wide β (examples/fashionmnist clusters at 60°) must not make
+		// every neuron a duplicate of the recovered ones.
+		c, err := Config{Activation: act, BaseWidth: 4, Complete: 0.05, Beta: 1.5}.withDefaults()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -153,16 +153,10 @@ func (d *duplicates) ofRecovered() []bool {
 func (d *duplicates) markCopies(k int, used []bool) {
 	n, m := d.cand.Dims()
 	cr := d.cand.RawMatrix()
-	for j := 0; j < m; j++ {
-		if used[j] {
-			continue
-		}
-		var dot float64
-		for i := 0; i < n; i++ {
-			row := cr.Data[i*cr.Stride:]
-			dot += row[j] * row[k]
-		}
-		if math.Abs(dot) >= d.cos {
+	corr := make([]float64, m) // candᵀ·cand[:, k]
+	gemm.Mul(m, 1, n, cr.Data, 1, cr.Stride, cr.Data[k:], cr.Stride, 1, corr, 1, false)
+	for j, v := range corr {
+		if math.Abs(v) >= d.cos {
 			used[j] = true
 		}
 	}

@@ -19,7 +19,7 @@ import (
 
 var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
 	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
-	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to"}
+	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to", "first_queries"}
 
 // fmnistKey identifies a row: the settings that change the result.
 func fmnistKey(act string, o options) string {
@@ -160,6 +160,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		"student_seconds": fmtSec(o.studentTime), "fine_tune_seconds": fmtSec(o.fineTuneTime),
 		"seconds": strconv.FormatFloat(secs, 'f', 0, 64), "load1": load0 + "–" + loadAvg(),
 		"complete": strconv.FormatFloat(o.complete, 'g', -1, 64), "grown_to": strconv.Itoa(o.growTo),
+		"first_queries": strconv.Itoa(o.queries),
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	if res != nil {
@@ -227,9 +228,10 @@ func fmnistDone(path string) (map[string]bool, error) {
 		return nil, err
 	}
 	for _, rec := range recs {
-		// The fields of fmnistKey; queries is the count used, which equals
-		// the requested one unless the run was refused.
-		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22]}, "/")] = true
+		// The fields of fmnistKey. The queries requested are first_queries:
+		// queries is the count used, which is grown_to for a grown run and
+		// 0 for a refused one.
+		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22]}, "/")] = true
 	}
 	return done, nil
 }

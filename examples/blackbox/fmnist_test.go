@@ -1,0 +1,32 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestFMNISTRowsResume: the committed rows are found again by the
+// settings that produced them, so rerunning a command skips them; a grown
+// run is keyed by the queries it asked for first, not the count it used.
+func TestFMNISTRowsResume(t *testing.T) {
+	done, err := fmnistDone(filepath.Join("..", "..", "results", "blackbox", "fmnist.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run4 := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
+		studentTime: 13 * time.Minute, fineTuneTime: 6 * time.Minute, complete: 0.05, growTo: 65536}
+	if !done[fmnistKey("relu", run4)] {
+		t.Errorf("the grown ReLU run (run 4) is not recognised as done: key %q", fmnistKey("relu", run4))
+	}
+	other := run4
+	other.queries = 32768
+	if done[fmnistKey("relu", other)] {
+		t.Error("a grown run from 2^15 first queries is taken for the one from 2^14")
+	}
+	plain := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
+		studentTime: 24 * time.Minute, fineTuneTime: 5 * time.Minute}
+	if !done[fmnistKey("g", plain)] {
+		t.Errorf("the g row is not recognised as done: key %q", fmnistKey("g", plain))
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
 )
 
 func TestActiveBudgetTooSmallKeepsStudents(t *testing.T) {
@@ -131,20 +132,7 @@ func TestActiveWarnsWhenCommitteeDisagrees(t *testing.T) {
 // later rounds train only the students at most that loss; the others keep
 // their weights and report their loss on the grown data.
 func TestRetrainBelowKeepsTrappedStudents(t *testing.T) {
-	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
-	cand, _ := IsotropicGaussian(2, 1)
-	x, err := cand.Sample(probeRNG(1, 0), 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := teacher.Predict(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Config{Activation: mlp.G, Widths: []int{2}, Students: 2, Seed: 1, Workers: 1, Restarts: -1}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher, x, y, c := warmRetrainCase(t)
 	lm := train.Config{Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{}, Stop: train.StopRules{Loss: 1e-28, MaxIter: 20}}}}
 	run := func(below float64) (trappedBefore, trappedAfter []float64, res *Result, kept []student) {
 		trapped := randomNet(t, []int{2, 2, 1}, mlp.G, 8)
@@ -180,17 +168,7 @@ func TestRetrainBelowKeepsTrappedStudents(t *testing.T) {
 // TestWarmRetrainCancelledKeepsStudents: a cancelled round returns the
 // students as they were, not fewer.
 func TestWarmRetrainCancelledKeepsStudents(t *testing.T) {
-	teacher := randomNet(t, []int{2, 2, 1}, mlp.G, 3)
-	cand, _ := IsotropicGaussian(2, 1)
-	x, _ := cand.Sample(probeRNG(1, 0), 40)
-	y, err := teacher.Predict(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Config{Activation: mlp.G, Widths: []int{2}, Students: 2, Seed: 1, Workers: 1, Restarts: -1}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, x, y, c := warmRetrainCase(t)
 	a, b := randomNet(t, []int{2, 2, 1}, mlp.G, 8), randomNet(t, []int{2, 2, 1}, mlp.G, 9)
 	before := [][]float64{slices.Clone(a.Params()), slices.Clone(b.Params())}
 	students := []student{{index: 0, net: a, loss: 1}, {index: 4, net: b, loss: 1}}
@@ -212,4 +190,23 @@ func TestWarmRetrainCancelledKeepsStudents(t *testing.T) {
 			t.Errorf("student %d: loss %g, want %g on the grown data", s.index, s.loss, want)
 		}
 	}
+}
+
+// warmRetrainCase is a 2→2→1 g teacher, its answers on 40 Gaussian
+// queries and the settings of two students of its width.
+func warmRetrainCase(t *testing.T) (teacher *mlp.Network, x, y *mat.Dense, c Config) {
+	t.Helper()
+	teacher = randomNet(t, []int{2, 2, 1}, mlp.G, 3)
+	cand, _ := IsotropicGaussian(2, 1)
+	x, err := cand.Sample(probeRNG(1, 0), 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y, err = teacher.Predict(x); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = (Config{Activation: mlp.G, Widths: []int{2}, Students: 2, Seed: 1, Workers: 1, Restarts: -1}).withDefaults(); err != nil {
+		t.Fatal(err)
+	}
+	return teacher, x, y, c
 }

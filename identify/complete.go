@@ -90,19 +90,19 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, flo
 }
 
 // duplicates tells which candidate neurons compute what another neuron
-// computes: their activation columns on the data, centred, have a
-// correlation of absolute value at least cos β (Config.Beta), the angle
-// within which the clustering merges neurons, but never looser than the
-// paper's β (cluster.DefaultBeta, π/24): a β widened for students far from
-// the floor (examples/fashionmnist uses 60°) would make distinct neurons
-// duplicates — on the 60 000-image g students a correlation of 0.5 left
-// nothing to add — while a ReLU split pair correlates to 1 − 7e-4 and
-// distinct teacher neurons of the ReLU run below 0.52. A teacher neuron that a
-// student at the floor splits into two near-parallel ones (a ReLU
-// student's two kinks a query gap apart fit every query) would otherwise
-// be added twice, each copy explaining part of the residual; and a
-// student's copy of a recovered neuron would be added beside it. Either
-// way the layer would be wider than the teacher's.
+// computes. Without it a teacher neuron that a student at the floor splits
+// into two near-parallel ones (a ReLU student's two kinks a query gap
+// apart fit every query) would be added twice, each copy explaining part
+// of the residual, and a student's copy of a recovered neuron would be
+// added beside it: the layer would be wider than the teacher's.
+//
+// Two neurons are duplicates when their centred activation columns on
+// the data correlate at |r| ≥ cos β (Config.Beta, the angle within which
+// the clustering merges neurons), never looser than the paper's β
+// (cluster.DefaultBeta, π/24): a β widened for students far from the floor
+// (examples/fashionmnist uses 60°, r ≥ 0.5) left nothing to add on the
+// 60 000-image g students, while a ReLU split pair correlates to 1 − 7e-4
+// and the distinct teacher neurons of that run below 0.52.
 type duplicates struct {
 	cand, recovered *mat.Dense // centred, unit-norm columns
 	cos             float64

@@ -332,7 +332,11 @@ func warmRetrain(ctx context.Context, x, y *mat.Dense, students []student, round
 		mc.Config = trainConfig(a.Retrain, c.Recorder)
 	}
 	mc.Seed = c.Seed ^ (uint64(round) << 40) ^ 0x6163746976650000 // "active"
-	results, err := train.Many(ctx, x, y, len(picked), newStudent, mc)
+	var results []train.StudentResult
+	var err error
+	if len(picked) > 0 { // none qualifies: every student keeps its weights
+		results, err = train.Many(ctx, x, y, len(picked), newStudent, mc)
+	}
 	byPosition := make(map[int]train.StudentResult, len(results))
 	for _, r := range results {
 		byPosition[picked[r.Index]] = r

@@ -165,6 +165,29 @@ func TestRetrainBelowKeepsTrappedStudents(t *testing.T) {
 	}
 }
 
+// TestRetrainBelowNoneQualifies: when every student is above
+// RetrainBelow the round trains nobody and keeps them all (it used to ask
+// train.Many for zero students and fail).
+func TestRetrainBelowNoneQualifies(t *testing.T) {
+	_, x, y, c := warmRetrainCase(t)
+	a, b := randomNet(t, []int{2, 2, 1}, mlp.G, 8), randomNet(t, []int{2, 2, 1}, mlp.G, 9)
+	before := [][]float64{slices.Clone(a.Params()), slices.Clone(b.Params())}
+	students := []student{{index: 0, net: a, loss: 1}, {index: 1, net: b, loss: 1}}
+	res := &Result{StudentWidths: []int{2}}
+	kept, err := warmRetrain(context.Background(), x, y, students, 1, Active{RetrainBelow: 1e-6}, &c, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 2 || len(res.Students) != 2 || len(res.Failed) != 0 {
+		t.Fatalf("kept %d students (%d checkpoints, %d failed), want both", len(kept), len(res.Students), len(res.Failed))
+	}
+	for i, s := range kept {
+		if !slices.Equal(s.net.Params(), before[i]) {
+			t.Errorf("student %d changed although above RetrainBelow", s.index)
+		}
+	}
+}
+
 // TestWarmRetrainCancelledKeepsStudents: a cancelled round returns the
 // students as they were, not fewer.
 func TestWarmRetrainCancelledKeepsStudents(t *testing.T) {

@@ -191,22 +191,36 @@ func Accuracy(net *mlp.Network, x *mat.Dense, labels []int) (float64, error) {
 	if r, _ := x.Dims(); r != len(labels) {
 		return 0, fmt.Errorf("synth: Accuracy: %d inputs, %d labels", r, len(labels))
 	}
-	out, err := Label(net, x)
+	pred, err := Predictions(net, x)
 	if err != nil {
 		return 0, err
 	}
 	correct := 0
 	for i, l := range labels {
-		row := out.RawRowView(i)
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == l {
+		if pred[i] == l {
 			correct++
 		}
 	}
 	return float64(correct) / float64(len(labels)), nil
+}
+
+// Predictions returns, for every row of x, the index of net's largest
+// output (the first on ties): the label a classifier predicts. The label
+// agreement of two networks is Accuracy(b, x, Predictions(a, x)).
+func Predictions(net *mlp.Network, x *mat.Dense) ([]int, error) {
+	out, err := Label(net, x)
+	if err != nil {
+		return nil, err
+	}
+	r, _ := out.Dims()
+	pred := make([]int, r)
+	for i := range pred {
+		row := out.RawRowView(i)
+		for j, v := range row {
+			if v > row[pred[i]] {
+				pred[i] = j
+			}
+		}
+	}
+	return pred, nil
 }

@@ -3,6 +3,7 @@ package synth
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -143,5 +144,31 @@ func TestTrainFashionMNISTTeacher(t *testing.T) {
 	t.Logf("784→16→10 on 20 000 images, 5 epochs in %v: loss %.4f, test accuracy %.3f", time.Since(start), rep.Loss, acc)
 	if acc < 0.78 {
 		t.Errorf("test accuracy %.3f, want ≥ 0.78", acc)
+	}
+}
+
+// TestPredictions: the predicted label is the largest output's index, the
+// first one on ties, and a network agrees with itself everywhere.
+func TestPredictions(t *testing.T) {
+	// One hidden ReLU neuron passing x₀ through; outputs (−h, h, h): for
+	// x₀ > 0 outputs 1 and 2 tie (label 1), for x₀ ≤ 0 all are 0 (label 0).
+	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 1, 3}, Hidden: mlp.ReLU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Layer(0).W.Set(0, 0, 1)
+	for o, v := range []float64{-1, 1, 1} {
+		net.Layer(1).W.Set(o, 0, v)
+	}
+	x := mat.NewDense(3, 2, []float64{2, 5, -1, 0, 0.5, -3})
+	got, err := Predictions(net, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{1, 0, 1}; !slices.Equal(got, want) {
+		t.Errorf("Predictions = %v, want %v", got, want)
+	}
+	if agree, err := Accuracy(net, x, got); err != nil || agree != 1 {
+		t.Errorf("agreement with itself %v (%v), want 1", agree, err)
 	}
 }

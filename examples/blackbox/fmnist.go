@@ -19,7 +19,8 @@ import (
 
 var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
 	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
-	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to", "first_queries"}
+	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to", "first_queries",
+	"test_matched_1e3", "test_rel_rmse", "label_agreement"}
 
 // fmnistKey identifies a row: the settings that change the result.
 func fmnistKey(act string, o options) string {
@@ -38,6 +39,9 @@ func probeName(o options) string {
 func fmtSec(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 0, 64) }
 
 func runFMNIST(ctx context.Context, o options) error {
+	if o.evaluate != "" {
+		return evaluateFMNIST(o)
+	}
 	path := filepath.Join(o.out, "fmnist.csv")
 	done, err := fmnistDone(path)
 	if err != nil {
@@ -197,6 +201,13 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 				row["error"] = err.Error()
 			}
 		}
+		if ir, err := imageMetrics(teacher, res.Network, o.dataDir); err == nil {
+			fmt.Println(ir)
+			row["test_matched_1e3"], row["test_rel_rmse"] = strconv.Itoa(ir.Matched1e3), g(ir.RelRMSE)
+			row["label_agreement"] = strconv.FormatFloat(ir.LabelAgreement, 'f', 4, 64)
+		} else {
+			fmt.Println("no test-image comparison:", err)
+		}
 		if err := res.Network.SaveFile(filepath.Join(o.out, "recovered-"+runName(act, o)+completeSuffix(o)+".json")); err != nil {
 			return nil, err
 		}
@@ -269,4 +280,39 @@ func completeSuffix(o options) string {
 		return fmt.Sprintf("-complete%g", o.complete)
 	}
 	return ""
+}
+
+// evaluateFMNIST compares the saved recovery o.evaluate with the teacher
+// of the one activation in o.acts: the figures a run prints at its end.
+func evaluateFMNIST(o options) error {
+	if len(o.acts) != 1 {
+		return fmt.Errorf("-evaluate needs one -act, have %q", strings.Join(o.acts, ","))
+	}
+	teacher, err := loadNet(o.teachers[o.acts[0]])
+	if err != nil {
+		return err
+	}
+	rec, err := loadNet(o.evaluate)
+	if err != nil {
+		return err
+	}
+	ir, err := imageMetrics(teacher, rec, o.dataDir)
+	if err != nil {
+		return err
+	}
+	fmt.Println(ir)
+	probes, err := identify.IsotropicGaussian(784, o.std)
+	if err != nil {
+		return err
+	}
+	fresh, err := probes.Sample(synth.NewRand(o.seed+1000), o.fresh)
+	if err != nil {
+		return err
+	}
+	wr, err := identify.WeightError(teacher, rec, fresh)
+	if err != nil {
+		return err
+	}
+	fmt.Println(wr)
+	return nil
 }

@@ -78,6 +78,7 @@ type options struct {
 	fresh        int
 	dataDir      string
 	seed         uint64
+	evaluate     string
 
 	// synth
 	problems []string
@@ -109,8 +110,9 @@ func main() {
 	flag.StringVar(&o.probes, "probes", "iso", "fmnist: iso (isotropic Gaussian, -std) or matched (per-pixel mean and scale of the images)")
 	flag.Float64Var(&o.std, "std", 1, "fmnist: standard deviation of isotropic queries")
 	flag.IntVar(&o.fresh, "fresh", 10000, "fmnist: fresh queries for the worst-case output error (not part of the budget)")
-	flag.StringVar(&o.dataDir, "data", "/usr/share/datasets/fashion-mnist", "fmnist: Fashion-MNIST IDX files (for -probes matched)")
+	flag.StringVar(&o.dataDir, "data", "/usr/share/datasets/fashion-mnist", "fmnist: Fashion-MNIST IDX files (for -probes matched and the test-image comparison)")
 	flag.Uint64Var(&o.seed, "seed", 1, "fmnist: run seed")
+	flag.StringVar(&o.evaluate, "evaluate", "", "fmnist: train nothing; compare this saved recovery (mlp JSON) with the -act teacher on the test images and fresh queries")
 	flag.StringVar(&problems, "problems", "din2-r2-t00..04,din4-r2-t00..04,din4-r4-t00..04", "synth: family problems (name or name-prefix-tAA..BB)")
 	flag.Float64Var(&o.rho, "rho", 4, "synth: students are ρ·r wide")
 	flag.IntVar(&o.maxN, "max-queries", 4096, "synth: largest fixed probe count tried")

@@ -419,31 +419,12 @@ func compareWithTeacher(res *result, o options, t, rec *mlp.Network, testSet *sy
 	if res.RecoveredAcc, err = synth.Accuracy(rec, testSet.X, testSet.Labels); err != nil {
 		return err
 	}
-	teacherLabels, err := predictedLabels(t, testSet.X)
+	teacherLabels, err := synth.Predictions(t, testSet.X)
 	if err != nil {
 		return err
 	}
 	res.LabelAgreement, err = synth.Accuracy(rec, testSet.X, teacherLabels)
 	return err
-}
-
-// predictedLabels returns the argmax of net's outputs on every row of x.
-func predictedLabels(net *mlp.Network, x *mat.Dense) ([]int, error) {
-	out, err := synth.Label(net, x)
-	if err != nil {
-		return nil, err
-	}
-	r, _ := out.Dims()
-	labels := make([]int, r)
-	for i := range labels {
-		row := out.RawRowView(i)
-		for j, v := range row {
-			if v > row[labels[i]] {
-				labels[i] = j
-			}
-		}
-	}
-	return labels, nil
 }
 
 func budget(d time.Duration) string {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
 )
@@ -23,8 +24,8 @@ var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "bud
 	"test_matched_1e3", "test_rel_rmse", "label_agreement"}
 
 // fmnistKey identifies a row: the settings that change the result.
-func fmnistKey(act string, o options) string {
-	return strings.Join([]string{act, "784", probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
+func fmnistKey(act string, r int, o options) string {
+	return strings.Join([]string{act, "784", strconv.Itoa(r), probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
 		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64),
 		strconv.Itoa(o.growTo)}, "/")
 }
@@ -48,7 +49,11 @@ func runFMNIST(ctx context.Context, o options) error {
 		return err
 	}
 	for _, act := range o.acts {
-		if done[fmnistKey(act, o)] {
+		teacher, err := loadTeacher(act, o)
+		if err != nil {
+			return err
+		}
+		if done[fmnistKey(act, teacher.Sizes()[1], o)] {
 			fmt.Printf("%s: already in %s\n", act, path)
 			continue
 		}
@@ -65,17 +70,11 @@ func runFMNIST(ctx context.Context, o options) error {
 
 // recoverFMNIST recovers one teacher through queries and returns its row.
 func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error) {
-	tpath, ok := o.teachers[act]
-	if !ok {
-		return nil, fmt.Errorf("no teacher for activation %q (have g, relu)", act)
-	}
-	teacher, err := loadNet(tpath)
+	teacher, err := loadTeacher(act, o)
 	if err != nil {
 		return nil, err
 	}
-	if teacher.InputDim() != 784 || len(teacher.Sizes()) != 3 {
-		return nil, fmt.Errorf("%s: teacher sizes %v, want 784→r→10", tpath, teacher.Sizes())
-	}
+	tpath := o.teachers[act]
 	r := teacher.Sizes()[1]
 	hidden := teacher.Layer(0).Act
 	var probes identify.Probes
@@ -151,7 +150,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	if res != nil {
 		// Keep the students, so that the clustering, completion and
 		// fine-tune can be redone from them (identify.Recover).
-		if err := saveStudents(filepath.Join(o.out, "students-"+runName(act, o)), res.Students); err != nil {
+		if err := saveStudents(filepath.Join(o.out, "students-"+runName(act, r, o)), res.Students); err != nil {
 			return nil, err
 		}
 	}
@@ -208,7 +207,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		} else {
 			fmt.Println("no test-image comparison:", err)
 		}
-		if err := res.Network.SaveFile(filepath.Join(o.out, "recovered-"+runName(act, o)+completeSuffix(o)+".json")); err != nil {
+		if err := res.Network.SaveFile(filepath.Join(o.out, "recovered-"+runName(act, r, o)+completeSuffix(o)+".json")); err != nil {
 			return nil, err
 		}
 		fmt.Println(res.Verdict())
@@ -242,7 +241,7 @@ func fmnistDone(path string) (map[string]bool, error) {
 		// The fields of fmnistKey. The queries requested are first_queries:
 		// queries is the count used, which is grown_to for a grown run and
 		// 0 for a refused one.
-		done[strings.Join([]string{rec[0], rec[1], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22]}, "/")] = true
+		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22]}, "/")] = true
 	}
 	return done, nil
 }
@@ -265,8 +264,11 @@ func saveStudents(dir string, cps []*identify.Checkpoint) error {
 }
 
 // runName names a run's files by its teacher, probes and query counts.
-func runName(act string, o options) string {
+func runName(act string, r int, o options) string {
 	name := fmt.Sprintf("%s-%s-q%d", act, probeName(o), o.queries)
+	if r != 64 { // the names of the committed r = 64 runs stay as they are
+		name = fmt.Sprintf("%s-r%d-%s-q%d", act, r, probeName(o), o.queries)
+	}
 	if o.growTo > 0 {
 		name += fmt.Sprintf("-grow%d", o.growTo)
 	}
@@ -288,7 +290,7 @@ func evaluateFMNIST(o options) error {
 	if len(o.acts) != 1 {
 		return fmt.Errorf("-evaluate needs one -act, have %q", strings.Join(o.acts, ","))
 	}
-	teacher, err := loadNet(o.teachers[o.acts[0]])
+	teacher, err := loadTeacher(o.acts[0], o)
 	if err != nil {
 		return err
 	}
@@ -315,4 +317,20 @@ func evaluateFMNIST(o options) error {
 	}
 	fmt.Println(wr)
 	return nil
+}
+
+// loadTeacher reads the teacher of activation act and checks its shape.
+func loadTeacher(act string, o options) (*mlp.Network, error) {
+	path, ok := o.teachers[act]
+	if !ok {
+		return nil, fmt.Errorf("no teacher for activation %q (-teacher-<activation> flags: g, relu, tanh, sigmoid, softplus)", act)
+	}
+	teacher, err := loadNet(path)
+	if err != nil {
+		return nil, err
+	}
+	if teacher.InputDim() != 784 || len(teacher.Sizes()) != 3 || teacher.OutputDim() != 10 {
+		return nil, fmt.Errorf("%s: teacher sizes %v, want 784→r→10", path, teacher.Sizes())
+	}
+	return teacher, nil
 }

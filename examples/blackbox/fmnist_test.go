@@ -16,17 +16,20 @@ func TestFMNISTRowsResume(t *testing.T) {
 	}
 	run4 := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
 		studentTime: 13 * time.Minute, fineTuneTime: 6 * time.Minute, complete: 0.05, growTo: 65536}
-	if !done[fmnistKey("relu", run4)] {
-		t.Errorf("the grown ReLU run (run 4) is not recognised as done: key %q", fmnistKey("relu", run4))
+	if !done[fmnistKey("relu", 64, run4)] {
+		t.Errorf("the grown ReLU run (run 4) is not recognised as done: key %q", fmnistKey("relu", 64, run4))
 	}
 	other := run4
 	other.queries = 32768
-	if done[fmnistKey("relu", other)] {
+	if done[fmnistKey("relu", 64, other)] {
 		t.Error("a grown run from 2^15 first queries is taken for the one from 2^14")
 	}
 	plain := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
 		studentTime: 24 * time.Minute, fineTuneTime: 5 * time.Minute}
-	if !done[fmnistKey("g", plain)] {
-		t.Errorf("the g row is not recognised as done: key %q", fmnistKey("g", plain))
+	if !done[fmnistKey("g", 64, plain)] {
+		t.Errorf("the g row is not recognised as done: key %q", fmnistKey("g", 64, plain))
+	}
+	if done[fmnistKey("g", 32, plain)] {
+		t.Error("a run on an r = 32 teacher is taken for the r = 64 one")
 	}
 }

@@ -90,12 +90,14 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("blackbox: ")
 	var o options
-	var acts, problems, gTeacher, reluTeacher string
+	var acts, problems string
 	flag.StringVar(&o.mode, "mode", "synth", "fmnist (784→64→10 Fashion-MNIST teachers) or synth (fixed against active probes on the synthetic family)")
 	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh blackbox-<date-time>)")
 	flag.StringVar(&acts, "act", "g,relu", "fmnist: teachers' activations")
-	flag.StringVar(&gTeacher, "teacher-g", "results/fashionmnist/r64/teacher-g-e10-s1.json", "fmnist: the g teacher")
-	flag.StringVar(&reluTeacher, "teacher-relu", "results/fashionmnist-gn/relu-r64/teacher-relu-e10-s1.json", "fmnist: the ReLU teacher")
+	teachers := map[string]*string{}
+	for _, t := range committedTeachers {
+		teachers[t.act] = flag.String("teacher-"+t.act, t.path, "fmnist: the "+t.act+" teacher")
+	}
 	flag.IntVar(&o.queries, "queries", 1<<14, "fmnist: Gaussian queries the students train on")
 	flag.IntVar(&o.budget, "budget", 1<<18, "fmnist: query budget of the recovery (identify.Config.QueryBudget)")
 	flag.IntVar(&o.students, "students", 2, "fmnist: students (trained at once on the two cores)")
@@ -118,7 +120,10 @@ func main() {
 	flag.IntVar(&o.maxN, "max-queries", 4096, "synth: largest fixed probe count tried")
 	flag.Parse()
 	o.acts = strings.Split(acts, ",")
-	o.teachers = map[string]string{"g": gTeacher, "relu": reluTeacher}
+	o.teachers = map[string]string{}
+	for act, path := range teachers {
+		o.teachers[act] = *path
+	}
 	var err error
 	if o.problems, err = expandProblems(problems); err != nil {
 		log.Fatal(err)
@@ -142,6 +147,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// committedTeachers are the Fashion-MNIST 784 → 64 → 10 teachers under
+// results/, one per activation of the paper's Fashion-MNIST experiment.
+var committedTeachers = []struct{ act, path string }{
+	{"g", "results/fashionmnist/r64/teacher-g-e10-s1.json"},
+	{"relu", "results/fashionmnist-gn/relu-r64/teacher-relu-e10-s1.json"},
+	{"tanh", "results/fashionmnist-acts/tanh-r64/teacher-tanh-e10-s1.json"},
+	{"sigmoid", "results/fashionmnist-acts/sigmoid-r64/teacher-sigmoid-e10-s1.json"},
+	{"softplus", "results/fashionmnist-acts/softplus-r64/teacher-softplus-e10-s1.json"},
 }
 
 // expandProblems turns "din4-r2-t00..04" into the five names.

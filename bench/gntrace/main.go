@@ -11,8 +11,12 @@
 //	go run ./bench/gntrace -init /tmp/s-060.json       # warm start from one
 //	go run ./bench/gntrace -noise 0.1                  # probes = images + N(0, 0.1²)
 //	go run ./bench/gntrace -perturb 0.1 -maxcg 500     # from the teacher, 10 % off
+//	go run ./bench/gntrace -gauss 1 -probe 32768 -w 72 # 2^15 N(0, 1) queries, not images
 //
-// With -noise, every fifth line also gives the loss on the clean images.
+// With -noise, every fifth line also gives the loss on the clean images;
+// with -gauss, on 10 000 fresh queries of the same distribution (a
+// student that fits its queries far better than fresh ones is fitting
+// them without the teacher).
 // Snapshots can be compared with the teacher by bench/student_alignment.py.
 package main
 
@@ -28,6 +32,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
+	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
@@ -38,6 +43,7 @@ import (
 type options struct {
 	probe, width, maxCG, seed int
 	budget, noise, perturb    float64
+	gauss                     float64
 	proj, geodesic            bool
 	save, init, teacher       string
 }
@@ -54,6 +60,7 @@ func main() {
 	flag.BoolVar(&o.proj, "proj", false, "GaussNewton.Projection")
 	flag.BoolVar(&o.geodesic, "geodesic", false, "GaussNewton.Geodesic")
 	flag.Float64Var(&o.noise, "noise", 0, "standard deviation of Gaussian noise added to the probe images")
+	flag.Float64Var(&o.gauss, "gauss", 0, "probes: -probe isotropic Gaussian queries of this standard deviation instead of images (0: images)")
 	flag.StringVar(&o.save, "save", "", "save the student every 10 steps to PREFIX-NNN.json")
 	flag.Float64Var(&o.perturb, "perturb", 0, "start from the teacher with every weight perturbed by this relative amount (width = the teacher's)")
 	flag.StringVar(&o.init, "init", "", "start from this saved student instead of a Glorot one")
@@ -65,21 +72,28 @@ func main() {
 }
 
 func run(o options) error {
-	trainSet, _, err := synth.FashionMNIST(synth.FashionMNISTDir)
-	if err != nil {
-		return err
-	}
-	synth.ScalePixels(trainSet.X)
 	teacher, err := mlp.LoadFile(o.teacher)
 	if err != nil {
 		return err
 	}
-	xClean := mat.DenseCopyOf(trainSet.X.Slice(0, o.probe, 0, 784))
+	x0, err := probes(o)
+	if err != nil {
+		return err
+	}
+	xClean := x0
 	yClean, err := synth.Label(teacher, xClean)
 	if err != nil {
 		return err
 	}
-	x := mat.DenseCopyOf(xClean)
+	if o.gauss > 0 { // the "clean" set is then fresh queries
+		if xClean, err = gaussian(o.gauss, 10000, 8); err != nil {
+			return err
+		}
+		if yClean, err = synth.Label(teacher, xClean); err != nil {
+			return err
+		}
+	}
+	x := mat.DenseCopyOf(x0)
 	if o.noise > 0 {
 		rng := rand.New(rand.NewPCG(7, 7))
 		raw := x.RawMatrix()
@@ -101,6 +115,10 @@ func run(o options) error {
 	c0 := cputime.Thread().Seconds()
 	gn := &train.GaussNewton{MaxCG: o.maxCG, Projection: o.proj, Geodesic: o.geodesic}
 	k := 0
+	cleanName := "clean"
+	if o.gauss > 0 {
+		cleanName = "fresh"
+	}
 	var saveErr error
 	gn.Trace = func(s *train.GNStep) {
 		k++
@@ -108,9 +126,9 @@ func run(o options) error {
 			saveErr = net.SaveFile(fmt.Sprintf("%s-%03d.json", o.save, k))
 		}
 		clean := ""
-		if o.noise > 0 && k%5 == 0 {
+		if (o.noise > 0 || o.gauss > 0) && k%5 == 0 {
 			if l, err := net.Loss(nil, xClean, yClean); err == nil {
-				clean = fmt.Sprintf("  clean %.3e", l/vClean)
+				clean = fmt.Sprintf("  %s %.3e", cleanName, l/vClean)
 			}
 		}
 		fmt.Printf("%4d  cpu %7.1f s  loss %.3e  λ %.2e  CG %3d  ρ %7.3f  accepted %v  step %.3g  ‖δ‖ %.3g  geodesic %.3g%s\n",
@@ -129,6 +147,29 @@ func run(o options) error {
 		return nil
 	}
 	return err
+}
+
+// probes returns the first -probe training images, or -probe Gaussian
+// queries with -gauss.
+func probes(o options) (*mat.Dense, error) {
+	if o.gauss > 0 {
+		return gaussian(o.gauss, o.probe, 7)
+	}
+	trainSet, _, err := synth.FashionMNIST(synth.FashionMNISTDir)
+	if err != nil {
+		return nil, err
+	}
+	synth.ScalePixels(trainSet.X)
+	return mat.DenseCopyOf(trainSet.X.Slice(0, o.probe, 0, 784)), nil
+}
+
+// gaussian draws n isotropic Gaussian queries of standard deviation std.
+func gaussian(std float64, n int, seed uint64) (*mat.Dense, error) {
+	p, err := identify.IsotropicGaussian(784, std)
+	if err != nil {
+		return nil, err
+	}
+	return p.Sample(synth.NewRand(seed), n)
 }
 
 func student(o options, teacher *mlp.Network) (*mlp.Network, error) {

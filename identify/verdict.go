@@ -219,6 +219,10 @@ func fewAtFloor(c *Config, res *Result) *Warning {
 	switch {
 	case absent > 0 && reached+absent >= need:
 		remedy = "train the missing students (Missing lists them; Failed says why the others failed) and recover again"
+	case res.Network != nil && res.FinalLoss <= res.zeroLoss():
+		// The recovered network is a narrower student: that it reached
+		// the floor shows the students could have, given longer.
+		remedy = fmt.Sprintf("the recovered network reached the threshold (loss %.3g), so the students could represent the teacher but stopped early: train them longer (Config.Train) for a recovery that rests on their agreement", res.FinalLoss)
 	case len(finite) > 0 && best > unreachableRatio*floor:
 		remedy = fmt.Sprintf("no student came within %g× of the threshold, so the students cannot represent the teacher: check that Config.Activation is the teacher's activation and Config.HiddenLayers its depth (now %d), then try a larger ρ", float64(unreachableRatio), c.HiddenLayers)
 	default:

@@ -172,3 +172,24 @@ func TestVerdictMarginalClusters(t *testing.T) {
 		t.Fatalf("warnings %v", ws)
 	}
 }
+
+// TestFewAtFloorRecoveredAtFloor: students above the floor whose recovered
+// network reached it were stopped early; they could represent the teacher,
+// so the remedy must not say they cannot (a g Fashion-MNIST recovery
+// through queries, students at 6e-4, was fine-tuned to 8e-15 and exact).
+func TestFewAtFloorRecoveredAtFloor(t *testing.T) {
+	c := Config{Activation: mlp.G, Widths: []int{3}, Students: 2, Gamma: 1}
+	net := randomNet(t, []int{2, 3, 1}, mlp.G, 1)
+	res := &Result{StudentLosses: []float64{6e-4, 8e-4}, ZeroLoss: 1e-14, Network: net}
+	for _, final := range []float64{8e-15, 1e-6} {
+		res.FinalLoss = final
+		w := fewAtFloor(&c, res)
+		if w == nil {
+			t.Fatalf("final loss %g: no FewStudentsAtFloor warning", final)
+		}
+		early := strings.Contains(w.Remedy, "stopped early")
+		if cannot := strings.Contains(w.Remedy, "cannot represent"); early == cannot || early != (final <= 1e-14) {
+			t.Errorf("final loss %g: remedy %q", final, w.Remedy)
+		}
+	}
+}

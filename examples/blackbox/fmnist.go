@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/paramrecovery/expandcluster/internal/csvlog"
+	"github.com/paramrecovery/expandcluster/internal/outdir"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,13 +22,13 @@ import (
 var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
 	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
 	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to", "first_queries",
-	"test_matched_1e3", "test_rel_rmse", "label_agreement"}
+	"test_matched_1e3", "test_rel_rmse", "label_agreement", "student_iter"}
 
 // fmnistKey identifies a row: the settings that change the result.
 func fmnistKey(act string, r int, o options) string {
 	return strings.Join([]string{act, "784", strconv.Itoa(r), probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
 		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64),
-		strconv.Itoa(o.growTo)}, "/")
+		strconv.Itoa(o.growTo), strconv.Itoa(o.studentIter)}, "/")
 }
 
 func probeName(o options) string {
@@ -94,9 +95,12 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	gn := func(name string, d time.Duration, maxCG int, stopLoss float64) []train.Phase {
+	gn := func(name string, d time.Duration, maxIter, maxCG int, stopLoss float64) []train.Phase {
+		if maxIter == 0 {
+			maxIter = 1 << 30
+		}
 		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{MaxCG: maxCG},
-			Stop: train.StopRules{Loss: stopLoss, MaxIter: 1 << 30, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
+			Stop: train.StopRules{Loss: stopLoss, MaxIter: maxIter, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
 	}
 	firstStop := train.DefaultStopLoss
 	if o.growTo > 0 {
@@ -112,10 +116,10 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	cfg := identify.Config{
 		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: gamma,
 		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget, Complete: o.complete,
-		Train: train.Config{Phases: gn("gn", o.studentTime, 0, firstStop)},
+		Train: train.Config{Phases: gn("gn", o.studentTime, o.studentIter, 0, firstStop)},
 		// Long CG runs in the fine-tune, as identify's default: near the
 		// teacher the damping vanishes and a step is as good as its solve.
-		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 500, train.DefaultStopLoss)},
+		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 0, 500, train.DefaultStopLoss)},
 		Recorder: progress(),
 	}
 	load0 := loadAvg()
@@ -141,7 +145,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		// fine-tune of the recovered network, at the teacher's width,
 		// does the last digits far faster than the wide student.
 		a := identify.Active{Candidates: probes, Initial: o.queries, PerRound: added, Pool: added, MaxRounds: 1,
-			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 500, train.DefaultZeroLoss/10)}, RetrainBelow: 1e-6}
+			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 0, 500, train.DefaultZeroLoss/10)}, RetrainBelow: 1e-6}
 		res, runErr = identify.RunActive(ctx, teacher, a, cfg)
 	} else {
 		res, runErr = identify.RunProbes(ctx, teacher, probes, o.queries, cfg)
@@ -150,7 +154,11 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 	if res != nil {
 		// Keep the students, so that the clustering, completion and
 		// fine-tune can be redone from them (identify.Recover).
-		if err := saveStudents(filepath.Join(o.out, "students-"+runName(act, r, o)), res.Students); err != nil {
+		dir, err := outdir.Unused(filepath.Join(o.out, "students-"+runName(act, r, o)), "")
+		if err != nil {
+			return nil, err
+		}
+		if err := saveStudents(dir, res.Students); err != nil {
 			return nil, err
 		}
 	}
@@ -163,7 +171,7 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		"student_seconds": fmtSec(o.studentTime), "fine_tune_seconds": fmtSec(o.fineTuneTime),
 		"seconds": strconv.FormatFloat(secs, 'f', 0, 64), "load1": load0 + "–" + loadAvg(),
 		"complete": strconv.FormatFloat(o.complete, 'g', -1, 64), "grown_to": strconv.Itoa(o.growTo),
-		"first_queries": strconv.Itoa(o.queries),
+		"first_queries": strconv.Itoa(o.queries), "student_iter": strconv.Itoa(o.studentIter),
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	if res != nil {
@@ -207,7 +215,11 @@ func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error)
 		} else {
 			fmt.Println("no test-image comparison:", err)
 		}
-		if err := res.Network.SaveFile(filepath.Join(o.out, "recovered-"+runName(act, r, o)+completeSuffix(o)+".json")); err != nil {
+		path, err := outdir.Unused(filepath.Join(o.out, "recovered-"+runName(act, r, o)+completeSuffix(o)), ".json")
+		if err != nil {
+			return nil, err
+		}
+		if err := res.Network.SaveFile(path); err != nil {
 			return nil, err
 		}
 		fmt.Println(res.Verdict())
@@ -241,7 +253,7 @@ func fmnistDone(path string) (map[string]bool, error) {
 		// The fields of fmnistKey. The queries requested are first_queries:
 		// queries is the count used, which is grown_to for a grown run and
 		// 0 for a refused one.
-		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22]}, "/")] = true
+		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22], rec[27]}, "/")] = true
 	}
 	return done, nil
 }
@@ -271,6 +283,9 @@ func runName(act string, r int, o options) string {
 	}
 	if o.growTo > 0 {
 		name += fmt.Sprintf("-grow%d", o.growTo)
+	}
+	if o.studentIter > 0 {
+		name += fmt.Sprintf("-iter%d", o.studentIter)
 	}
 	return name
 }

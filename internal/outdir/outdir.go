@@ -4,6 +4,9 @@
 package outdir
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,4 +31,24 @@ func Or(dir, name string) (string, error) {
 		return filepath.Clean(dir), nil
 	}
 	return Fresh(name)
+}
+
+// Unused returns STEM+EXT if nothing exists there, and otherwise the first
+// of STEM-run2EXT, STEM-run3EXT, … that is free (EXT is "" for a
+// directory): a run that writes into a named directory keeps the files
+// of earlier runs with the same settings.
+func Unused(stem, ext string) (string, error) {
+	for n := 1; ; n++ {
+		p := stem + ext
+		if n > 1 {
+			p = fmt.Sprintf("%s-run%d%s", stem, n, ext)
+		}
+		_, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 }

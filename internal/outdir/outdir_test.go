@@ -27,3 +27,24 @@ func TestFreshIsNewEachTime(t *testing.T) {
 		t.Fatalf("Or with a directory: %q, %v", d, err)
 	}
 }
+
+func TestUnusedKeepsEarlierRuns(t *testing.T) {
+	dir := t.TempDir()
+	stem := filepath.Join(dir, "recovered-g")
+	for _, want := range []string{"recovered-g.json", "recovered-g-run2.json", "recovered-g-run3.json"} {
+		got, err := Unused(stem, ".json")
+		if err != nil || got != filepath.Join(dir, want) {
+			t.Fatalf("Unused = %q, %v; want %s", got, err, want)
+		}
+		if err := os.WriteFile(got, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	students := filepath.Join(dir, "students-g-std0.5")
+	if err := os.Mkdir(students, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Unused(students, ""); err != nil || got != students+"-run2" {
+		t.Fatalf("Unused(directory) = %q, %v", got, err)
+	}
+}

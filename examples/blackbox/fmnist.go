@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/paramrecovery/expandcluster/internal/csvlog"
-	"github.com/paramrecovery/expandcluster/internal/outdir"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
+	"github.com/paramrecovery/expandcluster/internal/outdir"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"

@@ -32,4 +32,13 @@ func TestFMNISTRowsResume(t *testing.T) {
 	if done[fmnistKey("g", 32, plain)] {
 		t.Error("a run on an r = 32 teacher is taken for the r = 64 one")
 	}
+	byIter := options{probes: "iso", std: 1, queries: 32768, budget: 1 << 18, students: 2, width: 72,
+		studentTime: 20 * time.Minute, fineTuneTime: 9 * time.Minute, complete: 0.05, growTo: 65536, studentIter: 45}
+	if !done[fmnistKey("g", 64, byIter)] {
+		t.Errorf("the exact g run (d, -student-iter 45) is not recognised as done: key %q", fmnistKey("g", 64, byIter))
+	}
+	byIter.studentIter = 0
+	if done[fmnistKey("g", 64, byIter)] {
+		t.Error("a run cut by time alone is taken for the one cut after 45 steps")
+	}
 }

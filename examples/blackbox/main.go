@@ -9,7 +9,8 @@
 // Two modes:
 //
 //   - -mode fmnist: a Fashion-MNIST-trained 784 → 64 → 10 teacher (the
-//     committed g and ReLU teachers) recovered from isotropic Gaussian
+//     committed g, ReLU, tanh, sigmoid and softplus teachers, or any with
+//     -teacher-<act>) recovered from isotropic Gaussian
 //     queries (-probes iso; -probes matched draws from a Gaussian with the
 //     images' per-pixel mean and standard deviation, which never excites
 //     the constant pixels). Students and fine-tuning train by matrix-free

@@ -58,7 +58,7 @@ func runFMNIST(ctx context.Context, o options) error {
 			fmt.Printf("%s: already in %s\n", act, path)
 			continue
 		}
-		rec, err := recoverFMNIST(ctx, act, o)
+		rec, err := recoverFMNIST(ctx, act, teacher, o)
 		if err != nil {
 			return err
 		}
@@ -69,12 +69,10 @@ func runFMNIST(ctx context.Context, o options) error {
 	return nil
 }
 
-// recoverFMNIST recovers one teacher through queries and returns its row.
-func recoverFMNIST(ctx context.Context, act string, o options) ([]string, error) {
-	teacher, err := loadTeacher(act, o)
-	if err != nil {
-		return nil, err
-	}
+// recoverFMNIST recovers teacher (of activation act, loaded by
+// loadTeacher) through queries and returns its row.
+func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o options) ([]string, error) {
+	var err error
 	tpath := o.teachers[act]
 	r := teacher.Sizes()[1]
 	hidden := teacher.Layer(0).Act

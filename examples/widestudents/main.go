@@ -65,7 +65,7 @@ func main() {
 	flag.Float64Var(&o.rho, "rho", 2, "students are ρ·r wide")
 	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes")
 	flag.IntVar(&o.students, "students", 2, "students per route (seeds 1…n)")
-	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: adam, gn, or gn with options joined by + (gn+cg15, gn+curv20000, gn+geodesic, gn+proj, gn+keepout, gn+ekfac, gn+bt; +noise<σ> on any route adds pixel noise to the probes)")
+	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: adam, gn, or gn with options joined by + (gn+cg15, gn+curv20000, gn+geodesic, gn+proj, gn+keepout, gn+ekfac, gn+bt; +noise<σ> on any route adds pixel noise to the probes, +iso<σ> replaces them by as many isotropic Gaussian queries)")
 	flag.BoolVar(&o.save, "save", false, "save every student as it ends, OUT/student-<route>-rho<ρ>-seed<n>.json")
 	flag.BoolVar(&o.trace, "trace", false, "print every Gauss–Newton step (damping, CG iterations, ρ)")
 	flag.DurationVar(&o.budget, "budget", 10*time.Minute, "CPU time per student")
@@ -171,12 +171,12 @@ func loadTeacher(ctx context.Context, o options, trainSet *synth.Labelled) (*mlp
 // measure trains one student by c.Route until c.Budget CPU-seconds and
 // records its relative loss after every iteration.
 func (c *curve) measure(ctx context.Context, teacher *mlp.Network, x, y *mat.Dense, o options) error {
-	route, sigma, err := splitNoise(c.Route)
+	route, probe, err := splitProbes(c.Route)
 	if err != nil {
 		return err
 	}
-	if sigma > 0 {
-		if x, y, err = noisyProbes(teacher, x, sigma); err != nil {
+	if probe.Noise > 0 || probe.Iso > 0 {
+		if x, y, err = otherProbes(teacher, x, probe); err != nil {
 			return err
 		}
 	}
@@ -246,15 +246,20 @@ func (c *curve) measure(ctx context.Context, teacher *mlp.Network, x, y *mat.Den
 	return nil
 }
 
-// noisyProbes returns the images x plus Gaussian noise of standard
-// deviation sigma on every pixel (a fixed seed, so every route sees the
-// same probes) and the teacher's outputs on them.
-func noisyProbes(teacher *mlp.Network, x *mat.Dense, sigma float64) (*mat.Dense, *mat.Dense, error) {
+// otherProbes returns the probes a route's probe option asks for, as many
+// as the images x, and the teacher's outputs on them: the images plus
+// Gaussian pixel noise, or isotropic Gaussian queries. The seed is fixed,
+// so every route sees the same probes.
+func otherProbes(teacher *mlp.Network, x *mat.Dense, opt probeOption) (*mat.Dense, *mat.Dense, error) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	xn := mat.DenseCopyOf(x)
 	data := xn.RawMatrix().Data
 	for i := range data {
-		data[i] += sigma * rng.NormFloat64()
+		if opt.Iso > 0 {
+			data[i] = opt.Iso * rng.NormFloat64()
+		} else {
+			data[i] += opt.Noise * rng.NormFloat64()
+		}
 	}
 	y, err := synth.Label(teacher, xn)
 	return xn, y, err

@@ -16,7 +16,7 @@ import (
 // curvN (GaussNewton.CurvatureRows N: CG products on N of the samples),
 // geodesic (geodesic acceleration), proj (GaussNewton.Projection: the
 // output layer projected out of the CG system), noproj (without it, the
-// default), noise<σ> (probes with Gaussian pixel noise; see splitNoise), ekfac (GaussNewton.EigenCorrection), bt (GaussNewton.Backtrack), keepout (no output solve at all), warm (a first phase of
+// default), noise<σ> and iso<σ> (other probes; see splitProbes), ekfac (GaussNewton.EigenCorrection), bt (GaussNewton.Backtrack), keepout (no output solve at all), warm (a first phase of
 // cheap steps — Projection, at most 15 CG iterations — down to 1e-3 of
 // the output variance, then the variant; see warmPhase).
 func gnVariant(route string) (*train.GaussNewton, error) {
@@ -67,9 +67,9 @@ func gnVariant(route string) (*train.GaussNewton, error) {
 }
 
 // checkRoute reports whether r is adam or a valid Gauss–Newton route,
-// either with a probe-noise option.
+// either with a probe option.
 func checkRoute(r string) error {
-	r, _, err := splitNoise(r)
+	r, _, err := splitProbes(r)
 	if err != nil || r == "adam" {
 		return err
 	}
@@ -77,28 +77,39 @@ func checkRoute(r string) error {
 	return err
 }
 
-// splitNoise takes the probe option "+noise<σ>" out of a route: the
-// student is then trained on the images plus independent Gaussian noise
-// of standard deviation σ on every pixel, labelled by the teacher (what a
-// user with query access can do). It returns the route without the option
-// and σ (0 without it).
-func splitNoise(route string) (string, float64, error) {
-	parts := strings.Split(route, "+")
+// probeOption is what a route's probe option asks for: pixel noise of
+// standard deviation Noise on the images ("+noise<σ>", what a user with
+// query access can do near the data), or, replacing the images,
+// isotropic Gaussian queries of standard deviation Iso ("+iso<σ>", the
+// black-box setting of examples/blackbox). Both zero: the images.
+type probeOption struct{ Noise, Iso float64 }
+
+// splitProbes takes the probe options "+noise<σ>" and "+iso<σ>" out of a
+// route and returns the route without them.
+func splitProbes(route string) (string, probeOption, error) {
 	var kept []string
-	sigma := 0.0
-	for _, p := range parts {
+	var opt probeOption
+	for _, p := range strings.Split(route, "+") {
+		target := &opt.Noise
 		v, ok := strings.CutPrefix(p, "noise")
+		if !ok {
+			target = &opt.Iso
+			v, ok = strings.CutPrefix(p, "iso")
+		}
 		if !ok {
 			kept = append(kept, p)
 			continue
 		}
 		s, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(s > 0) || math.IsInf(s, 0) {
-			return "", 0, fmt.Errorf("route %q: %q is not noise<σ> with σ > 0", route, p)
+			return "", probeOption{}, fmt.Errorf("route %q: %q is not noise<σ> or iso<σ> with σ > 0", route, p)
 		}
-		sigma = s
+		*target = s
 	}
-	return strings.Join(kept, "+"), sigma, nil
+	if opt.Noise > 0 && opt.Iso > 0 {
+		return "", probeOption{}, fmt.Errorf("route %q: noise and iso both replace the probes; choose one", route)
+	}
+	return strings.Join(kept, "+"), opt, nil
 }
 
 // warmStartLoss is where the warm phase of a "+warm" route hands over,

@@ -6,22 +6,26 @@ func TestRoutes(t *testing.T) {
 	for _, tc := range []struct {
 		route string
 		base  string
-		sigma float64
+		probe probeOption
 		ok    bool
 	}{
-		{"gn", "gn", 0, true},
-		{"adam", "adam", 0, true},
-		{"gn+noise0.3", "gn", 0.3, true},
-		{"adam+noise0.1", "adam", 0.1, true},
-		{"gn+bt+ekfac+cg20", "gn+bt+ekfac+cg20", 0, true},
-		{"gn+noise-1", "", 0, false},
-		{"gn+noise", "", 0, false},
-		{"gn+cg0", "", 0, false},
-		{"gn+curv20000", "gn+curv20000", 0, true},
-		{"gn+curv0", "", 0, false},
-		{"gn+curvx", "", 0, false},
-		{"gn+fast", "", 0, false},
-		{"sgd", "", 0, false},
+		{"gn", "gn", probeOption{}, true},
+		{"adam", "adam", probeOption{}, true},
+		{"gn+noise0.3", "gn", probeOption{Noise: 0.3}, true},
+		{"adam+noise0.1", "adam", probeOption{Noise: 0.1}, true},
+		{"gn+iso1", "gn", probeOption{Iso: 1}, true},
+		{"adam+iso0.5", "adam", probeOption{Iso: 0.5}, true},
+		{"gn+iso0", "", probeOption{}, false},
+		{"gn+iso1+noise0.3", "", probeOption{}, false},
+		{"gn+bt+ekfac+cg20", "gn+bt+ekfac+cg20", probeOption{}, true},
+		{"gn+noise-1", "", probeOption{}, false},
+		{"gn+noise", "", probeOption{}, false},
+		{"gn+cg0", "", probeOption{}, false},
+		{"gn+curv20000", "gn+curv20000", probeOption{}, true},
+		{"gn+curv0", "", probeOption{}, false},
+		{"gn+curvx", "", probeOption{}, false},
+		{"gn+fast", "", probeOption{}, false},
+		{"sgd", "", probeOption{}, false},
 	} {
 		err := checkRoute(tc.route)
 		if (err == nil) != tc.ok {
@@ -31,9 +35,9 @@ func TestRoutes(t *testing.T) {
 		if !tc.ok {
 			continue
 		}
-		base, sigma, err := splitNoise(tc.route)
-		if err != nil || base != tc.base || sigma != tc.sigma {
-			t.Errorf("splitNoise(%q) = %q, %g, %v; want %q, %g", tc.route, base, sigma, err, tc.base, tc.sigma)
+		base, probe, err := splitProbes(tc.route)
+		if err != nil || base != tc.base || probe != tc.probe {
+			t.Errorf("splitProbes(%q) = %q, %+v, %v; want %q, %+v", tc.route, base, probe, err, tc.base, tc.probe)
 		}
 	}
 	gn, err := gnVariant("gn+bt+ekfac+cg20")

@@ -130,7 +130,8 @@ func drawCurves(path string, curves []curve) error {
 		byRoute[g] = append(byRoute[g], c)
 	}
 	for i, route := range routes {
-		col := colours[route]
+		base, _, _ := splitProbes(route)
+		col := colours[base]
 		if col == nil {
 			col = plotutil.Color(i + 2)
 		}
@@ -172,7 +173,21 @@ func mixedSettings(curves []curve) bool {
 	return false
 }
 
-func routeName(r string) string {
+func routeName(route string) string {
+	r, probe, err := splitProbes(route)
+	if err != nil {
+		return route
+	}
+	switch {
+	case probe.Iso > 0:
+		return fmt.Sprintf("%s, isotropic Gaussian queries σ = %g", baseRouteName(r), probe.Iso)
+	case probe.Noise > 0:
+		return fmt.Sprintf("%s, pixel noise σ = %g", baseRouteName(r), probe.Noise)
+	}
+	return baseRouteName(r)
+}
+
+func baseRouteName(r string) string {
 	switch r {
 	case "gn":
 		return "Gauss–Newton (train.GaussNewton)"

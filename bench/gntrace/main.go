@@ -29,6 +29,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -44,7 +45,7 @@ type options struct {
 	probe, width, maxCG, seed int
 	budget, noise, perturb    float64
 	gauss                     float64
-	proj, geodesic            bool
+	proj, geodesic, skip      bool
 	save, init, teacher       string
 }
 
@@ -59,6 +60,7 @@ func main() {
 	flag.IntVar(&o.seed, "seed", 1, "student seed")
 	flag.BoolVar(&o.proj, "proj", false, "GaussNewton.Projection")
 	flag.BoolVar(&o.geodesic, "geodesic", false, "GaussNewton.Geodesic")
+	flag.BoolVar(&o.skip, "skip", false, "give the student a linear path from the input to the output (mlp.Spec.Skip)")
 	flag.Float64Var(&o.noise, "noise", 0, "standard deviation of Gaussian noise added to the probe images")
 	flag.Float64Var(&o.gauss, "gauss", 0, "probes: -probe isotropic Gaussian queries of this standard deviation instead of images (0: images)")
 	flag.StringVar(&o.save, "save", "", "save the student every 10 steps to PREFIX-NNN.json")
@@ -130,6 +132,7 @@ func run(o options) error {
 			if l, err := net.Loss(nil, xClean, yClean); err == nil {
 				clean = fmt.Sprintf("  %s %.3e", cleanName, l/vClean)
 			}
+			clean += "  " + rowNorms(net)
 		}
 		fmt.Printf("%4d  cpu %7.1f s  loss %.3e  λ %.2e  CG %3d  ρ %7.3f  accepted %v  step %.3g  ‖δ‖ %.3g  geodesic %.3g%s\n",
 			k, cputime.Thread().Seconds()-c0, s.Loss/v, s.Lambda, s.CG, s.Rho, s.Accepted, s.StepLength, s.StepNorm, s.Acceleration, clean)
@@ -147,6 +150,19 @@ func run(o options) error {
 		return nil
 	}
 	return err
+}
+
+// rowNorms summarises the first-layer weight norms of net (median and
+// largest): students that fit the probes with saturated, step-like
+// neurons show it as norms far above the teacher's.
+func rowNorms(net *mlp.Network) string {
+	L := net.Layer(0)
+	n := make([]float64, L.Out)
+	for j := range n {
+		n[j] = floats.Norm(L.W.RawRowView(j), 2)
+	}
+	slices.Sort(n)
+	return fmt.Sprintf("‖w‖ median %.3g max %.3g", n[len(n)/2], n[len(n)-1])
 }
 
 // probes returns the first -probe training images, or -probe Gaussian
@@ -179,7 +195,7 @@ func student(o options, teacher *mlp.Network) (*mlp.Network, error) {
 	if o.perturb > 0 {
 		return perturbed(teacher, o.perturb, uint64(o.seed)), nil
 	}
-	net, err := mlp.New(mlp.Spec{Sizes: []int{784, o.width, 10}, Hidden: teacher.Layer(0).Act})
+	net, err := mlp.New(mlp.Spec{Sizes: []int{784, o.width, 10}, Hidden: teacher.Layer(0).Act, Skip: o.skip})
 	if err != nil {
 		return nil, err
 	}

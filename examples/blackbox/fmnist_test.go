@@ -37,6 +37,11 @@ func TestFMNISTRowsResume(t *testing.T) {
 	if !done[fmnistKey("g", 64, byIter)] {
 		t.Errorf("the exact g run (d, -student-iter 45) is not recognised as done: key %q", fmnistKey("g", 64, byIter))
 	}
+	withAdam := byIter
+	withAdam.adamEpochs = 300
+	if done[fmnistKey("g", 64, withAdam)] {
+		t.Error("a run whose students start with Adam is taken for run (d)")
+	}
 	byIter.studentIter = 0
 	if done[fmnistKey("g", 64, byIter)] {
 		t.Error("a run cut by time alone is taken for the one cut after 45 steps")

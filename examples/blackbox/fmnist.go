@@ -46,10 +46,12 @@ func probeName(o options) string {
 // Why shifted: the teachers' biases are small, so around the origin a
 // tanh or sigmoid neuron's pre-activation is symmetric about its odd
 // point, and the teacher's outputs have no second-order Hermite part
-// (bench/hermite_probes.py); students then learn the neurons only from the
-// third-order part, which takes far longer. Around the images' mean the
+// (bench/hermite_probes.py), the part that lets students find the
+// neurons' directions quickly. Around the images' mean the
 // pre-activations sit off the odd point and the second-order part carries
-// a third of every neuron's variance, for every activation.
+// a third of every neuron's variance, for every activation. (For the
+// committed tanh teacher this alone did not get the students off their
+// plateau; see results/blackbox.)
 func queryProbes(o options) (identify.Probes, error) {
 	if o.probes == "iso" {
 		return identify.IsotropicGaussian(784, o.std)

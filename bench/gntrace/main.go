@@ -44,7 +44,7 @@ import (
 type options struct {
 	probe, width, maxCG, seed int
 	budget, noise, perturb    float64
-	gauss                     float64
+	gauss, tau                float64
 	proj, geodesic, skip      bool
 	save, init, teacher       string
 }
@@ -60,6 +60,7 @@ func main() {
 	flag.IntVar(&o.seed, "seed", 1, "student seed")
 	flag.BoolVar(&o.proj, "proj", false, "GaussNewton.Projection")
 	flag.BoolVar(&o.geodesic, "geodesic", false, "GaussNewton.Geodesic")
+	flag.Float64Var(&o.tau, "tau", 0, "GaussNewton.Tau, the initial damping relative to the curvature scale (0: its default)")
 	flag.BoolVar(&o.skip, "skip", false, "give the student a linear path from the input to the output (mlp.Spec.Skip)")
 	flag.Float64Var(&o.noise, "noise", 0, "standard deviation of Gaussian noise added to the probe images")
 	flag.Float64Var(&o.gauss, "gauss", 0, "probes: -probe isotropic Gaussian queries of this standard deviation instead of images (0: images)")
@@ -115,7 +116,7 @@ func run(o options) error {
 	defer runtime.UnlockOSThread()
 	v, vClean := synth.OutputVariance(y), synth.OutputVariance(yClean)
 	c0 := cputime.Thread().Seconds()
-	gn := &train.GaussNewton{MaxCG: o.maxCG, Projection: o.proj, Geodesic: o.geodesic}
+	gn := &train.GaussNewton{MaxCG: o.maxCG, Projection: o.proj, Geodesic: o.geodesic, Tau: o.tau}
 	k := 0
 	cleanName := "clean"
 	if o.gauss > 0 {

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"errors"
+	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/stat"
 )
 
 // TestFMNISTRowsResume: the committed rows are found again by the
@@ -45,5 +52,42 @@ func TestFMNISTRowsResume(t *testing.T) {
 	byIter.studentIter = 0
 	if done[fmnistKey("g", 64, byIter)] {
 		t.Error("a run cut by time alone is taken for the one cut after 45 steps")
+	}
+}
+
+// TestQueryProbes: -probes names a distribution or is refused with what
+// it accepts; shifted and matched need the images and say so without them.
+func TestQueryProbes(t *testing.T) {
+	p, err := queryProbes(options{probes: "iso", std: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := p.Sample(synth.NewRand(1), 4000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, sd := stat.MeanStdDev(x.RawMatrix().Data, nil); math.Abs(m) > 0.01 || math.Abs(sd-0.5) > 0.01 {
+		t.Errorf("iso std 0.5: mean %.3g, std %.3g", m, sd)
+	}
+	if _, err := queryProbes(options{probes: "uniform", std: 1}); err == nil || !strings.Contains(err.Error(), "want iso, shifted or matched") {
+		t.Errorf("unknown probes: err = %v", err)
+	}
+	if _, err := queryProbes(options{probes: "shifted", std: 1, dataDir: t.TempDir()}); !errors.Is(err, synth.ErrDataMissing) {
+		t.Errorf("shifted without the images: err = %v, want synth.ErrDataMissing", err)
+	}
+}
+
+// TestAdamFirst: -adam-epochs adds one Adam phase of that many epochs
+// before the Gauss–Newton steps, none by default.
+func TestAdamFirst(t *testing.T) {
+	if p := adamFirst(options{}); p != nil {
+		t.Errorf("no -adam-epochs: %d phases", len(p))
+	}
+	p := adamFirst(options{adamEpochs: 300, firstLoss: 1e-8})
+	if len(p) != 1 || p[0].Stop.MaxIter != 300 || p[0].Stop.Loss != 1e-8 {
+		t.Fatalf("-adam-epochs 300: %+v", p)
+	}
+	if _, ok := p[0].Optimizer.(*train.Adam); !ok {
+		t.Errorf("-adam-epochs 300: optimiser %T", p[0].Optimizer)
 	}
 }

@@ -306,9 +306,9 @@ func saveStudents(dir string, cps []*identify.Checkpoint) error {
 // examples/widestudents measures it. On queries of the softplus teacher
 // Adam reaches 1e-5 of the output variance in under a CPU-minute, where
 // Gauss–Newton needs three, but stalls near 1e-7
-// (results/widestudents-queries); its small steps also keep the neurons
-// out of saturation, which undamped Gauss–Newton steps far from the
-// teacher do not.
+// (results/widestudents-queries), so it can take the first steps and
+// Gauss–Newton the rest. Tried on the tanh teacher's plateau, it did not
+// get the students off it (results/blackbox).
 func adamFirst(o options) []train.Phase {
 	if o.adamEpochs == 0 {
 		return nil

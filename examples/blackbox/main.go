@@ -12,7 +12,8 @@
 //     committed g, ReLU, tanh, sigmoid and softplus teachers, or any with
 //     -teacher-<act>) recovered from isotropic Gaussian
 //     queries (-probes iso; -probes shifted centres them on the images'
-//     mean, which tanh and sigmoid teachers need; -probes matched draws
+//     mean, where tanh and sigmoid neurons have a second-order signal,
+//     though that did not rescue the tanh teacher; -probes matched draws
 //     from a Gaussian with the images' per-pixel mean and standard
 //     deviation, which never excites the constant pixels). Students and fine-tuning train by matrix-free
 //     Gauss–Newton with a wall-time budget each. With -grow-to the
@@ -126,7 +127,7 @@ func main() {
 	flag.IntVar(&o.growTo, "grow-to", 0, "fmnist: after the students reach -first-loss on -queries queries, add fresh queries up to this total and train on, from where they are, the students below 1e-6 (identify.RunActive, one round; 0: off)")
 	flag.Float64Var(&o.firstLoss, "first-loss", 1e-8, "fmnist, with -grow-to: the students' loss on the first queries at which they stop for more")
 	flag.DurationVar(&o.growTime, "grow-time", 10*time.Minute, "fmnist, with -grow-to: wall time per student on the grown queries")
-	flag.StringVar(&o.probes, "probes", "iso", "fmnist: iso (isotropic Gaussian around the origin, -std), shifted (isotropic around the images' mean; for tanh and sigmoid) or matched (per-pixel mean and scale of the images)")
+	flag.StringVar(&o.probes, "probes", "iso", "fmnist: iso (isotropic Gaussian around the origin, -std), shifted (isotropic around the images' mean) or matched (per-pixel mean and scale of the images)")
 	flag.Float64Var(&o.std, "std", 1, "fmnist: standard deviation of isotropic queries")
 	flag.IntVar(&o.fresh, "fresh", 10000, "fmnist: fresh queries for the worst-case output error (not part of the budget)")
 	flag.StringVar(&o.dataDir, "data", "/usr/share/datasets/fashion-mnist", "fmnist: Fashion-MNIST IDX files (for -probes matched and the test-image comparison)")

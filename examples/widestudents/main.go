@@ -63,7 +63,7 @@ func main() {
 	flag.StringVar(&act, "act", "g", "activation of teacher and students")
 	flag.IntVar(&o.r, "r", 64, "teacher width")
 	flag.Float64Var(&o.rho, "rho", 2, "students are ρ·r wide")
-	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes")
+	flag.IntVar(&o.probe, "probe", 20000, "training images used as probes (with +iso: Gaussian queries, any number)")
 	flag.IntVar(&o.students, "students", 2, "students per route (seeds 1…n)")
 	flag.StringVar(&routes, "routes", "gn,adam", "training routes to compare: adam, gn, or gn with options joined by + (gn+cg15, gn+curv20000, gn+geodesic, gn+proj, gn+keepout, gn+ekfac, gn+bt; +noise<σ> on any route adds pixel noise to the probes, +iso<σ> replaces them by as many isotropic Gaussian queries)")
 	flag.BoolVar(&o.save, "save", false, "save every student as it ends, OUT/student-<route>-rho<ρ>-seed<n>.json")
@@ -122,7 +122,7 @@ func run(ctx context.Context, o options) error {
 	}
 	for seed := 1; seed <= o.students; seed++ {
 		for _, route := range o.routes {
-			c := curve{Route: route, Act: o.act.Name(), R: o.r, Rho: o.rho, Probes: x.RawMatrix().Rows, Seed: seed, Budget: o.budget.Seconds()}
+			c := curve{Route: route, Act: o.act.Name(), R: o.r, Rho: o.rho, Probes: probeCount(route, x, o), Seed: seed, Budget: o.budget.Seconds()}
 			if done[c.key()] {
 				fmt.Printf("%s seed %d: already in %s\n", route, seed, csvPath)
 				continue
@@ -176,7 +176,7 @@ func (c *curve) measure(ctx context.Context, teacher *mlp.Network, x, y *mat.Den
 		return err
 	}
 	if probe.Noise > 0 || probe.Iso > 0 {
-		if x, y, err = otherProbes(teacher, x, probe); err != nil {
+		if x, y, err = otherProbes(teacher, x, c.Probes, probe); err != nil {
 			return err
 		}
 	}
@@ -246,13 +246,28 @@ func (c *curve) measure(ctx context.Context, teacher *mlp.Network, x, y *mat.Den
 	return nil
 }
 
-// otherProbes returns the probes a route's probe option asks for, as many
-// as the images x, and the teacher's outputs on them: the images plus
-// Gaussian pixel noise, or isotropic Gaussian queries. The seed is fixed,
-// so every route sees the same probes.
-func otherProbes(teacher *mlp.Network, x *mat.Dense, opt probeOption) (*mat.Dense, *mat.Dense, error) {
+// probeCount is the number of probes a route trains on: -probe Gaussian
+// queries for an +iso route (not capped by the 60 000 images they
+// replace), else the images x.
+func probeCount(route string, x *mat.Dense, o options) int {
+	if _, probe, err := splitProbes(route); err == nil && probe.Iso > 0 {
+		return o.probe
+	}
+	return x.RawMatrix().Rows
+}
+
+// otherProbes returns the n probes a route's probe option asks for and
+// the teacher's outputs on them: the images x plus Gaussian pixel noise
+// (n is then x's row count), or isotropic Gaussian queries. The seed is
+// fixed, so every route sees the same probes.
+func otherProbes(teacher *mlp.Network, x *mat.Dense, n int, opt probeOption) (*mat.Dense, *mat.Dense, error) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	xn := mat.DenseCopyOf(x)
+	var xn *mat.Dense
+	if opt.Iso > 0 {
+		xn = mat.NewDense(n, x.RawMatrix().Cols, nil)
+	} else {
+		xn = mat.DenseCopyOf(x)
+	}
 	data := xn.RawMatrix().Data
 	for i := range data {
 		if opt.Iso > 0 {

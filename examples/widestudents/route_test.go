@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
 
 func TestRoutes(t *testing.T) {
 	for _, tc := range []struct {
@@ -46,5 +51,37 @@ func TestRoutes(t *testing.T) {
 	}
 	if gn, err := gnVariant("gn+curv20000"); err != nil || gn.CurvatureRows != 20000 {
 		t.Errorf("gnVariant(gn+curv20000) = %+v, %v", gn, err)
+	}
+}
+
+// TestIsoProbes: +iso queries are -probe in number whatever the images
+// count, and a longer set starts with the shorter one (same seed), so the
+// committed curves' queries are the first rows of any larger set.
+func TestIsoProbes(t *testing.T) {
+	teacher, err := mlp.New(mlp.Spec{Sizes: []int{4, 2, 1}, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := mat.NewDense(3, 4, nil)
+	o := options{probe: 5}
+	if n := probeCount("gn+iso1", images, o); n != 5 {
+		t.Fatalf("probeCount(gn+iso1) = %d, want -probe 5", n)
+	}
+	if n := probeCount("gn+noise0.3", images, o); n != 3 {
+		t.Fatalf("probeCount(gn+noise0.3) = %d, want the 3 images", n)
+	}
+	long, y, err := otherProbes(teacher, images, 5, probeOption{Iso: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, c := long.Dims(); r != 5 || c != 4 || y.RawMatrix().Rows != 5 {
+		t.Fatalf("5 iso queries: x %d×%d, y %d rows", r, c, y.RawMatrix().Rows)
+	}
+	short, _, err := otherProbes(teacher, images, 3, probeOption{Iso: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(short, long.Slice(0, 3, 0, 4)) {
+		t.Error("the 3 iso queries are not the first 3 of the 5")
 	}
 }

@@ -83,6 +83,7 @@ type options struct {
 	out           string
 	workers       int
 	verbose       bool
+	teachersOnly  bool
 }
 
 func main() {
@@ -113,6 +114,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh fashionmnist-<date-time>); rows already in OUT/results.csv are skipped")
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "students trained at once")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's progress")
+	flag.BoolVar(&o.teachersOnly, "teachers-only", false, "train (or load) the teachers, save them under OUT/<act>-r<r>/ and stop: no students, no CSV row (for examples/blackbox -teacher-<act>)")
 	flag.Parse()
 	o.beta = betaDeg * math.Pi / 180
 	var err error
@@ -154,6 +156,12 @@ func main() {
 		log.Fatal(err)
 	}
 	var results []result
+	if o.teachersOnly {
+		if err := trainTeachers(ctx, o, trainSet, testSet); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	for _, act := range o.acts {
 		for _, r := range o.widths {
 			if done[o.key(act.Name(), r)] {
@@ -264,6 +272,29 @@ func teacher(ctx context.Context, o options, act mlp.Activation, r int, dir stri
 	}
 	fmt.Printf("  teacher training loss %.4g\n", rep.Loss)
 	return t, t.SaveFile(path)
+}
+
+// trainTeachers trains (or loads) every teacher of the run and reports its
+// test accuracy, without students.
+func trainTeachers(ctx context.Context, o options, trainSet, testSet *synth.Labelled) error {
+	for _, act := range o.acts {
+		for _, r := range o.widths {
+			dir := filepath.Join(o.out, fmt.Sprintf("%s-r%d", act.Name(), r))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			t, err := teacher(ctx, o, act, r, dir, trainSet)
+			if err != nil {
+				return err
+			}
+			acc, err := synth.Accuracy(t, testSet.X, testSet.Labels)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  teacher test accuracy %.2f%%\n", 100*acc)
+		}
+	}
+	return nil
 }
 
 // studentConfig is the identify configuration of the chosen route.

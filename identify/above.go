@@ -32,18 +32,22 @@ const freshAboveSeed = 0x5bd1e995 << 16
 // get fresh random layers above l, trained with the recovered layers 0…l
 // frozen (restarting trapped attempts) and then with every layer free. A
 // fresh student replaces a trapped one if it ends lower. It does nothing
-// when enough students are already at the floor.
-func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, c *Config) ([]student, error) {
+// when enough students are already at the floor: deepRestartLoss for
+// students on the deep recipe, else floor (the run's student floor).
+func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, c *Config, floor float64) ([]student, error) {
 	need, err := cluster.MinClusterSize(c.Gamma, c.Students)
 	if err != nil {
 		return students, err
+	}
+	if c.deepRecipe(students[0].net.NumParams()) {
+		floor = deepRestartLoss
 	}
 	var trapped []int
 	// Added students are numbered after every student of the first
 	// round, including those clusterPool left out.
 	next := c.Students
 	for i, s := range students {
-		if !(s.loss <= deepRestartLoss) {
+		if !(s.loss <= floor) {
 			trapped = append(trapped, i)
 		}
 		next = max(next, s.index+1)
@@ -105,9 +109,15 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 		return nil, err
 	}
 	seed := c.Seed + freshAboveSeed + uint64(l)
-	cfg := trainConfig(train.Config{Phases: deepPhases(), Trainable: frozen}, c.Recorder)
-	upper, _ := train.Many(ctx, x, y, n, build, train.ManyConfig{Config: cfg, Seed: seed, Workers: c.Workers,
-		Restarts: c.Restarts, RestartLoss: deepRestartLoss})
+	// Small students restart on the deep recipe; wide ones get train's
+	// size-based default (Gauss–Newton, no restarts).
+	cfg := trainConfig(train.Config{Trainable: frozen}, c.Recorder)
+	mc := train.ManyConfig{Seed: seed, Workers: c.Workers, Restarts: c.Restarts}
+	if c.deepRecipe(shape.NumParams()) {
+		cfg.Phases, mc.RestartLoss = deepPhases(), deepRestartLoss
+	}
+	mc.Config = cfg
+	upper, _ := train.Many(ctx, x, y, n, build, mc)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -116,7 +126,7 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 			return nil, fmt.Errorf("no fresh student above layer %d", l+1)
 		}
 		return upper[k].Net, nil
-	}, train.ManyConfig{Config: c.retrainConfig(), Seed: seed + 1, Workers: c.Workers, Restarts: -1})
+	}, train.ManyConfig{Config: c.retrainConfig(shape.NumParams()), Seed: seed + 1, Workers: c.Workers, Restarts: -1})
 	// A student that failed carries its error in its result; only
 	// cancellation ends the run.
 	return polished, nil

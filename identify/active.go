@@ -327,7 +327,7 @@ func warmRetrain(ctx context.Context, x, y *mat.Dense, students []student, round
 		}
 		return NewStudent(c.Activation, cols, widths, outs, c.InitGain, rng)
 	}
-	mc := manyConfig(c)
+	mc := manyConfig(c, studentParams(cols, widths, outs))
 	if a.Retrain.Phases != nil {
 		mc.Config = trainConfig(a.Retrain, c.Recorder)
 	}

@@ -56,10 +56,12 @@ func retrainPhases() []train.Phase {
 }
 
 // retrainConfig is the training configuration of every layer of students
-// above a recovered layer: Config.Retrain, retrainPhases by default.
-func (c *Config) retrainConfig() train.Config {
+// of params parameters above a recovered layer: Config.Retrain, by default
+// retrainPhases for students small enough for Levenberg–Marquardt and
+// train's size-based default (matrix-free Gauss–Newton) for wider ones.
+func (c *Config) retrainConfig(params int) train.Config {
 	cfg := c.Retrain
-	if cfg.Phases == nil {
+	if cfg.Phases == nil && params <= train.LMMaxParams {
 		cfg.Phases = retrainPhases()
 	}
 	return trainConfig(cfg, c.Recorder)
@@ -67,6 +69,16 @@ func (c *Config) retrainConfig() train.Config {
 
 // deep reports whether the run's students have more than one hidden layer.
 func (c *Config) deep() bool { return c.HiddenLayers > 1 }
+
+// deepRecipe reports whether students of params parameters take the deep
+// recipe (deepPhases, restarts at deepRestartLoss): a deep run whose
+// students are small enough for Levenberg–Marquardt. Wider deep students
+// (a 784-input teacher's) take train's size-based default, matrix-free
+// Gauss–Newton, as shallow ones do: the deep recipe's dense normal
+// equations would need a P×P matrix, and train.LM refuses it.
+func (c *Config) deepRecipe(params int) bool {
+	return c.deep() && params <= train.LMMaxParams
+}
 
 // copyLowerLayers overwrites the recovered incoming vectors ins (layers
 // 0…len(ins)−1) with those of net, whose lower layers were retrained from
@@ -206,13 +218,24 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 }
 
 // studentFloor is the loss the run's first-round students were trained
-// to: the zero-loss threshold, or for deep students on the default recipe
+// to: the zero-loss threshold, or for deep students on the deep recipe
 // deepRestartLoss, which is enough for their first layer to cluster.
 func (r *Result) studentFloor() float64 {
-	if r.Config.deep() && r.Config.Train.Phases == nil {
+	if r.Config.Train.Phases == nil && r.Config.deepRecipe(r.studentParams()) {
 		return max(r.zeroLoss(), deepRestartLoss)
 	}
 	return r.zeroLoss()
+}
+
+// studentParams is the number of parameters of the run's first-round
+// students, 0 if none is known.
+func (r *Result) studentParams() int {
+	for _, s := range r.Students {
+		if s != nil && s.Net != nil {
+			return s.Net.NumParams()
+		}
+	}
+	return 0
 }
 
 // withOnes returns [h, 1]: h with a column of ones appended.

@@ -3,10 +3,12 @@ package identify
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
 )
 
 // TestRunRecoversDeepTeacher recovers a two-hidden-layer tanh teacher
@@ -84,5 +86,30 @@ func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
 				t.Errorf("not exact (student losses %.2g):\n%v", res.StudentLosses, rep)
 			}
 		})
+	}
+}
+
+// TestWideDeepStudentsUseGaussNewton: deep students too large for
+// Levenberg–Marquardt's dense normal equations (a 784-input teacher's)
+// must not get the deep LM recipe, which train.LM would refuse, but
+// train's size-based default; small deep students keep the deep recipe.
+func TestWideDeepStudentsUseGaussNewton(t *testing.T) {
+	c := Config{HiddenLayers: 3}
+	wide := studentParams(784, []int{45, 45, 45}, 10)
+	small := studentParams(4, []int{15, 9}, 1)
+	if mc := manyConfig(&c, wide); mc.Phases != nil || mc.RestartLoss != 0 {
+		t.Errorf("wide deep students (%d parameters): phases %v, restart loss %g; want train's default", wide, mc.Phases, mc.RestartLoss)
+	}
+	if got := train.PhasesFor(wide)[0].Optimizer; reflect.TypeOf(got) != reflect.TypeOf(&train.GaussNewton{}) {
+		t.Errorf("train's default for %d parameters is %T, want *train.GaussNewton", wide, got)
+	}
+	if mc := manyConfig(&c, small); mc.Phases == nil || mc.RestartLoss != deepRestartLoss {
+		t.Errorf("small deep students (%d parameters) lost the deep recipe", small)
+	}
+	if cfg := c.retrainConfig(wide); cfg.Phases != nil {
+		t.Errorf("retraining wide deep students: phases %v, want train's default", cfg.Phases)
+	}
+	if cfg := c.retrainConfig(small); cfg.Phases == nil {
+		t.Error("retraining small deep students lost retrainPhases")
 	}
 }

@@ -93,7 +93,8 @@ func TrainStudent(ctx context.Context, x, y *mat.Dense, cfg Config, i int) (*Che
 	if err != nil {
 		return nil, err
 	}
-	r := train.One(ctx, x, y, i, newStudentFunc(&c, x, y, widths), manyConfig(&c))
+	params := studentParams(x.RawMatrix().Cols, widths, y.RawMatrix().Cols)
+	r := train.One(ctx, x, y, i, newStudentFunc(&c, x, y, widths), manyConfig(&c, params))
 	if r.Err != nil {
 		return nil, fmt.Errorf("identify: %w", r.Err)
 	}

@@ -33,10 +33,11 @@ func newStudentFunc(c *Config, x, y *mat.Dense, widths []int) func(int, *rand.Ra
 	}
 }
 
-// manyConfig is the train.ManyConfig of a run's students.
-func manyConfig(c *Config) train.ManyConfig {
+// manyConfig is the train.ManyConfig of a run's students of params
+// parameters.
+func manyConfig(c *Config, params int) train.ManyConfig {
 	mc := train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers, Restarts: c.Restarts, RestartLoss: c.restartLoss}
-	if c.deep() && mc.Phases == nil {
+	if c.deepRecipe(params) && mc.Phases == nil {
 		mc.Phases, mc.RestartLoss = deepPhases(), deepRestartLoss
 		if mc.Restarts == 0 {
 			mc.Restarts = deepRestarts
@@ -48,7 +49,8 @@ func manyConfig(c *Config) train.ManyConfig {
 // trainStudents trains n students of the given widths and returns those
 // that trained; failures go to res.Failed, all losses to res.StudentLosses.
 func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int, n int, res *Result) ([]student, error) {
-	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), manyConfig(c))
+	params := studentParams(x.RawMatrix().Cols, widths, y.RawMatrix().Cols)
+	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), manyConfig(c, params))
 	students := collect(results, res)
 	for _, r := range results {
 		if r.Err == nil && r.Net != nil && !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
@@ -169,7 +171,7 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	// first-round students, and they reach the teacher's values here.
 	results, err := train.Many(ctx, x, y, len(rebuilt), func(i int, _ *rand.Rand) (*mlp.Network, error) {
 		return rebuilt[i], nil
-	}, train.ManyConfig{Config: c.retrainConfig(), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers, Restarts: -1})
+	}, train.ManyConfig{Config: c.retrainConfig(rebuilt[0].NumParams()), Seed: c.Seed + uint64(l+1)<<32, Workers: c.Workers, Restarts: -1})
 	var scratch Result
 	kept := collect(results, &scratch)
 	for i := range kept {
@@ -184,7 +186,7 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	if len(kept) < 2 {
 		return kept, fmt.Errorf("identify: only %d students survived retraining above layer %d", len(kept), l+1)
 	}
-	if kept, err = topUp(ctx, x, y, kept, l, ins, c); err != nil {
+	if kept, err = topUp(ctx, x, y, kept, l, ins, c, res.studentFloor()); err != nil {
 		return kept, err
 	}
 	copyLowerLayers(ins, bestStudent(kept).net)

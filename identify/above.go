@@ -32,22 +32,23 @@ const freshAboveSeed = 0x5bd1e995 << 16
 // get fresh random layers above l, trained with the recovered layers 0…l
 // frozen (restarting trapped attempts) and then with every layer free. A
 // fresh student replaces a trapped one if it ends lower. It does nothing
-// when enough students are already at the floor: deepRestartLoss for
-// students on the deep recipe, else floor (the run's student floor).
-func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, c *Config, floor float64) ([]student, error) {
+// when enough students are already at the floor, nor for students too
+// wide for the deep recipe (Config.deepRecipe): those are not trained to a
+// floor, and fresh upper layers would cost a whole student's training.
+func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, c *Config) ([]student, error) {
+	if !c.deepRecipe(students[0].net.NumParams()) {
+		return students, nil
+	}
 	need, err := cluster.MinClusterSize(c.Gamma, c.Students)
 	if err != nil {
 		return students, err
-	}
-	if c.deepRecipe(students[0].net.NumParams()) {
-		floor = deepRestartLoss
 	}
 	var trapped []int
 	// Added students are numbered after every student of the first
 	// round, including those clusterPool left out.
 	next := c.Students
 	for i, s := range students {
-		if !(s.loss <= floor) {
+		if !(s.loss <= deepRestartLoss) {
 			trapped = append(trapped, i)
 		}
 		next = max(next, s.index+1)
@@ -109,15 +110,9 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 		return nil, err
 	}
 	seed := c.Seed + freshAboveSeed + uint64(l)
-	// Small students restart on the deep recipe; wide ones get train's
-	// size-based default (Gauss–Newton, no restarts).
-	cfg := trainConfig(train.Config{Trainable: frozen}, c.Recorder)
-	mc := train.ManyConfig{Seed: seed, Workers: c.Workers, Restarts: c.Restarts}
-	if c.deepRecipe(shape.NumParams()) {
-		cfg.Phases, mc.RestartLoss = deepPhases(), deepRestartLoss
-	}
-	mc.Config = cfg
-	upper, _ := train.Many(ctx, x, y, n, build, mc)
+	cfg := trainConfig(train.Config{Phases: deepPhases(), Trainable: frozen}, c.Recorder)
+	upper, _ := train.Many(ctx, x, y, n, build, train.ManyConfig{Config: cfg, Seed: seed, Workers: c.Workers,
+		Restarts: c.Restarts, RestartLoss: deepRestartLoss})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func TestTopUpFreshUpperLayers(t *testing.T) {
 	atFloor := teacher.Clone()
 	students[3] = student{index: 3, net: atFloor, loss: 0}
 
-	out, err := topUp(context.Background(), x, y, students, 0, []*mat.Dense{in}, &c, deepRestartLoss)
+	out, err := topUp(context.Background(), x, y, students, 0, []*mat.Dense{in}, &c)
 	if err != nil {
 		t.Fatal(err)
 	}

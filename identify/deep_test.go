@@ -112,4 +112,15 @@ func TestWideDeepStudentsUseGaussNewton(t *testing.T) {
 	if cfg := c.retrainConfig(small); cfg.Phases == nil {
 		t.Error("retraining small deep students lost retrainPhases")
 	}
+	// Wide students above the floor get no fresh upper layers.
+	net, err := mlp.New(mlp.Spec{Sizes: []int{784, 45, 45, 45, 10}, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	students := []student{{index: 0, net: net, loss: 1}, {index: 1, net: net.Clone(), loss: 1}}
+	c.Students, c.Gamma = 2, 1
+	out, err := topUp(context.Background(), nil, nil, students, 0, nil, &c)
+	if err != nil || len(out) != 2 || out[0].net != net {
+		t.Errorf("topUp of wide students: %d students, error %v; want them unchanged", len(out), err)
+	}
 }

@@ -186,7 +186,7 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	if len(kept) < 2 {
 		return kept, fmt.Errorf("identify: only %d students survived retraining above layer %d", len(kept), l+1)
 	}
-	if kept, err = topUp(ctx, x, y, kept, l, ins, c, res.studentFloor()); err != nil {
+	if kept, err = topUp(ctx, x, y, kept, l, ins, c); err != nil {
 		return kept, err
 	}
 	copyLowerLayers(ins, bestStudent(kept).net)

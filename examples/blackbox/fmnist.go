@@ -24,9 +24,38 @@ var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "bud
 	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to", "first_queries",
 	"test_matched_1e3", "test_rel_rmse", "label_agreement", "student_iter", "adam_epochs"}
 
-// fmnistKey identifies a row: the settings that change the result.
-func fmnistKey(act string, r int, o options) string {
-	return strings.Join([]string{act, "784", strconv.Itoa(r), probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
+// deepHeader is the layout of fmnist-deep.csv, the rows of teachers with
+// more than one hidden layer: fmnistHeader, with widths and matched counts
+// per layer joined by "x", and the matches within 1e-2.
+var deepHeader = append(append([]string(nil), fmnistHeader...), "test_matched_1e2")
+
+// csvFor returns the CSV file and layout of a teacher's rows.
+func csvFor(teacher *mlp.Network, o options) (string, []string) {
+	if teacher.NumLayers() > 2 {
+		return filepath.Join(o.out, "fmnist-deep.csv"), deepHeader
+	}
+	return filepath.Join(o.out, "fmnist.csv"), fmnistHeader
+}
+
+// hiddenLabel is the r column of a teacher: its hidden widths joined by
+// "x" ("64" for a 784 → 64 → 10 teacher, "30x30x30" for a deep one).
+func hiddenLabel(teacher *mlp.Network) string {
+	sizes := teacher.Sizes()
+	return joinInts(sizes[1 : len(sizes)-1])
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, "x")
+}
+
+// fmnistKey identifies a row: the settings that change the result; r is
+// the teacher's hiddenLabel.
+func fmnistKey(act, r string, o options) string {
+	return strings.Join([]string{act, "784", r, probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
 		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64),
 		strconv.Itoa(o.growTo), strconv.Itoa(o.studentIter), strconv.Itoa(o.adamEpochs)}, "/")
 }
@@ -84,17 +113,17 @@ func runFMNIST(ctx context.Context, o options) error {
 	if o.evaluate != "" {
 		return evaluateFMNIST(o)
 	}
-	path := filepath.Join(o.out, "fmnist.csv")
-	done, err := fmnistDone(path)
-	if err != nil {
-		return err
-	}
 	for _, act := range o.acts {
 		teacher, err := loadTeacher(act, o)
 		if err != nil {
 			return err
 		}
-		if done[fmnistKey(act, teacher.Sizes()[1], o)] {
+		path, header := csvFor(teacher, o)
+		done, err := fmnistDone(path, header)
+		if err != nil {
+			return err
+		}
+		if done[fmnistKey(act, hiddenLabel(teacher), o)] {
 			fmt.Printf("%s: already in %s\n", act, path)
 			continue
 		}
@@ -102,7 +131,7 @@ func runFMNIST(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
-		if err := appendFMNIST(path, rec); err != nil {
+		if err := csvlog.Append(path, header, rec); err != nil {
 			return err
 		}
 	}
@@ -114,7 +143,12 @@ func runFMNIST(ctx context.Context, o options) error {
 func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o options) ([]string, error) {
 	var err error
 	tpath := o.teachers[act]
-	r := teacher.Sizes()[1]
+	r := hiddenLabel(teacher)
+	layers := teacher.NumLayers() - 1
+	widths := make([]int, layers)
+	for i := range widths {
+		widths[i] = o.width
+	}
 	hidden := teacher.Layer(0).Act
 	probes, err := queryProbes(o)
 	if err != nil {
@@ -139,7 +173,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		}
 	}
 	cfg := identify.Config{
-		Activation: hidden, Widths: []int{o.width}, Students: o.students, Gamma: gamma,
+		Activation: hidden, HiddenLayers: layers, Widths: widths, Students: o.students, Gamma: gamma,
 		Seed: o.seed, InitGain: 1, Restarts: -1, QueryBudget: o.budget, Complete: o.complete,
 		Train: train.Config{Phases: append(adamFirst(o), gn("gn", o.studentTime, o.studentIter, 0, firstStop)...)},
 		// Long CG runs in the fine-tune, as identify's default: near the
@@ -147,9 +181,14 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 0, 500, train.DefaultStopLoss)},
 		Recorder: progress(),
 	}
+	if layers > 1 {
+		// The students rebuilt on each recovered layer, as the students
+		// themselves: Gauss–Newton within a time and step budget.
+		cfg.Retrain = train.Config{Phases: gn("retrain", o.retrainTime, o.studentIter, 0, firstStop)}
+	}
 	load0 := loadAvg()
-	fmt.Printf("%s: 784→%d→10 teacher %s; %d %s queries, %d students 784→%d→10, %v each (load %s)\n",
-		act, r, tpath, o.queries, probeName(o), o.students, o.width, o.studentTime, load0)
+	fmt.Printf("%s: 784→%s→10 teacher %s; %d %s queries, %d students 784→%s→10, %v each (load %s)\n",
+		act, r, tpath, o.queries, probeName(o), o.students, joinInts(widths), o.studentTime, load0)
 	t0 := time.Now()
 	var res *identify.Result
 	var runErr error
@@ -191,7 +230,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		return nil, ctx.Err()
 	}
 	row := map[string]string{
-		"activation": act, "d_in": "784", "r": strconv.Itoa(r), "probes": probeName(o), "queries": strconv.Itoa(o.queries),
+		"activation": act, "d_in": "784", "r": r, "probes": probeName(o), "queries": strconv.Itoa(o.queries),
 		"budget": strconv.Itoa(o.budget), "students": strconv.Itoa(o.students), "student_width": strconv.Itoa(o.width),
 		"student_seconds": fmtSec(o.studentTime), "fine_tune_seconds": fmtSec(o.fineTuneTime),
 		"seconds": strconv.FormatFloat(secs, 'f', 0, 64), "load1": load0 + "–" + loadAvg(),
@@ -213,7 +252,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 	}
 	row["max_weight_error"], row["weight_bits"], row["max_output_error"], row["output_bits"] = "NaN", "NaN", "NaN", "NaN"
 	if res != nil && res.Network != nil {
-		row["recovered_width"] = strconv.Itoa(res.Widths[0])
+		row["recovered_width"] = joinInts(res.Widths)
 		fresh, err := probes.Sample(synth.NewRand(o.seed+1000), o.fresh)
 		if err != nil {
 			return nil, err
@@ -222,7 +261,11 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		if err != nil {
 			return nil, err
 		}
-		row["max_cosine_distance"], row["rel_rmse"] = g(cmp.Layers[0].MaxCosineDistance), g(cmp.RelRMSE)
+		worst := 0.0
+		for _, l := range cmp.Layers {
+			worst = math.Max(worst, l.MaxCosineDistance)
+		}
+		row["max_cosine_distance"], row["rel_rmse"] = g(worst), g(cmp.RelRMSE)
 		fmt.Println(cmp)
 		if wr, err := identify.WeightError(teacher, res.Network, fresh); err == nil {
 			row["max_weight_error"], row["weight_bits"] = g(wr.MaxAbs), strconv.FormatFloat(wr.Bits, 'f', 1, 64)
@@ -236,7 +279,8 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		}
 		if ir, err := imageMetrics(teacher, res.Network, o.dataDir); err == nil {
 			fmt.Println(ir)
-			row["test_matched_1e3"], row["test_rel_rmse"] = strconv.Itoa(ir.Matched1e3), g(ir.RelRMSE)
+			row["test_matched_1e3"], row["test_matched_1e2"] = joinInts(ir.Matched1e3), joinInts(ir.Matched1e2)
+			row["test_rel_rmse"] = g(ir.RelRMSE)
 			row["label_agreement"] = strconv.FormatFloat(ir.LabelAgreement, 'f', 4, 64)
 		} else {
 			fmt.Println("no test-image comparison:", err)
@@ -250,8 +294,9 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		}
 		fmt.Println(res.Verdict())
 	}
-	out := make([]string, len(fmnistHeader))
-	for i, h := range fmnistHeader {
+	_, header := csvFor(teacher, o)
+	out := make([]string, len(header))
+	for i, h := range header {
 		out[i] = row[h]
 	}
 	fmt.Printf("%s: %s\n", act, strings.Join(out, ","))
@@ -266,9 +311,11 @@ func progress() train.Recorder {
 	return p
 }
 
-func fmnistDone(path string) (map[string]bool, error) {
+// fmnistDone returns the keys (fmnistKey) of the rows in the CSV at path,
+// of layout header.
+func fmnistDone(path string, header []string) (map[string]bool, error) {
 	done := map[string]bool{}
-	recs, err := csvlog.Read(path, fmnistHeader)
+	recs, err := csvlog.Read(path, header)
 	if errors.Is(err, os.ErrNotExist) {
 		return done, nil
 	}
@@ -282,10 +329,6 @@ func fmnistDone(path string) (map[string]bool, error) {
 		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22], rec[27], rec[28]}, "/")] = true
 	}
 	return done, nil
-}
-
-func appendFMNIST(path string, rec []string) error {
-	return csvlog.Append(path, fmnistHeader, rec)
 }
 
 // saveStudents writes every student checkpoint into dir.
@@ -317,11 +360,12 @@ func adamFirst(o options) []train.Phase {
 	return []train.Phase{{Name: "adam", Optimizer: adam, Stop: train.StopRules{MaxIter: o.adamEpochs, Loss: o.firstLoss}}}
 }
 
-// runName names a run's files by its teacher, probes and query counts.
-func runName(act string, r int, o options) string {
+// runName names a run's files by its teacher (r, its hiddenLabel),
+// probes and query counts.
+func runName(act, r string, o options) string {
 	name := fmt.Sprintf("%s-%s-q%d", act, probeName(o), o.queries)
-	if r != 64 { // the names of the committed r = 64 runs stay as they are
-		name = fmt.Sprintf("%s-r%d-%s-q%d", act, r, probeName(o), o.queries)
+	if r != "64" { // the names of the committed r = 64 runs stay as they are
+		name = fmt.Sprintf("%s-r%s-%s-q%d", act, r, probeName(o), o.queries)
 	}
 	if o.growTo > 0 {
 		name += fmt.Sprintf("-grow%d", o.growTo)
@@ -389,8 +433,8 @@ func loadTeacher(act string, o options) (*mlp.Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	if teacher.InputDim() != 784 || len(teacher.Sizes()) != 3 || teacher.OutputDim() != 10 {
-		return nil, fmt.Errorf("%s: teacher sizes %v, want 784→r→10", path, teacher.Sizes())
+	if teacher.InputDim() != 784 || len(teacher.Sizes()) < 3 || teacher.OutputDim() != 10 {
+		return nil, fmt.Errorf("%s: teacher sizes %v, want 784→r→10 or 784→r₁→…→r_L→10", path, teacher.Sizes())
 	}
 	return teacher, nil
 }

@@ -17,40 +17,40 @@ import (
 // settings that produced them, so rerunning a command skips them; a grown
 // run is keyed by the queries it asked for first, not the count it used.
 func TestFMNISTRowsResume(t *testing.T) {
-	done, err := fmnistDone(filepath.Join("..", "..", "results", "blackbox", "fmnist.csv"))
+	done, err := fmnistDone(filepath.Join("..", "..", "results", "blackbox", "fmnist.csv"), fmnistHeader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	run4 := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
 		studentTime: 13 * time.Minute, fineTuneTime: 6 * time.Minute, complete: 0.05, growTo: 65536}
-	if !done[fmnistKey("relu", 64, run4)] {
-		t.Errorf("the grown ReLU run (run 4) is not recognised as done: key %q", fmnistKey("relu", 64, run4))
+	if !done[fmnistKey("relu", "64", run4)] {
+		t.Errorf("the grown ReLU run (run 4) is not recognised as done: key %q", fmnistKey("relu", "64", run4))
 	}
 	other := run4
 	other.queries = 32768
-	if done[fmnistKey("relu", 64, other)] {
+	if done[fmnistKey("relu", "64", other)] {
 		t.Error("a grown run from 2^15 first queries is taken for the one from 2^14")
 	}
 	plain := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
 		studentTime: 24 * time.Minute, fineTuneTime: 5 * time.Minute}
-	if !done[fmnistKey("g", 64, plain)] {
-		t.Errorf("the g row is not recognised as done: key %q", fmnistKey("g", 64, plain))
+	if !done[fmnistKey("g", "64", plain)] {
+		t.Errorf("the g row is not recognised as done: key %q", fmnistKey("g", "64", plain))
 	}
-	if done[fmnistKey("g", 32, plain)] {
+	if done[fmnistKey("g", "32", plain)] {
 		t.Error("a run on an r = 32 teacher is taken for the r = 64 one")
 	}
 	byIter := options{probes: "iso", std: 1, queries: 32768, budget: 1 << 18, students: 2, width: 72,
 		studentTime: 20 * time.Minute, fineTuneTime: 9 * time.Minute, complete: 0.05, growTo: 65536, studentIter: 45}
-	if !done[fmnistKey("g", 64, byIter)] {
-		t.Errorf("the exact g run (d, -student-iter 45) is not recognised as done: key %q", fmnistKey("g", 64, byIter))
+	if !done[fmnistKey("g", "64", byIter)] {
+		t.Errorf("the exact g run (d, -student-iter 45) is not recognised as done: key %q", fmnistKey("g", "64", byIter))
 	}
 	withAdam := byIter
 	withAdam.adamEpochs = 300
-	if done[fmnistKey("g", 64, withAdam)] {
+	if done[fmnistKey("g", "64", withAdam)] {
 		t.Error("a run whose students start with Adam is taken for run (d)")
 	}
 	byIter.studentIter = 0
-	if done[fmnistKey("g", 64, byIter)] {
+	if done[fmnistKey("g", "64", byIter)] {
 		t.Error("a run cut by time alone is taken for the one cut after 45 steps")
 	}
 }

@@ -10,18 +10,18 @@ import (
 
 // imageReport compares a recovery with its teacher on the 10 000
 // Fashion-MNIST test images, the figures of the data-probe experiment
-// (examples/fashionmnist): how many teacher neurons have a recovered
-// partner within data-space cosine distance 1e-3 and 1e-2, the relative
-// RMSE of the outputs, and the fraction of images on which both predict
-// the same label.
+// (examples/fashionmnist): how many teacher neurons of each hidden layer
+// have a recovered partner within data-space cosine distance 1e-3 and
+// 1e-2, the relative RMSE of the outputs, and the fraction of images on
+// which both predict the same label.
 type imageReport struct {
-	Matched1e3, Matched1e2, Neurons int
+	Matched1e3, Matched1e2, Neurons []int // per hidden layer
 	RelRMSE, LabelAgreement         float64
 }
 
 func (r imageReport) String() string {
-	return fmt.Sprintf("on the 10 000 test images: %d / %d teacher neurons within data-space cosine distance 1e-3 (%d within 1e-2), relative RMSE %.3g, label agreement %.2f %%",
-		r.Matched1e3, r.Neurons, r.Matched1e2, r.RelRMSE, 100*r.LabelAgreement)
+	return fmt.Sprintf("on the 10 000 test images: %s / %s teacher neurons within data-space cosine distance 1e-3 (%s within 1e-2), relative RMSE %.3g, label agreement %.2f %%",
+		joinInts(r.Matched1e3), joinInts(r.Neurons), joinInts(r.Matched1e2), r.RelRMSE, 100*r.LabelAgreement)
 }
 
 // imageMetrics measures rec against teacher on the test images in dir.
@@ -36,14 +36,18 @@ func imageMetrics(teacher, rec *mlp.Network, dir string) (imageReport, error) {
 		return imageReport{}, err
 	}
 	r := imageReport{RelRMSE: cmp.RelRMSE}
-	for _, m := range cmp.Layers[0].Matches { // unmatched teacher neurons have distance 1
-		r.Neurons++
-		if m.CosineDistance <= 1e-3 {
-			r.Matched1e3++
+	for _, l := range cmp.Layers {
+		var n, m3, m2 int
+		for _, m := range l.Matches { // unmatched teacher neurons have distance 1
+			n++
+			if m.CosineDistance <= 1e-3 {
+				m3++
+			}
+			if m.CosineDistance <= 1e-2 {
+				m2++
+			}
 		}
-		if m.CosineDistance <= 1e-2 {
-			r.Matched1e2++
-		}
+		r.Neurons, r.Matched1e3, r.Matched1e2 = append(r.Neurons, n), append(r.Matched1e3, m3), append(r.Matched1e2, m2)
 	}
 	labels, err := synth.Predictions(teacher, test.X)
 	if err != nil {

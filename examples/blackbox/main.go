@@ -85,6 +85,7 @@ type options struct {
 	studentIter  int
 	adamEpochs   int
 	fineTuneTime time.Duration
+	retrainTime  time.Duration
 	complete     float64
 	growTo       int
 	firstLoss    float64
@@ -123,6 +124,7 @@ func main() {
 	flag.IntVar(&o.studentIter, "student-iter", 0, "fmnist: Gauss–Newton steps per student before the clustering (0: -student-time alone limits them); a step count makes the students independent of the machine's speed, with -student-time as a cap")
 	flag.IntVar(&o.adamEpochs, "adam-epochs", 0, "fmnist: epochs of minibatch Adam before the students' Gauss–Newton steps (0: none)")
 	flag.DurationVar(&o.fineTuneTime, "fine-tune-time", 5*time.Minute, "fmnist: wall time of the fine-tuning")
+	flag.DurationVar(&o.retrainTime, "retrain-time", 5*time.Minute, "fmnist, deep teachers: wall time per student retrained above each recovered layer")
 	flag.Float64Var(&o.complete, "complete", 0, "fmnist: identify.Config.Complete (0: off): add the students' neurons that the clustering dropped but the outputs need")
 	flag.IntVar(&o.growTo, "grow-to", 0, "fmnist: after the students reach -first-loss on -queries queries, add fresh queries up to this total and train on, from where they are, the students below 1e-6 (identify.RunActive, one round; 0: off)")
 	flag.Float64Var(&o.firstLoss, "first-loss", 1e-8, "fmnist, with -grow-to: the students' loss on the first queries at which they stop for more")

@@ -84,6 +84,7 @@ type options struct {
 	workers       int
 	verbose       bool
 	teachersOnly  bool
+	layers        int
 }
 
 func main() {
@@ -114,6 +115,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh fashionmnist-<date-time>); rows already in OUT/results.csv are skipped")
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "students trained at once")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's progress")
+	flag.IntVar(&o.layers, "layers", 1, "hidden layers of the teachers, each r wide (more than 1 only with -teachers-only: deep teachers are recovered through queries by examples/blackbox)")
 	flag.BoolVar(&o.teachersOnly, "teachers-only", false, "train (or load) the teachers, save them under OUT/<act>-r<r>/ and stop: no students, no CSV row (for examples/blackbox -teacher-<act>)")
 	flag.Parse()
 	o.beta = betaDeg * math.Pi / 180
@@ -123,6 +125,9 @@ func main() {
 	}
 	if err == nil {
 		o.geometry, err = parseGeometry(geometry)
+	}
+	if err == nil && (o.layers < 1 || o.layers > 1 && !o.teachersOnly) {
+		err = fmt.Errorf("-layers %d: want 1, or more with -teachers-only", o.layers)
 	}
 	if err == nil && o.route != "gn" && o.route != "adam" {
 		err = fmt.Errorf("-route %q: want gn or adam", o.route)
@@ -255,17 +260,31 @@ func (o options) studentDir() string {
 	return fmt.Sprintf("students-%s-n%d-p%d-e%d-t%s-g%g", o.route, o.students, o.probe, o.epochs, o.studentTime, o.initGain)
 }
 
-// teacher returns the classifier 784 → r → 10 with activation act trained
-// on all 60 000 training images (one-hot targets, MSE), reusing a saved one
-// of the same settings in dir.
+// teacherDir names the directory of a teacher with layers hidden layers
+// of width r: <act>-r<r>, or <act>-r<r>x<layers> for a deep one.
+func teacherDir(act mlp.Activation, r, layers int) string {
+	if layers > 1 {
+		return fmt.Sprintf("%s-r%dx%d", act.Name(), r, layers)
+	}
+	return fmt.Sprintf("%s-r%d", act.Name(), r)
+}
+
+// teacher returns the classifier 784 → r → 10 (-layers hidden layers of
+// width r) with activation act trained on all 60 000 training images
+// (one-hot targets, MSE), reusing a saved one of the same settings in dir.
 func teacher(ctx context.Context, o options, act mlp.Activation, r int, dir string, trainSet *synth.Labelled) (*mlp.Network, error) {
 	path := filepath.Join(dir, fmt.Sprintf("teacher-%s-e%d-s%d.json", act.Name(), o.teacherEpochs, o.seed))
 	if t, err := mlp.LoadFile(path); err == nil {
 		fmt.Printf("%s r = %d: teacher loaded from %s\n", act.Name(), r, path)
 		return t, nil
 	}
-	fmt.Printf("%s r = %d: training the teacher 784→%d→10 for %d epochs ...\n", act.Name(), r, r, o.teacherEpochs)
-	spec := mlp.Spec{Sizes: []int{784, r, 10}, Hidden: act, Output: mlp.Identity}
+	sizes := []int{784}
+	for range max(1, o.layers) {
+		sizes = append(sizes, r)
+	}
+	sizes = append(sizes, 10)
+	fmt.Printf("%s r = %d: training the teacher %v for %d epochs ...\n", act.Name(), r, sizes, o.teacherEpochs)
+	spec := mlp.Spec{Sizes: sizes, Hidden: act, Output: mlp.Identity}
 	t, rep, err := synth.TrainClassifier(ctx, trainSet, spec, synth.TrainConfig{Epochs: o.teacherEpochs, Seed: o.seed})
 	if err != nil {
 		return nil, fmt.Errorf("teacher %s r = %d: %w", act.Name(), r, err)
@@ -279,7 +298,7 @@ func teacher(ctx context.Context, o options, act mlp.Activation, r int, dir stri
 func trainTeachers(ctx context.Context, o options, trainSet, testSet *synth.Labelled) error {
 	for _, act := range o.acts {
 		for _, r := range o.widths {
-			dir := filepath.Join(o.out, fmt.Sprintf("%s-r%d", act.Name(), r))
+			dir := filepath.Join(o.out, teacherDir(act, r, o.layers))
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
@@ -335,7 +354,7 @@ func studentConfig(o options, act mlp.Activation, r int) identify.Config {
 
 func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, trainSet, testSet *synth.Labelled) (result, error) {
 	start := time.Now()
-	dir := filepath.Join(o.out, fmt.Sprintf("%s-r%d", act.Name(), r))
+	dir := filepath.Join(o.out, teacherDir(act, r, o.layers))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return result{}, err
 	}

@@ -22,7 +22,7 @@ import (
 var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
 	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
 	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to", "first_queries",
-	"test_matched_1e3", "test_rel_rmse", "label_agreement", "student_iter", "adam_epochs"}
+	"test_matched_1e3", "test_rel_rmse", "label_agreement", "student_iter", "adam_epochs", "fine_tune_loss"}
 
 // deepHeader is the layout of fmnist-deep.csv, the rows of teachers with
 // more than one hidden layer: fmnistHeader, with widths and matched counts
@@ -57,7 +57,7 @@ func joinInts(v []int) string {
 func fmnistKey(act, r string, o options) string {
 	return strings.Join([]string{act, "784", r, probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
 		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64),
-		strconv.Itoa(o.growTo), strconv.Itoa(o.studentIter), strconv.Itoa(o.adamEpochs)}, "/")
+		strconv.Itoa(o.growTo), strconv.Itoa(o.studentIter), strconv.Itoa(o.adamEpochs), fmtLoss(o.fineTuneLoss)}, "/")
 }
 
 func probeName(o options) string {
@@ -106,6 +106,8 @@ func queryProbes(o options) (identify.Probes, error) {
 	}
 	return identify.ScaledGaussian(moments.Mean, scale)
 }
+
+func fmtLoss(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 func fmtSec(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 0, 64) }
 
@@ -178,7 +180,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		Train: train.Config{Phases: append(adamFirst(o), gn("gn", o.studentTime, o.studentIter, 0, firstStop)...)},
 		// Long CG runs in the fine-tune, as identify's default: near the
 		// teacher the damping vanishes and a step is as good as its solve.
-		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 0, 500, train.DefaultStopLoss)},
+		FineTune: train.Config{Phases: gn("fine-tune", o.fineTuneTime, 0, 500, o.fineTuneLoss)},
 		Recorder: progress(),
 	}
 	if layers > 1 {
@@ -236,7 +238,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		"seconds": strconv.FormatFloat(secs, 'f', 0, 64), "load1": load0 + "–" + loadAvg(),
 		"complete": strconv.FormatFloat(o.complete, 'g', -1, 64), "grown_to": strconv.Itoa(o.growTo),
 		"first_queries": strconv.Itoa(o.queries), "student_iter": strconv.Itoa(o.studentIter),
-		"adam_epochs": strconv.Itoa(o.adamEpochs),
+		"adam_epochs": strconv.Itoa(o.adamEpochs), "fine_tune_loss": fmtLoss(o.fineTuneLoss),
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	if res != nil {
@@ -326,7 +328,7 @@ func fmnistDone(path string, header []string) (map[string]bool, error) {
 		// The fields of fmnistKey. The queries requested are first_queries:
 		// queries is the count used, which is grown_to for a grown run and
 		// 0 for a refused one.
-		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22], rec[27], rec[28]}, "/")] = true
+		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22], rec[27], rec[28], rec[29]}, "/")] = true
 	}
 	return done, nil
 }

@@ -261,3 +261,42 @@ func TestCompleteSkipsDuplicates(t *testing.T) {
 		t.Errorf("added neuron at cosine distance %g from the teacher's neuron 3", d)
 	}
 }
+
+// TestCompleteSkipsFlippedCopies: a ReLU student at the floor may hold a
+// recovered neuron the other way round, relu(−z) = relu(z) − z, with the
+// linear part carried by the skip path. Its activation column then
+// anticorrelates only partly with the recovered one (about −0.5), but it
+// explains the residual a slightly inexact recovered neuron leaves, and
+// added beside it, it made the layer one wider than the teacher's (a
+// 784→32→10 ReLU teacher came back 33 wide).
+func TestCompleteSkipsFlippedCopies(t *testing.T) {
+	act := mlp.ReLU
+	x, y, tin, _ := completionCase(t, act)
+	in := mat.DenseCopyOf(tin)
+	for i, tilt := range []float64{1e-2, -2e-2, 1.5e-2, 1e-2} { // recovered neuron 0, slightly off
+		in.Set(0, i, tin.At(0, i)*(1+tilt))
+	}
+	net := randomNet(t, []int{3, 6, 2}, act, 21)
+	L := net.Layer(0)
+	for i := 0; i < 3; i++ { // the student's exact copy of neuron 0, flipped
+		L.W.Set(0, i, -tin.At(0, i))
+	}
+	L.B[0] = -tin.At(0, 3)
+	for j := 1; j < 6; j++ { // the rest silent: a student at the floor has no stray neurons
+		for o := 0; o < 2; o++ {
+			net.Layer(1).W.Set(o, j, 0)
+		}
+	}
+	students := []student{{index: 0, net: net, loss: 0}}
+	c, err := Config{Activation: act, BaseWidth: 4, Complete: 0.05}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, err := complete(x, y, in, students, &c, c.ZeroLoss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra != nil {
+		t.Errorf("added %d neurons to a layer that has all the teacher's:\n%v", extra.RawMatrix().Rows, mat.Formatted(extra))
+	}
+}

@@ -146,11 +146,7 @@ type Config struct {
 	// reasonable value). Neurons of students at the loss floor are tried
 	// first and need only lower the residual: such a student holds the
 	// teacher's neurons exactly, and while many are missing each removes
-	// only a small share. It stops once the residual is below 1e-10 of
-	// the outputs' variance (what the clusters' own averaging leaves),
-	// and a student's copy of a recovered neuron, also one the other way
-	// round for activations with a linear residue, is never added. It is
-	// for runs with few students — two wide
+	// only a small share. It is for runs with few students — two wide
 	// students of a real-size teacher, where γ = 1 drops every teacher
 	// neuron one of them lacks — and runs before the fine-tune, which
 	// then starts from the completed network with its output layer fitted

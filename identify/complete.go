@@ -31,38 +31,11 @@ const completionRank = 1e-12
 // With many neurons missing each removes only a small share at first.
 const floorGain = 1e-6
 
-// completionResidual is the fraction of the outputs' variance below which
-// the residual left by the clustered neurons is taken for their own
-// inexactness (each is an average over students that agree to ~1e-5, not
-// exactly the teacher's), which the fine-tune removes, rather than for a
-// missing neuron, whose share of a real teacher's output is many orders
-// larger. Without it the 32 clusters of a 784→32→10 ReLU teacher, every
-// one the teacher's, left a residual of ~1e-16 of the variance, and the
-// floor students' neurons, each explaining a sliver of it, were added:
-// widths 33 and 37.
-const completionResidual = 1e-10
-
-// centredSquares returns the sum of squares of y's columns about their
-// means.
-func centredSquares(y *mat.Dense) float64 {
-	n, o := y.Dims()
-	var s float64
-	for j := 0; j < o; j++ {
-		col := mat.Col(nil, j, y)
-		mean := floats.Sum(col) / float64(n)
-		for _, v := range col {
-			s += (v - mean) * (v - mean)
-		}
-	}
-	return s
-}
-
 // complete returns the incoming vectors [W | b] (rows) of the students'
 // neurons of hidden layer 0 that, added greedily to the recovered neurons
 // in, each reduce the least-squares residual of y by at least the fraction
 // c.Complete of what is left (floorGain for a student whose loss is at
-// most floor); the best first, until the residual is at the floor or
-// below completionResidual of the outputs' variance. Only
+// most floor); the best first, until the residual is at the floor. Only
 // one-hidden-layer runs are completed.
 func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, floor float64) (*mat.Dense, error) {
 	n, _ := x.Dims()
@@ -93,11 +66,10 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, flo
 	used := dup.ofRecovered()
 	var picked []int
 	_, o := y.Dims()
-	enough := max(floor*float64(n*o), completionResidual*centredSquares(y))
 	for {
 		total := mat.Norm(resid, 2)
 		total *= total
-		if total <= enough {
+		if total <= floor*float64(n*o) {
 			break // at the loss floor: nothing left to explain
 		}
 		best := bestCandidate(resid, cand, norms, orig, used, need, total)

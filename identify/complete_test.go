@@ -300,31 +300,3 @@ func TestCompleteSkipsFlippedCopies(t *testing.T) {
 		t.Errorf("added %d neurons to a layer that has all the teacher's:\n%v", extra.RawMatrix().Rows, mat.Formatted(extra))
 	}
 }
-
-// TestCompleteStopsAtTheClustersInexactness: when the clusters hold every
-// teacher neuron, what the outputs still miss is the clusters' own
-// inexactness (averages over students), a tiny fraction of the outputs'
-// variance; a floor student's other neurons must not be added to explain it.
-func TestCompleteStopsAtTheClustersInexactness(t *testing.T) {
-	act := mlp.ReLU
-	x, y, tin, _ := completionCase(t, act)
-	in := mat.DenseCopyOf(tin)
-	for j := 0; j < 4; j++ { // every recovered neuron ~1e-6 off
-		for i := 0; i < 4; i++ {
-			in.Set(j, i, tin.At(j, i)*(1+1e-6*float64(1+i+j)))
-		}
-	}
-	net := randomNet(t, []int{3, 6, 2}, act, 22) // six neurons that are not the teacher's
-	students := []student{{index: 0, net: net, loss: 0}}
-	c, err := Config{Activation: act, BaseWidth: 4, Complete: 0.05}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	extra, err := complete(x, y, in, students, &c, c.ZeroLoss)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if extra != nil {
-		t.Errorf("added %d neurons to a layer that has all the teacher's", extra.RawMatrix().Rows)
-	}
-}

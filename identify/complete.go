@@ -49,10 +49,7 @@ func complete(x, y *mat.Dense, in *mat.Dense, students []student, c *Config, flo
 	if err != nil || vecs == nil {
 		return nil, err
 	}
-	dup, err := duplicatesOf(cand, des, in, c)
-	if err != nil {
-		return nil, err
-	}
+	dup := newDuplicates(cand, recoveredColumns(des, in), math.Cos(min(c.Beta, cluster.DefaultBeta)))
 	need := make([]float64, len(owners))
 	for j, s := range owners {
 		need[j] = c.Complete
@@ -117,35 +114,6 @@ func newDuplicates(cand, recovered *mat.Dense, cos float64) *duplicates {
 		d.recovered = centredUnit(recovered)
 	}
 	return d
-}
-
-// duplicatesOf returns the duplicates test of the candidates' activation
-// columns cand against each other and the recovered neurons in (des is
-// designColumns' matrix). For an activation with a linear residue the
-// columns are compared with their part linear in [1, x] projected out:
-// the layer's output fit has that part anyway, and σ(−z) = σ(z) − κz, so a
-// student's copy of a recovered neuron the other way round is a duplicate
-// (relu(z) and relu(−z) correlate at only about −0.5, and such a copy
-// explains the residual that a slightly inexact recovered neuron leaves:
-// it made a 784→32→10 ReLU recovery one neuron too wide).
-func duplicatesOf(cand, des, in *mat.Dense, c *Config) (*duplicates, error) {
-	cos := math.Cos(min(c.Beta, cluster.DefaultBeta))
-	recovered := recoveredColumns(des, in)
-	if !hasLinearResidue(c.Activation) {
-		return newDuplicates(cand, recovered, cos), nil
-	}
-	n, p := des.Dims()
-	k, _ := in.Dims()
-	// designColumns' first columns: the constant and the inputs.
-	lin, err := orthonormalBasis(des.Slice(0, n, 0, p-k).(*mat.Dense))
-	if err != nil {
-		return nil, err
-	}
-	cand = project(lin, mat.DenseCopyOf(cand))
-	if recovered != nil {
-		recovered = project(lin, mat.DenseCopyOf(recovered))
-	}
-	return newDuplicates(cand, recovered, cos), nil
 }
 
 // recoveredColumns returns the recovered neurons' activation columns,

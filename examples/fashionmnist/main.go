@@ -116,7 +116,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "students trained at once")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's progress")
 	flag.IntVar(&o.layers, "layers", 1, "hidden layers of the teachers, each r wide (more than 1 only with -teachers-only: deep teachers are recovered through queries by examples/blackbox)")
-	flag.BoolVar(&o.teachersOnly, "teachers-only", false, "train (or load) the teachers, save them under OUT/<act>-r<r>/ and stop: no students, no CSV row (for examples/blackbox -teacher-<act>)")
+	flag.BoolVar(&o.teachersOnly, "teachers-only", false, "train (or load) the teachers, save them under OUT/<act>-r<r>/ (<act>-r<r>x<layers>/ for deep ones) and stop: no students, no CSV row (for examples/blackbox -teacher-<act>)")
 	flag.Parse()
 	o.beta = betaDeg * math.Pi / 180
 	var err error

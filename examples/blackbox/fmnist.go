@@ -41,15 +41,7 @@ func csvFor(teacher *mlp.Network, o options) (string, []string) {
 // "x" ("64" for a 784 → 64 → 10 teacher, "30x30x30" for a deep one).
 func hiddenLabel(teacher *mlp.Network) string {
 	sizes := teacher.Sizes()
-	return joinInts(sizes[1 : len(sizes)-1])
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, "x")
+	return csvlog.Widths(sizes[1 : len(sizes)-1])
 }
 
 // fmnistKey identifies a row: the settings that change the result; r is
@@ -129,7 +121,7 @@ func runFMNIST(ctx context.Context, o options) error {
 			fmt.Printf("%s: already in %s\n", act, path)
 			continue
 		}
-		rec, err := recoverFMNIST(ctx, act, teacher, o)
+		rec, err := recoverFMNIST(ctx, act, teacher, header, o)
 		if err != nil {
 			return err
 		}
@@ -141,8 +133,8 @@ func runFMNIST(ctx context.Context, o options) error {
 }
 
 // recoverFMNIST recovers teacher (of activation act, loaded by
-// loadTeacher) through queries and returns its row.
-func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o options) ([]string, error) {
+// loadTeacher) through queries and returns its row, in the layout header.
+func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header []string, o options) ([]string, error) {
 	var err error
 	tpath := o.teachers[act]
 	r := hiddenLabel(teacher)
@@ -190,7 +182,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 	}
 	load0 := loadAvg()
 	fmt.Printf("%s: 784→%s→10 teacher %s; %d %s queries, %d students 784→%s→10, %v each (load %s)\n",
-		act, r, tpath, o.queries, probeName(o), o.students, joinInts(widths), o.studentTime, load0)
+		act, r, tpath, o.queries, probeName(o), o.students, csvlog.Widths(widths), o.studentTime, load0)
 	t0 := time.Now()
 	var res *identify.Result
 	var runErr error
@@ -254,7 +246,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 	}
 	row["max_weight_error"], row["weight_bits"], row["max_output_error"], row["output_bits"] = "NaN", "NaN", "NaN", "NaN"
 	if res != nil && res.Network != nil {
-		row["recovered_width"] = joinInts(res.Widths)
+		row["recovered_width"] = csvlog.Widths(res.Widths)
 		fresh, err := probes.Sample(synth.NewRand(o.seed+1000), o.fresh)
 		if err != nil {
 			return nil, err
@@ -281,7 +273,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		}
 		if ir, err := imageMetrics(teacher, res.Network, o.dataDir); err == nil {
 			fmt.Println(ir)
-			row["test_matched_1e3"], row["test_matched_1e2"] = joinInts(ir.Matched1e3), joinInts(ir.Matched1e2)
+			row["test_matched_1e3"], row["test_matched_1e2"] = csvlog.Widths(ir.Matched1e3), csvlog.Widths(ir.Matched1e2)
 			row["test_rel_rmse"] = g(ir.RelRMSE)
 			row["label_agreement"] = strconv.FormatFloat(ir.LabelAgreement, 'f', 4, 64)
 		} else {
@@ -296,7 +288,6 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, o opti
 		}
 		fmt.Println(res.Verdict())
 	}
-	_, header := csvFor(teacher, o)
 	out := make([]string, len(header))
 	for i, h := range header {
 		out[i] = row[h]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 )
@@ -21,7 +22,7 @@ type imageReport struct {
 
 func (r imageReport) String() string {
 	return fmt.Sprintf("on the 10 000 test images: %s / %s teacher neurons within data-space cosine distance 1e-3 (%s within 1e-2), relative RMSE %.3g, label agreement %.2f %%",
-		joinInts(r.Matched1e3), joinInts(r.Neurons), joinInts(r.Matched1e2), r.RelRMSE, 100*r.LabelAgreement)
+		csvlog.Widths(r.Matched1e3), csvlog.Widths(r.Neurons), csvlog.Widths(r.Matched1e2), r.RelRMSE, 100*r.LabelAgreement)
 }
 
 // imageMetrics measures rec against teacher on the test images in dir.

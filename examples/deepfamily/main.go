@@ -35,6 +35,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/internal/cputime"
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
 	"github.com/paramrecovery/expandcluster/synth"
 )
 
@@ -123,7 +124,7 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gai
 // solve runs one problem and returns its row.
 func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, workers int) row {
 	start := time.Now()
-	r := row{Problem: p.Name, Activation: p.Activation.Name(), Layers: len(p.Hidden()), Teacher: joinInts(p.Sizes),
+	r := row{Problem: p.Name, Activation: p.Activation.Name(), Layers: len(p.Hidden()), Teacher: csvlog.Widths(p.Sizes),
 		Rho: rho, Samples: p.Samples, Students: p.Students, MaxCosine: 1, TestRelRMSE: -1}
 	teacher, d, err := p.Dataset()
 	if err != nil {
@@ -139,7 +140,7 @@ func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, workers 
 	res, err := identify.RunData(ctx, d.X, d.Y, cfg)
 	r.Seconds = time.Since(start).Seconds()
 	if res != nil {
-		r.Recovered = joinInts(res.Widths)
+		r.Recovered = csvlog.Widths(res.Widths)
 		r.ZeroLoss = countBelow(res.StudentLosses, res.ZeroLoss)
 		r.Warnings = len(res.Warnings)
 	}
@@ -169,14 +170,6 @@ func countBelow(v []float64, t float64) int {
 		}
 	}
 	return n
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprint(x)
-	}
-	return strings.Join(s, "x")
 }
 
 // cancelAfterCPU calls cancel once this process has used until seconds of

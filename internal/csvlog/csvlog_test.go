@@ -2,6 +2,7 @@ package csvlog
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,4 +58,9 @@ func TestReadRoundTripAndErrors(t *testing.T) {
 	if _, err := Read(path, h); err == nil || !strings.Contains(err.Error(), "line 4 has 3 fields") {
 		t.Errorf("ragged line: error %v, want it named", err)
 	}
+}
+
+func ExampleWidths() {
+	fmt.Println(Widths([]int{30, 30, 30}), Widths([]int{64}), Widths(nil) == "")
+	// Output: 30x30x30 64 true
 }

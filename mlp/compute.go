@@ -22,6 +22,9 @@ type Workspace struct {
 	// The Hessian-vector pass: σ''(z) and the R{·} directional derivatives.
 	d2, rz, ra, rga, rdelta [][]float64
 	hcol, basis             []float64
+	// Float32 copies for Linearization.SetInputs32: a weight-shaped
+	// direction of the inputs' layers, and their sensitivities.
+	w32, d32 []float32
 }
 
 // NewWorkspace returns an empty workspace; it sizes itself on first use.
@@ -267,26 +270,36 @@ func (n *Network) LossGrad(ws *Workspace, grad []float64, x, y *mat.Dense) (floa
 		g[i] *= 2 / count
 	}
 	clear(grad)
-	n.backward(ws, grad, x, rows)
+	n.backward(ws, grad, x, rows, nil)
 	return loss, nil
 }
 
 // backward propagates ws.ga[last] (dLoss/dout) down the network and adds
 // the parameter gradient to grad.
-func (n *Network) backward(ws *Workspace, grad []float64, x *mat.Dense, rows int) {
+// With x32 (the inputs rounded to float32) the products with the inputs
+// are computed in float32 (see Linearization.SetInputs32).
+func (n *Network) backward(ws *Workspace, grad []float64, x *mat.Dense, rows int, x32 *Inputs32) {
 	xd, xs := raw(x)
 	for l := len(n.layers) - 1; l >= 0; l-- {
 		L := &n.layers[l]
 		m := rows * L.Out
 		delta := ws.delta[l][:m]
 		mulElem(delta, ws.ga[l][:m], ws.dz[l][:m])
-		in, ins := n.layerInput(ws, xd, xs, l)
-		mulTNAdd(grad[L.wOff:], delta, in, ins, rows, L.In, L.Out)
+		if l == 0 && x32 != nil {
+			mulTNAddInputs32(grad[L.wOff:], ws, delta, x32, rows, L.In, L.Out)
+		} else {
+			in, ins := n.layerInput(ws, xd, xs, l)
+			mulTNAdd(grad[L.wOff:], delta, in, ins, rows, L.In, L.Out)
+		}
 		if L.bOff >= 0 {
 			colSumsAdd(grad[L.bOff:L.bOff+L.Out], delta, rows, L.Out)
 		}
 		if l == len(n.layers)-1 && n.skip != nil {
-			mulTNAdd(grad[n.skipOff:], delta, xd, xs, rows, n.InputDim(), L.Out)
+			if x32 != nil {
+				mulTNAddInputs32(grad[n.skipOff:], ws, delta, x32, rows, n.InputDim(), L.Out)
+			} else {
+				mulTNAdd(grad[n.skipOff:], delta, xd, xs, rows, n.InputDim(), L.Out)
+			}
 		}
 		if l > 0 {
 			mulNN(ws.ga[l-1][:rows*L.In], delta, L.W.RawMatrix().Data, rows, L.In, L.Out, false)

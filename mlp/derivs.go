@@ -133,7 +133,7 @@ func (n *Network) hessVec(ws *Workspace, hv, v []float64, x *mat.Dense, rows int
 	ws.ensureHess(n)
 	xd, xs := raw(x)
 	last := len(n.layers) - 1
-	n.rForward(ws, v, x, rows)
+	n.rForward(ws, v, x, rows, nil)
 	for l := range n.layers {
 		L := &n.layers[l]
 		evalDeriv2(L.Act, ws.d2[l][:rows*L.Out], ws.z[l][:rows*L.Out])
@@ -180,7 +180,7 @@ func (n *Network) hessVec(ws *Workspace, hv, v []float64, x *mat.Dense, rows int
 // forward pass: ws.rz[l] and ws.ra[l] become the directional derivatives of
 // layer l's pre-activations and activations, Rz_l = Ra_{l−1}·W_lᵀ +
 // a_{l−1}·V_lᵀ + Vb_l and Ra_l = σ'(z_l)⊙Rz_l; Ra of the last layer is J·v.
-func (n *Network) rForward(ws *Workspace, v []float64, x *mat.Dense, rows int) {
+func (n *Network) rForward(ws *Workspace, v []float64, x *mat.Dense, rows int, x32 *Inputs32) {
 	xd, xs := raw(x)
 	last := len(n.layers) - 1
 	for l := range n.layers {
@@ -188,13 +188,21 @@ func (n *Network) rForward(ws *Workspace, v []float64, x *mat.Dense, rows int) {
 		m := rows * L.Out
 		vw, vb := n.view(v, l)
 		rz := ws.rz[l][:m]
-		in, ins := n.layerInput(ws, xd, xs, l)
-		mulNT(rz, in, ins, vw, vb, rows, L.In, L.Out, false)
+		if l == 0 && x32 != nil {
+			mulInputs32(rz, ws, x32, vw, vb, rows, L.In, L.Out, false)
+		} else {
+			in, ins := n.layerInput(ws, xd, xs, l)
+			mulNT(rz, in, ins, vw, vb, rows, L.In, L.Out, false)
+		}
 		if l > 0 {
 			mulNT(rz, ws.ra[l-1], n.layers[l-1].Out, L.W.RawMatrix().Data, nil, rows, L.In, L.Out, true)
 		}
 		if l == last && n.skip != nil {
-			mulNT(rz, xd, xs, v[n.skipOff:], nil, rows, n.InputDim(), L.Out, true)
+			if x32 != nil {
+				mulInputs32(rz, ws, x32, v[n.skipOff:], nil, rows, n.InputDim(), L.Out, true)
+			} else {
+				mulNT(rz, xd, xs, v[n.skipOff:], nil, rows, n.InputDim(), L.Out, true)
+			}
 		}
 		mulElem(ws.ra[l][:m], ws.dz[l][:m], rz)
 	}

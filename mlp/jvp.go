@@ -3,6 +3,8 @@ package mlp
 import (
 	"fmt"
 
+	dgemm "github.com/paramrecovery/expandcluster/internal/gemm"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -21,6 +23,7 @@ type Linearization struct {
 	net  *Network
 	ws   *Workspace
 	x    *mat.Dense
+	x32  *Inputs32 // the inputs in float32, if set by SetInputs32
 	rows int
 }
 
@@ -40,6 +43,67 @@ func (l *Linearization) Reset(n *Network, ws *Workspace, x *mat.Dense) error {
 	return nil
 }
 
+// Inputs32 is a batch of inputs rounded to float32 and packed once for
+// the float32 products of Linearization.SetInputs32 (in both layouts the
+// products read, so it takes twice the memory of float32 inputs: 8 bytes
+// per input value, as the float64 inputs themselves).
+type Inputs32 struct {
+	rows, cols int
+	asA        *dgemm.PackedA32 // X, for X·Wᵀ
+	asB        *dgemm.PackedB32 // X, for Dᵀ·X
+}
+
+// NewInputs32 rounds the rows of x to float32 and packs them.
+func NewInputs32(x *mat.Dense) *Inputs32 {
+	rows, cols := x.Dims()
+	xr := x.RawMatrix()
+	x32 := make([]float32, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j, v := range xr.Data[i*xr.Stride : i*xr.Stride+cols] {
+			x32[i*cols+j] = float32(v)
+		}
+	}
+	return &Inputs32{rows: rows, cols: cols, asA: dgemm.PackA32(rows, cols, x32, cols, 1), asB: dgemm.PackB32(rows, cols, x32, cols, 1)}
+}
+
+// Dims returns the number of samples and inputs.
+func (in *Inputs32) Dims() (rows, cols int) { return in.rows, in.cols }
+
+// SetInputs32 makes JacVec and JacTVec compute their products with the
+// inputs (the first layer's, and the skip path's) in float32 on x32, the
+// linearisation's inputs as NewInputs32 prepared them: on amd64 with AVX2
+// these products run more than twice as fast (internal/gemm), with a
+// relative error of about 1e-6 instead of 1e-15. That is enough for the
+// curvature products of a Gauss–Newton solve, which only shape the step,
+// not for a gradient. x32 = nil goes back to float64. It lasts until the
+// next Reset. It allocates the float32 buffers on first use.
+func (l *Linearization) SetInputs32(x32 *Inputs32) error {
+	if x32 == nil {
+		l.x32 = nil
+		return nil
+	}
+	n := l.net
+	if n == nil {
+		return fmt.Errorf("mlp: Linearization.SetInputs32 before Reset")
+	}
+	if x32.rows != l.rows || x32.cols != n.InputDim() {
+		return fmt.Errorf("mlp: Linearization.SetInputs32: inputs are %d×%d, want %d rows × %d inputs", x32.rows, x32.cols, l.rows, n.InputDim())
+	}
+	w, d := n.layers[0].In*n.layers[0].Out, l.rows*n.layers[0].Out
+	if n.skip != nil {
+		out := n.OutputDim()
+		w, d = max(w, n.InputDim()*out), max(d, l.rows*out)
+	}
+	if len(l.ws.w32) < w {
+		l.ws.w32 = make([]float32, w)
+	}
+	if len(l.ws.d32) < d {
+		l.ws.d32 = make([]float32, d)
+	}
+	l.x32 = x32
+	return nil
+}
+
 // Rows returns the number of samples.
 func (l *Linearization) Rows() int { return l.rows }
 
@@ -56,7 +120,7 @@ func (l *Linearization) Outputs() []float64 {
 func (l *Linearization) JacVec(jv, v []float64) {
 	n := l.net
 	last := len(n.layers) - 1
-	n.rForward(l.ws, v, l.x, l.rows)
+	n.rForward(l.ws, v, l.x, l.rows, l.x32)
 	m := l.rows * n.OutputDim()
 	copy(jv[:m], l.ws.ra[last][:m])
 }
@@ -69,7 +133,7 @@ func (l *Linearization) JacTVec(g, u []float64) {
 	m := rows * n.OutputDim()
 	copy(ws.ga[last][:m], u[:m])
 	clear(g)
-	n.backward(ws, g, l.x, rows)
+	n.backward(ws, g, l.x, rows, l.x32)
 }
 
 // LayerInput returns the input of layer li on the batch (the network's

@@ -54,6 +54,29 @@ func TestLinearizationMatchesJacobian(t *testing.T) {
 			if e := relErr(jtu, wantJtu); e > 1e-12 {
 				t.Errorf("JacTVec: relative error %g", e)
 			}
+			// In float32 on the inputs: single precision, not worse.
+			x32 := NewInputs32(x)
+			if err := lin.SetInputs32(x32); err != nil {
+				t.Fatal(err)
+			}
+			lin.JacVec(jv, v)
+			lin.JacTVec(jtu, u)
+			if e := relErr(jv, wantJv); e > 1e-6 || e == 0 {
+				t.Errorf("JacVec with float32 inputs: relative error %g, want (0, 1e-6]", e)
+			}
+			if e := relErr(jtu, wantJtu); e > 1e-6 || e == 0 {
+				t.Errorf("JacTVec with float32 inputs: relative error %g, want (0, 1e-6]", e)
+			}
+			if err := lin.SetInputs32(NewInputs32(x.Slice(1, rows, 0, tc.sizes[0]).(*mat.Dense))); err == nil {
+				t.Error("SetInputs32 with one row too few: no error")
+			}
+			if err := lin.SetInputs32(nil); err != nil {
+				t.Fatal(err)
+			}
+			lin.JacVec(jv, v)
+			if e := relErr(jv, wantJv); e > 1e-12 {
+				t.Errorf("JacVec back in float64: relative error %g", e)
+			}
 			// OutputGram of the first layer against Σ_{s,o} δδᵀ from J:
 			// with bias, the bias columns of layer 0 hold δ exactly.
 			if tc.bias {

@@ -47,26 +47,31 @@ func mulNT(z []float64, a []float64, as int, w []float64, b []float64, n, in, ou
 		return
 	}
 	if b != nil {
-		// The bias first, then the product added to it.
-		b = b[:out]
-		switch {
-		case add:
-			for s := 0; s < n; s++ {
-				axpy(z[s*out:s*out+out], 1, b)
-			}
-		case out == 1:
-			z = z[:n]
-			for s := range z {
-				z[s] = b[0]
-			}
-		default:
-			for s := 0; s < n; s++ {
-				copy(z[s*out:s*out+out], b)
-			}
-		}
-		add = true
+		add = setBias(z, b, n, out, add)
 	}
 	dgemm.Mul(n, out, in, a, as, 1, w, 1, in, z, out, add)
+}
+
+// setBias sets (or, with add, adds) the bias b into every row of z, n×out,
+// before a product is added to it; it returns true, the product's add.
+func setBias(z, b []float64, n, out int, add bool) bool {
+	b = b[:out]
+	switch {
+	case add:
+		for s := 0; s < n; s++ {
+			axpy(z[s*out:s*out+out], 1, b)
+		}
+	case out == 1:
+		z = z[:n]
+		for s := range z {
+			z[s] = b[0]
+		}
+	default:
+		for s := 0; s < n; s++ {
+			copy(z[s*out:s*out+out], b)
+		}
+	}
+	return true
 }
 
 // mulTNAdd adds g[j,k] += Σ_s d[s,j]·a[s,k], the weight gradient of a layer:
@@ -115,4 +120,29 @@ func mulElem(dst, x, y []float64) {
 	for i, v := range x {
 		dst[i] = v * y[i]
 	}
+}
+
+// mulInputs32 is mulNT for the inputs' products in float32: z[s,j] (+)=
+// Σ_k x[s,k]·w[j,k] (+ b[j]), with w rounded to float32 into ws.w32.
+func mulInputs32(z []float64, ws *Workspace, x *Inputs32, w, b []float64, n, in, out int, add bool) {
+	w32 := ws.w32[:in*out]
+	for i, v := range w[:in*out] {
+		w32[i] = float32(v)
+	}
+	if b != nil {
+		add = setBias(z, b, n, out, add)
+	}
+	// B = Wᵀ: element (k, j) at w32[j·in + k].
+	dgemm.MulPackedA32(x.asA, out, w32, 1, in, z, out, add)
+}
+
+// mulTNAddInputs32 is mulTNAdd for the inputs' products in float32:
+// g[j,k] += Σ_s d[s,j]·x[s,k], with d rounded to float32 into ws.d32.
+func mulTNAddInputs32(g []float64, ws *Workspace, d []float64, x *Inputs32, n, in, out int) {
+	d32 := ws.d32[:n*out]
+	for i, v := range d[:n*out] {
+		d32[i] = float32(v)
+	}
+	// A = Dᵀ: element (j, s) at d32[s·out + j].
+	dgemm.MulPackedB32(out, d32, 1, out, x.asB, g, in, true)
 }

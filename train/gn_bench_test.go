@@ -43,7 +43,8 @@ func wideProblem(b *testing.B, n int, cfg GaussNewton) (*gnState, func() bool) {
 // BenchmarkGaussNewtonStep measures one GaussNewton step (at most 10 CG
 // iterations, a trial point and, when accepted, a new linearisation with
 // its factors) of a 784→128→10 student on 20 000 samples, after set-up,
-// by default and with the opt-in EigenCorrection and Backtrack.
+// by default and with the opt-in EigenCorrection, Backtrack and
+// SingleCurvature.
 func BenchmarkGaussNewtonStep(b *testing.B) {
 	for _, v := range []struct {
 		name string
@@ -52,6 +53,7 @@ func BenchmarkGaussNewtonStep(b *testing.B) {
 		{"", GaussNewton{MaxCG: 10}},
 		{"/ekfac", GaussNewton{MaxCG: 10, EigenCorrection: true}},
 		{"/backtrack", GaussNewton{MaxCG: 10, Backtrack: true}},
+		{"/single", GaussNewton{MaxCG: 10, SingleCurvature: true}},
 	} {
 		s, never := wideProblem(b, 20000, v.cfg)
 		b.Run(mlp.Backend()+"/784-128-10/g/n=20000/maxcg=10"+v.name, func(b *testing.B) {
@@ -69,7 +71,8 @@ func BenchmarkGaussNewtonStep(b *testing.B) {
 
 // BenchmarkGaussNewtonCurvature measures one CG product (JᵀJ+λI)·v, a
 // forward-mode and a reverse-mode pass over 20 000 samples, the unit of
-// GaussNewton's cost, and the K-FAC preconditioner applied to it.
+// GaussNewton's cost (in float64, and with SingleCurvature), and the K-FAC
+// preconditioner applied to it.
 func BenchmarkGaussNewtonCurvature(b *testing.B) {
 	s, _ := wideProblem(b, 20000, GaussNewton{MaxCG: 10})
 	for i := range s.d {
@@ -80,6 +83,16 @@ func BenchmarkGaussNewtonCurvature(b *testing.B) {
 		cpu := cputime.Start()
 		for i := 0; i < b.N; i++ {
 			s.curvature(s.bd, s.d)
+		}
+		cpu.Report(b)
+	})
+	s32, _ := wideProblem(b, 20000, GaussNewton{MaxCG: 10, SingleCurvature: true})
+	copy(s32.d, s.d)
+	b.Run(mlp.Backend()+"/product/784-128-10/n=20000/single", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := cputime.Start()
+		for i := 0; i < b.N; i++ {
+			s32.curvature(s32.bd, s32.d)
 		}
 		cpu.Report(b)
 	})

@@ -25,7 +25,8 @@ func gnStudent(t testing.TB, sizes []int, act mlp.Activation, seed uint64, gain 
 
 // TestGaussNewtonReachesFloor: an overparameterised student of a small
 // teacher is trained to the floating-point floor by GaussNewton alone,
-// with and without the output solve and with subset curvature.
+// with and without the output solve, with subset curvature and with the
+// curvature products in float32.
 func TestGaussNewtonReachesFloor(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -43,6 +44,10 @@ func TestGaussNewtonReachesFloor(t *testing.T) {
 		{"g-geodesic", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Geodesic: true}, true},
 		{"tanh-backtrack", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{Backtrack: true}, false},
 		{"g-projection-backtrack", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{Projection: true, Backtrack: true}, false},
+		// float32 curvature still ends at the float64 floor: the
+		// gradient and residuals stay exact.
+		{"tanh-single", []int{5, 3, 2}, []int{5, 6, 2}, mlp.Tanh, &GaussNewton{SingleCurvature: true}, false},
+		{"g-single-subset", []int{5, 3, 2}, []int{5, 6, 2}, mlp.G, &GaussNewton{SingleCurvature: true, CurvatureRows: 300}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.slow && testing.Short() {

@@ -20,9 +20,10 @@ import (
 type gnState struct {
 	cfg  GaussNewton
 	net  *mlp.Network
-	x, y *mat.Dense // all samples
-	xc   *mat.Dense // curvature samples (x itself if all)
-	frac float64    // rows(x)/rows(xc): scales subset curvature to all data
+	x, y *mat.Dense    // all samples
+	xc   *mat.Dense    // curvature samples (x itself if all)
+	xc32 *mlp.Inputs32 // xc in float32, with SingleCurvature
+	frac float64       // rows(x)/rows(xc): scales subset curvature to all data
 
 	lin, linC   mlp.Linearization
 	linT        mlp.Linearization // the trial point's, with projection
@@ -109,7 +110,14 @@ func gnMemory(net *mlp.Network, rows, crows int, cfg GaussNewton) int64 {
 	}
 	last := net.Layer(net.NumLayers() - 1)
 	factors += int64(last.In+1) * int64(rows)
-	return 8 * (ws + factors + vecs + int64(rows*net.OutputDim())*3)
+	single := int64(0)
+	if cfg.SingleCurvature {
+		// The curvature samples in float32, packed twice, and the float32
+		// copies of a first-layer direction and its sensitivities.
+		l0 := net.Layer(0)
+		single = 4 * (2*int64(crows)*int64(net.InputDim()) + int64(l0.In*l0.Out) + int64(crows)*int64(l0.Out))
+	}
+	return 8*(ws+factors+vecs+int64(rows*net.OutputDim())*3) + single
 }
 
 func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error) {
@@ -130,6 +138,9 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 		s.xc, _ = sub.draw(p.RNG, p.X, p.Y, crows)
 		s.wsC = mlp.NewWorkspace()
 		s.frac = float64(rows) / float64(crows)
+	}
+	if cfg.SingleCurvature {
+		s.xc32 = mlp.NewInputs32(s.xc)
 	}
 	if free := p.Free(); free != nil {
 		s.free = make([]bool, np)

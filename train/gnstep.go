@@ -82,6 +82,11 @@ func (s *gnState) finishLinearise() error {
 	} else if err := s.linC.Reset(s.net, s.wsC, s.xc); err != nil {
 		return err
 	}
+	if s.xc32 != nil {
+		if err := s.linC.SetInputs32(s.xc32); err != nil {
+			return err
+		}
+	}
 	for l := range s.layers {
 		if err := s.layers[l].factorG(&s.linC, l, s.cfg.FactorRows); err != nil {
 			return err

@@ -18,20 +18,9 @@ const (
 // k = 0 it sets C to zero (or leaves it). It does not allocate (scratch
 // space comes from a pool) and panics if a slice is too short.
 func Mul(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []float64, ldc int, add bool) {
-	if m <= 0 || n <= 0 {
+	if trivial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, add) {
 		return
 	}
-	_ = c[(m-1)*ldc+n-1]
-	if k <= 0 {
-		if !add {
-			for i := 0; i < m; i++ {
-				clear(c[i*ldc : i*ldc+n])
-			}
-		}
-		return
-	}
-	_ = a[(m-1)*ars+(k-1)*acs]
-	_ = b[(k-1)*brs+(n-1)*bcs]
 	if m == 1 && n > 1 {
 		// A row vector times B: as Bᵀ times a column vector, whose rows
 		// fill the tiles. Every element is still the same sum in the same
@@ -42,25 +31,78 @@ func Mul(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []
 		gemv(m, k, a, ars, acs, b, brs, c, ldc, add)
 		return
 	}
-	ws := getScratch()
-	defer putScratch(ws)
-	kern := pick(m, n)
+	mul(&pool64, pick(kernels, m, n), m, n, k, a, ars, acs, b, brs, bcs, nil, nil, c, ldc, add)
+}
+
+// Mul32 is Mul for float32 A and B into a float64 C: each k-block's dot
+// product is accumulated in float32 with fused multiply-adds (twice the
+// elements per vector instruction), converted exactly to float64 and added
+// to C there, so the rounding error grows with the block length (at most
+// 256), not with k. It is for products whose operands are only needed to
+// single precision, such as the curvature products of a Gauss–Newton solve.
+func Mul32(m, n, k int, a []float32, ars, acs int, b []float32, brs, bcs int, c []float64, ldc int, add bool) {
+	if trivial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, add) {
+		return
+	}
+	if m == 1 && n > 1 {
+		m, n, a, ars, acs, b, brs, bcs, ldc = n, 1, b, bcs, brs, a, acs, ars, 1
+	}
+	mul(&pool32, pick(kernels32, m, n), m, n, k, a, ars, acs, b, brs, bcs, nil, nil, c, ldc, add)
+}
+
+// trivial checks the slices' lengths (panicking if one is too short) and
+// handles the products with nothing to multiply: an empty C, or k = 0,
+// which clears C (or leaves it, with add). It reports whether it did.
+func trivial[E elem](m, n, k int, a []E, ars, acs int, b []E, brs, bcs int, c []float64, ldc int, add bool) bool {
+	if m <= 0 || n <= 0 {
+		return true
+	}
+	_ = c[(m-1)*ldc+n-1]
+	if k <= 0 {
+		if !add {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return true
+	}
+	_ = a[(m-1)*ars+(k-1)*acs]
+	_ = b[(k-1)*brs+(n-1)*bcs]
+	return false
+}
+
+// mul is the blocked product of Mul and Mul32 with kernel kern. An
+// operand given packed (pa for A, pb for B, non-nil) is read from its
+// panels instead of being packed block by block.
+func mul[E elem](pool *pool[E], kern *kernelOf[E], m, n, k int, a []E, ars, acs int, b []E, brs, bcs int, pa, pb *packed[E], c []float64, ldc int, add bool) {
+	ws := pool.get()
+	defer pool.put(ws)
 	mr, nr := kern.mr, kern.nr
 	nkb := numBlocks(k)
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		for pc, blk := 0, 0; pc < k; pc, blk = pc+blockLen(k, nkb, blk), blk+1 {
 			kb := blockLen(k, nkb, blk)
-			// B's column panels are Bᵀ's row panels.
-			packA(ws.b[:], b, bcs, brs, jc, nb, pc, kb, nr)
+			bpan := ws.b[:]
+			if pb != nil {
+				bpan = pb.panels(blk, jc, kb)
+			} else {
+				// B's column panels are Bᵀ's row panels.
+				packA(bpan, b, bcs, brs, jc, nb, pc, kb, nr)
+			}
 			overwrite := pc == 0 && !add
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
-				packA(ws.a[:], a, ars, acs, ic, mb, pc, kb, mr)
+				apan := ws.a[:]
+				if pa != nil {
+					apan = pa.panels(blk, ic, kb)
+				} else {
+					packA(apan, a, ars, acs, ic, mb, pc, kb, mr)
+				}
 				for jr := 0; jr < nb; jr += nr {
-					bp := ws.b[jr*kb:]
+					bp := bpan[jr*kb:]
 					for ir := 0; ir < mb; ir += mr {
-						ap := ws.a[ir*kb:]
+						ap := apan[ir*kb:]
 						ci := (ic+ir)*ldc + jc + jr
 						if ir+mr <= mb && jr+nr <= nb {
 							kern.tile(kb, ap, bp, c[ci:], ldc, overwrite)
@@ -186,30 +228,38 @@ func storeColumn(c []float64, ldc int, acc []float64, overwrite bool) {
 	}
 }
 
+// elem is the element type of A and B; C is always float64.
+type elem interface{ ~float32 | ~float64 }
+
 // scratch holds the packed panels of one call.
-type scratch struct {
-	a    [(mc + maxMR) * kc]float64
-	b    [(nc + maxNR) * kc]float64
+type scratch[E elem] struct {
+	a    [(mc + maxMR) * kc]E
+	b    [(nc + maxNR) * kc]E
 	edge [maxMR * maxNR]float64
 }
 
-// free holds scratch buffers between calls. Unlike a sync.Pool it keeps
+// pool holds scratch buffers between calls. Unlike a sync.Pool it keeps
 // them across garbage collections, so steady-state calls never allocate;
 // it holds as many as calls ever ran at once, up to its capacity.
-var free = make(chan *scratch, 256)
+type pool[E elem] struct{ free chan *scratch[E] }
 
-func getScratch() *scratch {
+var (
+	pool64 = pool[float64]{make(chan *scratch[float64], 256)}
+	pool32 = pool[float32]{make(chan *scratch[float32], 256)}
+)
+
+func (p *pool[E]) get() *scratch[E] {
 	select {
-	case s := <-free:
+	case s := <-p.free:
 		return s
 	default:
-		return new(scratch)
+		return new(scratch[E])
 	}
 }
 
-func putScratch(s *scratch) {
+func (p *pool[E]) put(s *scratch[E]) {
 	select {
-	case free <- s:
+	case p.free <- s:
 	default:
 	}
 }
@@ -217,7 +267,7 @@ func putScratch(s *scratch) {
 // packA copies rows ic…ic+mb−1, columns pc…pc+kb−1 of A into micro-panels
 // of mr rows: panel r holds, for each p, the mr values A(ic+r·mr+i, pc+p),
 // zero past row mb. Applied to Bᵀ it packs B's column panels.
-func packA(dst, a []float64, ars, acs, ic, mb, pc, kb, mr int) {
+func packA[E elem](dst, a []E, ars, acs, ic, mb, pc, kb, mr int) {
 	for r := 0; r < mb; r += mr {
 		rows := min(mr, mb-r)
 		panel := dst[r*kb : r*kb+mr*kb]
@@ -261,7 +311,7 @@ func packA(dst, a []float64, ars, acs, ic, mb, pc, kb, mr int) {
 
 // pack6 sets dst[p·mr+i] = a[i·ars+p] for i < 6, p < kb: six rows of a
 // row-major matrix interleaved into a panel of stride mr.
-func pack6(dst, a []float64, ars, kb, mr int) {
+func pack6[E elem](dst, a []E, ars, kb, mr int) {
 	r0, r1, r2 := a[:kb], a[ars:ars+kb], a[2*ars:2*ars+kb]
 	r3, r4, r5 := a[3*ars:3*ars+kb], a[4*ars:4*ars+kb], a[5*ars:5*ars+kb]
 	for p := range r0 {
@@ -273,16 +323,18 @@ func pack6(dst, a []float64, ars, kb, mr int) {
 // copyShort is copy for the few values of one step of a panel, where the
 // call to memmove costs more than the copy: the tile widths are copied as
 // arrays, which compiles to a few vector moves.
-func copyShort(dst, src []float64) {
+func copyShort[E elem](dst, src []E) {
 	switch len(src) {
+	case 32:
+		*(*[32]E)(dst) = *(*[32]E)(src)
 	case 16:
-		*(*[16]float64)(dst) = *(*[16]float64)(src)
+		*(*[16]E)(dst) = *(*[16]E)(src)
 	case 12:
-		*(*[12]float64)(dst) = *(*[12]float64)(src)
+		*(*[12]E)(dst) = *(*[12]E)(src)
 	case 8:
-		*(*[8]float64)(dst) = *(*[8]float64)(src)
+		*(*[8]E)(dst) = *(*[8]E)(src)
 	case 6:
-		*(*[6]float64)(dst) = *(*[6]float64)(src)
+		*(*[6]E)(dst) = *(*[6]E)(src)
 	case 1:
 		dst[0] = src[0]
 	default:
@@ -294,7 +346,7 @@ func copyShort(dst, src []float64) {
 }
 
 // pack4 is pack6 for four rows.
-func pack4(dst, a []float64, ars, kb, mr int) {
+func pack4[E elem](dst, a []E, ars, kb, mr int) {
 	r0, r1, r2, r3 := a[:kb], a[ars:ars+kb], a[2*ars:2*ars+kb], a[3*ars:3*ars+kb]
 	for p := range r0 {
 		d := dst[p*mr : p*mr+4]

@@ -16,6 +16,25 @@ var asmKernels = func() []kernel {
 	return ks
 }()
 
+// asmKernels32 are the float32 micro-kernels (Mul32) this CPU supports.
+var asmKernels32 = func() []kernelOf[float32] {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		return []kernelOf[float32]{{mr: 6, nr: 16, cost: 1, tile: tileAVX2f32}}
+	}
+	return nil
+}()
+
+// kern6x16f32 is tileGo32 in AVX2+FMA: twelve 8-wide float32
+// accumulators, converted to float64 when stored.
+//
+//go:noescape
+func kern6x16f32(kb int, a, b *float32, c *float64, ldc int, overwrite bool)
+
+func tileAVX2f32(kb int, a, b []float32, c []float64, ldc int, overwrite bool) {
+	_, _, _ = a[kb*6-1], b[kb*16-1], c[5*ldc+15]
+	kern6x16f32(kb, &a[0], &b[0], &c[0], ldc, overwrite)
+}
+
 // kern6x8 is tileGo in AVX2+FMA: twelve 4-wide accumulators, one
 // broadcast of A times two vectors of B per step.
 //

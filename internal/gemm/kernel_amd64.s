@@ -221,3 +221,134 @@ over512:
 	STOREROW512(Z22, Z23)
 	VZEROUPPER
 	RET
+
+// One step of k of the float32 6×16 tile: two 8-wide vectors of B (Y12,
+// Y13) times the six broadcast values of A, into Y0–Y11.
+#define STEPF32(aoff, boff) \
+	VMOVUPS boff(DI), Y12; \
+	VMOVUPS boff+32(DI), Y13; \
+	VBROADCASTSS aoff(SI), Y14; \
+	VFMADD231PS Y12, Y14, Y0; \
+	VFMADD231PS Y13, Y14, Y1; \
+	VBROADCASTSS aoff+4(SI), Y15; \
+	VFMADD231PS Y12, Y15, Y2; \
+	VFMADD231PS Y13, Y15, Y3; \
+	VBROADCASTSS aoff+8(SI), Y14; \
+	VFMADD231PS Y12, Y14, Y4; \
+	VFMADD231PS Y13, Y14, Y5; \
+	VBROADCASTSS aoff+12(SI), Y15; \
+	VFMADD231PS Y12, Y15, Y6; \
+	VFMADD231PS Y13, Y15, Y7; \
+	VBROADCASTSS aoff+16(SI), Y14; \
+	VFMADD231PS Y12, Y14, Y8; \
+	VFMADD231PS Y13, Y14, Y9; \
+	VBROADCASTSS aoff+20(SI), Y15; \
+	VFMADD231PS Y12, Y15, Y10; \
+	VFMADD231PS Y13, Y15, Y11
+
+// Eight float32 accumulators (acc) to float64 at off(DX): the low four
+// converted into Y12, the high four into Y13, added to C or not.
+#define ADDF32(acc, accx, off) \
+	VCVTPS2PD accx, Y12; \
+	VEXTRACTF128 $1, acc, X13; \
+	VCVTPS2PD X13, Y13; \
+	VADDPD off(DX), Y12, Y12; \
+	VADDPD off+32(DX), Y13, Y13; \
+	VMOVUPD Y12, off(DX); \
+	VMOVUPD Y13, off+32(DX)
+
+#define STOREF32(acc, accx, off) \
+	VCVTPS2PD accx, Y12; \
+	VEXTRACTF128 $1, acc, X13; \
+	VCVTPS2PD X13, Y13; \
+	VMOVUPD Y12, off(DX); \
+	VMOVUPD Y13, off+32(DX)
+
+// func kern6x16f32(kb int, a, b *float32, c *float64, ldc int, overwrite bool)
+TEXT ·kern6x16f32(SB), NOSPLIT, $0-41
+	MOVQ kb+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $3, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   tailf32
+
+loopf32:
+	STEPF32(0, 0)
+	STEPF32(24, 64)
+	STEPF32(48, 128)
+	STEPF32(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loopf32
+
+tailf32:
+	ANDQ $3, CX
+	JZ   storef32
+
+loop1f32:
+	STEPF32(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1f32
+
+storef32:
+	CMPB overwrite+40(FP), $0
+	JNE  overf32
+	ADDF32(Y0, X0, 0)
+	ADDF32(Y1, X1, 64)
+	ADDQ R8, DX
+	ADDF32(Y2, X2, 0)
+	ADDF32(Y3, X3, 64)
+	ADDQ R8, DX
+	ADDF32(Y4, X4, 0)
+	ADDF32(Y5, X5, 64)
+	ADDQ R8, DX
+	ADDF32(Y6, X6, 0)
+	ADDF32(Y7, X7, 64)
+	ADDQ R8, DX
+	ADDF32(Y8, X8, 0)
+	ADDF32(Y9, X9, 64)
+	ADDQ R8, DX
+	ADDF32(Y10, X10, 0)
+	ADDF32(Y11, X11, 64)
+	VZEROUPPER
+	RET
+
+overf32:
+	STOREF32(Y0, X0, 0)
+	STOREF32(Y1, X1, 64)
+	ADDQ R8, DX
+	STOREF32(Y2, X2, 0)
+	STOREF32(Y3, X3, 64)
+	ADDQ R8, DX
+	STOREF32(Y4, X4, 0)
+	STOREF32(Y5, X5, 64)
+	ADDQ R8, DX
+	STOREF32(Y6, X6, 0)
+	STOREF32(Y7, X7, 64)
+	ADDQ R8, DX
+	STOREF32(Y8, X8, 0)
+	STOREF32(Y9, X9, 64)
+	ADDQ R8, DX
+	STOREF32(Y10, X10, 0)
+	STOREF32(Y11, X11, 64)
+	VZEROUPPER
+	RET

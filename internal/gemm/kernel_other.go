@@ -3,3 +3,5 @@
 package gemm
 
 var asmKernels []kernel
+
+var asmKernels32 []kernelOf[float32]

@@ -22,7 +22,7 @@ func TestFMNISTRowsResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	run4 := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
-		studentTime: 13 * time.Minute, fineTuneTime: 6 * time.Minute, complete: 0.05, growTo: 65536, fineTuneLoss: train.DefaultStopLoss}
+		studentTime: 13 * time.Minute, fineTuneTime: 6 * time.Minute, complete: 0.05, growTo: 65536, fineTuneLoss: train.DefaultStopLoss, studentLoss: train.DefaultStopLoss}
 	if !done[fmnistKey("relu", "64", run4)] {
 		t.Errorf("the grown ReLU run (run 4) is not recognised as done: key %q", fmnistKey("relu", "64", run4))
 	}
@@ -32,7 +32,7 @@ func TestFMNISTRowsResume(t *testing.T) {
 		t.Error("a grown run from 2^15 first queries is taken for the one from 2^14")
 	}
 	plain := options{probes: "iso", std: 1, queries: 16384, budget: 1 << 18, students: 2, width: 72,
-		studentTime: 24 * time.Minute, fineTuneTime: 5 * time.Minute, fineTuneLoss: train.DefaultStopLoss}
+		studentTime: 24 * time.Minute, fineTuneTime: 5 * time.Minute, fineTuneLoss: train.DefaultStopLoss, studentLoss: train.DefaultStopLoss}
 	if !done[fmnistKey("g", "64", plain)] {
 		t.Errorf("the g row is not recognised as done: key %q", fmnistKey("g", "64", plain))
 	}
@@ -41,7 +41,7 @@ func TestFMNISTRowsResume(t *testing.T) {
 	}
 	byIter := options{probes: "iso", std: 1, queries: 32768, budget: 1 << 18, students: 2, width: 72,
 		studentTime: 20 * time.Minute, fineTuneTime: 9 * time.Minute, complete: 0.05, growTo: 65536, studentIter: 45,
-		fineTuneLoss: train.DefaultStopLoss}
+		fineTuneLoss: train.DefaultStopLoss, studentLoss: train.DefaultStopLoss}
 	if !done[fmnistKey("g", "64", byIter)] {
 		t.Errorf("the exact g run (d, -student-iter 45) is not recognised as done: key %q", fmnistKey("g", "64", byIter))
 	}

@@ -22,7 +22,7 @@ import (
 var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "budget", "students", "student_width",
 	"student_seconds", "fine_tune_seconds", "best_student_loss", "recovered_width", "max_cosine_distance",
 	"max_weight_error", "weight_bits", "max_output_error", "output_bits", "rel_rmse", "seconds", "load1", "error", "complete", "grown_to", "first_queries",
-	"test_matched_1e3", "test_rel_rmse", "label_agreement", "student_iter", "adam_epochs", "fine_tune_loss", "student_loss"}
+	"test_matched_1e3", "test_rel_rmse", "label_agreement", "student_iter", "adam_epochs", "fine_tune_loss", "student_loss", "single_curvature"}
 
 // deepHeader is the layout of fmnist-deep.csv, the rows of teachers with
 // more than one hidden layer: fmnistHeader, with widths and matched counts
@@ -49,7 +49,7 @@ func hiddenLabel(teacher *mlp.Network) string {
 func fmnistKey(act, r string, o options) string {
 	return strings.Join([]string{act, "784", r, probeName(o), strconv.Itoa(o.queries), strconv.Itoa(o.budget), strconv.Itoa(o.students),
 		strconv.Itoa(o.width), fmtSec(o.studentTime), fmtSec(o.fineTuneTime), strconv.FormatFloat(o.complete, 'g', -1, 64),
-		strconv.Itoa(o.growTo), strconv.Itoa(o.studentIter), strconv.Itoa(o.adamEpochs), fmtLoss(o.fineTuneLoss), fmtLoss(o.studentLoss)}, "/")
+		strconv.Itoa(o.growTo), strconv.Itoa(o.studentIter), strconv.Itoa(o.adamEpochs), fmtLoss(o.fineTuneLoss), fmtLoss(o.studentLoss), strconv.FormatBool(o.single)}, "/")
 }
 
 func probeName(o options) string {
@@ -152,7 +152,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 		if maxIter == 0 {
 			maxIter = 1 << 30
 		}
-		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{MaxCG: maxCG},
+		return []train.Phase{{Name: name, Optimizer: &train.GaussNewton{MaxCG: maxCG, SingleCurvature: o.single},
 			Stop: train.StopRules{Loss: stopLoss, MaxIter: maxIter, MaxTime: d, Patience: 50, MinRelImprove: 0.001}}}
 	}
 	if o.growTo > 0 && o.studentLoss != train.DefaultStopLoss {
@@ -237,7 +237,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 		"complete": strconv.FormatFloat(o.complete, 'g', -1, 64), "grown_to": strconv.Itoa(o.growTo),
 		"first_queries": strconv.Itoa(o.queries), "student_iter": strconv.Itoa(o.studentIter),
 		"adam_epochs": strconv.Itoa(o.adamEpochs), "fine_tune_loss": fmtLoss(o.fineTuneLoss),
-		"student_loss": fmtLoss(o.studentLoss),
+		"student_loss": fmtLoss(o.studentLoss), "single_curvature": strconv.FormatBool(o.single),
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	if res != nil {
@@ -326,7 +326,7 @@ func fmnistDone(path string, header []string) (map[string]bool, error) {
 		// The fields of fmnistKey. The queries requested are first_queries:
 		// queries is the count used, which is grown_to for a grown run and
 		// 0 for a refused one.
-		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22], rec[27], rec[28], rec[29], rec[30]}, "/")] = true
+		done[strings.Join([]string{rec[0], rec[1], rec[2], rec[3], rec[23], rec[5], rec[6], rec[7], rec[8], rec[9], rec[21], rec[22], rec[27], rec[28], rec[29], rec[30], rec[31]}, "/")] = true
 	}
 	return done, nil
 }
@@ -378,6 +378,9 @@ func runName(act, r string, o options) string {
 	}
 	if o.studentLoss != train.DefaultStopLoss {
 		name += fmt.Sprintf("-sl%g", o.studentLoss)
+	}
+	if o.single {
+		name += "-single"
 	}
 	return name
 }

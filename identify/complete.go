@@ -24,6 +24,18 @@ import (
 // design matrix counts as absent (constant pixels, duplicated neurons).
 const completionRank = 1e-12
 
+// completionNovelty is the least fraction of a candidate's squared norm
+// that must lie outside the span of the layer's current columns (and the
+// constant, and the inputs with a skip path). Below it the candidate is a
+// slightly different copy of what the layer already has — another
+// student's copy of a recovered neuron, or, with a skip path, its ReLU
+// mirror image relu(−z) = relu(z) − z — and the residual it would explain
+// is the recovered neurons' own small error, which the fine-tune removes
+// by moving them. A missing neuron's column keeps a fraction of order one
+// (for ReLU with a small bias, about a fifth once the linear part is
+// projected out).
+const completionNovelty = 1e-3
+
 // floorGain is the fraction of the remaining residual that a neuron of a
 // student at the loss floor must remove to be added: such a student's
 // neurons are the teacher's (or duplicates, which lie in the span already
@@ -353,7 +365,7 @@ func bestCandidate(resid, cand *mat.Dense, norms, orig []float64, used []bool, n
 	for _, floorOnly := range []bool{true, false} {
 		best, gain := -1, 0.0
 		for j := 0; j < m; j++ {
-			if used[j] || norms[j] <= math.Sqrt(completionRank)*orig[j] || (floorOnly && need[j] != floorGain) {
+			if used[j] || norms[j] <= completionNovelty*orig[j] || (floorOnly && need[j] != floorGain) {
 				continue
 			}
 			var s float64

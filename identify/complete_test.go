@@ -261,3 +261,55 @@ func TestCompleteSkipsDuplicates(t *testing.T) {
 		t.Errorf("added neuron at cosine distance %g from the teacher's neuron 3", d)
 	}
 }
+
+// TestCompleteSkipsMirroredCopy: a recovered ReLU neuron that is slightly
+// off (the average of two students' copies) leaves a small residual,
+// which a floor student's mirror image of that neuron, relu(−z) =
+// relu(z) − z with the linear part in the skip path, explains; adding it
+// would make the layer one too wide, so it is not a candidate (the
+// fine-tune moves the neuron instead). A neuron truly missing is still
+// added.
+func TestCompleteSkipsMirroredCopy(t *testing.T) {
+	act := mlp.ReLU
+	x, y, tin, _ := completionCase(t, act)
+	recovered := mat.DenseCopyOf(tin)
+	for i := 0; i < 3; i++ {
+		recovered.Set(2, i, tin.At(2, i)*(1+1e-4*float64(i+1))) // the averaged neuron, slightly off
+	}
+	net := randomNet(t, []int{3, 6, 2}, act, 30)
+	L := net.Layer(0)
+	for j := 0; j < 4; j++ {
+		copy(L.W.RawRowView(j), tin.RawRowView(j)[:3])
+		L.B[j] = tin.At(j, 3)
+	}
+	for i := 0; i < 3; i++ { // the mirror image of neuron 2, tilted by about 5e-3
+		L.W.Set(4, i, -tin.At(2, i)*(1-5e-3*float64(i)))
+	}
+	L.B[4] = -tin.At(2, 3)
+	for o := 0; o < 2; o++ { // neuron 5 silent, as a floor student's spare ones
+		net.Layer(1).W.Set(o, 5, 0)
+	}
+	students := []student{{index: 0, net: net, loss: 0}}
+	c, err := Config{Activation: act, BaseWidth: 4, Complete: 0.05}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, err := complete(x, y, recovered, students, &c, c.ZeroLoss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra != nil {
+		t.Fatalf("added %v to a layer with every teacher neuron, want nothing", mat.Formatted(extra))
+	}
+	// Without neuron 3 in the layer its copy is still added.
+	extra, err = complete(x, y, mat.DenseCopyOf(recovered.Slice(0, 3, 0, 4)), students, &c, c.ZeroLoss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra == nil {
+		t.Fatal("nothing added to a layer missing neuron 3")
+	}
+	if d := 1 - cosine(extra.RawRowView(0), tin.RawRowView(3)); d > 1e-9 {
+		t.Errorf("first added neuron at cosine distance %g from the teacher's neuron 3", d)
+	}
+}

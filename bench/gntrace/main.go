@@ -42,11 +42,11 @@ import (
 )
 
 type options struct {
-	probe, width, maxCG, seed int
-	budget, noise, perturb    float64
-	gauss, tau                float64
-	proj, geodesic, skip      bool
-	save, init, teacher       string
+	probe, width, maxCG, seed    int
+	budget, noise, perturb       float64
+	gauss, tau                   float64
+	proj, geodesic, skip, single bool
+	save, init, teacher          string
 }
 
 func main() {
@@ -60,6 +60,7 @@ func main() {
 	flag.IntVar(&o.seed, "seed", 1, "student seed")
 	flag.BoolVar(&o.proj, "proj", false, "GaussNewton.Projection")
 	flag.BoolVar(&o.geodesic, "geodesic", false, "GaussNewton.Geodesic")
+	flag.BoolVar(&o.single, "single", false, "GaussNewton.SingleCurvature: the CG products in float32")
 	flag.Float64Var(&o.tau, "tau", 0, "GaussNewton.Tau, the initial damping relative to the curvature scale (0: its default)")
 	flag.BoolVar(&o.skip, "skip", false, "give the student a linear path from the input to the output (mlp.Spec.Skip)")
 	flag.Float64Var(&o.noise, "noise", 0, "standard deviation of Gaussian noise added to the probe images")
@@ -116,7 +117,7 @@ func run(o options) error {
 	defer runtime.UnlockOSThread()
 	v, vClean := synth.OutputVariance(y), synth.OutputVariance(yClean)
 	c0 := cputime.Thread().Seconds()
-	gn := &train.GaussNewton{MaxCG: o.maxCG, Projection: o.proj, Geodesic: o.geodesic, Tau: o.tau}
+	gn := &train.GaussNewton{MaxCG: o.maxCG, Projection: o.proj, Geodesic: o.geodesic, Tau: o.tau, SingleCurvature: o.single}
 	k := 0
 	cleanName := "clean"
 	if o.gauss > 0 {

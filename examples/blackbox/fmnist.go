@@ -117,6 +117,14 @@ func runFMNIST(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
+		if o.recluster != "" {
+			// A redone clustering of saved students is printed, not a row:
+			// its settings are those of the run that trained them.
+			if _, err := recoverFMNIST(ctx, act, teacher, header, o); err != nil {
+				return err
+			}
+			continue
+		}
 		if done[fmnistKey(act, hiddenLabel(teacher), o)] {
 			fmt.Printf("%s: already in %s\n", act, path)
 			continue
@@ -211,11 +219,13 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 		a := identify.Active{Candidates: probes, Initial: o.queries, PerRound: added, Pool: added, MaxRounds: 1,
 			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 0, 500, train.DefaultZeroLoss/10)}, RetrainBelow: 1e-6}
 		res, runErr = identify.RunActive(ctx, teacher, a, cfg)
+	} else if o.recluster != "" {
+		res, runErr = recluster(ctx, teacher, probes, cfg, o)
 	} else {
 		res, runErr = identify.RunProbes(ctx, teacher, probes, o.queries, cfg)
 	}
 	secs := time.Since(t0).Seconds()
-	if res != nil {
+	if res != nil && o.recluster == "" {
 		// Keep the students, so that the clustering, completion and
 		// fine-tune can be redone from them (identify.Recover).
 		dir, err := outdir.Unused(filepath.Join(o.out, "students-"+runName(act, r, o)), "")
@@ -301,6 +311,29 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 	}
 	fmt.Printf("%s: %s\n", act, strings.Join(out, ","))
 	return out, nil
+}
+
+// recluster redoes the clustering, completion and fine-tune (identify.Recover)
+// of the students saved in -recluster, on -queries fresh queries of the
+// run's distribution (not those the students trained on, which a grown run
+// does not keep: students at the loss floor fit the teacher everywhere).
+func recluster(ctx context.Context, teacher *mlp.Network, probes identify.Probes, cfg identify.Config, o options) (*identify.Result, error) {
+	cps, skipped, err := identify.LoadCheckpoints(o.recluster, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range skipped {
+		fmt.Println("skipped:", e)
+	}
+	x, err := probes.Sample(synth.NewRand(o.seed+2000), o.queries)
+	if err != nil {
+		return nil, err
+	}
+	y, err := teacher.Predict(x)
+	if err != nil {
+		return nil, err
+	}
+	return identify.Recover(ctx, x, y, cps, cfg)
 }
 
 // progress prints the pipeline stages and, once a minute per student, the

@@ -98,6 +98,7 @@ type options struct {
 	fineTuneLoss float64
 	studentLoss  float64
 	single       bool
+	recluster    string
 	complete     float64
 	growTo       int
 	firstLoss    float64
@@ -139,6 +140,7 @@ func main() {
 	flag.Float64Var(&o.fineTuneLoss, "fine-tune-loss", train.DefaultStopLoss, "fmnist: the fine-tune stops at this loss (absolute MSE); the zero-loss threshold 1e-14 is enough for the issue's targets and saves the last quadratically convergent steps")
 	flag.Float64Var(&o.studentLoss, "student-loss", train.DefaultStopLoss, "fmnist: the students stop at this loss (absolute MSE; not with -grow-to, whose first round stops at -first-loss); at the zero-loss threshold 1e-14 their neurons are close enough for the clustering, and the fine-tune does the last digits")
 	flag.BoolVar(&o.single, "single", false, "fmnist: Gauss–Newton's CG products in float32 (train.GaussNewton.SingleCurvature), about twice as fast per step")
+	flag.StringVar(&o.recluster, "recluster", "", "fmnist: train nothing; redo the clustering, completion and fine-tune of the students saved in this directory on -queries fresh queries, with the run's other flags, and print the result (no CSV row)")
 	flag.DurationVar(&o.retrainTime, "retrain-time", 5*time.Minute, "fmnist, deep teachers: wall time per student retrained above each recovered layer")
 	flag.Float64Var(&o.complete, "complete", 0, "fmnist: identify.Config.Complete (0: off): add the students' neurons that the clustering dropped but the outputs need")
 	flag.IntVar(&o.growTo, "grow-to", 0, "fmnist: after the students reach -first-loss on -queries queries, add fresh queries up to this total and train on, from where they are, the students below 1e-6 (identify.RunActive, one round; 0: off)")

@@ -313,3 +313,54 @@ func TestCompleteSkipsMirroredCopy(t *testing.T) {
 		t.Errorf("first added neuron at cosine distance %g from the teacher's neuron 3", d)
 	}
 }
+
+// TestRecoverPolishesBeforeCompleting: two students at the floor hold all
+// four teacher neurons, one of them a little off, so their clusters'
+// average leaves a small residual that any neuron of theirs explains a
+// sliver of (a floor student's neurons need only decrease it). The
+// clustered layer is fine-tuned first, reaches the floor, and is not
+// completed: width 4, not 5.
+func TestRecoverPolishesBeforeCompleting(t *testing.T) {
+	act := mlp.ReLU
+	teacher := randomNet(t, []int{3, 4, 2}, act, 11)
+	x := gaussian(rand.New(rand.NewPCG(12, 12)), 500, 3)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := teacher.Layer(0)
+	var cps []*Checkpoint
+	for i, off := range []float64{2e-3, 0} {
+		net := randomNet(t, []int{3, 6, 2}, act, uint64(20+i))
+		L, O := net.Layer(0), net.Layer(1)
+		for j := 0; j < 4; j++ {
+			copy(L.W.RawRowView(j), T.W.RawRowView(j))
+			L.B[j] = T.B[j]
+		}
+		L.W.Set(2, 0, T.W.At(2, 0)*(1+off))
+		for o := 0; o < 2; o++ {
+			for j := 0; j < 4; j++ {
+				O.W.Set(o, j, teacher.Layer(1).W.At(o, j))
+			}
+			O.W.Set(o, 4, 1e-3*float64(1-i)) // a spare neuron, all but silent in student 0
+			O.W.Set(o, 5, 0)
+			O.B[o] = teacher.Layer(1).B[o]
+		}
+		cps = append(cps, &Checkpoint{Index: i, Seed: 1, Widths: []int{6}, Loss: 0, Net: net})
+	}
+	cfg := Config{Activation: act, Widths: []int{6}, Students: 2, Gamma: 1, Seed: 1, Complete: 0.05}
+	res, err := Recover(context.Background(), x, y, cps, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Widths[0] != 4 || res.Layers[0].Completed != 0 {
+		t.Fatalf("widths %v, completed %d, warnings %v; want the 4 clusters alone", res.Widths, res.Layers[0].Completed, res.Warnings)
+	}
+	cmp, err := Compare(teacher, res.Network, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmp.Layers[0].MaxCosineDistance > 1e-9 || cmp.RelRMSE > 1e-7 {
+		t.Errorf("recovered network: max cosine distance %g, relative RMSE %g; want the teacher", cmp.Layers[0].MaxCosineDistance, cmp.RelRMSE)
+	}
+}

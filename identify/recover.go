@@ -16,6 +16,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	start := time.Now()
 	var ins []*mat.Dense // recovered incoming vectors, per hidden layer
 	var last *collapsed
+	var polished *mlp.Network // the clustered network, already at the floor (polishClustered)
 	for l := 0; l < c.HiddenLayers; l++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -36,10 +37,18 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		}
 		if c.Complete > 0 && col.report.Kept > 0 {
 			t0 := time.Now()
-			err := completeLayer(x, y, students, col, c, res)
-			res.Timings.Cluster += time.Since(t0)
+			polished, err = polishClustered(ctx, x, y, append(ins, col.in), col, c)
+			res.Timings.FineTune += time.Since(t0)
 			if err != nil {
 				return err
+			}
+			if polished == nil {
+				t0 := time.Now()
+				err := completeLayer(x, y, students, col, c, res)
+				res.Timings.Cluster += time.Since(t0)
+				if err != nil {
+					return err
+				}
 			}
 		}
 		res.Layers = append(res.Layers, col.report)
@@ -67,7 +76,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		net *mlp.Network
 		err error
 	)
-	if last.report.Completed > 0 {
+	if polished != nil {
+		net = polished
+	} else if last.report.Completed > 0 {
 		// The added neurons have no outgoing weights from the students:
 		// the whole output layer comes from least squares instead.
 		net, err = buildNet(ins, x.RawMatrix().Cols, y.RawMatrix().Cols, c.Activation, hasLinearResidue(c.Activation))
@@ -83,7 +94,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	res.Network = net
 	t0 := time.Now()
 	err = fineTune(ctx, net, x, y, c)
-	res.Timings.FineTune = time.Since(t0)
+	res.Timings.FineTune += time.Since(t0)
 	if loss, lerr := net.Loss(nil, x, y); lerr == nil {
 		res.FinalLoss = loss
 	}
@@ -219,6 +230,59 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 	return nil
 }
 
+// Settings of polishClustered: at most polishSteps steps, stopped when
+// two steps in a row gain less than a factor 10 (a layer with every
+// neuron converges quadratically from the clusters, 7.5e-7 → 1e-14 in five
+// steps on the r = 32 ReLU Fashion-MNIST teacher; one missing neurons
+// stalls at once).
+const (
+	polishSteps    = 10
+	polishPatience = 2
+	polishGain     = 0.9
+)
+
+// polishClustered runs the fine-tune on the network of the clustered layer
+// alone (ins, the last layer col), at most polishSteps steps and only
+// while it converges fast, and returns it if it reached the zero-loss
+// threshold: the clusters were then the whole layer, and the residual the
+// completion would see is their own small error (each is the average of
+// students' slightly different copies), which it would explain with
+// neurons the layer does not need. Otherwise it returns nil and the layer
+// is completed as clustered.
+func polishClustered(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, col *collapsed, c *Config) (*mlp.Network, error) {
+	if c.SkipFineTune {
+		return nil, nil
+	}
+	net, err := assemble(x, y, ins, col, c)
+	if err != nil {
+		return nil, err
+	}
+	cfg := c.FineTune
+	if cfg.Phases == nil {
+		cfg.Phases = defaultFineTune(net.NumParams())
+	}
+	phases := make([]train.Phase, len(cfg.Phases))
+	for i, p := range cfg.Phases {
+		p.Name = "polish"
+		p.Stop.Loss = max(p.Stop.Loss, c.ZeroLoss)
+		if p.Stop.MaxIter <= 0 || p.Stop.MaxIter > polishSteps {
+			p.Stop.MaxIter = polishSteps
+		}
+		p.Stop.Patience, p.Stop.MinRelImprove = polishPatience, polishGain
+		phases[i] = p
+	}
+	cfg.Phases = phases
+	cfg.Recorder, cfg.Student = c.Recorder, -1
+	r, err := train.Train(ctx, net, x, y, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("identify: polishing the clustered layer: %w", err)
+	}
+	if r.Loss <= c.ZeroLoss {
+		return net, nil
+	}
+	return nil, nil
+}
+
 // fineTuneMaxCG bounds the CG iterations of a Gauss–Newton fine-tune step.
 // Near a zero-loss point the damping becomes negligible and every step is
 // only as good as its CG solve: a 784→64→10 g network 10 % off a
@@ -233,12 +297,12 @@ const fineTuneMaxCG = 500
 // Gauss–Newton above. A recovered network of the teacher's size has a
 // vanishing, well-determined residual, where both converge quadratically.
 // Gauss–Newton gets fineTuneMaxCG iterations per step instead of its
-// default 50.
+// default 50, and float32 curvature products, as in train.WidePhases.
 func defaultFineTune(params int) []train.Phase {
 	if params <= train.LMMaxParams {
 		return []train.Phase{{Name: "fine-tune", Optimizer: &train.LM{},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}}}
 	}
-	return []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{MaxCG: fineTuneMaxCG},
+	return []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{MaxCG: fineTuneMaxCG, SingleCurvature: true},
 		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: train.DefaultWideMaxIter, Patience: train.DefaultWidePatience, MinRelImprove: 0.01}}}
 }

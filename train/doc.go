@@ -38,6 +38,7 @@
 // # Defaults
 //
 // The zero Config runs PhasesFor(free parameters): WidePhases (GaussNewton
+// with float32 curvature products, GaussNewton.SingleCurvature,
 // on all the data to DefaultStopLoss, DefaultWideMaxIter steps at most,
 // DefaultWidePatience steps without 1% improvement) for students of more
 // than LMMaxParams free parameters, whose normal equations would not fit,

@@ -22,8 +22,10 @@
 //     (mlp.Linearization) with a Kronecker-factored (K-FAC) preconditioner
 //     that whitens each layer's inputs, the linear output layer solved
 //     exactly by least squares after every step (optionally projected out
-//     of the CG system), Nielsen damping. Memory is O(parameters +
-//     samples·width), never O(parameters²).
+//     of the CG system), Nielsen damping; with SingleCurvature (the
+//     default route's setting) the CG products run in float32, about twice
+//     as fast, while residuals and gradients stay in float64. Memory is
+//     O(parameters + samples·width), never O(parameters²).
 //   - NewtonTR, a trust region with the exact Hessian, for students whose
 //     residual does not vanish (the teacher's own size).
 //   - Adam, full batch or minibatch, with a reduce-on-plateau schedule

@@ -15,4 +15,15 @@
 // on the edges are computed in full on zero-padded panels. So the result
 // depends only on k, not on the CPU path, the tile an element falls in or
 // the rest of the shape: the same inputs give the same bits everywhere.
+//
+// Mul32 multiplies float32 A and B into a float64 C: each k-block's dot
+// product is accumulated in float32 (eight lanes per AVX2 instruction
+// instead of four), then converted exactly and added to C in float64, so
+// its rounding error grows with the block length, not with k. It keeps the
+// same-bits property (the portable kernel rounds each fused multiply-add
+// once, as the instruction does; math/big checks it). An operand that
+// takes part in many products can be packed once (PackA32, PackB32) and
+// reused (MulPackedA32, MulPackedB32): repacking it on every call costs
+// about a third of a float32 product. mlp uses these for the curvature
+// products of train.GaussNewton (mlp.Inputs32).
 package gemm

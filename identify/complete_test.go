@@ -364,3 +364,74 @@ func TestRecoverPolishesBeforeCompleting(t *testing.T) {
 		t.Errorf("recovered network: max cosine distance %g, relative RMSE %g; want the teacher", cmp.Layers[0].MaxCosineDistance, cmp.RelRMSE)
 	}
 }
+
+// TestPruneSilentCompleted: an added neuron that the fine-tune silenced
+// is removed from a network at the floor, and nothing else: not a
+// cluster's neuron, nor one whose outgoing weights still matter.
+func TestPruneSilentCompleted(t *testing.T) {
+	teacher := randomNet(t, []int{3, 4, 2}, mlp.Tanh, 11)
+	x := gaussian(rand.New(rand.NewPCG(12, 12)), 500, 3)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Config{Activation: mlp.Tanh, BaseWidth: 4, Complete: 0.05}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// withExtra is the teacher with a fifth neuron at position pos whose
+	// outgoing weights are out.
+	withExtra := func(pos int, out float64) *mlp.Network {
+		net := randomNet(t, []int{3, 5, 2}, mlp.Tanh, 30)
+		L, O := net.Layer(0), net.Layer(1)
+		T, TO := teacher.Layer(0), teacher.Layer(1)
+		for j, k := 0, 0; j < 5; j++ {
+			for o := 0; o < 2; o++ {
+				O.W.Set(o, j, out)
+			}
+			if j == pos {
+				continue
+			}
+			copy(L.W.RawRowView(j), T.W.RawRowView(k))
+			L.B[j] = T.B[k]
+			for o := 0; o < 2; o++ {
+				O.W.Set(o, j, TO.W.At(o, k))
+			}
+			k++
+		}
+		copy(O.B, TO.B)
+		return net
+	}
+	loss := func(net *mlp.Network) float64 {
+		l, err := net.Loss(nil, x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	net := withExtra(4, 1e-12)
+	pruned, after, err := pruneSilentCompleted(net, x, y, loss(net), 1, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pruned == nil || pruned.Layer(0).Out != 4 {
+		t.Fatal("the silenced added neuron was not removed")
+	}
+	if cmp, err := Compare(teacher, pruned, x); err != nil || cmp.RelRMSE > 1e-10 || after > c.ZeroLoss {
+		t.Fatalf("pruned network: %v, loss %g, err %v", cmp, after, err)
+	}
+	for _, tc := range []struct {
+		name      string
+		pos       int
+		out       float64
+		completed int
+	}{
+		{"a cluster's silent neuron", 1, 1e-12, 1},
+		{"an added neuron that still counts", 4, 1e-3, 1},
+	} {
+		net := withExtra(tc.pos, tc.out)
+		if pruned, _, err := pruneSilentCompleted(net, x, y, loss(net), tc.completed, &c); err != nil || pruned != nil {
+			t.Errorf("%s: pruned to %v (err %v), want it kept", tc.name, pruned != nil, err)
+		}
+	}
+}

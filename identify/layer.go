@@ -37,8 +37,11 @@ type LayerReport struct {
 	RemovedSmall, RemovedUnaligned, RemovedConstant, Kept int
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
-	// in the layer and have no NeuronReport.
-	Completed int
+	// in the layer and have no NeuronReport. Pruned is the number of
+	// added neurons removed again after the fine-tune, which silenced
+	// them (outgoing weights ≈ 0) at the zero-loss threshold; they are not
+	// counted in Completed.
+	Completed, Pruned int
 	// Neurons describes each recovered neuron, in the order of the
 	// recovered layer.
 	Neurons []NeuronReport

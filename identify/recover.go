@@ -101,6 +101,25 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	if err != nil {
 		return err
 	}
+	if last.report.Completed > 0 && c.HiddenLayers == 1 {
+		pruned, loss, err := pruneSilentCompleted(net, x, y, res.FinalLoss, last.report.Completed, c)
+		if err != nil {
+			return err
+		}
+		if pruned != nil {
+			removed := net.Layer(0).Out - pruned.Layer(0).Out
+			rep := &res.Layers[len(res.Layers)-1]
+			rep.Completed -= removed
+			rep.Pruned = removed
+			res.Widths[len(res.Widths)-1] -= removed
+			res.Network, res.FinalLoss, net = pruned, loss, pruned
+			for i := range res.Warnings {
+				if w := &res.Warnings[i]; w.Kind == Completed && w.Layer == rep.Layer {
+					w.Evidence += fmt.Sprintf("; the fine-tune silenced %d of them (outgoing weights ≈ 0 at the zero-loss threshold), which were removed again", removed)
+				}
+			}
+		}
+	}
 	if w, err := superfluousLayer(net, x, y); err != nil {
 		return err
 	} else if w != nil {
@@ -228,6 +247,64 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 		return fmt.Errorf("identify: fine-tuning the recovered network: %w", err)
 	}
 	return nil
+}
+
+// pruneSilentCompleted returns the network without the hidden neurons that
+// Config.Complete added and the fine-tune then silenced (outgoing weights
+// of norm at most Config.SilentTol times the layer's largest; the last
+// completed neurons of the layer are the added ones), and its
+// loss, if the fine-tuned network is at the zero-loss threshold and stays
+// there without them; otherwise nil. A completed neuron that the outputs
+// turned out not to need (its share of the residual was taken over by the
+// fine-tuned others) ends this way: present, but worth nothing.
+func pruneSilentCompleted(net *mlp.Network, x, y *mat.Dense, loss float64, completed int, c *Config) (*mlp.Network, float64, error) {
+	if !(loss <= c.ZeroLoss) || c.SilentTol < 0 {
+		return nil, 0, nil
+	}
+	hid, outL := net.Layer(0), net.Layer(1)
+	norms := make([]float64, hid.Out)
+	largest := 0.0
+	for j := range norms {
+		norms[j] = mat.Norm(outL.W.ColView(j), 2)
+		largest = max(largest, norms[j])
+	}
+	keep := make([]int, 0, hid.Out)
+	for j, v := range norms {
+		// Completed neurons come last in the layer; the clusters' stay.
+		if j < hid.Out-completed || v > c.SilentTol*largest {
+			keep = append(keep, j)
+		}
+	}
+	if len(keep) == hid.Out || len(keep) == 0 {
+		return nil, 0, nil
+	}
+	in := mat.NewDense(len(keep), hid.In+1, nil)
+	for r, j := range keep {
+		copy(in.RawRowView(r), hid.W.RawRowView(j))
+		in.Set(r, hid.In, hid.B[j])
+	}
+	pruned, err := buildNet([]*mat.Dense{in}, hid.In, outL.Out, c.Activation, net.Skip() != nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	po := pruned.Layer(1)
+	for r, j := range keep {
+		for o := 0; o < outL.Out; o++ {
+			po.W.Set(o, r, outL.W.At(o, j))
+		}
+	}
+	copy(po.B, outL.B)
+	if s := net.Skip(); s != nil {
+		pruned.Skip().Copy(s)
+	}
+	after, err := pruned.Loss(nil, x, y)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !(after <= c.ZeroLoss) {
+		return nil, 0, nil
+	}
+	return pruned, after, nil
 }
 
 // Settings of polishClustered: at most polishSteps steps, stopped when

@@ -310,7 +310,7 @@ func pruneSilentCompleted(net *mlp.Network, x, y *mat.Dense, loss float64, compl
 // Settings of polishClustered: at most polishSteps steps, stopped when
 // two steps in a row gain less than a factor 10 (a layer with every
 // neuron converges quadratically from the clusters, 7.5e-7 → 1e-14 in five
-// steps on the r = 32 ReLU Fashion-MNIST teacher; one missing neurons
+// steps on the r = 32 ReLU Fashion-MNIST teacher; with a neuron missing it
 // stalls at once).
 const (
 	polishSteps    = 10

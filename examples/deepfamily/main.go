@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,7 @@ func main() {
 	timeout := flag.Duration("timeout", 5*time.Minute, "wall-time limit per problem")
 	cpuLimit := flag.Duration("cpu-limit", 0, "processor-time limit per problem, for shared machines where wall time says little (0: none)")
 	gain := flag.Float64("gain", 0, "students' initial Glorot gain (0: identify's default); use a separate -out, the rows do not record it")
+	names := flag.String("problems", "", "run only these problems, comma-separated names such as deep-g-4x5x3x1 (default all)")
 	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
 
@@ -68,7 +70,11 @@ func main() {
 			opts.HiddenLayers = []int{*depth}
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		err := sweep(ctx, synth.DeepFamily(opts), csvPath, *rho, *gain, *workers, *timeout, *cpuLimit)
+		ps := synth.DeepFamily(opts)
+		if *names != "" {
+			ps = slices.DeleteFunc(ps, func(p synth.DeepProblem) bool { return !slices.Contains(strings.Split(*names, ","), p.Name) })
+		}
+		err := sweep(ctx, ps, csvPath, *rho, *gain, *workers, *timeout, *cpuLimit)
 		stop()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			log.Fatal(err)
@@ -115,8 +121,8 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gai
 		if err := w.append(r); err != nil {
 			return err
 		}
-		fmt.Printf("[%d/%d] %s: exact %v, widths %s of %s, max cosine %.2g, %.1fs (%.1fs CPU) %s\n",
-			i+1, len(ps), r.Problem, r.Success, r.Recovered, r.Teacher, r.MaxCosine, r.Seconds, r.CPUSeconds, r.Note)
+		fmt.Printf("[%d/%d] %s: exact %v, widths %s of %s, max cosine %.2g, %.1fs (%.1fs CPU; %s) %s\n",
+			i+1, len(ps), r.Problem, r.Success, r.Recovered, r.Teacher, r.MaxCosine, r.Seconds, r.CPUSeconds, r.Stages, r.Note)
 	}
 	return nil
 }
@@ -143,6 +149,8 @@ func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, workers 
 		r.Recovered = csvlog.Widths(res.Widths)
 		r.ZeroLoss = countBelow(res.StudentLosses, res.ZeroLoss)
 		r.Warnings = len(res.Warnings)
+		t := res.Timings
+		r.Stages = fmt.Sprintf("students %.1fs, cluster %.1fs, retrain %.1fs, fine-tune %.1fs", t.Students.Seconds(), t.Cluster.Seconds(), t.Retrain.Seconds(), t.FineTune.Seconds())
 	}
 	if err != nil {
 		r.Note = strings.ReplaceAll(err.Error(), "\n", " ")

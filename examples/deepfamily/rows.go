@@ -24,6 +24,7 @@ type row struct {
 	Seconds             float64 // wall time
 	CPUSeconds          float64 // processor time of the run (−1: not measured)
 	Note                string  // error of an unsuccessful run
+	Stages              string  // where the time went (printed, not stored)
 }
 
 var header = []string{"problem", "activation", "hidden_layers", "teacher", "recovered_hidden", "rho", "samples", "students",

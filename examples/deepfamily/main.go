@@ -72,7 +72,10 @@ func main() {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		ps := synth.DeepFamily(opts)
 		if *names != "" {
-			ps = slices.DeleteFunc(ps, func(p synth.DeepProblem) bool { return !slices.Contains(strings.Split(*names, ","), p.Name) })
+			var err error
+			if ps, err = only(ps, strings.Split(*names, ",")); err != nil {
+				log.Fatal(err)
+			}
 		}
 		err := sweep(ctx, ps, csvPath, *rho, *gain, *workers, *timeout, *cpuLimit)
 		stop()
@@ -83,6 +86,20 @@ func main() {
 	if err := writeSummary(*out, csvPath); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// only returns the problems of ps named in names, or an error naming one
+// that is not among them (a misspelt name would otherwise run nothing).
+func only(ps []synth.DeepProblem, names []string) ([]synth.DeepProblem, error) {
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("-problems: -act and -layers selected no problem")
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(ps, func(p synth.DeepProblem) bool { return p.Name == n }) {
+			return nil, fmt.Errorf("-problems: no problem %q among the %d selected (names look like %s)", n, len(ps), ps[0].Name)
+		}
+	}
+	return slices.DeleteFunc(ps, func(p synth.DeepProblem) bool { return !slices.Contains(names, p.Name) }), nil
 }
 
 // sweep runs the problems not yet in csvPath, appending a row for each.

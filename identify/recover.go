@@ -17,9 +17,24 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	var ins []*mat.Dense // recovered incoming vectors, per hidden layer
 	var last *collapsed
 	var polished *mlp.Network // the clustered network, already at the floor (polishClustered)
+	var topNet *mlp.Network   // a deep run's network, its top layer recovered by recoverTop
 	for l := 0; l < c.HiddenLayers; l++ {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if l > 0 && l == c.HiddenLayers-1 {
+			t0 := time.Now()
+			net, sub, err := recoverTop(ctx, x, y, ins, students, c)
+			res.Timings.Cluster += time.Since(t0)
+			mergeTop(res, sub, l)
+			if err != nil {
+				return err
+			}
+			if err := record(c, fmt.Sprintf("layer %d: %d neurons (one-hidden-layer run on the recovered layers)", l+1, net.Layer(l).Out), 0, start); err != nil {
+				return err
+			}
+			topNet = net
+			break
 		}
 		t0 := time.Now()
 		u, err := geometryFactor(c.Geometry, students[0].net, x, l)
@@ -76,7 +91,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		net *mlp.Network
 		err error
 	)
-	if polished != nil {
+	if topNet != nil {
+		net = topNet
+	} else if polished != nil {
 		net = polished
 	} else if last.report.Completed > 0 {
 		// The added neurons have no outgoing weights from the students:

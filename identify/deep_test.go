@@ -46,7 +46,9 @@ func TestRunRecoversDeepTeacher(t *testing.T) {
 // TestRunRecoversDeepTeacherPerSymmetry recovers a small 3→3→2→1 teacher
 // (probes standard Gaussian) for one activation of every symmetry class.
 // Deep students train to deepRestartLoss only and reach the floor when
-// retrained above the recovered first layer; g needs the first layer
+// retrained above the recovered first layer; the second (top) layer is
+// recovered as a one-hidden-layer problem on the first (recoverTop); g
+// needs the first layer
 // clustered over the students at the floor and fresh upper layers for the
 // rest (clusterPool, topUp). The classes skipped fail for
 // reasons the skip message gives.
@@ -84,6 +86,9 @@ func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
 			}
 			if !rep.Exact(1e-6) {
 				t.Errorf("not exact (student losses %.2g):\n%v", res.StudentLosses, rep)
+			}
+			if len(res.Layers) != 2 || res.Layers[1].Layer != 2 {
+				t.Errorf("layer reports %+v, want layers 1 and 2 (the second from recoverTop's run, renumbered)", res.Layers)
 			}
 		})
 	}

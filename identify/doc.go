@@ -30,7 +30,12 @@
 //     random values); students that stay above the floor, and as many as
 //     the run lacks, get fresh random layers above, trained with the
 //     recovered layers frozen and then free. Then the next layer is
-//     clustered.
+//     clustered, except the top hidden layer: with everything below it
+//     recovered, the outputs are a one-hidden-layer network of its inputs,
+//     and it is recovered by a one-hidden-layer run on them (its own
+//     students, restarts and clustering; the best retrained student's loss
+//     sets that run's zero-loss threshold), its neurons turned, for
+//     even+linear activations, so that no linear term is left.
 //  4. Optionally (Config.Complete, one hidden layer), neurons that too
 //     few students held for a cluster are added back if the outputs need
 //     them: greedily, the student neuron whose activations remove most of

@@ -59,7 +59,7 @@ func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students
 	if top.Skip() != nil {
 		unflip(top, c.Activation)
 	}
-	in := incomingOf(top.Layer(0))
+	in := incoming(top, 0)
 	net, err := buildNet(append(ins[:l:l], in), x.RawMatrix().Cols, y.RawMatrix().Cols, c.Activation, false)
 	if err != nil {
 		return nil, sub, err
@@ -68,17 +68,6 @@ func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students
 	out.W.Copy(top.Layer(1).W)
 	copy(out.B, top.Layer(1).B)
 	return net, sub, nil
-}
-
-// incomingOf returns the incoming vectors [W | b] of a layer.
-func incomingOf(L *mlp.Layer) *mat.Dense {
-	in := mat.NewDense(L.Out, L.In+1, nil)
-	for j := 0; j < L.Out; j++ {
-		row := in.RawRowView(j)
-		copy(row, L.W.RawRowView(j))
-		row[L.In] = L.B[j]
-	}
-	return in
 }
 
 // unflip turns the neurons of a one-hidden-layer network with a skip path

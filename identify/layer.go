@@ -38,9 +38,10 @@ type LayerReport struct {
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
 	// in the layer and have no NeuronReport. Pruned is the number of
-	// added neurons removed again after the fine-tune, which silenced
-	// them (outgoing weights ≈ 0) at the zero-loss threshold; they are not
-	// counted in Completed.
+	// neurons removed again after the fine-tune, which silenced them
+	// (outgoing weights ≈ 0) at the zero-loss threshold: added ones, or in
+	// a deep run's top layer clusters too; they are not counted in
+	// Completed or Kept (nor have a NeuronReport).
 	Completed, Pruned int
 	// Neurons describes each recovered neuron, in the order of the
 	// recovered layer.

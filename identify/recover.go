@@ -118,7 +118,17 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	if err != nil {
 		return err
 	}
-	if last.report.Completed > 0 && c.HiddenLayers == 1 {
+	if topNet != nil {
+		pruned, loss, removed, err := pruneSilentTop(net, x, y, res.FinalLoss, 0, c)
+		if err != nil {
+			return err
+		}
+		if pruned != nil {
+			dropTopNeurons(res, removed)
+			res.Network, res.FinalLoss, net = pruned, loss, pruned
+		}
+	}
+	if topNet == nil && last.report.Completed > 0 && c.HiddenLayers == 1 {
 		pruned, loss, err := pruneSilentCompleted(net, x, y, res.FinalLoss, last.report.Completed, c)
 		if err != nil {
 			return err
@@ -267,44 +277,58 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 }
 
 // pruneSilentCompleted returns the network without the hidden neurons that
-// Config.Complete added and the fine-tune then silenced (outgoing weights
-// of norm at most Config.SilentTol times the layer's largest; the last
-// completed neurons of the layer are the added ones), and its
-// loss, if the fine-tuned network is at the zero-loss threshold and stays
-// there without them; otherwise nil. A completed neuron that the outputs
-// turned out not to need (its share of the residual was taken over by the
-// fine-tuned others) ends this way: present, but worth nothing.
+// Config.Complete added and the fine-tune then silenced (the last
+// completed neurons of the layer are the added ones), and its loss, as
+// pruneSilentTop does. A completed neuron that the outputs turned out not
+// to need (its share of the residual was taken over by the fine-tuned
+// others) ends this way: present, but worth nothing.
 func pruneSilentCompleted(net *mlp.Network, x, y *mat.Dense, loss float64, completed int, c *Config) (*mlp.Network, float64, error) {
+	pruned, after, _, err := pruneSilentTop(net, x, y, loss, net.Layer(0).Out-completed, c)
+	return pruned, after, err
+}
+
+// pruneSilentTop returns the network without the neurons of its top
+// hidden layer, from index from on, that are silent (outgoing weights of
+// norm at most Config.SilentTol times the layer's largest), its loss and
+// the indices removed, if the network is at the zero-loss threshold and
+// stays there without them; otherwise nil.
+func pruneSilentTop(net *mlp.Network, x, y *mat.Dense, loss float64, from int, c *Config) (*mlp.Network, float64, []int, error) {
 	if !(loss <= c.ZeroLoss) || c.SilentTol < 0 {
-		return nil, 0, nil
+		return nil, 0, nil, nil
 	}
-	hid, outL := net.Layer(0), net.Layer(1)
+	top := net.NumLayers() - 2
+	hid, outL := net.Layer(top), net.Layer(top+1)
 	norms := make([]float64, hid.Out)
 	largest := 0.0
 	for j := range norms {
 		norms[j] = mat.Norm(outL.W.ColView(j), 2)
 		largest = max(largest, norms[j])
 	}
-	keep := make([]int, 0, hid.Out)
+	var keep, removed []int
 	for j, v := range norms {
-		// Completed neurons come last in the layer; the clusters' stay.
-		if j < hid.Out-completed || v > c.SilentTol*largest {
+		if j < from || v > c.SilentTol*largest {
 			keep = append(keep, j)
+		} else {
+			removed = append(removed, j)
 		}
 	}
-	if len(keep) == hid.Out || len(keep) == 0 {
-		return nil, 0, nil
+	if len(removed) == 0 || len(keep) == 0 {
+		return nil, 0, nil, nil
 	}
-	in := mat.NewDense(len(keep), hid.In+1, nil)
+	ins := make([]*mat.Dense, top+1)
+	for l := 0; l < top; l++ {
+		ins[l] = incoming(net, l)
+	}
+	all := incoming(net, top)
+	ins[top] = mat.NewDense(len(keep), hid.In+1, nil)
 	for r, j := range keep {
-		copy(in.RawRowView(r), hid.W.RawRowView(j))
-		in.Set(r, hid.In, hid.B[j])
+		copy(ins[top].RawRowView(r), all.RawRowView(j))
 	}
-	pruned, err := buildNet([]*mat.Dense{in}, hid.In, outL.Out, c.Activation, net.Skip() != nil)
+	pruned, err := buildNet(ins, net.InputDim(), outL.Out, c.Activation, net.Skip() != nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	po := pruned.Layer(1)
+	po := pruned.Layer(top + 1)
 	for r, j := range keep {
 		for o := 0; o < outL.Out; o++ {
 			po.W.Set(o, r, outL.W.At(o, j))
@@ -316,12 +340,12 @@ func pruneSilentCompleted(net *mlp.Network, x, y *mat.Dense, loss float64, compl
 	}
 	after, err := pruned.Loss(nil, x, y)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	if !(after <= c.ZeroLoss) {
-		return nil, 0, nil
+		return nil, 0, nil, nil
 	}
-	return pruned, after, nil
+	return pruned, after, removed, nil
 }
 
 // Settings of polishClustered: at most polishSteps steps, stopped when

@@ -148,3 +148,28 @@ func mergeTop(res, sub *Result, l int) {
 		res.Warnings = append(res.Warnings, w)
 	}
 }
+
+// dropTopNeurons records in res that the neurons removed (indices in the
+// top hidden layer, ascending) were pruned after the fine-tune: the
+// one-hidden-layer run's clusters include, when few of its students reach
+// the floor (clusterPool), neurons all of them hold but the outputs do not
+// need, which the fine-tune silences (on the 4→3→5→1 tanh family teacher,
+// 7 clusters of 2 students, 2 of them left with outgoing weights ≈ 3e-13).
+func dropTopNeurons(res *Result, removed []int) {
+	rep := &res.Layers[len(res.Layers)-1]
+	clusters := rep.Kept
+	for i := len(removed) - 1; i >= 0; i-- {
+		j := removed[i]
+		switch {
+		case j < clusters:
+			rep.Kept--
+			if j < len(rep.Neurons) {
+				rep.Neurons = append(rep.Neurons[:j], rep.Neurons[j+1:]...)
+			}
+		default:
+			rep.Completed--
+		}
+		rep.Pruned++
+	}
+	res.Widths[len(res.Widths)-1] -= len(removed)
+}

@@ -2,7 +2,10 @@ package identify
 
 import (
 	"math"
+	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
@@ -59,5 +62,52 @@ func TestUnflipRemovesLinearTerm(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestPruneSilentTopOfDeepNetwork: a two-hidden-layer network with two
+// extra top-layer neurons whose outgoing weights are ≈ 0 loses them, and
+// keeps the others and every lower layer bit for bit; with no silent
+// neuron nothing is pruned.
+func TestPruneSilentTopOfDeepNetwork(t *testing.T) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 4, 3, 1}, Hidden: mlp.Tanh}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(2), 300)
+	y, _ := teacher.Predict(x)
+	top := incoming(teacher, 1)
+	wider := mat.NewDense(5, 5, nil)
+	wider.Slice(0, 1, 0, 5).(*mat.Dense).Copy(top.Slice(0, 1, 0, 5))
+	wider.SetRow(1, []float64{0.3, -1, 2, 0.5, 0.1}) // silent
+	wider.Slice(2, 4, 0, 5).(*mat.Dense).Copy(top.Slice(1, 3, 0, 5))
+	wider.SetRow(4, []float64{1, 1, -1, 0, 0.2}) // silent
+	net, err := buildNet([]*mat.Dense{incoming(teacher, 0), wider}, 3, 1, mlp.Tanh, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := net.Layer(2)
+	tw := teacher.Layer(2).W.RawRowView(0)
+	copy(out.W.RawRowView(0), []float64{tw[0], 1e-15, tw[1], tw[2], -2e-15})
+	out.B[0] = teacher.Layer(2).B[0]
+	c := Config{Activation: mlp.Tanh, ZeroLoss: 1e-14, SilentTol: DefaultSilentTol}
+	loss, _ := net.Loss(nil, x, y)
+	pruned, after, removed, err := pruneSilentTop(net, x, y, loss, 0, &c)
+	if err != nil || pruned == nil {
+		t.Fatalf("nothing pruned (loss %g, err %v)", loss, err)
+	}
+	if !slices.Equal(removed, []int{1, 4}) || after > c.ZeroLoss {
+		t.Errorf("removed %v at loss %g, want [1 4] at ≤ %g", removed, after, c.ZeroLoss)
+	}
+	if !slices.Equal(pruned.Params(), teacher.Params()) {
+		t.Errorf("pruned network is not the teacher:\n%v\n%v", pruned.Params(), teacher.Params())
+	}
+	if again, _, _, _ := pruneSilentTop(pruned, x, y, after, 0, &c); again != nil {
+		t.Error("pruned a network with no silent neuron")
+	}
+	res := &Result{Widths: []int{4, 5}, Layers: []LayerReport{{Layer: 1, Kept: 4}, {Layer: 2, Kept: 5, Neurons: make([]NeuronReport, 5)}}}
+	dropTopNeurons(res, removed)
+	if r := res.Layers[1]; r.Kept != 3 || r.Pruned != 2 || len(r.Neurons) != 3 || res.Widths[1] != 3 {
+		t.Errorf("report after pruning: %+v, widths %v; want 3 kept, 2 pruned, width 3", r, res.Widths)
 	}
 }

@@ -46,8 +46,8 @@ func TestRunRecoversDeepTeacher(t *testing.T) {
 // TestRunRecoversDeepTeacherPerSymmetry recovers a small 3→3→2→1 teacher
 // (probes standard Gaussian) for one activation of every symmetry class.
 // Deep students train to deepRestartLoss only and reach the floor when
-// retrained above the recovered first layer; the second (top) layer is
-// recovered as a one-hidden-layer problem on the first (recoverTop); g
+// retrained above the recovered first layer (the second layer is
+// clustered from them, or if that finds none recovered by recoverTop); g
 // needs the first layer
 // clustered over the students at the floor and fresh upper layers for the
 // rest (clusterPool, topUp). The classes skipped fail for

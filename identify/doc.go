@@ -30,9 +30,9 @@
 //     random values); students that stay above the floor, and as many as
 //     the run lacks, get fresh random layers above, trained with the
 //     recovered layers frozen and then free. Then the next layer is
-//     clustered, except the top hidden layer: with everything below it
-//     recovered, the outputs are a one-hidden-layer network of its inputs,
-//     and it is recovered by a one-hidden-layer run on them (its own
+//     clustered. If the top hidden layer gives no cluster: with everything
+//     below it recovered, the outputs are a one-hidden-layer network of its
+//     inputs, and it is recovered by a one-hidden-layer run on them (its own
 //     students, restarts and clustering; the best retrained student's loss
 //     sets that run's zero-loss threshold), its neurons turned, for
 //     even+linear activations, so that no linear term is left.

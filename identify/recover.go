@@ -17,12 +17,25 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	var ins []*mat.Dense // recovered incoming vectors, per hidden layer
 	var last *collapsed
 	var polished *mlp.Network // the clustered network, already at the floor (polishClustered)
-	var topNet *mlp.Network   // a deep run's network, its top layer recovered by recoverTop
+	var topNet *mlp.Network   // a deep run's network, its top layer recovered by recoverTop when clustering found none
 	for l := 0; l < c.HiddenLayers; l++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if l > 0 && l == c.HiddenLayers-1 {
+		t0 := time.Now()
+		u, err := geometryFactor(c.Geometry, students[0].net, x, l)
+		if err != nil {
+			return fmt.Errorf("identify: %w", err)
+		}
+		students = clusterPool(students, res.studentFloor(), c)
+		col, err := clusterLayer(students, l, c, u)
+		res.Timings.Cluster += time.Since(t0)
+		if err != nil {
+			return err
+		}
+		if l > 0 && l == c.HiddenLayers-1 && col.report.Kept == 0 {
+			// The retrained students' top layers gave no cluster: recover
+			// it as a one-hidden-layer problem on the layers below.
 			t0 := time.Now()
 			net, sub, err := recoverTop(ctx, x, y, ins, students, c)
 			res.Timings.Cluster += time.Since(t0)
@@ -35,17 +48,6 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			}
 			topNet = net
 			break
-		}
-		t0 := time.Now()
-		u, err := geometryFactor(c.Geometry, students[0].net, x, l)
-		if err != nil {
-			return fmt.Errorf("identify: %w", err)
-		}
-		students = clusterPool(students, res.studentFloor(), c)
-		col, err := clusterLayer(students, l, c, u)
-		res.Timings.Cluster += time.Since(t0)
-		if err != nil {
-			return err
 		}
 		if err := orient(x, students, l, col, c); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
@@ -109,5 +110,45 @@ func TestPruneSilentTopOfDeepNetwork(t *testing.T) {
 	dropTopNeurons(res, removed)
 	if r := res.Layers[1]; r.Kept != 3 || r.Pruned != 2 || len(r.Neurons) != 3 || res.Widths[1] != 3 {
 		t.Errorf("report after pruning: %+v, widths %v; want 3 kept, 2 pruned, width 3", r, res.Widths)
+	}
+}
+
+// TestRecoverTopOnExactLowerLayer: given a deep teacher's exact first
+// layer, recoverTop recovers its top layer (softplus: a linear-residue
+// class, so unflip's turns are exercised) and the assembled network is the
+// teacher.
+func TestRecoverTopOnExactLowerLayer(t *testing.T) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Softplus}, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := synth.NewRand(3)
+	x, _ := synth.Gaussian{D: 3}.Sample(rng, 500)
+	fresh, _ := synth.Gaussian{D: 3}.Sample(rng, 1000)
+	y, _ := teacher.Predict(x)
+	c, _, _, err := prepare(Config{Activation: mlp.Softplus, HiddenLayers: 2, Widths: []int{6, 4}, Students: 6, Seed: 5}, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape, err := mlp.New(mlp.Spec{Sizes: []int{3, 3, 6, 1}, Hidden: mlp.Softplus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, sub, err := recoverTop(context.Background(), x, y, []*mat.Dense{incoming(teacher, 0)}, []student{{net: shape, loss: 0}}, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub.Widths[0] != 2 {
+		t.Errorf("one-hidden-layer run found width %v, want 2", sub.Widths)
+	}
+	if err := fineTune(context.Background(), net, x, y, &c); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Compare(teacher, net, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Exact(1e-6) {
+		t.Errorf("not the teacher:\n%v", rep)
 	}
 }

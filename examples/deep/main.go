@@ -8,8 +8,9 @@
 // Deep students are trained only to loss 1e-10, where their first-layer
 // clusters are already tight; rebuilt on the recovered layer, they are
 // retrained with every layer free, which takes them to the floor (students
-// that stay trapped get fresh layers above the recovered one); the top
-// hidden layer is recovered by a one-hidden-layer run on the layers below.
+// that stay trapped get fresh layers above the recovered one); a top
+// hidden layer that gives no cluster is recovered by a one-hidden-layer
+// run on the layers below.
 // With the default flags (4 → 5 → 3 → 1, ρ = 3, N = 10, 2 000 probes)
 // tanh, sigmoid, softplus and GELU are recovered exactly in 11, 40, 96 and
 // 132 s on one core, and g in 170 s with -gain 1 (results/deep/runs.csv);

@@ -12,8 +12,8 @@
 // hidden layer that gives no cluster is recovered by a one-hidden-layer
 // run on the layers below.
 // With the default flags (4 → 5 → 3 → 1, ρ = 3, N = 10, 2 000 probes)
-// tanh, sigmoid, softplus and GELU are recovered exactly in 11, 40, 96 and
-// 132 s on one core, and g in 170 s with -gain 1 (results/deep/runs.csv);
+// tanh, sigmoid, softplus and GELU are recovered exactly in 12, 39, 102 and
+// 134 s on one core, and g in 177 s with -gain 1 (results/deep/runs.csv);
 // ReLU students do not reach 1e-10 (see identify's
 // TestRunRecoversDeepTeacherPerSymmetry).
 //

@@ -200,21 +200,34 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 	}
 	// Minimum norm: a neuron the student lacks has a zero column and
 	// gets s = 0 (no vote).
-	var svd mat.SVD
-	if !svd.Factorize(design, mat.SVDThin) {
+	flips, ok := fitFlips(design, target)
+	if !ok {
 		return nil, fmt.Errorf("SVD of the %d×%d flip design failed", (d+1)*len(live), k)
 	}
-	flips := make([]bool, k)
+	return flips, nil
+}
+
+// fitFlips solves design·s ≈ target for the flip indicators s by minimum-
+// norm least squares (singular values below 1e-10 of the largest dropped)
+// and rounds them: neuron n is flipped if s_n > 0.5. A neuron with a zero
+// column gets s_n = 0. ok is false if the SVD fails.
+func fitFlips(design *mat.Dense, target *mat.VecDense) (flips []bool, ok bool) {
+	_, k := design.Dims()
+	var svd mat.SVD
+	if !svd.Factorize(design, mat.SVDThin) {
+		return nil, false
+	}
+	flips = make([]bool, k)
 	rank := svd.Rank(1e-10)
 	if rank == 0 {
-		return flips, nil // the student has none of the neurons
+		return flips, true
 	}
 	var s mat.VecDense
 	svd.SolveVecTo(&s, target, rank)
 	for n := range flips {
 		flips[n] = s.AtVec(n) > 0.5
 	}
-	return flips, nil
+	return flips, true
 }
 
 // studentFloor is the loss the run's first-round students were trained

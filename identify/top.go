@@ -99,18 +99,9 @@ func unflip(net *mlp.Network, act mlp.Activation) {
 			}
 		}
 	}
-	var svd mat.SVD
-	if !svd.Factorize(design, mat.SVDThin) {
-		return
-	}
-	rank := svd.Rank(1e-10)
-	if rank == 0 {
-		return
-	}
-	var s mat.VecDense
-	svd.SolveVecTo(&s, target, rank)
-	for n := 0; n < k; n++ {
-		if s.AtVec(n) <= 0.5 {
+	flips, _ := fitFlips(design, target)
+	for n, flip := range flips {
+		if !flip {
 			continue
 		}
 		// a·σ(u·x̃) = a·σ(−u·x̃) + κa·(w·x + b)

@@ -111,7 +111,7 @@ func main() {
 		seeds = consensus(nets, *scoutDeg, *scoutMin)
 		fmt.Printf("%d scouts in %.1fs: %d seeded neurons\n", *scouts, time.Since(t0).Seconds(), len(seeds))
 		for _, v := range seeds {
-			fmt.Printf("  seed angle to teacher %.3g°\n", bestAngle(teacher, v))
+			fmt.Printf("  seed angle to teacher %.3g°\n", nearest(layerVectors(teacher, 0), v))
 		}
 	}
 	var losses []float64
@@ -168,37 +168,30 @@ func angles(teacher, student *mlp.Network) string {
 	return s
 }
 
+// anglesAt returns, for every neuron of layer l of the teacher, the
+// smallest angle to a student neuron's incoming vector.
 func anglesAt(teacher, student *mlp.Network, l int) string {
-	vec := func(n *mlp.Network, j int) []float64 {
-		L := n.Layer(l)
-		return append(append([]float64(nil), L.W.RawRowView(j)...), L.B[j])
-	}
+	sv := layerVectors(student, l)
 	var out []string
-	for t := 0; t < teacher.Layer(l).Out; t++ {
-		u := vec(teacher, t)
-		best := 180.0
-		for s := 0; s < student.Layer(l).Out; s++ {
-			v := vec(student, s)
-			var dot, nu, nv float64
-			for i := range u {
-				dot += u[i] * v[i]
-				nu += u[i] * u[i]
-				nv += v[i] * v[i]
-			}
-			c := math.Abs(dot) / math.Sqrt(nu*nv)
-			best = math.Min(best, math.Acos(math.Min(c, 1))*180/math.Pi)
-		}
-		out = append(out, fmt.Sprintf("%.2g", best))
+	for _, u := range layerVectors(teacher, l) {
+		out = append(out, fmt.Sprintf("%.2g", nearest(sv, u)))
 	}
 	return strings.Join(out, " ")
 }
 
-func incoming(n *mlp.Network, j int) []float64 {
-	L := n.Layer(0)
-	return append(append([]float64(nil), L.W.RawRowView(j)...), L.B[j])
+// layerVectors returns the incoming vectors (weights, then bias) of
+// layer l's neurons.
+func layerVectors(n *mlp.Network, l int) [][]float64 {
+	L := n.Layer(l)
+	vs := make([][]float64, L.Out)
+	for j := range vs {
+		vs[j] = append(append([]float64(nil), L.W.RawRowView(j)...), L.B[j])
+	}
+	return vs
 }
 
-func cosAbs(u, v []float64) float64 {
+// cosine returns the cosine of the angle between u and v.
+func cosine(u, v []float64) float64 {
 	var dot, nu, nv float64
 	for i := range u {
 		dot += u[i] * v[i]
@@ -208,10 +201,12 @@ func cosAbs(u, v []float64) float64 {
 	return dot / math.Sqrt(nu*nv)
 }
 
-func bestAngle(teacher *mlp.Network, v []float64) float64 {
+// nearest returns the smallest angle in degrees, sign ignored, between v
+// and a vector of vs.
+func nearest(vs [][]float64, v []float64) float64 {
 	best := 180.0
-	for t := 0; t < teacher.Layer(0).Out; t++ {
-		c := math.Abs(cosAbs(incoming(teacher, t), v))
+	for _, u := range vs {
+		c := math.Abs(cosine(u, v))
 		best = math.Min(best, math.Acos(math.Min(c, 1))*180/math.Pi)
 	}
 	return best
@@ -227,6 +222,7 @@ func consensus(nets []*mlp.Network, deg float64, minNets int) [][]float64 {
 	}
 	var all []vec
 	for i, n := range nets {
+		in := layerVectors(n, 0)
 		// only neurons with non-negligible outgoing weight
 		W := n.Layer(1).W
 		var maxOut float64
@@ -241,7 +237,7 @@ func consensus(nets []*mlp.Network, deg float64, minNets int) [][]float64 {
 		}
 		for j := range norms {
 			if norms[j] > 1e-3*maxOut {
-				all = append(all, vec{incoming(n, j), i})
+				all = append(all, vec{in[j], i})
 			}
 		}
 	}
@@ -257,7 +253,7 @@ func consensus(nets []*mlp.Network, deg float64, minNets int) [][]float64 {
 		var m []int
 		owners := map[int]bool{}
 		for j := range all {
-			if !used[j] && math.Abs(cosAbs(all[i].v, all[j].v)) >= cmin {
+			if !used[j] && math.Abs(cosine(all[i].v, all[j].v)) >= cmin {
 				m = append(m, j)
 				owners[all[j].net] = true
 			}
@@ -276,7 +272,7 @@ func consensus(nets []*mlp.Network, deg float64, minNets int) [][]float64 {
 		mean := make([]float64, len(ref))
 		for _, j := range g.members {
 			s := 1.0
-			if cosAbs(ref, all[j].v) < 0 {
+			if cosine(ref, all[j].v) < 0 {
 				s = -1
 			}
 			for k, x := range all[j].v {
@@ -304,14 +300,12 @@ func crossover(nets []*mlp.Network, losses []float64, x, y *mat.Dense, rounds, i
 				if k == i {
 					continue
 				}
-				for j := 0; j < o.Layer(0).Out; j++ {
-					cands = append(cands, incoming(o, j))
-				}
+				cands = append(cands, layerVectors(o, 0)...)
 			}
 			before := losses[i]
 			angle := math.NaN()
 			if v := insertBest(net, cands, x, y); v != nil {
-				angle = bestAngle(teacher, v)
+				angle = nearest(layerVectors(teacher, 0), v)
 			}
 			cfg := train.Config{RNG: train.StudentRNG(99, i), Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{},
 				Stop: train.StopRules{Loss: target / 10, MaxIter: iters, Patience: 40, MinRelImprove: 0.01}}}}

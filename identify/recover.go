@@ -120,14 +120,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	if err != nil {
 		return err
 	}
-	if topNet != nil {
-		pruned, loss, removed, err := pruneSilentTop(net, x, y, res.FinalLoss, 0, c)
-		if err != nil {
+	if c.deep() {
+		if net, err = pruneSilentDeep(net, x, y, c, res); err != nil {
 			return err
-		}
-		if pruned != nil {
-			dropTopNeurons(res, removed)
-			res.Network, res.FinalLoss, net = pruned, loss, pruned
 		}
 	}
 	if topNet == nil && last.report.Completed > 0 && c.HiddenLayers == 1 {
@@ -289,21 +284,43 @@ func pruneSilentCompleted(net *mlp.Network, x, y *mat.Dense, loss float64, compl
 	return pruned, after, err
 }
 
-// pruneSilentTop returns the network without the neurons of its top
-// hidden layer, from index from on, that are silent (outgoing weights of
-// norm at most Config.SilentTol times the layer's largest), its loss and
-// the indices removed, if the network is at the zero-loss threshold and
-// stays there without them; otherwise nil.
+// pruneSilentDeep removes from every hidden layer of a deep run's tuned
+// network the neurons the fine-tune silenced, where the network stays at
+// the zero-loss threshold without them (pruneSilentLayer), and records it
+// in res (dropNeurons). It returns the network, pruned or not.
+func pruneSilentDeep(net *mlp.Network, x, y *mat.Dense, c *Config, res *Result) (*mlp.Network, error) {
+	for l := 0; l < net.NumLayers()-1 && l < len(res.Layers); l++ {
+		pruned, loss, removed, err := pruneSilentLayer(net, x, y, res.FinalLoss, l, 0, c)
+		if err != nil {
+			return net, err
+		}
+		if pruned != nil {
+			dropNeurons(res, l, removed)
+			res.Network, res.FinalLoss, net = pruned, loss, pruned
+		}
+	}
+	return net, nil
+}
+
+// pruneSilentTop is pruneSilentLayer on the network's top hidden layer.
 func pruneSilentTop(net *mlp.Network, x, y *mat.Dense, loss float64, from int, c *Config) (*mlp.Network, float64, []int, error) {
+	return pruneSilentLayer(net, x, y, loss, net.NumLayers()-2, from, c)
+}
+
+// pruneSilentLayer returns the network without the neurons of hidden
+// layer l (0-based), from index from on, that are silent (outgoing weights
+// of norm at most Config.SilentTol times the layer's largest), its loss
+// and the indices removed, if the network is at the zero-loss threshold
+// and stays there without them; otherwise nil.
+func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l, from int, c *Config) (*mlp.Network, float64, []int, error) {
 	if !(loss <= c.ZeroLoss) || c.SilentTol < 0 {
 		return nil, 0, nil, nil
 	}
-	top := net.NumLayers() - 2
-	hid, outL := net.Layer(top), net.Layer(top+1)
+	hid, next := net.Layer(l), net.Layer(l+1)
 	norms := make([]float64, hid.Out)
 	largest := 0.0
 	for j := range norms {
-		norms[j] = mat.Norm(outL.W.ColView(j), 2)
+		norms[j] = mat.Norm(next.W.ColView(j), 2)
 		largest = max(largest, norms[j])
 	}
 	var keep, removed []int
@@ -317,26 +334,31 @@ func pruneSilentTop(net *mlp.Network, x, y *mat.Dense, loss float64, from int, c
 	if len(removed) == 0 || len(keep) == 0 {
 		return nil, 0, nil, nil
 	}
+	top := net.NumLayers() - 2
 	ins := make([]*mat.Dense, top+1)
-	for l := 0; l < top; l++ {
-		ins[l] = incoming(net, l)
+	for m := range ins {
+		ins[m] = incoming(net, m)
 	}
-	all := incoming(net, top)
-	ins[top] = mat.NewDense(len(keep), hid.In+1, nil)
-	for r, j := range keep {
-		copy(ins[top].RawRowView(r), all.RawRowView(j))
+	ins[l] = keepRows(ins[l], keep)
+	if l < top {
+		ins[l+1] = keepInputs(ins[l+1], keep)
 	}
-	pruned, err := buildNet(ins, net.InputDim(), outL.Out, c.Activation, net.Skip() != nil)
+	out := net.Layer(top + 1)
+	pruned, err := buildNet(ins, net.InputDim(), out.Out, c.Activation, net.Skip() != nil)
 	if err != nil {
 		return nil, 0, nil, err
 	}
 	po := pruned.Layer(top + 1)
-	for r, j := range keep {
-		for o := 0; o < outL.Out; o++ {
-			po.W.Set(o, r, outL.W.At(o, j))
+	if l == top {
+		for r, j := range keep {
+			for o := 0; o < out.Out; o++ {
+				po.W.Set(o, r, out.W.At(o, j))
+			}
 		}
+	} else {
+		po.W.Copy(out.W)
 	}
-	copy(po.B, outL.B)
+	copy(po.B, out.B)
 	if s := net.Skip(); s != nil {
 		pruned.Skip().Copy(s)
 	}
@@ -348,6 +370,31 @@ func pruneSilentTop(net *mlp.Network, x, y *mat.Dense, loss float64, from int, c
 		return nil, 0, nil, nil
 	}
 	return pruned, after, removed, nil
+}
+
+// keepRows returns the rows keep of in (incoming vectors, one per neuron).
+func keepRows(in *mat.Dense, keep []int) *mat.Dense {
+	_, cols := in.Dims()
+	out := mat.NewDense(len(keep), cols, nil)
+	for r, j := range keep {
+		copy(out.RawRowView(r), in.RawRowView(j))
+	}
+	return out
+}
+
+// keepInputs returns the incoming vectors in ([W | b], the bias last) with
+// only the input columns keep and the bias.
+func keepInputs(in *mat.Dense, keep []int) *mat.Dense {
+	rows, cols := in.Dims()
+	out := mat.NewDense(rows, len(keep)+1, nil)
+	for i := 0; i < rows; i++ {
+		src, dst := in.RawRowView(i), out.RawRowView(i)
+		for r, j := range keep {
+			dst[r] = src[j]
+		}
+		dst[len(keep)] = src[cols-1]
+	}
+	return out
 }
 
 // Settings of polishClustered: at most polishSteps steps, stopped when

@@ -144,14 +144,17 @@ func mergeTop(res, sub *Result, l int) {
 	}
 }
 
-// dropTopNeurons records in res that the neurons removed (indices in the
-// top hidden layer, ascending) were pruned after the fine-tune: the
-// one-hidden-layer run's clusters include, when few of its students reach
-// the floor (clusterPool), neurons all of them hold but the outputs do not
-// need, which the fine-tune silences (on the 4→3→5→1 tanh family teacher,
-// 7 clusters of 2 students, 2 of them left with outgoing weights ≈ 3e-13).
-func dropTopNeurons(res *Result, removed []int) {
-	rep := &res.Layers[len(res.Layers)-1]
+// dropNeurons records in res that the neurons removed (indices in hidden
+// layer l, 0-based, ascending) were pruned after the fine-tune. Clusters
+// can hold neurons that every clustered student has but the outputs do
+// not need, which the fine-tune silences: in a deep run's top layer
+// recovered by recoverTop, when few of its students reach the floor
+// (clusterPool; on the 4→3→5→1 tanh family teacher, 7 clusters of 2
+// students, 2 of them left with outgoing weights ≈ 3e-13), and in lower
+// layers (on examples/deep's ReLU teacher at gain 1, a sixth first-layer
+// neuron held by the 3 students at the floor).
+func dropNeurons(res *Result, l int, removed []int) {
+	rep := &res.Layers[l]
 	clusters := rep.Kept
 	for i := len(removed) - 1; i >= 0; i-- {
 		j := removed[i]
@@ -166,5 +169,5 @@ func dropTopNeurons(res *Result, removed []int) {
 		}
 		rep.Pruned++
 	}
-	res.Widths[len(res.Widths)-1] -= len(removed)
+	res.Widths[l] -= len(removed)
 }

@@ -107,9 +107,67 @@ func TestPruneSilentTopOfDeepNetwork(t *testing.T) {
 		t.Error("pruned a network with no silent neuron")
 	}
 	res := &Result{Widths: []int{4, 5}, Layers: []LayerReport{{Layer: 1, Kept: 4}, {Layer: 2, Kept: 5, Neurons: make([]NeuronReport, 5)}}}
-	dropTopNeurons(res, removed)
+	dropNeurons(res, len(res.Layers)-1, removed)
 	if r := res.Layers[1]; r.Kept != 3 || r.Pruned != 2 || len(r.Neurons) != 3 || res.Widths[1] != 3 {
 		t.Errorf("report after pruning: %+v, widths %v; want 3 kept, 2 pruned, width 3", r, res.Widths)
+	}
+}
+
+// TestPruneSilentFirstLayerOfDeepNetwork: a two-hidden-layer network with
+// an extra first-layer neuron whose outgoing weights (into layer 2) are
+// ≈ 0 loses it through pruneSilentDeep — the layer above keeps its other
+// inputs — and its report and width say so; an extra neuron that is not
+// silent is kept.
+func TestPruneSilentFirstLayerOfDeepNetwork(t *testing.T) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 4, 3, 1}, Hidden: mlp.ReLU}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(2), 300)
+	y, _ := teacher.Predict(x)
+	build := func(outgoing float64) *mlp.Network {
+		first := incoming(teacher, 0)
+		wider := mat.NewDense(5, 4, nil)
+		wider.Slice(0, 2, 0, 4).(*mat.Dense).Copy(first.Slice(0, 2, 0, 4))
+		wider.SetRow(2, []float64{0.3, -1, 2, 0.5}) // the extra neuron
+		wider.Slice(3, 5, 0, 4).(*mat.Dense).Copy(first.Slice(2, 4, 0, 4))
+		second := incoming(teacher, 1)
+		above := mat.NewDense(3, 6, nil)
+		for i := 0; i < 3; i++ {
+			r := second.RawRowView(i)
+			above.SetRow(i, []float64{r[0], r[1], outgoing * float64(i+1), r[2], r[3], r[4]})
+		}
+		net, err := buildNet([]*mat.Dense{wider, above}, 3, 1, mlp.ReLU, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.Layer(2).W.Copy(teacher.Layer(2).W)
+		copy(net.Layer(2).B, teacher.Layer(2).B)
+		return net
+	}
+	c := Config{Activation: mlp.ReLU, HiddenLayers: 2, ZeroLoss: 1e-14, SilentTol: DefaultSilentTol}
+	newResult := func(net *mlp.Network) *Result {
+		loss, _ := net.Loss(nil, x, y)
+		return &Result{Network: net, FinalLoss: loss, Widths: []int{5, 3},
+			Layers: []LayerReport{{Layer: 1, Kept: 5, Neurons: make([]NeuronReport, 5)}, {Layer: 2, Kept: 3}}}
+	}
+	res := newResult(build(1e-15))
+	pruned, err := pruneSilentDeep(res.Network, x, y, &c, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(pruned.Params(), teacher.Params()) {
+		t.Errorf("pruned network is not the teacher:\n%v\n%v", pruned.Params(), teacher.Params())
+	}
+	if r := res.Layers[0]; r.Kept != 4 || r.Pruned != 1 || len(r.Neurons) != 4 || !slices.Equal(res.Widths, []int{4, 3}) || res.Network != pruned {
+		t.Errorf("report after pruning: %+v, widths %v; want 4 kept, 1 pruned, widths [4 3]", r, res.Widths)
+	}
+	// The used neuron changes the function; a loose threshold lets the
+	// outgoing-weight test alone decide.
+	c.ZeroLoss = math.Inf(1)
+	res = newResult(build(0.5))
+	if kept, err := pruneSilentDeep(res.Network, x, y, &c, res); err != nil || kept != res.Network || res.Layers[0].Pruned != 0 {
+		t.Errorf("pruned a neuron the layer above uses (err %v, report %+v)", err, res.Layers[0])
 	}
 }
 

@@ -51,7 +51,8 @@ const (
 // DeepProblem is one problem of the deep synthetic family: a teacher with
 // layer widths Sizes and hidden activation Activation (identity output),
 // every weight and bias standard normal (redrawn if two neurons of a
-// layer are near-duplicates), probed on standard Gaussian inputs. Seeds
+// layer are near-duplicates, or for ReLU and leaky ReLU if a neuron is
+// affine on the inputs: MinKinkFraction), probed on standard Gaussian inputs. Seeds
 // and streams are derived from the name exactly as for Problem.
 type DeepProblem struct {
 	Name        string // "deep-<activation>-<sizes joined by x>", e.g. "deep-tanh-4x5x3x1"
@@ -83,13 +84,39 @@ func (p DeepProblem) String() string {
 		p.Name, p.Samples, p.TestSamples, p.Seed, p.Students, p.Gamma, p.Beta, p.Rho)
 }
 
-// Teacher draws the problem's teacher.
+// Teacher draws the problem's teacher. For piecewise-linear activations
+// a draw with a hidden neuron that is affine on the default training
+// inputs (DeepSamples of them; see MinKinkFraction) is redrawn from the continuing stream, as a draw with
+// near-duplicate neurons is (TeacherConfig.MaxCosine).
 func (p DeepProblem) Teacher() (*mlp.Network, error) {
-	net, err := RandomTeacher(TeacherConfig{Sizes: p.Sizes, Hidden: p.Activation, Output: mlp.Identity}, newStream(p.Seed, streamTeacher))
-	if err != nil {
-		return nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+	rng := newStream(p.Seed, streamTeacher)
+	cfg := TeacherConfig{Sizes: p.Sizes, Hidden: p.Activation, Output: mlp.Identity}
+	var x *mat.Dense
+	var last []AffineNeuron
+	for try := 0; try <= DefaultMaxRedraws; try++ {
+		net, err := RandomTeacher(cfg, rng)
+		if err != nil {
+			return nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+		}
+		if p.Activation.Symmetry() != mlp.EvenLinearPosScale {
+			return net, nil
+		}
+		if x == nil {
+			// The default training inputs, whatever p.Samples says: the
+			// teacher must not depend on the number of inputs.
+			if x, _, err = drawInputs(p.Name, p.Seed, p.Sizes[0], DeepSamples, 0); err != nil {
+				return nil, err
+			}
+		}
+		if last, err = AffineNeurons(net, x, MinKinkFraction); err != nil {
+			return nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+		}
+		if len(last) == 0 {
+			return net, nil
+		}
 	}
-	return net, nil
+	return nil, fmt.Errorf("synth: problem %s: every one of %d draws had a neuron affine on the inputs (last: layer %d neuron %d, %.2g of the inputs past its kink)",
+		p.Name, DefaultMaxRedraws+1, last[0].Layer+1, last[0].Neuron, last[0].Minority)
 }
 
 // Inputs draws the problem's training and (if TestSamples > 0) test inputs.
@@ -197,4 +224,57 @@ func DeepFamilyProblem(name string, opts DeepFamilyOptions) (DeepProblem, error)
 		}
 	}
 	return DeepProblem{}, fmt.Errorf("synth: no deep family problem %q (want deep-<activation>-<sizes>, e.g. %s)", name, DeepProblemName(mlp.Tanh, DeepArchitectures[0]))
+}
+
+// MinKinkFraction is the smallest fraction of the inputs that must lie on
+// each side of the kink of every hidden neuron of a deep family teacher
+// whose activation is piecewise linear (ReLU, leaky ReLU). A neuron whose
+// pre-activation keeps one sign on (nearly) every input is affine on the
+// data: dead, or merged with the layer above (its bias then trades
+// against the next layer's), so no method can recover it from those
+// inputs. Standard normal weights make such neurons common above the
+// first layer (12 of the 16 ReLU and leaky ReLU teachers had one before
+// the rule), so DeepProblem.Teacher redraws them.
+const MinKinkFraction = 0.01
+
+// AffineNeuron names a hidden neuron whose pre-activation lies on one side
+// of its activation's kink on all but a fraction Minority of the inputs.
+type AffineNeuron struct {
+	Layer, Neuron int // 0-based hidden layer and neuron
+	Minority      float64
+}
+
+// AffineNeurons returns the hidden neurons of net, if its hidden
+// activations are piecewise linear (positively homogeneous, symmetry class
+// EvenLinearPosScale), that have fewer than minFraction of the inputs x
+// on one side of their kink; nil for other activations.
+func AffineNeurons(net *mlp.Network, x *mat.Dense, minFraction float64) ([]AffineNeuron, error) {
+	var out []AffineNeuron
+	rows, _ := x.Dims()
+	h := x
+	for l := 0; l < net.NumLayers()-1; l++ {
+		L := net.Layer(l)
+		if L.Act.Symmetry() != mlp.EvenLinearPosScale {
+			return nil, nil
+		}
+		var z mat.Dense
+		z.Mul(h, L.W.T())
+		for j := 0; j < L.Out; j++ {
+			pos := 0
+			for i := 0; i < rows; i++ {
+				if z.At(i, j)+L.B[j] > 0 {
+					pos++
+				}
+			}
+			if minority := float64(min(pos, rows-pos)) / float64(rows); minority < minFraction {
+				out = append(out, AffineNeuron{Layer: l, Neuron: j, Minority: minority})
+			}
+		}
+		next := new(mat.Dense)
+		if err := net.Hidden(nil, next, x, l); err != nil {
+			return nil, err
+		}
+		h = next
+	}
+	return out, nil
 }

@@ -49,3 +49,39 @@ func TestDeepFamilyGolden(t *testing.T) {
 	}
 	checkGolden(t, "deepfamily-golden.txt", "deep family teachers or inputs", b.String())
 }
+
+// TestDeepFamilyPiecewiseLinearTeachersHaveKinks: every ReLU and leaky
+// ReLU teacher of the deep family has each hidden neuron's kink inside
+// its training inputs (AffineNeurons finds none), and AffineNeurons does
+// find a neuron made dead by a large negative bias.
+func TestDeepFamilyPiecewiseLinearTeachersHaveKinks(t *testing.T) {
+	ps := DeepFamily(DeepFamilyOptions{Activations: []string{"relu", "leakyrelu(0.01)"}})
+	if len(ps) == 0 {
+		t.Fatal("no ReLU problems")
+	}
+	for _, p := range ps {
+		net, d, err := p.Dataset()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, err := AffineNeurons(net, d.X, MinKinkFraction); err != nil || len(a) > 0 {
+			t.Errorf("%s: affine neurons %+v (err %v)", p.Name, a, err)
+		}
+	}
+	net, d, err := ps[0].Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Layer(1).B[2] = -1e3
+	a, err := AffineNeurons(net, d.X, MinKinkFraction)
+	if err != nil || len(a) != 1 || a[0].Layer != 1 || a[0].Neuron != 2 || a[0].Minority != 0 {
+		t.Errorf("dead neuron (layer 1, neuron 2): got %+v, err %v", a, err)
+	}
+	tanh, d, err := DeepFamily(DeepFamilyOptions{Activations: []string{"tanh"}})[0].Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := AffineNeurons(tanh, d.X, MinKinkFraction); a != nil || err != nil {
+		t.Errorf("tanh teacher: %+v, %v; want nil (not piecewise linear)", a, err)
+	}
+}

@@ -61,7 +61,7 @@ func TestRunRecoversDeepTeacherPerSymmetry(t *testing.T) {
 		{act: mlp.Sigmoid},
 		{act: mlp.G},
 		{act: mlp.Softplus},
-		{act: mlp.ReLU, skip: "ReLU deep students stall: their Levenberg–Marquardt attempts stop (no 1% gain in 40 iterations) at loss 1e-2…1e-5, and 49 restarts leave every one of them there, so there is no first layer to cluster"},
+		{act: mlp.ReLU, skip: "ReLU deep students of this teacher on 500 inputs: at the default gain 1, 2 of 6 reach the floor (1e-31) but not with the teacher's first layer (extra neurons, one with a teacher neuron's direction and another bias), so the recovery has 4 first-layer neurons of 3 and one second-layer neuron of 2; at gain 3 none reached 1e-5"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.act.Name(), func(t *testing.T) {

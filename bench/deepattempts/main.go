@@ -46,6 +46,7 @@ func main() {
 	samples := flag.Int("samples", 0, "training inputs (0: the problem's default)")
 	rounds := flag.Int("crossover", 0, "rounds of inserting another student's first-layer neuron into every trapped student")
 	roundIter := flag.Int("round-iter", 200, "LM iterations after an insertion")
+	trace := flag.Bool("trace", false, "print each attempt's loss (on its phase's data) at iterations 25, 50, 100, 150, 200 and 300")
 	flag.Parse()
 	p, err := synth.DeepFamilyProblem(*name, synth.DeepFamilyOptions{Samples: *samples})
 	if err != nil {
@@ -127,6 +128,18 @@ func main() {
 			_, end := net.LayerParams(0)
 			cfg.Trainable, _ = train.FrozenMask(net.NumParams(), train.Range{Start: 0, End: end})
 		}
+		var marks []string
+		if *trace {
+			cfg.Recorder = train.RecorderFunc(func(e train.Event) error {
+				switch e.Iter {
+				case 25, 50, 100, 150, 200, 300:
+					if !e.Done {
+						marks = append(marks, fmt.Sprintf("%d:%.1e", e.Iter, e.Loss))
+					}
+				}
+				return nil
+			})
+		}
 		t0 := time.Now()
 		res, err := train.Train(context.Background(), net, data.X, data.Y, cfg)
 		if l, _ := net.Loss(nil, data.X, data.Y); err == nil && *second > 0 && l > *target {
@@ -148,6 +161,9 @@ func main() {
 		losses = append(losses, loss)
 		nets = append(nets, net)
 		fmt.Printf("attempt %2d: loss %.3g after %d iterations, %.2fs, teacher layer-1 angles %s\n", a, loss, res.Iter(), dt.Seconds(), angles(teacher, net))
+		if *trace {
+			fmt.Printf("  trace %s\n", strings.Join(marks, " "))
+		}
 	}
 	if *rounds > 0 {
 		crossover(nets, losses, data.X, data.Y, *rounds, *roundIter, *target, teacher, &total, &ok)

@@ -299,9 +299,12 @@ func (c *Config) studentWidths(rho float64) []int {
 // deepGainOne names the built-in activations whose deep students (two or
 // more hidden layers) start at gain 1 instead of train.DefaultInitGain.
 // Measured on the deep family's two-hidden-layer teachers (two minutes of
-// processor time each): g, 2 of 5 exact at gain 1 against 0 at gain 3; ReLU
-// (teachers redrawn until every neuron's kink lies inside the inputs), 1
-// of 5 against 0, and examples/deep's ReLU teacher exact only at gain 1.
+// processor time each): g, 2 of 5 exact at gain 1 against 0 at gain 3;
+// ReLU (teachers redrawn until every neuron's kink lies inside the
+// inputs), 1 of 5 at either gain, but a different teacher each, while
+// examples/deep's ReLU teacher is exact only at gain 1 and on identify's
+// per-symmetry 3→3→2→1 teacher 2 of 6 students reach the floor at gain 1
+// against none at gain 3.
 // Other activations stay at 3: on the deep family's tanh 4→5→3→1 teacher
 // and a softplus 3→3→2→1 one every gain-1 student shared a spurious
 // first-layer neuron, and softplus and GELU 4→5→3→1 failed at gain 1.

@@ -46,6 +46,7 @@ func main() {
 	samples := flag.Int("samples", 0, "training inputs (0: the problem's default)")
 	rounds := flag.Int("crossover", 0, "rounds of inserting another student's first-layer neuron into every trapped student")
 	roundIter := flag.Int("round-iter", 200, "LM iterations after an insertion")
+	minImprove := flag.Float64("min-improve", 0.01, "relative loss decrease that LM must make every 40 iterations (patience rule)")
 	trace := flag.Bool("trace", false, "print each attempt's loss (on its phase's data) at iterations 25, 50, 100, 150, 200 and 300")
 	flag.Parse()
 	p, err := synth.DeepFamilyProblem(*name, synth.DeepFamilyOptions{Samples: *samples})
@@ -123,7 +124,7 @@ func main() {
 		rng := train.StudentRNG(*seed, a)
 		net := newNet(rng)
 		cfg := train.Config{RNG: rng, Phases: []train.Phase{{Name: "lm", Optimizer: optimizer, SubsetPerParam: *subset,
-			Stop: train.StopRules{Loss: *target / 10, MaxIter: *iters, Patience: 40, MinRelImprove: 0.01}}}}
+			Stop: train.StopRules{Loss: *target / 10, MaxIter: *iters, Patience: 40, MinRelImprove: *minImprove}}}}
 		if *fix1 {
 			_, end := net.LayerParams(0)
 			cfg.Trainable, _ = train.FrozenMask(net.NumParams(), train.Range{Start: 0, End: end})

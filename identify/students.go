@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
@@ -41,6 +42,15 @@ func manyConfig(c *Config, params int) train.ManyConfig {
 		mc.Phases, mc.RestartLoss = deepPhases(), deepRestartLoss
 		if mc.Restarts == 0 {
 			mc.Restarts = deepRestarts
+		}
+		// Clustering needs ⌈γN⌉ students at the floor, and the
+		// restarts of the trapped others would not change it. One more
+		// is kept as slack: a student just past deepRestartLoss may
+		// not hold every neuron tightly yet (on identify's sigmoid
+		// 3→3→2→1 test teacher, stopping at 5 of 6 left one at 9e-11
+		// and a first layer of 2 neurons of 3).
+		if need, err := cluster.MinClusterSize(c.Gamma, c.Students); err == nil {
+			mc.Enough = min(c.Students, need+1)
 		}
 	}
 	return mc

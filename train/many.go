@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -35,6 +36,17 @@ type ManyConfig struct {
 	// RestartLoss is the loss a student must reach not to be restarted;
 	// zero means DefaultRestartLoss.
 	RestartLoss float64
+	// Enough, if positive, runs the restarts in rounds and stops them
+	// once Enough students have reached RestartLoss: round 0 is every
+	// student's first attempt, round r restarts every student still above
+	// RestartLoss with restarts left, and no round starts after one that
+	// ends with Enough students at RestartLoss (the others keep their best
+	// attempt so far). A student's k-th attempt is the same with or
+	// without Enough, and which rounds run depends only on their
+	// outcomes, so the results are still the same for any number of
+	// workers. It saves the restarts of trapped students when the
+	// caller needs only Enough at the floor.
+	Enough int
 }
 
 // DefaultRestarts is the number of restarts of a student when
@@ -93,6 +105,9 @@ func Many(ctx context.Context, x, y *mat.Dense, n int, newStudent func(i int, rn
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, n)
+	if cfg.Enough > 0 {
+		return manyRounds(ctx, x, y, n, newStudent, &cfg, workers)
+	}
 	results := make([]StudentResult, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -145,32 +160,206 @@ func One(ctx context.Context, x, y *mat.Dense, i int, newStudent func(int, *rand
 }
 
 func trainOne(ctx context.Context, x, y *mat.Dense, i int, newStudent func(int, *rand.Rand) (*mlp.Network, error), mc *ManyConfig, ws *mlp.Workspace) StudentResult {
-	restarts, target := mc.Restarts, mc.RestartLoss
-	if restarts == 0 {
-		restarts = DefaultRestarts
-	}
-	if target == 0 {
-		target = DefaultRestartLoss
-	}
-	rng := StudentRNG(mc.Seed, i)
-	start := time.Now()
-	var best StudentResult
-	for attempt := 1; ; attempt++ {
-		r := attemptOne(ctx, x, y, i, newStudent, mc, ws, rng)
-		r.Attempts = attempt
-		if attempt == 1 || betterResult(r, best) {
-			best = r
-		}
-		best.Attempts, best.Total = attempt, time.Since(start)
-		if attempt == 1 && mc.Restarts == 0 && r.Net != nil && r.Net.NumParams() > LMMaxParams {
-			restarts = 0
-		}
-		if best.Reached(target) || attempt > restarts || ctx.Err() != nil || r.Net == nil {
-			return best
+	s := newStudentRun(i, mc)
+	for {
+		r := attemptOne(ctx, x, y, i, newStudent, mc, ws, s.rng)
+		if s.add(r, mc) || ctx.Err() != nil {
+			return s.best
 		}
 	}
 }
 
+// studentRun is the bookkeeping of one student's attempts: its random
+// stream, restart budget and best attempt so far.
+type studentRun struct {
+	rng      *rand.Rand
+	restarts int
+	target   float64
+	attempts int
+	elapsed  time.Duration // of the attempts so far
+	best     StudentResult
+}
+
+func newStudentRun(i int, mc *ManyConfig) *studentRun {
+	s := &studentRun{rng: StudentRNG(mc.Seed, i), restarts: mc.Restarts, target: mc.RestartLoss}
+	if s.restarts == 0 {
+		s.restarts = DefaultRestarts
+	}
+	if s.target == 0 {
+		s.target = DefaultRestartLoss
+	}
+	s.best.Index = i
+	return s
+}
+
+// add records attempt r and reports whether the student is finished: at
+// the target, out of restarts, or unable to build a network.
+func (s *studentRun) add(r StudentResult, mc *ManyConfig) bool {
+	s.attempts++
+	s.elapsed += r.Elapsed
+	r.Attempts = s.attempts
+	if s.attempts == 1 || betterResult(r, s.best) {
+		s.best = r
+	}
+	s.best.Attempts, s.best.Total = s.attempts, s.elapsed
+	if s.attempts == 1 && mc.Restarts == 0 && r.Net != nil && r.Net.NumParams() > LMMaxParams {
+		s.restarts = 0
+	}
+	return s.best.Reached(s.target) || s.attempts > s.restarts || r.Net == nil
+}
+
+// manyRounds is Many with ManyConfig.Enough. Attempt a of every student
+// belongs to round a. A free worker takes the lowest-round attempt that
+// is ready (the student's previous attempt done, the student not
+// finished), so no worker waits for a round to end: it may run a student's
+// next attempt while others finish the current round. Once a round is
+// complete with Enough students at the target, no later attempt starts,
+// and the attempts of later rounds that ran anyway are discarded, so the
+// results are those of strict rounds for any number of workers.
+func manyRounds(ctx context.Context, x, y *mat.Dense, n int, newStudent func(int, *rand.Rand) (*mlp.Network, error), mc *ManyConfig, workers int) ([]StudentResult, error) {
+	rs := &roundState{n: n, mc: mc, runs: make([]*studentRun, n), done: make([][]StudentResult, n),
+		busy: make([]bool, n), finished: make([]bool, n), stop: -1}
+	rs.cond = sync.NewCond(&rs.mu)
+	for i := range rs.runs {
+		rs.runs[i] = newStudentRun(i, mc)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws := mlp.NewWorkspace()
+			for {
+				i, ok := rs.take(ctx)
+				if !ok {
+					return
+				}
+				r := attemptOne(ctx, x, y, i, newStudent, mc, ws, rs.runs[i].rng)
+				rs.finish(i, r)
+			}
+		}()
+	}
+	wg.Wait()
+	return rs.results(ctx), ctx.Err()
+}
+
+// roundState is the shared state of manyRounds, guarded by mu.
+type roundState struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	n        int
+	mc       *ManyConfig
+	runs     []*studentRun     // bookkeeping of every attempt run, for finished
+	done     [][]StudentResult // every finished attempt, per student
+	busy     []bool            // an attempt of the student is running
+	finished []bool            // at the target, out of restarts or failed
+	stop     int               // the round after which no attempt starts; −1 while unknown
+}
+
+// take returns the student whose next attempt is the lowest-round ready
+// one, waiting while none is ready but some attempt runs; ok is false
+// when no attempt is left to run.
+func (rs *roundState) take(ctx context.Context) (int, bool) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for {
+		if ctx.Err() != nil {
+			return 0, false
+		}
+		best, running := -1, false
+		for i := 0; i < rs.n; i++ {
+			running = running || rs.busy[i]
+			round := len(rs.done[i])
+			if rs.busy[i] || rs.finished[i] || (rs.stop >= 0 && round > rs.stop) {
+				continue
+			}
+			if best < 0 || round < len(rs.done[best]) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			rs.busy[best] = true
+			return best, true
+		}
+		if !running {
+			return 0, false
+		}
+		rs.cond.Wait()
+	}
+}
+
+// finish records student i's attempt and decides, once a round is
+// complete, whether it was the last.
+func (rs *roundState) finish(i int, r StudentResult) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.busy[i] = false
+	rs.done[i] = append(rs.done[i], r)
+	rs.finished[i] = rs.runs[i].add(r, rs.mc)
+	for rs.stop < 0 {
+		round := rs.completeRound()
+		if round < 0 || rs.reachedBy(round) < rs.mc.Enough {
+			break
+		}
+		rs.stop = round
+	}
+	rs.cond.Broadcast()
+}
+
+// completeRound returns the highest round every student has either done
+// or finished before, −1 if none.
+func (rs *roundState) completeRound() int {
+	complete := math.MaxInt
+	for i := 0; i < rs.n; i++ {
+		if !rs.finished[i] {
+			complete = min(complete, len(rs.done[i])-1)
+		}
+	}
+	if complete == math.MaxInt {
+		// Every student finished: the last round anyone ran.
+		complete = -1
+		for i := 0; i < rs.n; i++ {
+			complete = max(complete, len(rs.done[i])-1)
+		}
+	}
+	return complete
+}
+
+// reachedBy counts the students at the target in an attempt of round ≤ round.
+func (rs *roundState) reachedBy(round int) int {
+	count := 0
+	for i := 0; i < rs.n; i++ {
+		for a, r := range rs.done[i] {
+			if a <= round && r.Reached(rs.runs[i].target) {
+				count++
+				break
+			}
+		}
+	}
+	return count
+}
+
+// results returns each student's best attempt of the rounds kept (an
+// attempt of a later round, run ahead while the last kept round was
+// ending, is left out); a student that never ran carries ctx's error.
+func (rs *roundState) results(ctx context.Context) []StudentResult {
+	out := make([]StudentResult, rs.n)
+	for i, attempts := range rs.done {
+		if rs.stop >= 0 && len(attempts) > rs.stop+1 {
+			attempts = attempts[:rs.stop+1]
+		}
+		if len(attempts) == 0 {
+			out[i] = StudentResult{Index: i, Err: ctx.Err()}
+			continue
+		}
+		kept := newStudentRun(i, rs.mc)
+		for _, r := range attempts {
+			kept.add(r, rs.mc)
+		}
+		out[i] = kept.best
+	}
+	return out
+}
 // Reached reports whether the student trained without error to a loss of
 // at most target on all the data; Many restarts a student until it reaches
 // ManyConfig.RestartLoss.

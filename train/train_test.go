@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -387,5 +389,54 @@ func TestLMDoesNotAllocatePerIteration(t *testing.T) {
 	a1, a20 := allocs(1), allocs(21)
 	if a20 > a1 {
 		t.Errorf("LM allocates per iteration: %v allocations for 1 iteration, %v for 21", a1, a20)
+	}
+}
+
+// TestManyEnoughRounds: with ManyConfig.Enough the restarts run in rounds
+// and stop once Enough students reached RestartLoss. With the target set
+// so that three of six first attempts reach it, Enough = 3 stops after
+// round 0 (every student one attempt, bit for bit the attempts of a run
+// without restarts); Enough = n runs every restart a run without Enough
+// runs, with the same results; both for 1 and 3 workers.
+func TestManyEnoughRounds(t *testing.T) {
+	x, y, _ := teacherData(t, 2, []int{4, 3, 1}, mlp.G, 300)
+	newS := newStudentFunc([]int{4, 8, 1}, mlp.G)
+	run := func(mc ManyConfig) []StudentResult {
+		t.Helper()
+		mc.Seed, mc.Config = 42, quickConfig()
+		res, err := Many(context.Background(), x, y, 6, newS, mc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := run(ManyConfig{Restarts: -1})
+	losses := make([]float64, len(first))
+	for i, r := range first {
+		losses[i] = r.Loss
+	}
+	slices.Sort(losses)
+	target := losses[2]
+	same := func(what string, got, want []StudentResult) {
+		t.Helper()
+		for i := range want {
+			if got[i].Attempts != want[i].Attempts || math.Float64bits(got[i].Loss) != math.Float64bits(want[i].Loss) {
+				t.Errorf("%s: student %d: %d attempts, loss %v; want %d, %v", what, i, got[i].Attempts, got[i].Loss, want[i].Attempts, want[i].Loss)
+			}
+		}
+	}
+	full := run(ManyConfig{Restarts: 2, RestartLoss: target})
+	retried := 0
+	for _, r := range full {
+		if r.Attempts > 1 {
+			retried++
+		}
+	}
+	if retried == 0 {
+		t.Fatal("no student was restarted: the test needs some above the target")
+	}
+	for _, w := range []int{1, 3} {
+		same(fmt.Sprintf("Enough 3, %d workers", w), run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 3, Workers: w}), first)
+		same(fmt.Sprintf("Enough 6, %d workers", w), run(ManyConfig{Restarts: 2, RestartLoss: target, Enough: 6, Workers: w}), full)
 	}
 }

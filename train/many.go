@@ -360,6 +360,7 @@ func (rs *roundState) results(ctx context.Context) []StudentResult {
 	}
 	return out
 }
+
 // Reached reports whether the student trained without error to a loss of
 // at most target on all the data; Many restarts a student until it reaches
 // ManyConfig.RestartLoss.

@@ -20,10 +20,12 @@
 //     cluster is one recovered neuron: its vector comes from the best
 //     student with a member in the cluster (all students are searched),
 //     and each student's outgoing weights are summed per cluster.
-//  3. Deep teachers: the first-round students (9 restarts)
-//     train to 1e-10 only (their first-layer clusters are tight by then);
-//     if fewer than ⌈γN⌉ get there but at least two do, the first layer is
-//     clustered over those. The recovered layer (for even+linear
+//  3. Deep teachers: the first-round students (9 restarts; an attempt
+//     that gains less than 10% in 40 iterations is given up; g and ReLU
+//     start at gain 1) train to 1e-10 only (their first-layer clusters are
+//     tight by then), and the restarts stop once ⌈γN⌉ + 1 students got
+//     there (train.ManyConfig.Enough); if fewer than ⌈γN⌉ get there but at
+//     least two do, the first layer is clustered over those. The recovered layer (for even+linear
 //     activations oriented as the teacher's) is written into every
 //     student, each student's next layer is rebuilt from its own summed
 //     outgoing weights, and every layer is retrained from there (not from
@@ -35,7 +37,10 @@
 //     inputs, and it is recovered by a one-hidden-layer run on them (its own
 //     students, restarts and clustering; the best retrained student's loss
 //     sets that run's zero-loss threshold), its neurons turned, for
-//     even+linear activations, so that no linear term is left.
+//     even+linear activations, so that no linear term is left. Neurons of
+//     any hidden layer that the final fine-tune silences are removed if
+//     the network stays at the zero-loss threshold without them
+//     (LayerReport.Pruned).
 //  4. Optionally (Config.Complete, one hidden layer), neurons that too
 //     few students held for a cluster are added back if the outputs need
 //     them: greedily, the student neuron whose activations remove most of

@@ -53,7 +53,9 @@
 // student down, so the full-data phase usually has little left to do. Many
 // restarts a student that ends above DefaultRestartLoss from its own random
 // stream, at most DefaultRestarts times (none for students above
-// LMMaxParams, where an attempt costs minutes). The measurements behind these
+// LMMaxParams, where an attempt costs minutes); with ManyConfig.Enough it
+// stops restarting once that many students reached the target, in
+// rounds that keep the results independent of the number of workers. The measurements behind these
 // settings are in the repository's README ("Measured").
 //
 // # Loss thresholds

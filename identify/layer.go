@@ -40,7 +40,7 @@ type LayerReport struct {
 	// in the layer and have no NeuronReport. Pruned is the number of
 	// neurons removed again after the fine-tune, which silenced them
 	// (outgoing weights ≈ 0) at the zero-loss threshold: added ones, or in
-	// a deep run's top layer clusters too; they are not counted in
+	// any hidden layer of a deep run clusters too; they are not counted in
 	// Completed or Kept (nor have a NeuronReport).
 	Completed, Pruned int
 	// Neurons describes each recovered neuron, in the order of the

@@ -3,6 +3,7 @@ package identify
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"gonum.org/v1/gonum/mat"
@@ -73,4 +74,30 @@ func linearResidual(h, y *mat.Dense) (float64, error) {
 		return 0, nil
 	}
 	return math.Sqrt(resid / spread), nil
+}
+
+// affineFraction: a piecewise-linear neuron with fewer than this fraction
+// of the probes on one side of its kink is reported as AffineOnProbes.
+const affineFraction = 0.01
+
+// affineWarnings returns one AffineOnProbes warning per hidden layer of
+// the recovered network that has neurons affine on the probes x (see
+// mlp.AffineNeurons); none for activations that are not piecewise linear.
+func affineWarnings(net *mlp.Network, x *mat.Dense) ([]Warning, error) {
+	affine, err := mlp.AffineNeurons(net, x, affineFraction)
+	if err != nil || len(affine) == 0 {
+		return nil, err
+	}
+	var out []Warning
+	for i := 0; i < len(affine); {
+		l := affine[i].Layer
+		var parts []string
+		for ; i < len(affine) && affine[i].Layer == l; i++ {
+			parts = append(parts, fmt.Sprintf("neuron %d (%.2g of the probes past its kink)", affine[i].Neuron+1, affine[i].Minority))
+		}
+		out = append(out, Warning{Kind: AffineOnProbes, Layer: l + 1,
+			Evidence: fmt.Sprintf("%s: affine on the probes, so its incoming weights are not determined by them", strings.Join(parts, ", ")),
+			Remedy:   "probe where the kink lies (inputs spread wider or shifted, or RunActive's queries) before trusting that neuron"})
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -56,5 +57,46 @@ func TestFlipFitStudentWithoutNeurons(t *testing.T) {
 	}
 	if flips[0] || flips[1] {
 		t.Errorf("flips %v, want none", flips)
+	}
+}
+
+// TestAffineWarnings: a recovered ReLU network with a second-layer neuron
+// active on every probe gets one AffineOnProbes warning, for that layer
+// and neuron, which the verdict names; the same network with the neuron's
+// kink inside the probes, and a tanh network, get none.
+func TestAffineWarnings(t *testing.T) {
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(1), 500)
+	// The first teacher (seeds 1, 2, …) with every kink inside the probes:
+	// standard normal ReLU teachers often have a neuron that is not.
+	var net *mlp.Network
+	for seed := uint64(1); net == nil && seed < 100; seed++ {
+		cand, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 4, 3, 1}, Hidden: mlp.ReLU}, seed)
+		if err != nil {
+			continue
+		}
+		if a, _ := mlp.AffineNeurons(cand, x, affineFraction); len(a) == 0 {
+			net = cand
+		}
+	}
+	if net == nil {
+		t.Fatal("no teacher without affine neurons in 99 seeds")
+	}
+	if ws, err := affineWarnings(net, x); err != nil || len(ws) != 0 {
+		t.Errorf("teacher with every kink inside the probes: %v, %v", ws, err)
+	}
+	linear := net.Clone()
+	linear.Layer(1).B[1] = 1e3
+	ws, err := affineWarnings(linear, x)
+	if err != nil || len(ws) != 1 || ws[0].Kind != AffineOnProbes || ws[0].Layer != 2 || !strings.Contains(ws[0].Evidence, "neuron 2 ") {
+		t.Fatalf("got %v, %v; want one AffineOnProbes warning for layer 2, neuron 2", ws, err)
+	}
+	res := &Result{Warnings: ws}
+	if v := res.Verdict(); !strings.Contains(v, "AffineOnProbes (layer 2)") {
+		t.Errorf("verdict %q does not name the warning", v)
+	}
+	tanh, _ := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 4, 1}, Hidden: mlp.Tanh}, 4)
+	tanh.Layer(0).B[0] = 1e3
+	if ws, err := affineWarnings(tanh, x); err != nil || ws != nil {
+		t.Errorf("tanh network: %v, %v; want none", ws, err)
 	}
 }

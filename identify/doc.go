@@ -76,7 +76,9 @@
 // SymmetryContradicted (the activation's declared class is not what
 // mlp.DetectSymmetry finds; an error unless Config.TrustDeclaredSymmetry),
 // FewStudentsAtFloor, RecoveredLossHigh, TooFewProbes, MarginalCluster,
-// LayerSuperfluous, CommitteeDisagrees and Completed.
+// LayerSuperfluous, CommitteeDisagrees, Completed and AffineOnProbes (a
+// ReLU-like recovered neuron whose kink avoids the probes, which therefore
+// do not determine it).
 // Result.Precision is the measured precision of the outputs (float32
 // values have 24 significant bits): the zero-loss and restart thresholds
 // rise to the noise floor it implies, so that float32 data train as fast

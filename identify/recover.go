@@ -149,6 +149,11 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	} else if w != nil {
 		res.Warnings = append(res.Warnings, *w)
 	}
+	affine, err := affineWarnings(net, x)
+	if err != nil {
+		return err
+	}
+	res.Warnings = append(res.Warnings, affine...)
 	return record(c, "recovered", res.FinalLoss, start)
 }
 

@@ -49,9 +49,15 @@ const (
 	// required size held; each rests on a single student's neuron and
 	// on how much of the outputs it explains.
 	Completed
+	// AffineOnProbes: a recovered neuron of a piecewise-linear activation
+	// (ReLU, leaky ReLU) has fewer than 1% of the probes on one side of
+	// its kink, so on the probes it is affine (dead, or linear and merged
+	// with the layer above) and they do not determine its weights: the
+	// teacher's neuron may be anywhere its kink avoids the probes.
+	AffineOnProbes
 )
 
-var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster", "LayerSuperfluous", "CommitteeDisagrees", "Completed"}
+var warningNames = [...]string{"", "SymmetryContradicted", "FewStudentsAtFloor", "RecoveredLossHigh", "TooFewProbes", "MarginalCluster", "LayerSuperfluous", "CommitteeDisagrees", "Completed", "AffineOnProbes"}
 
 // String returns the kind's name, for example "TooFewProbes".
 func (k WarningKind) String() string {

@@ -92,7 +92,7 @@ func (p DeepProblem) Teacher() (*mlp.Network, error) {
 	rng := newStream(p.Seed, streamTeacher)
 	cfg := TeacherConfig{Sizes: p.Sizes, Hidden: p.Activation, Output: mlp.Identity}
 	var x *mat.Dense
-	var last []AffineNeuron
+	var last []mlp.AffineNeuron
 	for try := 0; try <= DefaultMaxRedraws; try++ {
 		net, err := RandomTeacher(cfg, rng)
 		if err != nil {
@@ -108,7 +108,7 @@ func (p DeepProblem) Teacher() (*mlp.Network, error) {
 				return nil, err
 			}
 		}
-		if last, err = AffineNeurons(net, x, MinKinkFraction); err != nil {
+		if last, err = mlp.AffineNeurons(net, x, MinKinkFraction); err != nil {
 			return nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
 		}
 		if len(last) == 0 {
@@ -236,45 +236,3 @@ func DeepFamilyProblem(name string, opts DeepFamilyOptions) (DeepProblem, error)
 // first layer (12 of the 16 ReLU and leaky ReLU teachers had one before
 // the rule), so DeepProblem.Teacher redraws them.
 const MinKinkFraction = 0.01
-
-// AffineNeuron names a hidden neuron whose pre-activation lies on one side
-// of its activation's kink on all but a fraction Minority of the inputs.
-type AffineNeuron struct {
-	Layer, Neuron int // 0-based hidden layer and neuron
-	Minority      float64
-}
-
-// AffineNeurons returns the hidden neurons of net, if its hidden
-// activations are piecewise linear (positively homogeneous, symmetry class
-// EvenLinearPosScale), that have fewer than minFraction of the inputs x
-// on one side of their kink; nil for other activations.
-func AffineNeurons(net *mlp.Network, x *mat.Dense, minFraction float64) ([]AffineNeuron, error) {
-	var out []AffineNeuron
-	rows, _ := x.Dims()
-	h := x
-	for l := 0; l < net.NumLayers()-1; l++ {
-		L := net.Layer(l)
-		if L.Act.Symmetry() != mlp.EvenLinearPosScale {
-			return nil, nil
-		}
-		var z mat.Dense
-		z.Mul(h, L.W.T())
-		for j := 0; j < L.Out; j++ {
-			pos := 0
-			for i := 0; i < rows; i++ {
-				if z.At(i, j)+L.B[j] > 0 {
-					pos++
-				}
-			}
-			if minority := float64(min(pos, rows-pos)) / float64(rows); minority < minFraction {
-				out = append(out, AffineNeuron{Layer: l, Neuron: j, Minority: minority})
-			}
-		}
-		next := new(mat.Dense)
-		if err := net.Hidden(nil, next, x, l); err != nil {
-			return nil, err
-		}
-		h = next
-	}
-	return out, nil
-}

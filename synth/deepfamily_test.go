@@ -3,6 +3,8 @@ package synth
 import (
 	"strings"
 	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
 )
 
 func TestDeepFamilyShape(t *testing.T) {
@@ -64,7 +66,7 @@ func TestDeepFamilyPiecewiseLinearTeachersHaveKinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, err := AffineNeurons(net, d.X, MinKinkFraction); err != nil || len(a) > 0 {
+		if a, err := mlp.AffineNeurons(net, d.X, MinKinkFraction); err != nil || len(a) > 0 {
 			t.Errorf("%s: affine neurons %+v (err %v)", p.Name, a, err)
 		}
 	}
@@ -73,7 +75,7 @@ func TestDeepFamilyPiecewiseLinearTeachersHaveKinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	net.Layer(1).B[2] = -1e3
-	a, err := AffineNeurons(net, d.X, MinKinkFraction)
+	a, err := mlp.AffineNeurons(net, d.X, MinKinkFraction)
 	if err != nil || len(a) != 1 || a[0].Layer != 1 || a[0].Neuron != 2 || a[0].Minority != 0 {
 		t.Errorf("dead neuron (layer 1, neuron 2): got %+v, err %v", a, err)
 	}
@@ -81,7 +83,7 @@ func TestDeepFamilyPiecewiseLinearTeachersHaveKinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, err := AffineNeurons(tanh, d.X, MinKinkFraction); a != nil || err != nil {
+	if a, err := mlp.AffineNeurons(tanh, d.X, MinKinkFraction); a != nil || err != nil {
 		t.Errorf("tanh teacher: %+v, %v; want nil (not piecewise linear)", a, err)
 	}
 }

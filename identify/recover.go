@@ -120,6 +120,11 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	if err != nil {
 		return err
 	}
+	if topNet == nil && c.deep() && !(res.FinalLoss <= c.ZeroLoss) {
+		if net, err = retryTop(ctx, x, y, ins, students, net, c, res); err != nil {
+			return err
+		}
+	}
 	if c.deep() {
 		if net, err = pruneSilentDeep(net, x, y, c, res); err != nil {
 			return err
@@ -287,6 +292,42 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 func pruneSilentCompleted(net *mlp.Network, x, y *mat.Dense, loss float64, completed int, c *Config) (*mlp.Network, float64, error) {
 	pruned, after, _, err := pruneSilentTop(net, x, y, loss, net.Layer(0).Out-completed, c)
 	return pruned, after, err
+}
+
+// retryTop recovers the top hidden layer of a deep run again, as a
+// one-hidden-layer problem on the layers below (recoverTop), when the
+// network assembled from its clusters stays above the zero-loss threshold
+// after the fine-tune: some clusters were kept but the layer is incomplete
+// (on the deep family's sigmoid 4→5→3→1 teacher, 2 of 3 top neurons).
+// The tuned alternative replaces net, and its run's report the top
+// layer's, if its loss is lower; otherwise net stays, and so does a
+// failure of the alternative, which only cancellation makes an error.
+func retryTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, net *mlp.Network, c *Config, res *Result) (*mlp.Network, error) {
+	top := len(ins) - 1
+	t0 := time.Now()
+	alt, sub, err := recoverTop(ctx, x, y, ins[:top], students, c)
+	res.Timings.Cluster += time.Since(t0)
+	if ctx.Err() != nil {
+		return net, ctx.Err()
+	}
+	if err != nil {
+		return net, nil
+	}
+	t0 = time.Now()
+	err = fineTune(ctx, alt, x, y, c)
+	res.Timings.FineTune += time.Since(t0)
+	if ctx.Err() != nil {
+		return net, ctx.Err()
+	}
+	loss, lerr := alt.Loss(nil, x, y)
+	if err != nil || lerr != nil || !(loss < res.FinalLoss) {
+		return net, nil
+	}
+	clustered := res.FinalLoss
+	res.Layers, res.Widths = res.Layers[:top], res.Widths[:top]
+	mergeTop(res, sub, top)
+	res.Network, res.FinalLoss = alt, loss
+	return alt, record(c, fmt.Sprintf("layer %d: %d neurons (one-hidden-layer run on the recovered layers; its clusters left the network at loss %.3g)", top+1, alt.Layer(top).Out, clustered), loss, t0)
 }
 
 // pruneSilentDeep removes from every hidden layer of a deep run's tuned

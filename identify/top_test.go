@@ -210,3 +210,62 @@ func TestRecoverTopOnExactLowerLayer(t *testing.T) {
 		t.Errorf("not the teacher:\n%v", rep)
 	}
 }
+
+// TestRetryTopCompletesTopLayer: a deep network whose top layer has one of
+// the teacher's two neurons (its output weights by least squares, so its
+// loss stays far above the zero-loss threshold) is replaced by retryTop's
+// one-hidden-layer recovery of that layer, which is the teacher; the top
+// layer's report and width are the new run's. A retry that is no better
+// leaves net and res alone.
+func TestRetryTopCompletesTopLayer(t *testing.T) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Tanh}, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := synth.NewRand(3)
+	x, _ := synth.Gaussian{D: 3}.Sample(rng, 500)
+	fresh, _ := synth.Gaussian{D: 3}.Sample(rng, 1000)
+	y, _ := teacher.Predict(x)
+	c, _, _, err := prepare(Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{6, 4}, Students: 6, Seed: 5}, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := []*mat.Dense{incoming(teacher, 0), keepRows(incoming(teacher, 1), []int{0})}
+	net, err := buildNet(ins, 3, 1, mlp.Tanh, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fitOutput(net, x, y); err != nil {
+		t.Fatal(err)
+	}
+	loss, _ := net.Loss(nil, x, y)
+	if loss <= c.ZeroLoss {
+		t.Fatalf("incomplete network at loss %g, not above the threshold %g", loss, c.ZeroLoss)
+	}
+	shape, err := mlp.New(mlp.Spec{Sizes: []int{3, 3, 6, 1}, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	students := []student{{net: shape, loss: 0}}
+	res := &Result{Network: net, FinalLoss: loss, Widths: []int{3, 1}, Layers: []LayerReport{{Layer: 1, Kept: 3}, {Layer: 2, Kept: 1}}}
+	got, err := retryTop(context.Background(), x, y, ins, students, net, &c, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Compare(teacher, got, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Exact(1e-6) || res.Network != got || !(res.FinalLoss <= c.ZeroLoss) {
+		t.Errorf("retried network (loss %g) is not the teacher:\n%v", res.FinalLoss, rep)
+	}
+	if !slices.Equal(res.Widths, []int{3, 2}) || len(res.Layers) != 2 || res.Layers[1].Layer != 2 || res.Layers[1].Kept != 2 {
+		t.Errorf("widths %v, top report %+v; want [3 2] and layer 2's report from the one-hidden-layer run", res.Widths, res.Layers[len(res.Layers)-1])
+	}
+	// No better: the exact network stays as it is.
+	before := *res
+	again, err := retryTop(context.Background(), x, y, ins, students, got, &c, res)
+	if err != nil || again != got || res.Network != before.Network || res.FinalLoss != before.FinalLoss {
+		t.Errorf("a retry of an exact network replaced it (err %v, loss %g → %g)", err, before.FinalLoss, res.FinalLoss)
+	}
+}

@@ -171,23 +171,32 @@ func TestPruneSilentFirstLayerOfDeepNetwork(t *testing.T) {
 	}
 }
 
+// topFixture is the 3→3→2→1 teacher (seed 11) of the top-layer tests,
+// its 500 training inputs and outputs, 1 000 fresh inputs, and the
+// prepared configuration of a run with students 6 and 4 wide.
+func topFixture(t *testing.T, act mlp.Activation) (teacher *mlp.Network, x, y, fresh *mat.Dense, c Config) {
+	t.Helper()
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: act}, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := synth.NewRand(3)
+	x, _ = synth.Gaussian{D: 3}.Sample(rng, 500)
+	fresh, _ = synth.Gaussian{D: 3}.Sample(rng, 1000)
+	y, _ = teacher.Predict(x)
+	c, _, _, err = prepare(Config{Activation: act, HiddenLayers: 2, Widths: []int{6, 4}, Students: 6, Seed: 5}, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return teacher, x, y, fresh, c
+}
+
 // TestRecoverTopOnExactLowerLayer: given a deep teacher's exact first
 // layer, recoverTop recovers its top layer (softplus: a linear-residue
 // class, so unflip's turns are exercised) and the assembled network is the
 // teacher.
 func TestRecoverTopOnExactLowerLayer(t *testing.T) {
-	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Softplus}, 11)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := synth.NewRand(3)
-	x, _ := synth.Gaussian{D: 3}.Sample(rng, 500)
-	fresh, _ := synth.Gaussian{D: 3}.Sample(rng, 1000)
-	y, _ := teacher.Predict(x)
-	c, _, _, err := prepare(Config{Activation: mlp.Softplus, HiddenLayers: 2, Widths: []int{6, 4}, Students: 6, Seed: 5}, x, y)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher, x, y, fresh, c := topFixture(t, mlp.Softplus)
 	shape, err := mlp.New(mlp.Spec{Sizes: []int{3, 3, 6, 1}, Hidden: mlp.Softplus})
 	if err != nil {
 		t.Fatal(err)
@@ -218,18 +227,7 @@ func TestRecoverTopOnExactLowerLayer(t *testing.T) {
 // layer's report and width are the new run's. A retry that is no better
 // leaves net and res alone.
 func TestRetryTopCompletesTopLayer(t *testing.T) {
-	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Tanh}, 11)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := synth.NewRand(3)
-	x, _ := synth.Gaussian{D: 3}.Sample(rng, 500)
-	fresh, _ := synth.Gaussian{D: 3}.Sample(rng, 1000)
-	y, _ := teacher.Predict(x)
-	c, _, _, err := prepare(Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{6, 4}, Students: 6, Seed: 5}, x, y)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher, x, y, fresh, c := topFixture(t, mlp.Tanh)
 	ins := []*mat.Dense{incoming(teacher, 0), keepRows(incoming(teacher, 1), []int{0})}
 	net, err := buildNet(ins, 3, 1, mlp.Tanh, false)
 	if err != nil {

@@ -45,7 +45,9 @@ type ManyConfig struct {
 	// without Enough, and which rounds run depends only on their
 	// outcomes, so the results are still the same for any number of
 	// workers. It saves the restarts of trapped students when the
-	// caller needs only Enough at the floor.
+	// caller needs only Enough at the floor. Every attempt's network is
+	// kept until the end (the stop round decides which is a student's
+	// best), so memory grows with the attempts run.
 	Enough int
 }
 

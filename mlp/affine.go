@@ -25,7 +25,9 @@ func AffineNeurons(net *Network, x *mat.Dense, minFraction float64) ([]AffineNeu
 		if L.Act.Symmetry() != EvenLinearPosScale {
 			return nil, nil
 		}
-		var z mat.Dense
+		// z becomes the layer's pre-activation, then its output: the
+		// next layer's input, without a forward pass from x again.
+		z := new(mat.Dense)
 		z.Mul(h, L.W.T())
 		for j := 0; j < L.Out; j++ {
 			b := 0.0
@@ -34,19 +36,17 @@ func AffineNeurons(net *Network, x *mat.Dense, minFraction float64) ([]AffineNeu
 			}
 			pos := 0
 			for i := 0; i < rows; i++ {
-				if z.At(i, j)+b > 0 {
+				v := z.At(i, j) + b
+				if v > 0 {
 					pos++
 				}
+				z.Set(i, j, L.Act.Eval(v))
 			}
 			if minority := float64(min(pos, rows-pos)) / float64(rows); minority < minFraction {
 				out = append(out, AffineNeuron{Layer: l, Neuron: j, Minority: minority})
 			}
 		}
-		next := new(mat.Dense)
-		if err := net.Hidden(nil, next, x, l); err != nil {
-			return nil, err
-		}
-		h = next
+		h = z
 	}
 	return out, nil
 }

@@ -220,7 +220,7 @@ func (s *studentRun) add(r StudentResult, mc *ManyConfig) bool {
 // results are those of strict rounds for any number of workers.
 func manyRounds(ctx context.Context, x, y *mat.Dense, n int, newStudent func(int, *rand.Rand) (*mlp.Network, error), mc *ManyConfig, workers int) ([]StudentResult, error) {
 	rs := &roundState{n: n, mc: mc, runs: make([]*studentRun, n), done: make([][]StudentResult, n),
-		busy: make([]bool, n), finished: make([]bool, n), stop: -1}
+		busy: make([]bool, n), finished: make([]bool, n), stop: -1, judged: -1}
 	rs.cond = sync.NewCond(&rs.mu)
 	for i := range rs.runs {
 		rs.runs[i] = newStudentRun(i, mc)
@@ -256,6 +256,7 @@ type roundState struct {
 	busy     []bool            // an attempt of the student is running
 	finished []bool            // at the target, out of restarts or failed
 	stop     int               // the round after which no attempt starts; −1 while unknown
+	judged   int               // the last complete round checked for Enough; −1 before any
 }
 
 // take returns the student whose next attempt is the lowest-round ready
@@ -298,12 +299,14 @@ func (rs *roundState) finish(i int, r StudentResult) {
 	rs.busy[i] = false
 	rs.done[i] = append(rs.done[i], r)
 	rs.finished[i] = rs.runs[i].add(r, rs.mc)
-	for rs.stop < 0 {
-		round := rs.completeRound()
-		if round < 0 || rs.reachedBy(round) < rs.mc.Enough {
-			break
+	// Rounds are judged in order: a student that finishes its last
+	// attempt of round r may complete rounds r … r+k at once (the others
+	// ran ahead), and the stop round is the first of them with Enough.
+	for complete := rs.completeRound(); rs.stop < 0 && rs.judged < complete; {
+		rs.judged++
+		if rs.reachedBy(rs.judged) >= rs.mc.Enough {
+			rs.stop = rs.judged
 		}
-		rs.stop = round
 	}
 	rs.cond.Broadcast()
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -438,5 +439,37 @@ func TestManyEnoughRounds(t *testing.T) {
 	for _, w := range []int{1, 3} {
 		same(fmt.Sprintf("Enough 3, %d workers", w), run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 3, Workers: w}), first)
 		same(fmt.Sprintf("Enough 6, %d workers", w), run(ManyConfig{Restarts: 2, RestartLoss: target, Enough: 6, Workers: w}), full)
+	}
+}
+
+// TestManyRoundsJudgedInOrder replays the interleaving that made
+// TestManyEnoughRounds flaky on a loaded machine: students 1 and 2 ran
+// ahead into round 1 while student 0's first attempt was still running,
+// and that attempt, the last of round 0, reaches the target. Round 0 then
+// has Enough (one) student at the target, so it is the stop round and
+// the round-1 attempts are discarded, even though round 1 is complete
+// too when it ends.
+func TestManyRoundsJudgedInOrder(t *testing.T) {
+	mc := &ManyConfig{Restarts: 3, RestartLoss: 1, Enough: 1}
+	n := 3
+	rs := &roundState{n: n, mc: mc, runs: make([]*studentRun, n), done: make([][]StudentResult, n),
+		busy: make([]bool, n), finished: make([]bool, n), stop: -1, judged: -1}
+	rs.cond = sync.NewCond(&rs.mu)
+	for i := range rs.runs {
+		rs.runs[i] = newStudentRun(i, mc)
+	}
+	attempt := func(i int, loss float64) { rs.finish(i, StudentResult{Index: i, Result: Result{Loss: loss}}) }
+	attempt(1, 5) // round 0
+	attempt(2, 5) // round 0
+	attempt(1, 4) // round 1, run ahead
+	attempt(2, 4) // round 1, run ahead
+	attempt(0, 0.5)
+	if rs.stop != 0 {
+		t.Fatalf("stop round %d, want 0", rs.stop)
+	}
+	for i, r := range rs.results(context.Background()) {
+		if r.Attempts != 1 {
+			t.Errorf("student %d kept %d attempts, want 1 (round 0 only)", i, r.Attempts)
+		}
 	}
 }

@@ -49,9 +49,9 @@ const (
 // on a subset, gated at deepRestartLoss, then on all the data.
 func deepPhases() []train.Phase {
 	return []train.Phase{
-		{Name: "lm-subset", Optimizer: &train.LM{}, SubsetPerParam: train.DefaultSubsetPerParam, Gate: deepRestartLoss,
+		{Name: "lm-subset", Optimizer: &train.LM{Geodesic: true}, SubsetPerParam: train.DefaultSubsetPerParam, Gate: deepRestartLoss,
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: deepSearchIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}},
-		{Name: "lm", Optimizer: &train.LM{},
+		{Name: "lm", Optimizer: &train.LM{Geodesic: true},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: deepPolishIter, Patience: 20, MinRelImprove: 0.01}},
 	}
 }
@@ -60,7 +60,7 @@ func deepPhases() []train.Phase {
 // layer: the rebuilt student starts close to a zero-loss point, so
 // Levenberg–Marquardt on all the data goes straight to the floor.
 func retrainPhases() []train.Phase {
-	return []train.Phase{{Name: "retrain", Optimizer: &train.LM{},
+	return []train.Phase{{Name: "retrain", Optimizer: &train.LM{Geodesic: true},
 		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: retrainIter, Patience: 30, MinRelImprove: 0.01}}}
 }
 

@@ -146,6 +146,18 @@ func (p *Problem) Loss() (float64, error) {
 	return p.Student.LossGrad(p.WS, p.gfull, p.X, p.Y)
 }
 
+// Residuals writes the residuals on the problem's data at the student's
+// current parameters into r (length Samples) and reports whether the
+// student can compute them without its Jacobian (is a Residualer); r is
+// untouched when it cannot.
+func (p *Problem) Residuals(r []float64) (bool, error) {
+	s, ok := p.Student.(Residualer)
+	if !ok {
+		return false, nil
+	}
+	return true, s.Residuals(p.WS, r, p.X, p.Y)
+}
+
 // Jacobian writes the Jacobian of the residuals on the problem's data with
 // respect to the free parameters into jac (Samples×Dim) and the residuals
 // into r (length Samples).

@@ -40,7 +40,16 @@ type Losser interface {
 	Loss(ws *mlp.Workspace, x, y *mat.Dense) (float64, error)
 }
 
+// Residualer is an optional fast path: a Student that can evaluate its
+// residuals (outputs − targets, in the row order of its Jacobian) without
+// the Jacobian. Levenberg–Marquardt's geodesic acceleration (LM.Geodesic)
+// needs them at a point next to the current one.
+type Residualer interface {
+	Residuals(ws *mlp.Workspace, r []float64, x, y *mat.Dense) error
+}
+
 var (
+	_ Residualer     = (*mlp.Network)(nil)
 	_ Student        = (*mlp.Network)(nil)
 	_ HessianStudent = (*mlp.Network)(nil)
 	_ Losser         = (*mlp.Network)(nil)

@@ -47,6 +47,7 @@ func main() {
 	rounds := flag.Int("crossover", 0, "rounds of inserting another student's first-layer neuron into every trapped student")
 	roundIter := flag.Int("round-iter", 200, "LM iterations after an insertion")
 	minImprove := flag.Float64("min-improve", 0.01, "relative loss decrease that LM must make every 40 iterations (patience rule)")
+	geodesic := flag.Bool("geodesic", false, "Levenberg–Marquardt with geodesic acceleration (train.LM.Geodesic)")
 	trace := flag.Bool("trace", false, "print each attempt's loss (on its phase's data) at iterations 25, 50, 100, 150, 200 and 300")
 	flag.Parse()
 	p, err := synth.DeepFamilyProblem(*name, synth.DeepFamilyOptions{Samples: *samples})
@@ -95,7 +96,7 @@ func main() {
 		}
 		return net
 	}
-	var optimizer train.Optimizer = &train.LM{}
+	var optimizer train.Optimizer = &train.LM{Geodesic: *geodesic}
 	if *opt == "varpro" {
 		optimizer = &train.VarPro{}
 	}

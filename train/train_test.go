@@ -378,18 +378,20 @@ func TestLMDoesNotAllocatePerIteration(t *testing.T) {
 	s := smallNet(t, []int{4, 16, 1}, 2)
 	start := append([]float64(nil), s.Params()...)
 	ws := mlp.NewWorkspace()
-	allocs := func(iter int) float64 {
-		cfg := Config{Phases: []Phase{{Optimizer: &LM{}, Stop: StopRules{MaxIter: iter}}}}
-		return testing.AllocsPerRun(3, func() {
-			copy(s.Params(), start)
-			if _, err := train(context.Background(), s, x, y, &cfg, ws); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	a1, a20 := allocs(1), allocs(21)
-	if a20 > a1 {
-		t.Errorf("LM allocates per iteration: %v allocations for 1 iteration, %v for 21", a1, a20)
+	for _, geodesic := range []bool{false, true} {
+		allocs := func(iter int) float64 {
+			cfg := Config{Phases: []Phase{{Optimizer: &LM{Geodesic: geodesic}, Stop: StopRules{MaxIter: iter}}}}
+			return testing.AllocsPerRun(3, func() {
+				copy(s.Params(), start)
+				if _, err := train(context.Background(), s, x, y, &cfg, ws); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		a1, a20 := allocs(1), allocs(21)
+		if a20 > a1 {
+			t.Errorf("LM (Geodesic %v) allocates per iteration: %v allocations for 1 iteration, %v for 21", geodesic, a1, a20)
+		}
 	}
 }
 

@@ -33,8 +33,10 @@ type LayerReport struct {
 	// distance exceeded 1 − cos β; RemovedConstant were big and aligned
 	// but made of constant neurons (incoming weights ≈ 0, only a bias),
 	// which all point along the bias axis and so pass the angle filter.
+	// RemovedFewStudents (deep runs only) were big and aligned but their
+	// members came from fewer than MinSize students (see clusterVectors).
 	// Kept is the number of clusters kept.
-	RemovedSmall, RemovedUnaligned, RemovedConstant, Kept int
+	RemovedSmall, RemovedUnaligned, RemovedConstant, RemovedFewStudents, Kept int
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
 	// in the layer and have no NeuronReport. Pruned is the number of
@@ -278,12 +280,33 @@ func clusterVectors(v *layerVectors, nStudents int, cfg *Config) (LayerReport, [
 			rep.RemovedUnaligned++
 		case constantNeurons(v.x, core, v.fanIn, rmsWeights):
 			rep.RemovedConstant++
+		case cfg.deep() && distinctOwners(v.owner, members) < minSize:
+			rep.RemovedFewStudents++
 		default:
 			kept = append(kept, core)
 		}
 	}
 	rep.Kept = len(kept)
 	return rep, kept, nil
+}
+
+// distinctOwners returns the number of students among the owners of
+// members. In a deep run a cluster must hold neurons of ⌈γN⌉ distinct
+// students, not just ⌈γN⌉ neurons: a student may carry a linear function
+// of its inputs on to the next layer in several near-linear neurons
+// (small weights against a large bias, where GELU or softplus is nearly
+// affine), the same in every student that does so since the function is
+// the teacher's, and on the deep family's GELU 4→5→3→1 teacher 17 such
+// neurons of 6 of the 10 students made a spurious first-layer cluster.
+// All members count, not only the core: a student just at the floor may
+// hold a teacher neuron outside the core's tolerance (identify's sigmoid
+// 3→3→2→1 test teacher).
+func distinctOwners(owner, members []int) int {
+	seen := map[int]bool{}
+	for _, m := range members {
+		seen[owner[m]] = true
+	}
+	return len(seen)
 }
 
 // collapse turns every kept cluster (its core members) into a recovered

@@ -150,3 +150,50 @@ func TestConstantNeuronsMajority(t *testing.T) {
 		t.Errorf("2 real neurons and 1 constant one: judged constant")
 	}
 }
+
+// TestDeepClusterNeedsDistinctStudents: a cluster of ⌈γN⌉ or more
+// neurons that come from fewer than ⌈γN⌉ students (here 3 copies in each of
+// 2 students of 5, ⌈0.8·5⌉ = 4) is kept in a one-hidden-layer run, as
+// before, and removed in a deep run, where the two teacher neurons held
+// by every student stay.
+func TestDeepClusterNeedsDistinctStudents(t *testing.T) {
+	teacherA, teacherB := []float64{1, 0, 0.5}, []float64{0, 1, -0.3}
+	carrier := []float64{0.05, 0.04, 3}
+	var rows [][]float64
+	var owner []int
+	for s := 0; s < 5; s++ {
+		rows = append(rows, teacherA, teacherB)
+		owner = append(owner, s, s)
+		if s < 2 {
+			rows = append(rows, carrier, carrier, carrier)
+			owner = append(owner, s, s, s)
+		}
+	}
+	for _, layers := range []int{1, 2} {
+		cfg, err := Config{Activation: mlp.Tanh, HiddenLayers: layers, Widths: []int{4, 4}[:layers], Students: 5, Gamma: 0.8}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := &layerVectors{x: mat.NewDense(len(rows), 3, nil), a: mat.NewDense(len(rows), 1, nil), owner: owner, fanIn: 2}
+		for i, r := range rows {
+			v.x.SetRow(i, r)
+			v.a.Set(i, 0, 1)
+		}
+		v.aOrig = mat.DenseCopyOf(v.a)
+		if err := v.canonicalise(mlp.Tanh, nil); err != nil {
+			t.Fatal(err)
+		}
+		rep, _, err := clusterVectors(v, 5, &cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantKept, wantFew := 3, 0
+		if layers > 1 {
+			wantKept, wantFew = 2, 1
+		}
+		if rep.Kept != wantKept || rep.RemovedFewStudents != wantFew {
+			t.Errorf("%d hidden layers: kept %d, removed for too few students %d; want %d and %d (report %+v)",
+				layers, rep.Kept, rep.RemovedFewStudents, wantKept, wantFew, rep.Flat)
+		}
+	}
+}

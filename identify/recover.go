@@ -74,8 +74,8 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return err
 		}
 		if col.report.Kept == 0 {
-			return fmt.Errorf("layer %d: %w (of %d clusters, %d too small, %d unaligned; best student loss %.3g): train the students longer, use more students, or a larger ρ",
-				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, bestStudent(students).loss)
+			return fmt.Errorf("layer %d: %w (of %d clusters, %d too small, %d unaligned%s; best student loss %.3g): train the students longer, use more students, or a larger ρ",
+				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, fewStudentsNote(col.report.RemovedFewStudents), bestStudent(students).loss)
 		}
 		ins = append(ins, col.in)
 		last = col
@@ -160,6 +160,15 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	}
 	res.Warnings = append(res.Warnings, affine...)
 	return record(c, "recovered", res.FinalLoss, start)
+}
+
+// fewStudentsNote is the part of the no-neurons error that counts clusters
+// removed for coming from too few students, empty when there are none.
+func fewStudentsNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d from too few students", n)
 }
 
 // hasLinearResidue reports whether the activation's class leaves a linear

@@ -29,3 +29,11 @@ esac
 # Added later: a second phase of variable projection for attempts left above the target
 #   GOMAXPROCS=1 /tmp/deepattempts -problem deep-g-4x5x3x1 -attempts 10 -iter 300 -subset 0 -gain 1 -varpro 300 > results/deepattempts/c-g-varpro.log
 #   GOMAXPROCS=1 /tmp/deepattempts -problem deep-gelu-4x3x5x1 -attempts 10 -iter 300 -subset 0 -gain 3 -varpro 300 -target 1e-10 > results/deepattempts/c-gelu-varpro.log
+# Added later: geodesic acceleration (train.LM.Geodesic) against plain LM, the deep recipe's first
+# phase (subset of 5 samples per parameter, 400 iterations, patience 10 % per 40), each pair side by
+# side on one core each (logs in geodesic/, binary at 4b1f89c):
+#   for p in "deep-tanh-6x3x5x3x2 3 6" "deep-softplus-4x4x3x2x1 3 8" "deep-g-4x5x3x1 1 12" "deep-sigmoid-8x6x3x3 3 8" "deep-softplus-6x4x4x2 3 8"; do
+#     set -- $p
+#     GOMAXPROCS=1 /tmp/deepattempts -problem $1 -gain $2 -attempts $3 -min-improve 0.1 > geodesic/$1-plain.log &
+#     GOMAXPROCS=1 /tmp/deepattempts -problem $1 -gain $2 -attempts $3 -min-improve 0.1 -geodesic > geodesic/$1-geo.log; wait
+#   done

@@ -20,12 +20,17 @@
 //     cluster is one recovered neuron: its vector comes from the best
 //     student with a member in the cluster (all students are searched),
 //     and each student's outgoing weights are summed per cluster.
-//  3. Deep teachers: the first-round students (9 restarts; an attempt
+//  3. Deep teachers: the first-round students (Levenberg–Marquardt with
+//     geodesic acceleration; 9 restarts; an attempt
 //     that gains less than 10% in 40 iterations is given up; g and ReLU
 //     start at gain 1) train to 1e-10 only (their first-layer clusters are
 //     tight by then), and the restarts stop once ⌈γN⌉ + 1 students got
 //     there (train.ManyConfig.Enough); if fewer than ⌈γN⌉ get there but at
-//     least two do, the first layer is clustered over those. The recovered layer (for even+linear
+//     least two do, the first layer is clustered over those. A deep run's
+//     clusters must hold neurons of ⌈γN⌉ distinct students, not only
+//     ⌈γN⌉ neurons (several near-linear neurons of a few students that
+//     carry a linear function up a layer agree as well as a teacher
+//     neuron's copies). The recovered layer (for even+linear
 //     activations oriented as the teacher's) is written into every
 //     student, each student's next layer is rebuilt from its own summed
 //     outgoing weights, and every layer is retrained from there (not from

@@ -17,6 +17,10 @@
 //   - LM, Levenberg–Marquardt on the residuals (JᵀJ + μD by a Gram kernel and
 //     Cholesky, Nielsen damping): the engine for students up to a few
 //     thousand parameters, and the implicit step of the gradient flow.
+//     With Geodesic set it adds geodesic acceleration (a second-order
+//     correction of the step for the residuals' curvature, from one extra
+//     evaluation of the residuals), for narrow curved valleys where plain
+//     LM creeps: deep students near the floor.
 //   - GaussNewton, matrix-free Gauss–Newton for students of 10⁴–10⁶
 //     parameters: conjugate gradients on Jacobian-vector products
 //     (mlp.Linearization) with a Kronecker-factored (K-FAC) preconditioner

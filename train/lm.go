@@ -216,7 +216,6 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 			delta := s.step.Data
 			// Predicted decrease of ½‖r‖²: ½δᵀ(μDδ − g).
 			var dn, xn float64
-			pred = 0
 			for i, di := range delta {
 				pred += di * (mu*s.d[i]*di - s.g[i])
 				dn += di * di

@@ -25,8 +25,20 @@ import (
 )
 
 func main() {
-	p, _ := synth.DeepFamilyProblem(os.Args[1], synth.DeepFamilyOptions{})
-	t, d, _ := p.Dataset()
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: deeptop PROBLEM [std]")
+		os.Exit(2)
+	}
+	p, err := synth.DeepFamilyProblem(os.Args[1], synth.DeepFamilyOptions{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	t, d, err := p.Dataset()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	L := t.NumLayers()
 	var h, ht mat.Dense
 	t.Hidden(nil, &h, d.X, L-3)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
@@ -74,8 +75,8 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return err
 		}
 		if col.report.Kept == 0 {
-			return fmt.Errorf("layer %d: %w (of %d clusters, %d too small, %d unaligned%s; best student loss %.3g): train the students longer, use more students, or a larger ρ",
-				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, fewStudentsNote(col.report.RemovedFewStudents), bestStudent(students).loss)
+			return fmt.Errorf("layer %d: %w (of %d clusters, %d too small, %d unaligned%s; best student loss %.3g): train the students longer, use more students, or a larger ρ%s",
+				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, fewStudentsNote(col.report.RemovedFewStudents), bestStudent(students).loss, depthHint(students, l, res.studentFloor(), c))
 		}
 		ins = append(ins, col.in)
 		last = col
@@ -160,6 +161,29 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	}
 	res.Warnings = append(res.Warnings, affine...)
 	return record(c, "recovered", res.FinalLoss, start)
+}
+
+// depthHint is the part of the no-neurons error of a deep run's first
+// layer when at least ⌈γN⌉ of its students reached their floor: students
+// that fit the teacher but share no first-layer neuron are what a teacher
+// with fewer hidden layers gives (two tanh layers fit a one-layer tanh
+// teacher to 5e-13 in identify's verdict test, and no first-layer
+// cluster formed). Empty otherwise.
+func depthHint(students []student, l int, floor float64, c *Config) string {
+	need, err := cluster.MinClusterSize(c.Gamma, len(students))
+	if l > 0 || !c.deep() || err != nil {
+		return ""
+	}
+	at := 0
+	for _, s := range students {
+		if s.loss <= floor {
+			at++
+		}
+	}
+	if at < need {
+		return ""
+	}
+	return fmt.Sprintf("; %d of %d students reached the floor (%.3g) without sharing a first-layer neuron, which is what a teacher with fewer hidden layers than Config.HiddenLayers = %d gives: check the depth", at, len(students), floor, c.HiddenLayers)
 }
 
 // fewStudentsNote is the part of the no-neurons error that counts clusters

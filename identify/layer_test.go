@@ -3,6 +3,7 @@ package identify
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/cluster"
@@ -194,6 +195,55 @@ func TestDeepClusterNeedsDistinctStudents(t *testing.T) {
 		if rep.Kept != wantKept || rep.RemovedFewStudents != wantFew {
 			t.Errorf("%d hidden layers: kept %d, removed for too few students %d; want %d and %d (report %+v)",
 				layers, rep.Kept, rep.RemovedFewStudents, wantKept, wantFew, rep.Flat)
+		}
+	}
+}
+
+// TestAngleCoreTakesSplitCopies: a teacher neuron held exactly by 7
+// students and as near copies (within 1°) by 3 more, in a cluster with as
+// many stray vectors, has no mode core of ⌈0.8·10⌉ = 8 members; a deep
+// run's judge finds it by angle (all 10 near members, aligned), a
+// one-hidden-layer run's does not change.
+func TestAngleCoreTakesSplitCopies(t *testing.T) {
+	teacher := []float64{0.7252, 0.4959, 0.1656, -0.7783, -0.4969, 1.1941}
+	near := [][]float64{
+		{0.7283, 0.4980, 0.1663, -0.7816, -0.4989, 1.1946},
+		{0.7172, 0.4904, 0.1637, -0.7696, -0.4914, 1.1957},
+		{0.7255, 0.4961, 0.1656, -0.7786, -0.4970, 1.1849},
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	var rows [][]float64
+	for i := 0; i < 7; i++ {
+		rows = append(rows, teacher)
+	}
+	rows = append(rows, near...)
+	for i := 0; i < 10; i++ {
+		stray := make([]float64, len(teacher))
+		for j := range stray {
+			stray[j] = teacher[j] + 0.8*rng.NormFloat64()
+		}
+		rows = append(rows, stray)
+	}
+	x := mat.NewDense(len(rows), len(teacher), nil)
+	members := make([]int, len(rows))
+	for i, r := range rows {
+		x.SetRow(i, r)
+		members[i] = i
+	}
+	filter := &cluster.FilterSettings{MinSize: 8, Beta: cluster.DefaultBeta}
+	if core := modeCore(x, members, 8); core != nil {
+		t.Fatalf("mode core %v: the test needs fewer than 8 coinciding members", core)
+	}
+	for _, deep := range []bool{false, true} {
+		cr, core, err := judge(flatCluster{points: x, members: members, filter: filter, angleCore: deep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if deep && (!cr.Aligned || len(core) != 10 || slices.Max(core) != 9) {
+			t.Errorf("deep: aligned %v, core %v; want aligned, members 0…9", cr.Aligned, core)
+		}
+		if !deep && slices.Equal(core, members[:10]) {
+			t.Errorf("one hidden layer: core %v found by angle", core)
 		}
 	}
 }

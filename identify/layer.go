@@ -525,11 +525,19 @@ func modeCore(x *mat.Dense, members []int, minSize int) []int {
 		ss += floats.Dot(r, r)
 	}
 	tol := coreTol * math.Sqrt(ss/float64(len(members)))
+	return densestGroup(members, minSize, func(i, j int) bool {
+		return floats.Distance(x.RawRowView(i), x.RawRowView(j), 2) <= tol
+	})
+}
+
+// densestGroup returns the members near the member with the most members
+// near it (itself included), if they are at least minSize; otherwise nil.
+func densestGroup(members []int, minSize int, near func(i, j int) bool) []int {
 	best, bestCount := -1, 0
 	for _, i := range members {
 		count := 0
 		for _, j := range members {
-			if floats.Distance(x.RawRowView(i), x.RawRowView(j), 2) <= tol {
+			if near(i, j) {
 				count++
 			}
 		}
@@ -542,7 +550,7 @@ func modeCore(x *mat.Dense, members []int, minSize int) []int {
 	}
 	var core []int
 	for _, j := range members {
-		if floats.Distance(x.RawRowView(best), x.RawRowView(j), 2) <= tol {
+		if near(best, j) {
 			core = append(core, j)
 		}
 	}
@@ -616,30 +624,8 @@ func better(a, b student) bool {
 // alignment filter by construction when it is the teacher neuron's.
 func angleCore(x *mat.Dense, members []int, minSize int, half float64) []int {
 	cosMin := math.Cos(half)
-	within := func(i, j int) bool {
+	return densestGroup(members, minSize, func(i, j int) bool {
 		a, b := x.RawRowView(i), x.RawRowView(j)
 		return floats.Dot(a, b) >= cosMin*norm(a)*norm(b)
-	}
-	best, bestCount := -1, 0
-	for _, i := range members {
-		count := 0
-		for _, j := range members {
-			if within(i, j) {
-				count++
-			}
-		}
-		if count > bestCount {
-			best, bestCount = i, count
-		}
-	}
-	if bestCount < minSize {
-		return nil
-	}
-	var core []int
-	for _, j := range members {
-		if within(best, j) {
-			core = append(core, j)
-		}
-	}
-	return core
+	})
 }

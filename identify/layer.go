@@ -624,8 +624,11 @@ func better(a, b student) bool {
 // alignment filter by construction when it is the teacher neuron's.
 func angleCore(x *mat.Dense, members []int, minSize int, half float64) []int {
 	cosMin := math.Cos(half)
+	norms := make(map[int]float64, len(members)) // each row's norm once, not per pair
+	for _, m := range members {
+		norms[m] = norm(x.RawRowView(m))
+	}
 	return densestGroup(members, minSize, func(i, j int) bool {
-		a, b := x.RawRowView(i), x.RawRowView(j)
-		return floats.Dot(a, b) >= cosMin*norm(a)*norm(b)
+		return floats.Dot(x.RawRowView(i), x.RawRowView(j)) >= cosMin*norms[i]*norms[j]
 	})
 }

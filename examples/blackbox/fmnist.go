@@ -29,12 +29,20 @@ var fmnistHeader = []string{"activation", "d_in", "r", "probes", "queries", "bud
 // per layer joined by "x", and the matches within 1e-2.
 var deepHeader = append(append([]string(nil), fmnistHeader...), "test_matched_1e2")
 
+// subspaceColumns end the rows of runs with -subspace: the dimension of
+// the estimated span, the queries spent on it and its singular value gap.
+var subspaceColumns = []string{"subspace_dim", "subspace_queries", "subspace_gap"}
+
 // csvFor returns the CSV file and layout of a teacher's rows.
 func csvFor(teacher *mlp.Network, o options) (string, []string) {
+	name, header := "fmnist", fmnistHeader
 	if teacher.NumLayers() > 2 {
-		return filepath.Join(o.out, "fmnist-deep.csv"), deepHeader
+		name, header = "fmnist-deep", deepHeader
 	}
-	return filepath.Join(o.out, "fmnist.csv"), fmnistHeader
+	if o.subspace {
+		name, header = name+"-subspace", append(append([]string(nil), header...), subspaceColumns...)
+	}
+	return filepath.Join(o.out, name+".csv"), header
 }
 
 // hiddenLabel is the r column of a teacher: its hidden widths joined by
@@ -156,6 +164,7 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 	if err != nil {
 		return nil, err
 	}
+	var teacherQ identify.Teacher = teacher // the teacher as the students see it
 	gn := func(name string, d time.Duration, maxIter, maxCG int, stopLoss float64) []train.Phase {
 		if maxIter == 0 {
 			maxIter = 1 << 30
@@ -200,6 +209,15 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 	t0 := time.Now()
 	var res *identify.Result
 	var runErr error
+	var sub *identify.Subspace
+	if o.subspace {
+		if o.recluster != "" {
+			return nil, fmt.Errorf("-subspace with -recluster: the saved students are in a subspace the run does not keep")
+		}
+		if sub, err = reduce(ctx, &teacherQ, &probes, &cfg, o); err != nil {
+			return nil, err
+		}
+	}
 	if o.growTo > 0 {
 		// One round of growth: a student fitted to the first queries is
 		// one of their interpolants, close to the teacher but not it; on
@@ -218,11 +236,23 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 		// does the last digits far faster than the wide student.
 		a := identify.Active{Candidates: probes, Initial: o.queries, PerRound: added, Pool: added, MaxRounds: 1,
 			Retrain: train.Config{Phases: gn("gn-grown", o.growTime, 0, 500, train.DefaultZeroLoss/10)}, RetrainBelow: 1e-6}
-		res, runErr = identify.RunActive(ctx, teacher, a, cfg)
+		res, runErr = identify.RunActive(ctx, teacherQ, a, cfg)
 	} else if o.recluster != "" {
 		res, runErr = recluster(ctx, teacher, probes, cfg, o)
 	} else {
-		res, runErr = identify.RunProbes(ctx, teacher, probes, o.queries, cfg)
+		res, runErr = identify.RunProbes(ctx, teacherQ, probes, o.queries, cfg)
+	}
+	if sub != nil && res != nil {
+		res.Queries += sub.Queries
+		if res.Network != nil {
+			if res.Network, err = sub.Lift(res.Network); err != nil {
+				return nil, err
+			}
+		}
+		// The comparisons below draw from the original distribution.
+		if probes, err = queryProbes(o); err != nil {
+			return nil, err
+		}
 	}
 	secs := time.Since(t0).Seconds()
 	if res != nil && o.recluster == "" {
@@ -260,6 +290,9 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 	}
 	if runErr != nil {
 		row["error"] = strings.ReplaceAll(runErr.Error(), "\n", " ")
+	}
+	if sub != nil {
+		row["subspace_dim"], row["subspace_queries"], row["subspace_gap"] = strconv.Itoa(sub.Dim()), strconv.Itoa(sub.Queries), g(sub.Gap)
 	}
 	row["max_weight_error"], row["weight_bits"], row["max_output_error"], row["output_bits"] = "NaN", "NaN", "NaN", "NaN"
 	if res != nil && res.Network != nil {
@@ -409,6 +442,9 @@ func runName(act, r string, o options) string {
 	if o.adamEpochs > 0 {
 		name += fmt.Sprintf("-adam%d", o.adamEpochs)
 	}
+	if o.subspace {
+		name += "-subspace"
+	}
 	if o.studentLoss != train.DefaultStopLoss {
 		name += fmt.Sprintf("-sl%g", o.studentLoss)
 	}
@@ -476,4 +512,29 @@ func loadTeacher(act string, o options) (*mlp.Network, error) {
 		return nil, fmt.Errorf("%s: teacher sizes %v, want 784→r→10 or 784→r₁→…→r_L→10", path, teacher.Sizes())
 	}
 	return teacher, nil
+}
+
+// reduce estimates the span of the teacher's first-layer weights through
+// queries (identify.EstimateSubspace, its queries taken from the budget)
+// and turns the teacher, the probes and the configuration into their
+// versions on the span's coordinates.
+func reduce(ctx context.Context, teacher *identify.Teacher, probes *identify.Probes, cfg *identify.Config, o options) (*identify.Subspace, error) {
+	t0 := time.Now()
+	oracle, err := identify.NewOracle(*teacher, cfg.QueryBudget)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := identify.EstimateSubspace(ctx, oracle, *probes, identify.SubspaceOptions{Seed: o.seed})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Printf("subspace: %d of 784 directions from %d gradient points (%d queries, %.1fs); singular value gap %.3g\n",
+		sub.Dim(), sub.Points, sub.Queries, time.Since(t0).Seconds(), sub.Gap)
+	if cfg.QueryBudget > 0 {
+		if cfg.QueryBudget -= sub.Queries; cfg.QueryBudget <= 0 {
+			return nil, fmt.Errorf("the subspace took %d queries, the whole budget -budget %d", sub.Queries, o.budget)
+		}
+	}
+	*teacher, *probes = sub.Teacher(*teacher), sub.Probes(*probes)
+	return sub, nil
 }

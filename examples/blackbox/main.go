@@ -109,6 +109,7 @@ type options struct {
 	dataDir      string
 	seed         uint64
 	evaluate     string
+	subspace     bool
 
 	// synth
 	problems []string
@@ -152,6 +153,7 @@ func main() {
 	flag.StringVar(&o.dataDir, "data", "/usr/share/datasets/fashion-mnist", "fmnist: Fashion-MNIST IDX files (for -probes matched and the test-image comparison)")
 	flag.Uint64Var(&o.seed, "seed", 1, "fmnist: run seed")
 	flag.StringVar(&o.evaluate, "evaluate", "", "fmnist: train nothing; compare this saved recovery (mlp JSON) with the -act teacher on the test images and fresh queries")
+	flag.BoolVar(&o.subspace, "subspace", false, "fmnist: first estimate the span of the teacher's first-layer weights from finite-difference gradients (identify.EstimateSubspace) and train the students on the queries' coordinates in it; rows go to fmnist-subspace.csv or fmnist-deep-subspace.csv")
 	flag.StringVar(&problems, "problems", "din2-r2-t00..04,din4-r2-t00..04,din4-r4-t00..04", "synth: family problems (name or name-prefix-tAA..BB)")
 	flag.Float64Var(&o.rho, "rho", 4, "synth: students are ρ·r wide")
 	flag.IntVar(&o.maxN, "max-queries", 4096, "synth: largest fixed probe count tried")

@@ -365,10 +365,11 @@ func TestRecoverPolishesBeforeCompleting(t *testing.T) {
 	}
 }
 
-// TestPruneSilentCompleted: an added neuron that the fine-tune silenced
-// is removed from a network at the floor, and nothing else: not a
-// cluster's neuron, nor one whose outgoing weights still matter.
-func TestPruneSilentCompleted(t *testing.T) {
+// TestPruneSilentOneHiddenLayer: a neuron that the fine-tune silenced is
+// removed from a network at the floor, an added one or a cluster's, and
+// the report counts it where it was; one whose outgoing weights still
+// matter stays.
+func TestPruneSilentOneHiddenLayer(t *testing.T) {
 	teacher := randomNet(t, []int{3, 4, 2}, mlp.Tanh, 11)
 	x := gaussian(rand.New(rand.NewPCG(12, 12)), 500, 3)
 	y, err := teacher.Predict(x)
@@ -409,29 +410,36 @@ func TestPruneSilentCompleted(t *testing.T) {
 		}
 		return l
 	}
-	net := withExtra(4, 1e-12)
-	pruned, after, err := pruneSilentCompleted(net, x, y, loss(net), 1, &c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pruned == nil || pruned.Layer(0).Out != 4 {
-		t.Fatal("the silenced added neuron was not removed")
-	}
-	if cmp, err := Compare(teacher, pruned, x); err != nil || cmp.RelRMSE > 1e-10 || after > c.ZeroLoss {
-		t.Fatalf("pruned network: %v, loss %g, err %v", cmp, after, err)
+	// The network's last neuron is the added one (Completed: 1).
+	newResult := func(net *mlp.Network) *Result {
+		return &Result{Network: net, FinalLoss: loss(net), Widths: []int{5},
+			Layers: []LayerReport{{Layer: 1, Kept: 4, Completed: 1, Neurons: make([]NeuronReport, 4)}}}
 	}
 	for _, tc := range []struct {
-		name      string
-		pos       int
-		out       float64
-		completed int
+		name            string
+		pos             int
+		kept, completed int
 	}{
-		{"a cluster's silent neuron", 1, 1e-12, 1},
-		{"an added neuron that still counts", 4, 1e-3, 1},
+		{"an added neuron", 4, 4, 0},
+		{"a cluster's neuron", 1, 3, 1},
 	} {
-		net := withExtra(tc.pos, tc.out)
-		if pruned, _, err := pruneSilentCompleted(net, x, y, loss(net), tc.completed, &c); err != nil || pruned != nil {
-			t.Errorf("%s: pruned to %v (err %v), want it kept", tc.name, pruned != nil, err)
+		res := newResult(withExtra(tc.pos, 1e-12))
+		pruned, err := pruneSilent(res.Network, x, y, &c, res)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if pruned.Layer(0).Out != 4 || res.Network != pruned || res.Widths[0] != 4 {
+			t.Fatalf("%s: the silenced neuron was not removed (width %d)", tc.name, pruned.Layer(0).Out)
+		}
+		if r := res.Layers[0]; r.Kept != tc.kept || r.Completed != tc.completed || r.Pruned != 1 || len(r.Neurons) != tc.kept {
+			t.Errorf("%s: report %+v, want %d kept, %d completed, 1 pruned", tc.name, r, tc.kept, tc.completed)
+		}
+		if cmp, err := Compare(teacher, pruned, x); err != nil || cmp.RelRMSE > 1e-10 || res.FinalLoss > c.ZeroLoss {
+			t.Fatalf("%s: pruned network: %v, loss %g, err %v", tc.name, cmp, res.FinalLoss, err)
+		}
+	}
+	res := newResult(withExtra(4, 1e-3))
+	if kept, err := pruneSilent(res.Network, x, y, &c, res); err != nil || kept != res.Network || res.Layers[0].Pruned != 0 {
+		t.Errorf("an added neuron that still counts: pruned (err %v, report %+v), want it kept", err, res.Layers[0])
 	}
 }

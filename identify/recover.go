@@ -126,28 +126,17 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return err
 		}
 	}
-	if c.deep() {
-		if net, err = pruneSilentDeep(net, x, y, c, res); err != nil {
-			return err
-		}
+	completed := make([]int, len(res.Layers))
+	for l, rep := range res.Layers {
+		completed[l] = rep.Completed
 	}
-	if topNet == nil && last.report.Completed > 0 && c.HiddenLayers == 1 {
-		pruned, loss, err := pruneSilentCompleted(net, x, y, res.FinalLoss, last.report.Completed, c)
-		if err != nil {
-			return err
-		}
-		if pruned != nil {
-			removed := net.Layer(0).Out - pruned.Layer(0).Out
-			rep := &res.Layers[len(res.Layers)-1]
-			rep.Completed -= removed
-			rep.Pruned = removed
-			res.Widths[len(res.Widths)-1] -= removed
-			res.Network, res.FinalLoss, net = pruned, loss, pruned
-			for i := range res.Warnings {
-				if w := &res.Warnings[i]; w.Kind == Completed && w.Layer == rep.Layer {
-					w.Evidence += fmt.Sprintf("; the fine-tune silenced %d of them (outgoing weights ≈ 0 at the zero-loss threshold), which were removed again", removed)
-				}
-			}
+	if net, err = pruneSilent(net, x, y, c, res); err != nil {
+		return err
+	}
+	for i := range res.Warnings {
+		w := &res.Warnings[i]
+		if l := w.Layer - 1; w.Kind == Completed && l >= 0 && l < len(completed) && res.Layers[l].Completed < completed[l] {
+			w.Evidence += fmt.Sprintf("; the fine-tune silenced %d of them (outgoing weights ≈ 0 at the zero-loss threshold), which were removed again", completed[l]-res.Layers[l].Completed)
 		}
 	}
 	if w, err := superfluousLayer(net, x, y); err != nil {
@@ -316,17 +305,6 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 	return nil
 }
 
-// pruneSilentCompleted returns the network without the hidden neurons that
-// Config.Complete added and the fine-tune then silenced (the last
-// completed neurons of the layer are the added ones), and its loss, as
-// pruneSilentTop does. A completed neuron that the outputs turned out not
-// to need (its share of the residual was taken over by the fine-tuned
-// others) ends this way: present, but worth nothing.
-func pruneSilentCompleted(net *mlp.Network, x, y *mat.Dense, loss float64, completed int, c *Config) (*mlp.Network, float64, error) {
-	pruned, after, _, err := pruneSilentTop(net, x, y, loss, net.Layer(0).Out-completed, c)
-	return pruned, after, err
-}
-
 // retryTop recovers the top hidden layer of a deep run again, as a
 // one-hidden-layer problem on the layers below (recoverTop), when the
 // network assembled from its clusters stays above the zero-loss threshold
@@ -363,11 +341,17 @@ func retryTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students [
 	return alt, record(c, fmt.Sprintf("layer %d: %d neurons (one-hidden-layer run on the recovered layers; its clusters left the network at loss %.3g)", top+1, alt.Layer(top).Out, clustered), loss, t0)
 }
 
-// pruneSilentDeep removes from every hidden layer of a deep run's tuned
-// network the neurons the fine-tune silenced, where the network stays at
-// the zero-loss threshold without them (pruneSilentLayer), and records it
-// in res (dropNeurons). It returns the network, pruned or not.
-func pruneSilentDeep(net *mlp.Network, x, y *mat.Dense, c *Config, res *Result) (*mlp.Network, error) {
+// pruneSilent removes from every hidden layer of the tuned network the
+// neurons the fine-tune silenced, where the network stays at the
+// zero-loss threshold without them (pruneSilentLayer), and records it in
+// res (dropNeurons). It returns the network, pruned or not. Clustered
+// neurons can end silent too, not only completed ones: a student may hold
+// a neuron the outputs do not need, twice, so that its two copies make a
+// cluster; on the deep family's 4→3→5→1 GELU and 5→2→4→1 g teachers the
+// one-hidden-layer recovery of the top layer on the teacher's own
+// features (bench/deeptop) kept two such clusters, each from one student,
+// whose outgoing weights the fine-tune brought to about 1e-13.
+func pruneSilent(net *mlp.Network, x, y *mat.Dense, c *Config, res *Result) (*mlp.Network, error) {
 	for l := 0; l < net.NumLayers()-1 && l < len(res.Layers); l++ {
 		pruned, loss, removed, err := pruneSilentLayer(net, x, y, res.FinalLoss, l, 0, c)
 		if err != nil {

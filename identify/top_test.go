@@ -115,7 +115,7 @@ func TestPruneSilentTopOfDeepNetwork(t *testing.T) {
 
 // TestPruneSilentFirstLayerOfDeepNetwork: a two-hidden-layer network with
 // an extra first-layer neuron whose outgoing weights (into layer 2) are
-// ≈ 0 loses it through pruneSilentDeep — the layer above keeps its other
+// ≈ 0 loses it through pruneSilent — the layer above keeps its other
 // inputs — and its report and width say so; an extra neuron that is not
 // silent is kept.
 func TestPruneSilentFirstLayerOfDeepNetwork(t *testing.T) {
@@ -152,7 +152,7 @@ func TestPruneSilentFirstLayerOfDeepNetwork(t *testing.T) {
 			Layers: []LayerReport{{Layer: 1, Kept: 5, Neurons: make([]NeuronReport, 5)}, {Layer: 2, Kept: 3}}}
 	}
 	res := newResult(build(1e-15))
-	pruned, err := pruneSilentDeep(res.Network, x, y, &c, res)
+	pruned, err := pruneSilent(res.Network, x, y, &c, res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestPruneSilentFirstLayerOfDeepNetwork(t *testing.T) {
 	// outgoing-weight test alone decide.
 	c.ZeroLoss = math.Inf(1)
 	res = newResult(build(0.5))
-	if kept, err := pruneSilentDeep(res.Network, x, y, &c, res); err != nil || kept != res.Network || res.Layers[0].Pruned != 0 {
+	if kept, err := pruneSilent(res.Network, x, y, &c, res); err != nil || kept != res.Network || res.Layers[0].Pruned != 0 {
 		t.Errorf("pruned a neuron the layer above uses (err %v, report %+v)", err, res.Layers[0])
 	}
 }

@@ -133,6 +133,18 @@
 // finish on all of them (Active.Retrain), the trapped ones left as they
 // are (Active.RetrainBelow).
 //
+// A teacher with fewer first-layer neurons than inputs (784 → 30 → … on
+// images) depends on its inputs only through the span of its first-layer
+// weight vectors, where every gradient of its outputs lies.
+// EstimateSubspace finds that span from central-difference gradients (2d
+// queries per point, a few points), and a Subspace turns the teacher
+// (Subspace.Teacher) and the probes (Subspace.Probes) into their versions
+// on the k coordinates of the inputs in it: the students' first layers
+// shrink from d to k inputs, and so does the cost of every training step.
+// Subspace.Lift brings the recovered network back to the d inputs;
+// RunSubspace does all of it around RunProbes. The span is known to about
+// 1/Subspace.Gap, which bounds how exact the lifted first layer can be.
+//
 // WeightError measures a recovery as the extraction literature does:
 // Align brings the recovered network into the teacher's coordinates
 // (permutation, sign flips and scales undone as the activation's symmetry

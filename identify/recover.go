@@ -19,6 +19,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	var last *collapsed
 	var polished *mlp.Network // the clustered network, already at the floor (polishClustered)
 	var topNet *mlp.Network   // a deep run's network, its top layer recovered by recoverTop when clustering found none
+	featureLoss := 0.0        // the largest loss of the students the recovered layers ins came from
 	for l := 0; l < c.HiddenLayers; l++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -38,7 +39,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			// The retrained students' top layers gave no cluster: recover
 			// it as a one-hidden-layer problem on the layers below.
 			t0 := time.Now()
-			net, sub, err := recoverTop(ctx, x, y, ins, students, c)
+			net, sub, err := recoverTop(ctx, x, y, ins, students, featureLoss, c)
 			res.Timings.Cluster += time.Since(t0)
 			mergeTop(res, sub, l)
 			if err != nil {
@@ -79,6 +80,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, fewStudentsNote(col.report.RemovedFewStudents), bestStudent(students).loss, depthHint(students, l, res.studentFloor(), c))
 		}
 		ins = append(ins, col.in)
+		for _, k := range col.rep {
+			featureLoss = max(featureLoss, students[k].loss)
+		}
 		last = col
 		if l == c.HiddenLayers-1 {
 			break
@@ -88,6 +92,15 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		res.Timings.Retrain += time.Since(t0)
 		if err != nil {
 			return err
+		}
+		// The layers above will be clustered from the retrained students,
+		// against their retrained lower layers: those replace the
+		// clustered ones when the best retrained student is more exact
+		// than the students they came from. Not otherwise: a student
+		// above the floor has let them drift.
+		if best := bestStudent(students); best.loss < featureLoss {
+			copyLowerLayers(ins, best.net)
+			featureLoss = best.loss
 		}
 	}
 	var (
@@ -122,7 +135,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		return err
 	}
 	if topNet == nil && c.deep() && !(res.FinalLoss <= c.ZeroLoss) {
-		if net, err = retryTop(ctx, x, y, ins, students, net, c, res); err != nil {
+		if net, err = retryTop(ctx, x, y, ins, students, featureLoss, net, c, res); err != nil {
 			return err
 		}
 	}
@@ -313,10 +326,10 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 // The tuned alternative replaces net, and its run's report the top
 // layer's, if its loss is lower; otherwise net stays, and so does a
 // failure of the alternative, which only cancellation makes an error.
-func retryTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, net *mlp.Network, c *Config, res *Result) (*mlp.Network, error) {
+func retryTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, featureLoss float64, net *mlp.Network, c *Config, res *Result) (*mlp.Network, error) {
 	top := len(ins) - 1
 	t0 := time.Now()
-	alt, sub, err := recoverTop(ctx, x, y, ins[:top], students, c)
+	alt, sub, err := recoverTop(ctx, x, y, ins[:top], students, featureLoss, c)
 	res.Timings.Cluster += time.Since(t0)
 	if ctx.Err() != nil {
 		return net, ctx.Err()

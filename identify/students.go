@@ -147,8 +147,8 @@ func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Tria
 // from there, every layer free (docs/method.md §3 step 2.7 keeps layers 0…l
 // fixed, which leaves the students above the floor when the recovered
 // layers are not yet exact; the reference reset the layers above to random
-// values instead). The recovered layers ins become the best retrained
-// student's.
+// values instead). The caller decides whether the recovered layers ins
+// become the best retrained student's.
 func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, col *collapsed, c *Config, res *Result) ([]student, error) {
 	rebuilt := make([]*mlp.Network, len(students))
 	for k, s := range students {
@@ -199,6 +199,5 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	if kept, err = topUp(ctx, x, y, kept, l, ins, c); err != nil {
 		return kept, err
 	}
-	copyLowerLayers(ins, bestStudent(kept).net)
 	return kept, nil
 }

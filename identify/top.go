@@ -33,9 +33,10 @@ const topSeed = 0x70b << 40
 // recovered layers ins (0…l−1) by a one-hidden-layer run on their
 // features, and returns the whole network, its layer report and the
 // one-hidden-layer run's result. students are the retrained students
-// (their top width is the expansion of the run; their best loss is how
-// exact the features are).
-func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, c *Config) (*mlp.Network, *Result, error) {
+// (their top width is the expansion of the run); featureLoss is the loss
+// of the students the recovered layers came from, which says how exact
+// the features are.
+func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, featureLoss float64, c *Config) (*mlp.Network, *Result, error) {
 	l := len(ins)
 	lower, err := buildNet(ins, x.RawMatrix().Cols, y.RawMatrix().Cols, c.Activation, false)
 	if err != nil {
@@ -49,11 +50,15 @@ func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students
 	sc.HiddenLayers, sc.Rho = 1, 0
 	sc.Widths = []int{students[0].net.Layer(l).Out}
 	sc.Seed = c.Seed + topSeed
-	// The features are as exact as the best retrained student: its loss
-	// acts on the one-hidden-layer problem as output noise would, and
-	// sets its zero-loss threshold.
-	if b := bestStudent(students).loss; b > c.ZeroLoss {
-		sc.OutputNoise = max(sc.OutputNoise, math.Sqrt(b))
+	// The features are as exact as the students the recovered layers came
+	// from: their loss acts on the one-hidden-layer problem as output
+	// noise would, and sets its zero-loss threshold. (Not the retrained
+	// students': on the deep family's GELU 4→3→5→1 teacher the first
+	// layer came exact from first-round students at 1e-27, and a
+	// threshold raised to the retrained students' loss let this run
+	// cluster students that were not at the floor.)
+	if featureLoss > c.ZeroLoss {
+		sc.OutputNoise = max(sc.OutputNoise, math.Sqrt(featureLoss))
 	}
 	sub, err := RunData(ctx, &h, y, sc)
 	if err != nil {

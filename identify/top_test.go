@@ -201,12 +201,18 @@ func TestRecoverTopOnExactLowerLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, sub, err := recoverTop(context.Background(), x, y, []*mat.Dense{incoming(teacher, 0)}, []student{{net: shape, loss: 0}}, &c)
+	// The retrained students' loss says nothing about the features, which
+	// came exact from the teacher (feature loss 0): the one-hidden-layer
+	// run keeps the zero-loss threshold instead of taking 1e-6 for noise.
+	net, sub, err := recoverTop(context.Background(), x, y, []*mat.Dense{incoming(teacher, 0)}, []student{{net: shape, loss: 1e-6}}, 0, &c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sub.Widths[0] != 2 {
 		t.Errorf("one-hidden-layer run found width %v, want 2", sub.Widths)
+	}
+	if sub.ZeroLoss != c.ZeroLoss {
+		t.Errorf("one-hidden-layer run's zero-loss threshold %g, want the run's %g", sub.ZeroLoss, c.ZeroLoss)
 	}
 	if err := fineTune(context.Background(), net, x, y, &c); err != nil {
 		t.Fatal(err)
@@ -246,7 +252,7 @@ func TestRetryTopCompletesTopLayer(t *testing.T) {
 	}
 	students := []student{{net: shape, loss: 0}}
 	res := &Result{Network: net, FinalLoss: loss, Widths: []int{3, 1}, Layers: []LayerReport{{Layer: 1, Kept: 3}, {Layer: 2, Kept: 1}}}
-	got, err := retryTop(context.Background(), x, y, ins, students, net, &c, res)
+	got, err := retryTop(context.Background(), x, y, ins, students, 0, net, &c, res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +268,7 @@ func TestRetryTopCompletesTopLayer(t *testing.T) {
 	}
 	// No better: the exact network stays as it is.
 	before := *res
-	again, err := retryTop(context.Background(), x, y, ins, students, got, &c, res)
+	again, err := retryTop(context.Background(), x, y, ins, students, 0, got, &c, res)
 	if err != nil || again != got || res.Network != before.Network || res.FinalLoss != before.FinalLoss {
 		t.Errorf("a retry of an exact network replaced it (err %v, loss %g → %g)", err, before.FinalLoss, res.FinalLoss)
 	}

@@ -122,6 +122,7 @@ func EstimateSubspace(ctx context.Context, teacher Teacher, p Probes, opt Subspa
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed^0x7375627370616365, 0x2545f4914f6cdd1d))
 	var grads []float64 // rows of the gradient matrix, d each
+	q := mat.NewDense(2*d, d, nil) // one point's queries, reused
 	s := &Subspace{}
 	rank, still := 0, 0
 	for s.Points < opt.MaxPoints && still < opt.Confirm {
@@ -132,7 +133,7 @@ func EstimateSubspace(ctx context.Context, teacher Teacher, p Probes, opt Subspa
 		if err != nil {
 			return nil, fmt.Errorf("identify: EstimateSubspace: drawing a gradient point: %w", err)
 		}
-		g, err := centralGradients(teacher, x.RawRowView(0), opt.Step*rmsCoordinate(x.RawRowView(0)))
+		g, err := centralGradients(teacher, q, x.RawRowView(0), opt.Step*rmsCoordinate(x.RawRowView(0)))
 		if err != nil {
 			return nil, fmt.Errorf("identify: EstimateSubspace: gradient point %d: %w", s.Points+1, err)
 		}
@@ -202,10 +203,9 @@ func numericalRank(grads []float64, d int, tol float64) (int, *mat.SVD, error) {
 
 // centralGradients returns the gradients of the teacher's outputs at x,
 // one row of len(x) per output, by central differences of step h, from
-// one batch of 2·len(x) queries.
-func centralGradients(teacher Teacher, x []float64, h float64) ([]float64, error) {
+// one batch of 2·len(x) queries, written into q (2·len(x) × len(x)).
+func centralGradients(teacher Teacher, q *mat.Dense, x []float64, h float64) ([]float64, error) {
 	d := len(x)
-	q := mat.NewDense(2*d, d, nil)
 	for j := 0; j < d; j++ {
 		plus, minus := q.RawRowView(j), q.RawRowView(d+j)
 		copy(plus, x)

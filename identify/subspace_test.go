@@ -174,3 +174,21 @@ func TestEstimateSubspaceRejectsBadInput(t *testing.T) {
 		t.Errorf("budget of 15 queries: error %v, want ErrQueryBudget", err)
 	}
 }
+
+// BenchmarkEstimateSubspace: the span of a random 784 → 30 → 30 → 30 → 10
+// g teacher (the deep Fashion-MNIST architecture), gradient points and
+// their queries included.
+func BenchmarkEstimateSubspace(b *testing.B) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{784, 30, 30, 30, 10}, Hidden: mlp.G}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, _ := IsotropicGaussian(784, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := EstimateSubspace(context.Background(), teacher, p, SubspaceOptions{Seed: 1})
+		if err != nil || s.Dim() != 30 {
+			b.Fatalf("dimension %v, err %v", s, err)
+		}
+	}
+}

@@ -121,7 +121,7 @@ func EstimateSubspace(ctx context.Context, teacher Teacher, p Probes, opt Subspa
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed^0x7375627370616365, 0x2545f4914f6cdd1d))
-	var grads []float64 // rows of the gradient matrix, d each
+	var grads []float64            // rows of the gradient matrix, d each
 	q := mat.NewDense(2*d, d, nil) // one point's queries, reused
 	s := &Subspace{}
 	rank, still := 0, 0

@@ -442,4 +442,21 @@ func TestPruneSilentOneHiddenLayer(t *testing.T) {
 	if kept, err := pruneSilent(res.Network, x, y, &c, res); err != nil || kept != res.Network || res.Layers[0].Pruned != 0 {
 		t.Errorf("an added neuron that still counts: pruned (err %v, report %+v), want it kept", err, res.Layers[0])
 	}
+	// A constant neuron (no incoming weights) with outgoing weights 0.7:
+	// its share is the constant 0.7·tanh(0.3), which moves into the output
+	// bias.
+	constant := withExtra(4, 0.7)
+	L, O := constant.Layer(0), constant.Layer(1)
+	for i := range L.W.RawRowView(4) {
+		L.W.Set(4, i, 0)
+	}
+	L.B[4] = 0.3
+	for o := range O.B {
+		O.B[o] -= 0.7 * math.Tanh(0.3)
+	}
+	res = newResult(constant)
+	pruned, err := pruneSilent(res.Network, x, y, &c, res)
+	if err != nil || pruned.Layer(0).Out != 4 || res.Layers[0].Pruned != 1 || res.FinalLoss > 1e-28 {
+		t.Errorf("a constant neuron: width %d, report %+v, loss %g (err %v); want it removed, the loss kept", pruned.Layer(0).Out, res.Layers[0], res.FinalLoss, err)
+	}
 }

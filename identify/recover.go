@@ -8,7 +8,9 @@ import (
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // recoverFrom clusters the trained students layer by layer and builds,
@@ -384,23 +386,36 @@ func pruneSilentTop(net *mlp.Network, x, y *mat.Dense, loss float64, from int, c
 }
 
 // pruneSilentLayer returns the network without the neurons of hidden
-// layer l (0-based), from index from on, that are silent (outgoing weights
-// of norm at most Config.SilentTol times the layer's largest), its loss
-// and the indices removed, if the network is at the zero-loss threshold
-// and stays there without them; otherwise nil.
+// layer l (0-based), from index from on, whose share of the next layer's
+// input hardly varies: the norm of its outgoing weights times the standard
+// deviation of its activation over x is at most Config.SilentTol times the
+// layer's largest. A silent neuron (outgoing weights ≈ 0) is one; so is a
+// constant one (incoming weights ≈ 0, or saturated over the inputs), whose
+// mean share moves into the next layer's bias (a one-hidden-layer tanh run
+// on exact features kept such a neuron from three of six students as a
+// loose cluster, and the fine-tune reached 3e-29 with it). It also returns
+// the loss and the indices removed, if the network is at the zero-loss
+// threshold and stays there without them; otherwise nil.
 func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l, from int, c *Config) (*mlp.Network, float64, []int, error) {
 	if !(loss <= c.ZeroLoss) || c.SilentTol < 0 {
 		return nil, 0, nil, nil
 	}
 	hid, next := net.Layer(l), net.Layer(l+1)
-	norms := make([]float64, hid.Out)
+	var h mat.Dense
+	if err := net.Hidden(nil, &h, x, l); err != nil {
+		return nil, 0, nil, err
+	}
+	means, shares := make([]float64, hid.Out), make([]float64, hid.Out)
 	largest := 0.0
-	for j := range norms {
-		norms[j] = mat.Norm(next.W.ColView(j), 2)
-		largest = max(largest, norms[j])
+	for j := range shares {
+		col := mat.Col(nil, j, &h)
+		mean, sd := stat.MeanStdDev(col, nil)
+		means[j] = mean
+		shares[j] = mat.Norm(next.W.ColView(j), 2) * sd
+		largest = max(largest, shares[j])
 	}
 	var keep, removed []int
-	for j, v := range norms {
+	for j, v := range shares {
 		if j < from || v > c.SilentTol*largest {
 			keep = append(keep, j)
 		} else {
@@ -410,6 +425,13 @@ func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l, from i
 	if len(removed) == 0 || len(keep) == 0 {
 		return nil, 0, nil, nil
 	}
+	// The removed neurons' mean shares, per neuron of the next layer.
+	folded := make([]float64, next.Out)
+	for _, j := range removed {
+		for o := range folded {
+			folded[o] += next.W.At(o, j) * means[j]
+		}
+	}
 	top := net.NumLayers() - 2
 	ins := make([]*mat.Dense, top+1)
 	for m := range ins {
@@ -418,6 +440,10 @@ func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l, from i
 	ins[l] = keepRows(ins[l], keep)
 	if l < top {
 		ins[l+1] = keepInputs(ins[l+1], keep)
+		_, cols := ins[l+1].Dims()
+		for o, v := range folded {
+			ins[l+1].Set(o, cols-1, ins[l+1].At(o, cols-1)+v)
+		}
 	}
 	out := net.Layer(top + 1)
 	pruned, err := buildNet(ins, net.InputDim(), out.Out, c.Activation, net.Skip() != nil)
@@ -435,6 +461,9 @@ func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l, from i
 		po.W.Copy(out.W)
 	}
 	copy(po.B, out.B)
+	if l == top {
+		floats.Add(po.B, folded)
+	}
 	if s := net.Skip(); s != nil {
 		pruned.Skip().Copy(s)
 	}

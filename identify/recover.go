@@ -82,12 +82,14 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 				l+1, ErrNoNeurons, col.report.Clusters, col.report.RemovedSmall, col.report.RemovedUnaligned, fewStudentsNote(col.report.RemovedFewStudents), bestStudent(students).loss, depthHint(students, l, res.studentFloor(), c))
 		}
 		ins = append(ins, col.in)
-		for _, k := range col.rep {
-			featureLoss = max(featureLoss, students[k].loss)
-		}
 		last = col
 		if l == c.HiddenLayers-1 {
 			break
+		}
+		// Layer l is a feature layer for the ones above (the top
+		// layer's own representatives say nothing about its inputs).
+		for _, k := range col.rep {
+			featureLoss = max(featureLoss, students[k].loss)
 		}
 		t0 = time.Now()
 		students, err = retrainAbove(ctx, x, y, students, l, ins, col, c, res)

@@ -150,12 +150,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	if net, err = pruneSilent(net, x, y, c, res); err != nil {
 		return err
 	}
-	for i := range res.Warnings {
-		w := &res.Warnings[i]
-		if l := w.Layer - 1; w.Kind == Completed && l >= 0 && l < len(completed) && res.Layers[l].Completed < completed[l] {
-			w.Evidence += fmt.Sprintf("; the fine-tune silenced %d of them (outgoing weights ≈ 0 at the zero-loss threshold), which were removed again", completed[l]-res.Layers[l].Completed)
-		}
-	}
+	notePrunedCompleted(res, completed)
 	if w, err := superfluousLayer(net, x, y); err != nil {
 		return err
 	} else if w != nil {
@@ -322,6 +317,18 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 	return nil
 }
 
+// notePrunedCompleted adds to every Completed warning how many of the
+// layer's added neurons pruneSilent removed again; completed are the
+// layers' Completed counts before it.
+func notePrunedCompleted(res *Result, completed []int) {
+	for i := range res.Warnings {
+		w := &res.Warnings[i]
+		if l := w.Layer - 1; w.Kind == Completed && l >= 0 && l < len(completed) && res.Layers[l].Completed < completed[l] {
+			w.Evidence += fmt.Sprintf("; the fine-tune silenced %d of them (outgoing weights ≈ 0 at the zero-loss threshold), which were removed again", completed[l]-res.Layers[l].Completed)
+		}
+	}
+}
+
 // retryTop recovers the top hidden layer of a deep run again, as a
 // one-hidden-layer problem on the layers below (recoverTop), when the
 // network assembled from its clusters stays above the zero-loss threshold
@@ -370,7 +377,7 @@ func retryTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students [
 // whose outgoing weights the fine-tune brought to about 1e-13.
 func pruneSilent(net *mlp.Network, x, y *mat.Dense, c *Config, res *Result) (*mlp.Network, error) {
 	for l := 0; l < net.NumLayers()-1 && l < len(res.Layers); l++ {
-		pruned, loss, removed, err := pruneSilentLayer(net, x, y, res.FinalLoss, l, 0, c)
+		pruned, loss, removed, err := pruneSilentLayer(net, x, y, res.FinalLoss, l, c)
 		if err != nil {
 			return net, err
 		}
@@ -382,13 +389,8 @@ func pruneSilent(net *mlp.Network, x, y *mat.Dense, c *Config, res *Result) (*ml
 	return net, nil
 }
 
-// pruneSilentTop is pruneSilentLayer on the network's top hidden layer.
-func pruneSilentTop(net *mlp.Network, x, y *mat.Dense, loss float64, from int, c *Config) (*mlp.Network, float64, []int, error) {
-	return pruneSilentLayer(net, x, y, loss, net.NumLayers()-2, from, c)
-}
-
 // pruneSilentLayer returns the network without the neurons of hidden
-// layer l (0-based), from index from on, whose share of the next layer's
+// layer l (0-based) whose share of the next layer's
 // input hardly varies: the norm of its outgoing weights times the standard
 // deviation of its activation over x is at most Config.SilentTol times the
 // layer's largest. A silent neuron (outgoing weights ≈ 0) is one; so is a
@@ -398,7 +400,7 @@ func pruneSilentTop(net *mlp.Network, x, y *mat.Dense, loss float64, from int, c
 // loose cluster, and the fine-tune reached 3e-29 with it). It also returns
 // the loss and the indices removed, if the network is at the zero-loss
 // threshold and stays there without them; otherwise nil.
-func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l, from int, c *Config) (*mlp.Network, float64, []int, error) {
+func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l int, c *Config) (*mlp.Network, float64, []int, error) {
 	if !(loss <= c.ZeroLoss) || c.SilentTol < 0 {
 		return nil, 0, nil, nil
 	}
@@ -418,7 +420,7 @@ func pruneSilentLayer(net *mlp.Network, x, y *mat.Dense, loss float64, l, from i
 	}
 	var keep, removed []int
 	for j, v := range shares {
-		if j < from || v > c.SilentTol*largest {
+		if v > c.SilentTol*largest {
 			keep = append(keep, j)
 		} else {
 			removed = append(removed, j)

@@ -94,19 +94,19 @@ func TestPruneSilentTopOfDeepNetwork(t *testing.T) {
 	out.B[0] = teacher.Layer(2).B[0]
 	c := Config{Activation: mlp.Tanh, ZeroLoss: 1e-14, SilentTol: DefaultSilentTol}
 	loss, _ := net.Loss(nil, x, y)
-	pruned, after, removed, err := pruneSilentTop(net, x, y, loss, 0, &c)
+	pruned, after, removed, err := pruneSilentLayer(net, x, y, loss, 1, &c)
 	if err != nil || pruned == nil {
 		t.Fatalf("nothing pruned (loss %g, err %v)", loss, err)
 	}
 	if !slices.Equal(removed, []int{1, 4}) || after > c.ZeroLoss {
 		t.Errorf("removed %v at loss %g, want [1 4] at ≤ %g", removed, after, c.ZeroLoss)
 	}
-	// The removed neuron's mean share (1e-15 times its activation) moves
-	// into layer 2's biases.
+	// The removed neurons' mean shares (±1e-15 times their activations)
+	// move into the output bias.
 	if !floats.EqualApprox(pruned.Params(), teacher.Params(), 1e-13) {
 		t.Errorf("pruned network is not the teacher:\n%v\n%v", pruned.Params(), teacher.Params())
 	}
-	if again, _, _, _ := pruneSilentTop(pruned, x, y, after, 0, &c); again != nil {
+	if again, _, _, _ := pruneSilentLayer(pruned, x, y, after, 1, &c); again != nil {
 		t.Error("pruned a network with no silent neuron")
 	}
 	res := &Result{Widths: []int{4, 5}, Layers: []LayerReport{{Layer: 1, Kept: 4}, {Layer: 2, Kept: 5, Neurons: make([]NeuronReport, 5)}}}

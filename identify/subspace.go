@@ -125,6 +125,8 @@ func EstimateSubspace(ctx context.Context, teacher Teacher, p Probes, opt Subspa
 	q := mat.NewDense(2*d, d, nil) // one point's queries, reused
 	s := &Subspace{}
 	rank, still := 0, 0
+	var svd *mat.SVD // of all the gradients so far, of numerical rank last
+	last := 0
 	for s.Points < opt.MaxPoints && still < opt.Confirm {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -140,26 +142,24 @@ func EstimateSubspace(ctx context.Context, teacher Teacher, p Probes, opt Subspa
 		grads = append(grads, g...)
 		s.Points++
 		s.Queries += 2 * d
-		k, _, err := numericalRank(grads, d, opt.RankTol)
+		k, dec, err := numericalRank(grads, d, opt.RankTol)
 		if err != nil {
 			return nil, err
 		}
+		svd, last = dec, k
 		if k > rank {
 			rank, still = k, 0
 		} else {
 			still++
 		}
 	}
-	return s.finish(grads, d, opt)
+	return s.finish(svd, last, d, opt)
 }
 
-// finish sets the basis, singular values and gap of s from the gradient
-// rows and checks the rank.
-func (s *Subspace) finish(grads []float64, d int, opt SubspaceOptions) (*Subspace, error) {
-	k, svd, err := numericalRank(grads, d, opt.RankTol)
-	if err != nil {
-		return nil, err
-	}
+// finish sets the basis, singular values and gap of s from the
+// decomposition of the gradient rows, whose numerical rank is k, and
+// checks the rank.
+func (s *Subspace) finish(svd *mat.SVD, k, d int, opt SubspaceOptions) (*Subspace, error) {
 	s.Singular = svd.Values(nil)
 	if opt.Rank > 0 {
 		k = opt.Rank
@@ -362,13 +362,25 @@ func RunSubspace(ctx context.Context, teacher Teacher, p Probes, n int, opt Subs
 	if res == nil {
 		return nil, sub, err
 	}
-	res.Queries += sub.Queries
-	if res.Network != nil {
-		lifted, lerr := sub.Lift(res.Network)
-		if lerr != nil {
-			return res, sub, lerr
-		}
-		res.Network = lifted
+	if lerr := sub.LiftResult(res); lerr != nil {
+		return res, sub, lerr
 	}
 	return res, sub, err
+}
+
+// LiftResult turns the result of a run on the subspace coordinates into
+// one on the original inputs: it adds the queries the estimate spent to
+// Result.Queries and lifts Result.Network (Lift). The students and
+// queried inputs stay in the coordinates.
+func (s *Subspace) LiftResult(res *Result) error {
+	res.Queries += s.Queries
+	if res.Network == nil {
+		return nil
+	}
+	lifted, err := s.Lift(res.Network)
+	if err != nil {
+		return err
+	}
+	res.Network = lifted
+	return nil
 }

@@ -243,11 +243,8 @@ func recoverFMNIST(ctx context.Context, act string, teacher *mlp.Network, header
 		res, runErr = identify.RunProbes(ctx, teacherQ, probes, o.queries, cfg)
 	}
 	if sub != nil && res != nil {
-		res.Queries += sub.Queries
-		if res.Network != nil {
-			if res.Network, err = sub.Lift(res.Network); err != nil {
-				return nil, err
-			}
+		if err := sub.LiftResult(res); err != nil {
+			return nil, err
 		}
 		// The comparisons below draw from the original distribution.
 		if probes, err = queryProbes(o); err != nil {

@@ -43,6 +43,21 @@ const (
 	// left the successes of every teacher measured unchanged (6 teachers,
 	// 16 attempts each: results/deepattempts).
 	deepMinImprove = 0.1
+	// deepHandoverLoss ends the deep recipe's subset phase: below it the
+	// student is past every trap, and Levenberg–Marquardt on all the data
+	// (deepPolishIter iterations) takes it to its floor. Without it the
+	// subset phase ran its whole deepSearchIter budget from 1e-17 to
+	// 1e-23 on the way: on the deep family's tanh 6→3→5→3→2 teacher every
+	// one of ten students stopped at the iteration limit, 13–15 s each.
+	deepHandoverLoss = 1e-16
+	// retrainMargin: retraining above a recovered layer stops at
+	// Config.ZeroLoss times retrainMargin. Retrained students are
+	// clustered at the next layer, which needs them at the zero-loss
+	// threshold, not at the float64 floor; the final fine-tune makes the
+	// assembled network exact. To the floor, the retraining of the same
+	// teacher's students ran its whole 600-iteration budget, the last
+	// 350 iterations from 1e-16 to 1e-19 (17 s per student).
+	retrainMargin = 1e-2
 )
 
 // deepPhases is the default recipe of deep students: Levenberg–Marquardt
@@ -50,7 +65,7 @@ const (
 func deepPhases() []train.Phase {
 	return []train.Phase{
 		{Name: "lm-subset", Optimizer: &train.LM{Geodesic: true}, SubsetPerParam: train.DefaultSubsetPerParam, Gate: deepRestartLoss,
-			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: deepSearchIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}},
+			Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: deepSearchIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}},
 		{Name: "lm", Optimizer: &train.LM{Geodesic: true},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: deepPolishIter, Patience: 20, MinRelImprove: 0.01}},
 	}
@@ -58,10 +73,11 @@ func deepPhases() []train.Phase {
 
 // retrainPhases is the default recipe of retraining above a recovered
 // layer: the rebuilt student starts close to a zero-loss point, so
-// Levenberg–Marquardt on all the data goes straight to the floor.
-func retrainPhases() []train.Phase {
+// Levenberg–Marquardt on all the data goes straight to zeroLoss times
+// retrainMargin.
+func retrainPhases(zeroLoss float64) []train.Phase {
 	return []train.Phase{{Name: "retrain", Optimizer: &train.LM{Geodesic: true},
-		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: retrainIter, Patience: 30, MinRelImprove: 0.01}}}
+		Stop: train.StopRules{Loss: zeroLoss * retrainMargin, MaxIter: retrainIter, Patience: 30, MinRelImprove: 0.01}}}
 }
 
 // retrainConfig is the training configuration of every layer of students
@@ -71,7 +87,7 @@ func retrainPhases() []train.Phase {
 func (c *Config) retrainConfig(params int) train.Config {
 	cfg := c.Retrain
 	if cfg.Phases == nil && params <= train.LMMaxParams {
-		cfg.Phases = retrainPhases()
+		cfg.Phases = retrainPhases(c.ZeroLoss)
 	}
 	return trainConfig(cfg, c.Recorder)
 }

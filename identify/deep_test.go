@@ -133,3 +133,85 @@ func TestWideDeepStudentsUseGaussNewton(t *testing.T) {
 		t.Errorf("topUp of wide students: %d students, error %v; want them unchanged", len(out), err)
 	}
 }
+
+// TestRefitNextLayerKeepsEveryShare rebuilds a zero-loss student on its
+// teacher's first layer. The student holds teacher neuron 0 twice (its
+// outgoing weights split 0.3 / 0.7) and a pair of copies of neuron 1 that
+// cancel (w and −w with equal outgoing weights, tanh being odd); the
+// rebuilt layer 2 starts from weights that carry only the first copy of
+// neuron 0, as summing a cluster's core members may. The least-squares
+// refit must bring the rebuilt network back to the student's function;
+// from an unrelated student it must leave the weights alone.
+func TestRefitNextLayerKeepsEveryShare(t *testing.T) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 2, 2, 1}, Hidden: mlp.Tanh}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := gaussian(rng, 500, 3)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Student 3 → 5 → 2 → 1: neurons 0, 1 copy teacher neuron 0, neuron
+	// 2 is teacher neuron 1, neurons 3 and 4 are ±(teacher neuron 1).
+	student, err := mlp.New(mlp.Spec{Sizes: []int{3, 5, 2, 1}, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	T1, T2, S1, S2 := teacher.Layer(0), teacher.Layer(1), student.Layer(0), student.Layer(1)
+	for j, src := range []int{0, 0, 1, 1, 1} {
+		sign := 1.0
+		if j == 4 {
+			sign = -1
+		}
+		for i := 0; i < 3; i++ {
+			S1.W.Set(j, i, sign*T1.W.At(src, i))
+		}
+		S1.B[j] = sign * T1.B[src]
+	}
+	for o := 0; o < 2; o++ {
+		S2.W.Set(o, 0, 0.3*T2.W.At(o, 0))
+		S2.W.Set(o, 1, 0.7*T2.W.At(o, 0))
+		S2.W.Set(o, 2, T2.W.At(o, 1))
+		S2.W.Set(o, 3, 1.5)
+		S2.W.Set(o, 4, 1.5)
+		S2.B[o] = T2.B[o]
+	}
+	student.Layer(2).W.Copy(teacher.Layer(2).W)
+	copy(student.Layer(2).B, teacher.Layer(2).B)
+	if loss, _ := student.Loss(nil, x, y); loss > 1e-28 {
+		t.Fatalf("the constructed student is not at zero loss: %g", loss)
+	}
+	rebuilt := func() *mlp.Network {
+		net := teacher.Clone()
+		L := net.Layer(1)
+		for o := 0; o < 2; o++ {
+			L.W.Set(o, 0, S2.W.At(o, 0))
+			L.W.Set(o, 1, 0)
+		}
+		return net
+	}
+	net := rebuilt()
+	before, _ := net.Loss(nil, x, y)
+	if err := refitNextLayer(x, y, net, student, 0); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := net.Loss(nil, x, y)
+	if !(after < 1e-24) {
+		t.Errorf("refit from the zero-loss student: loss %.3g → %.3g, want ≤ 1e-24", before, after)
+	}
+	other, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 5, 2, 1}, Hidden: mlp.Tanh}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A network already at zero loss: no refit can lower its loss.
+	net = teacher.Clone()
+	want := append([]float64(nil), net.Params()...)
+	if err := refitNextLayer(x, y, net, other, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(net.Params(), want) {
+		t.Error("refit from an unrelated student changed a network at zero loss")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -175,6 +176,9 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 		start, _ := s.net.LayerParams(l + 2)
 		nstart, _ := net.LayerParams(l + 2)
 		copy(net.Params()[nstart:], s.net.Params()[start:])
+		if err := refitNextLayer(x, y, net, s.net, l); err != nil {
+			return nil, err
+		}
 		rebuilt[k] = net
 	}
 	// Every layer trains: the recovered layers are only as exact as the
@@ -200,4 +204,57 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 		return kept, err
 	}
 	return kept, nil
+}
+
+// refitNextLayer sets the incoming weights of layer l+1 of net, rebuilt on
+// the recovered layers 0…l from student, by least squares: the
+// pre-activations of the student's own layer l+1 on x, regressed on the
+// recovered layer's outputs and 1, if that lowers net's loss on (x, y).
+// The summed outgoing weights of the clusters' core members (collapse)
+// leave out whatever a student computes with its other neurons: copies of
+// a teacher neuron outside a cluster's core, or pairs that cancel only
+// together. Rebuilt that way, the ten zero-loss students of the deep
+// family's tanh 6→3→5→3→2 teacher started their retraining at loss 6;
+// the regression keeps every share the recovered neurons can carry.
+func refitNextLayer(x, y *mat.Dense, net, student *mlp.Network, l int) error {
+	var h, hs mat.Dense
+	if err := net.Hidden(nil, &h, x, l); err != nil {
+		return err
+	}
+	if err := student.Hidden(nil, &hs, x, l); err != nil {
+		return err
+	}
+	S := student.Layer(l + 1)
+	var z mat.Dense // the student's layer l+1 pre-activations
+	z.Mul(&hs, S.W.T())
+	rows, _ := z.Dims()
+	for i := 0; i < rows; i++ {
+		floats.Add(z.RawRowView(i), S.B)
+	}
+	var beta mat.Dense // (width l + 1) × width l+1
+	if err := beta.Solve(withOnes(&h), &z); err != nil {
+		return nil // a singular design (a recovered neuron constant on x): keep the summed weights
+	}
+	before, err := net.Loss(nil, x, y)
+	if err != nil {
+		return err
+	}
+	N := net.Layer(l + 1)
+	oldW, oldB := mat.DenseCopyOf(N.W), append([]float64(nil), N.B...)
+	k := N.In
+	for o := 0; o < N.Out; o++ {
+		for n := 0; n < k; n++ {
+			N.W.Set(o, n, beta.At(n, o))
+		}
+		N.B[o] = beta.At(k, o)
+	}
+	after, err := net.Loss(nil, x, y)
+	if err != nil {
+		return err
+	}
+	if !(after < before) {
+		N.W.Copy(oldW)
+		copy(N.B, oldB)
+	}
+	return nil
 }

@@ -33,8 +33,10 @@
 //     neuron's copies). The recovered layer (for even+linear
 //     activations oriented as the teacher's) is written into every
 //     student, each student's next layer is rebuilt from its own summed
-//     outgoing weights, and every layer is retrained from there (not from
-//     random values); students that stay above the floor, and as many as
+//     outgoing weights, or where it fits better by least squares on the
+//     student's own next-layer pre-activations (which keeps the shares of
+//     copies outside a cluster's core), and every layer is retrained to
+//     the zero-loss threshold from there (not from random values); students that stay above the floor, and as many as
 //     the run lacks, get fresh random layers above, trained with the
 //     recovered layers frozen and then free. Then the next layer is
 //     clustered. If the top hidden layer gives no cluster: with everything

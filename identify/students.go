@@ -144,7 +144,8 @@ func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Tria
 
 // retrainAbove rebuilds every student on the recovered layers 0…l (the
 // same for all students, in the same neuron order), sets its layer l+1
-// incoming weights from its own summed outgoing weights and retrains it
+// incoming weights from its own summed outgoing weights (or by
+// refitNextLayer's least squares, where that fits better) and retrains it
 // from there, every layer free (docs/method.md §3 step 2.7 keeps layers 0…l
 // fixed, which leaves the students above the floor when the recovered
 // layers are not yet exact; the reference reset the layers above to random

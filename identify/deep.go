@@ -186,41 +186,38 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 		return nil, err
 	}
 	next := net.Layer(l + 1)
-	rows, d := h.Dims()
+	rows, _ := h.Dims()
 	k, _ := out.Dims()
 	hx := withOnes(h)
-	// resid = the student's next pre-activation − the recovered neurons' share.
-	var resid, z mat.Dense
-	resid.Mul(&hl, next.W.T())
-	z.Mul(hx, in.T())
+	var zs, feats mat.Dense // the student's next pre-activation; the recovered neurons' outputs
+	zs.Mul(&hl, next.W.T())
+	feats.Mul(hx, in.T())
 	for i := 0; i < rows; i++ {
-		r, zr := resid.RawRowView(i), z.RawRowView(i)
-		for o := range r {
-			r[o] += next.B[o] - bias[o]
-		}
-		for n := range zr {
-			zr[n] = net.Spec().Acts[l].Eval(zr[n])
+		floats.Add(zs.RawRowView(i), next.B)
+		fr := feats.RawRowView(i)
+		for n := range fr {
+			fr[n] = net.Spec().Acts[l].Eval(fr[n])
 		}
 	}
-	var share mat.Dense
-	share.Mul(&z, out)
-	resid.Sub(&resid, &share)
-	var b mat.Dense // (d+1) × nOut
-	if err := b.Solve(hx, &resid); err != nil {
-		return nil, err
+	shares, linear, lin := jointShares(&feats, hx, &zs, out)
+	if shares == nil {
+		shares, linear, lin = summedShares(&feats, hx, &zs, out, bias)
 	}
-	// b ≈ Σ_n s_n (−κ u_n a_nᵀ): least squares for s over the entries of
-	// the next layer's non-silent neurons (a silent one has random
-	// incoming weights, which no flip explains).
+	if linear == nil {
+		return nil, fmt.Errorf("least squares of the student's layer %d pre-activations on its inputs failed", l+2)
+	}
+	// linear ≈ Σ_n s_n (−κ u_n a_nᵀ): least squares for s over the entries
+	// of the next layer's non-silent neurons (a silent one has random
+	// incoming weights, which no flip explains), in the first lin rows.
 	live := liveNeurons(net, l+1)
-	design := mat.NewDense((d+1)*len(live), k, nil)
-	target := mat.NewVecDense((d+1)*len(live), nil)
-	for j := 0; j <= d; j++ {
+	design := mat.NewDense(lin*len(live), k, nil)
+	target := mat.NewVecDense(lin*len(live), nil)
+	for j := 0; j < lin; j++ {
 		for i, o := range live {
 			row := j*len(live) + i
-			target.SetVec(row, b.At(j, o))
+			target.SetVec(row, linear.At(j, o))
 			for n := 0; n < k; n++ {
-				design.Set(row, n, -kappa*in.At(n, j)*out.At(n, o))
+				design.Set(row, n, -kappa*in.At(n, j)*shares.At(n, o))
 			}
 		}
 	}
@@ -228,9 +225,63 @@ func flipFit(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []f
 	// gets s = 0 (no vote).
 	flips, ok := fitFlips(design, target)
 	if !ok {
-		return nil, fmt.Errorf("SVD of the %d×%d flip design failed", (d+1)*len(live), k)
+		return nil, fmt.Errorf("SVD of the %d×%d flip design failed", lin*len(live), k)
 	}
 	return flips, nil
+}
+
+// jointShares regresses the student's next pre-activations zs on the
+// recovered neurons' outputs feats and the layer inputs hx = [h, 1] at
+// once, and returns the neurons' shares (k × next width; zero for a neuron
+// whose summed outgoing weights out are zero: the student lacks it), the
+// linear part (rows of hx's columns) and how many of its rows the flips
+// explain: those of h, not the bias row, which also holds the next layer's
+// own bias. Summed over a cluster's core members only, the shares leave
+// whatever the student's other copies of a neuron carry in the residual,
+// where the linear fit takes it for flips: on the deep family's softplus
+// 4→5→3→1 teacher the ten students' votes were 0, 4, 1, 4, 3 for the five
+// neurons. It returns nils if the regression fails (collinear columns: a
+// recovered neuron affine on the data).
+func jointShares(feats, hx, zs, out *mat.Dense) (shares, linear *mat.Dense, lin int) {
+	rows, k := feats.Dims()
+	_, dx := hx.Dims()
+	design := mat.NewDense(rows, k+dx, nil)
+	design.Slice(0, rows, 0, k).(*mat.Dense).Copy(feats)
+	design.Slice(0, rows, k, k+dx).(*mat.Dense).Copy(hx)
+	var beta mat.Dense
+	if err := beta.Solve(design, zs); err != nil {
+		return nil, nil, 0
+	}
+	_, m := zs.Dims()
+	shares = mat.DenseCopyOf(beta.Slice(0, k, 0, m))
+	for n := 0; n < k; n++ {
+		if floats.Norm(out.RawRowView(n), 2) == 0 {
+			for o := 0; o < m; o++ {
+				shares.Set(n, o, 0)
+			}
+		}
+	}
+	return shares, mat.DenseCopyOf(beta.Slice(k, k+dx, 0, m)), dx - 1
+}
+
+// summedShares is jointShares' fallback: the shares are the summed
+// outgoing weights out, and the linear part is the least squares of what
+// they and the next layer's bias leave of zs on hx, every row of which
+// (the bias too) the flips explain. It returns a nil linear part if that
+// fails.
+func summedShares(feats, hx, zs, out *mat.Dense, bias []float64) (shares, linear *mat.Dense, lin int) {
+	var resid mat.Dense
+	resid.Mul(feats, out)
+	resid.Sub(zs, &resid)
+	rows, dx := hx.Dims()
+	for i := 0; i < rows; i++ {
+		floats.Sub(resid.RawRowView(i), bias)
+	}
+	var b mat.Dense
+	if err := b.Solve(hx, &resid); err != nil {
+		return out, nil, 0
+	}
+	return out, &b, dx
 }
 
 // fitFlips solves design·s ≈ target for the flip indicators s by minimum-

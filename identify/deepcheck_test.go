@@ -100,3 +100,68 @@ func TestAffineWarnings(t *testing.T) {
 		t.Errorf("tanh network: %v, %v; want none", ws, err)
 	}
 }
+
+// TestFlipFitSplitNeuron: a softplus student holds its teacher's neuron 0
+// as two copies, only one of them in the cluster's core (0.3 of the
+// outgoing weights summed), and neuron 1 once. With neuron 0 recovered as
+// −w (the teacher's w flipped) the fit must say so, and with both
+// recovered as the teacher's, say neither; a neuron the student lacks
+// (zero summed weights) gets no flip.
+func TestFlipFitSplitNeuron(t *testing.T) {
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(1), 1000)
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 2, 2, 1}, Hidden: mlp.Softplus}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	student, err := mlp.New(mlp.Spec{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Softplus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	T1, T2, S1, S2 := teacher.Layer(0), teacher.Layer(1), student.Layer(0), student.Layer(1)
+	for j, src := range []int{0, 0, 1} {
+		copy(S1.W.RawRowView(j), T1.W.RawRowView(src))
+		S1.B[j] = T1.B[src]
+	}
+	out := mat.NewDense(2, 2, nil) // the core's summed outgoing weights
+	for o := 0; o < 2; o++ {
+		S2.W.Set(o, 0, 0.3*T2.W.At(o, 0))
+		S2.W.Set(o, 1, 0.7*T2.W.At(o, 0))
+		S2.W.Set(o, 2, T2.W.At(o, 1))
+		out.Set(0, o, 0.3*T2.W.At(o, 0))
+		out.Set(1, o, T2.W.At(o, 1))
+	}
+	copy(S2.B, T2.B)
+	student.Layer(2).W.Copy(teacher.Layer(2).W)
+	in := func(sign0 float64) *mat.Dense {
+		m := mat.NewDense(2, 4, nil)
+		for n, s := range []float64{sign0, 1} {
+			for i := 0; i < 3; i++ {
+				m.Set(n, i, s*T1.W.At(n, i))
+			}
+			m.Set(n, 3, s*T1.B[n])
+		}
+		return m
+	}
+	for _, c := range []struct {
+		sign0 float64
+		want  []bool
+	}{{-1, []bool{true, false}}, {1, []bool{false, false}}} {
+		flips, err := flipFit(x, student, 0, in(c.sign0), out, T2.B, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if flips[0] != c.want[0] || flips[1] != c.want[1] {
+			t.Errorf("neuron 0 recovered as %+g·w: flips %v, want %v", c.sign0, flips, c.want)
+		}
+	}
+	lacking := mat.DenseCopyOf(out)
+	lacking.Set(1, 0, 0)
+	lacking.Set(1, 1, 0)
+	flips, err := flipFit(x, student, 0, in(-1), lacking, T2.B, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !flips[0] || flips[1] {
+		t.Errorf("student lacking neuron 1: flips %v, want [true false]", flips)
+	}
+}

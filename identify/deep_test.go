@@ -9,6 +9,7 @@ import (
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
 )
 
 // TestRunRecoversDeepTeacher recovers a two-hidden-layer tanh teacher
@@ -193,8 +194,12 @@ func TestRefitNextLayerKeepsEveryShare(t *testing.T) {
 		return net
 	}
 	net := rebuilt()
+	var h mat.Dense // the teacher's first layer on x
+	if err := teacher.Hidden(nil, &h, x, 0); err != nil {
+		t.Fatal(err)
+	}
 	before, _ := net.Loss(nil, x, y)
-	if err := refitNextLayer(x, y, net, student, 0); err != nil {
+	if err := refitNextLayer(x, y, &h, net, student, 0); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := net.Loss(nil, x, y)
@@ -208,7 +213,7 @@ func TestRefitNextLayerKeepsEveryShare(t *testing.T) {
 	// A network already at zero loss: no refit can lower its loss.
 	net = teacher.Clone()
 	want := append([]float64(nil), net.Params()...)
-	if err := refitNextLayer(x, y, net, other, 0); err != nil {
+	if err := refitNextLayer(x, y, &h, net, other, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(net.Params(), want) {

@@ -153,6 +153,7 @@ func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Tria
 // become the best retrained student's.
 func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, col *collapsed, c *Config, res *Result) ([]student, error) {
 	rebuilt := make([]*mlp.Network, len(students))
+	var recovered *mat.Dense // layer l's outputs on x
 	for k, s := range students {
 		sizes := s.net.Sizes()
 		for i, in := range ins {
@@ -177,7 +178,14 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 		start, _ := s.net.LayerParams(l + 2)
 		nstart, _ := net.LayerParams(l + 2)
 		copy(net.Params()[nstart:], s.net.Params()[start:])
-		if err := refitNextLayer(x, y, net, s.net, l); err != nil {
+		if recovered == nil {
+			// The recovered layers are the same in every rebuilt student.
+			recovered = new(mat.Dense)
+			if err := net.Hidden(nil, recovered, x, l); err != nil {
+				return nil, err
+			}
+		}
+		if err := refitNextLayer(x, y, recovered, net, s.net, l); err != nil {
 			return nil, err
 		}
 		rebuilt[k] = net
@@ -210,18 +218,15 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 // refitNextLayer sets the incoming weights of layer l+1 of net, rebuilt on
 // the recovered layers 0…l from student, by least squares: the
 // pre-activations of the student's own layer l+1 on x, regressed on the
-// recovered layer's outputs and 1, if that lowers net's loss on (x, y).
+// recovered layer's outputs h (net's layer l on x) and 1, if that lowers net's loss on (x, y).
 // The summed outgoing weights of the clusters' core members (collapse)
 // leave out whatever a student computes with its other neurons: copies of
 // a teacher neuron outside a cluster's core, or pairs that cancel only
 // together. Rebuilt that way, the ten zero-loss students of the deep
 // family's tanh 6→3→5→3→2 teacher started their retraining at loss 6;
 // the regression keeps every share the recovered neurons can carry.
-func refitNextLayer(x, y *mat.Dense, net, student *mlp.Network, l int) error {
-	var h, hs mat.Dense
-	if err := net.Hidden(nil, &h, x, l); err != nil {
-		return err
-	}
+func refitNextLayer(x, y, h *mat.Dense, net, student *mlp.Network, l int) error {
+	var hs mat.Dense
 	if err := student.Hidden(nil, &hs, x, l); err != nil {
 		return err
 	}
@@ -233,7 +238,7 @@ func refitNextLayer(x, y *mat.Dense, net, student *mlp.Network, l int) error {
 		floats.Add(z.RawRowView(i), S.B)
 	}
 	var beta mat.Dense // (width l + 1) × width l+1
-	if err := beta.Solve(withOnes(&h), &z); err != nil {
+	if err := beta.Solve(withOnes(h), &z); err != nil {
 		return nil // a singular design (a recovered neuron constant on x): keep the summed weights
 	}
 	before, err := net.Loss(nil, x, y)

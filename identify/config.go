@@ -121,6 +121,19 @@ type Config struct {
 	// train.DefaultRestarts, or for the first round of a deep run with the
 	// default recipe deepRestarts; negative none.
 	Restarts int
+	// Continuation trains the first-round students of a deep run with a
+	// piecewise-linear activation (ReLU, leaky ReLU: any with
+	// mlp.Smoothed) by continuation: through the activation's smoothings
+	// at β = 1, 2, 4, …, 1024, then with the activation itself, all on the
+	// whole data, and restarts them above 1e-8 instead of 1e-10. Plain
+	// training of deep ReLU students often stalls between 1e-4 and 1e-6
+	// with first-layer neurons missing; continued, most reach 1e-6…1e-8
+	// with every first-layer neuron within a few degrees, and some the
+	// floor. Each attempt costs several times more, so it is off by
+	// default: for teachers the default leaves with wrong widths. It needs
+	// the default deep recipe (Train.Phases nil) and students small enough
+	// for it.
+	Continuation bool
 	// Retrain configures the retraining of the layers above a recovered
 	// layer in deep networks. Zero means Train.
 	Retrain train.Config
@@ -225,6 +238,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if !(c.DuplicateTol >= 0 && c.DuplicateTol < 1) {
 		return c, fmt.Errorf("identify: Config.DuplicateTol = %v is not in [0, 1)", c.DuplicateTol)
+	}
+	if c.Continuation {
+		if _, ok := mlp.Smoothed(c.Activation, 1); !ok {
+			return c, fmt.Errorf("identify: Config.Continuation needs a piecewise-linear activation with a smoothing (mlp.Smoothed), not %q", c.Activation.Name())
+		}
+		if c.HiddenLayers < 2 || c.Train.Phases != nil {
+			return c, fmt.Errorf("identify: Config.Continuation applies to the deep recipe: HiddenLayers ≥ 2 (have %d) and Config.Train.Phases nil (have %d phases)", c.HiddenLayers, len(c.Train.Phases))
+		}
 	}
 	if !(c.Complete >= 0 && c.Complete < 1) {
 		return c, fmt.Errorf("identify: Config.Complete = %v is not in [0, 1)", c.Complete)

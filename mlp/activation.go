@@ -83,6 +83,9 @@ type builtin struct {
 	// the second derivative at x[i] into d2[i], for the R-pass of HessVec.
 	slice   func(y, dy, x []float64)
 	d2slice func(d2, x []float64)
+	// smooth, if set, is the smoothing of a piecewise-linear activation
+	// (see Smoothed).
+	smooth func(beta float64) Activation
 }
 
 func (b *builtin) Name() string             { return b.name }
@@ -147,7 +150,8 @@ var (
 			}
 			return 0
 		},
-		d2: func(float64) float64 { return 0 },
+		d2:     func(float64) float64 { return 0 },
+		smooth: func(beta float64) Activation { return softplusSlope(beta, 0) },
 	}
 	// Sigmoid is 1/(1+e^−x).
 	Sigmoid Activation = &builtin{
@@ -245,7 +249,8 @@ func LeakyReLU(slope float64) Activation {
 			}
 			return slope
 		},
-		d2: func(float64) float64 { return 0 },
+		d2:     func(float64) float64 { return 0 },
+		smooth: func(beta float64) Activation { return softplusSlope(beta, slope) },
 	}
 }
 

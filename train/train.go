@@ -43,10 +43,21 @@ type Phase struct {
 	// samples), so that zero loss on the subset still pins the student
 	// down; it overrides Subset.
 	SubsetPerParam int
+	// SameSubset makes a subset phase train on the subset of the phase
+	// before it when that phase had one of the same size, instead of
+	// drawing a new one: a continuation (see Activation) follows one
+	// loss surface, and a fresh draw would restart it on another.
+	SameSubset bool
 	// Gate, if positive, ends the run after this phase when its best loss
 	// is above Gate: a student stuck in a search phase is not worth
 	// polishing (Many restarts it instead).
 	Gate float64
+	// Activation, if not nil, replaces the student's hidden activation
+	// during this phase (the student must be an *mlp.Network; see
+	// mlp.Network.WithHidden): continuation through a smoothed activation
+	// (mlp.Smoothed) before the student's own. The phase's losses, and so
+	// its Stop rules and Gate, are those of the replaced activation.
+	Activation mlp.Activation
 }
 
 // Config configures Train. The zero value trains with PhasesFor(free
@@ -248,6 +259,7 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 	res := Result{Reason: NotStopped}
 	best := make([]float64, len(params))
 	var sub *subsetData
+	subSize := 0 // the size of the previous phase's subset, 0 if it had none
 	for pi := range cfg.Phases {
 		ph := &cfg.Phases[pi]
 		px, py := x, y
@@ -259,13 +271,24 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 			}
 			size = ph.SubsetPerParam * nfree
 		}
-		if n, _ := x.Dims(); size > 0 && size < n {
+		n, _ := x.Dims()
+		switch {
+		case size <= 0 || size >= n:
+			subSize = 0
+		case ph.SameSubset && size == subSize:
+			px, py = sub.x, sub.y
+		default:
 			if sub == nil {
 				sub = &subsetData{}
 			}
 			px, py = sub.draw(cfg.RNG, x, y, size)
+			subSize = size
 		}
-		p := newProblem(s, px, py, ws, cfg.RNG, free)
+		st, err := phaseStudent(s, ph)
+		if err != nil {
+			return res, fmt.Errorf("train: phase %d (%s): %w", pi, ph.Name, err)
+		}
+		p := newProblem(st, px, py, ws, cfg.RNG, free)
 		m := &Monitor{ctx: ctx, rules: ph.Stop, rec: cfg.Recorder, student: cfg.Student, phase: ph.Name,
 			pindex: pi, t0: t0, pstart: time.Now(), params: params, best: best, bestLoss: math.Inf(1), ref: math.Inf(1)}
 		copy(best, params)
@@ -324,6 +347,19 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 	res.Loss = finalLoss(s, ws, x, y)
 	res.Elapsed = time.Since(t0)
 	return res, nil
+}
+
+// phaseStudent is s as phase ph trains it: with ph.Activation in its
+// hidden layers if that is set, sharing s's parameters.
+func phaseStudent(s Student, ph *Phase) (Student, error) {
+	if ph.Activation == nil {
+		return s, nil
+	}
+	net, ok := s.(*mlp.Network)
+	if !ok {
+		return nil, fmt.Errorf("Activation %q needs an *mlp.Network student, not %T", ph.Activation.Name(), s)
+	}
+	return net.WithHidden(ph.Activation)
 }
 
 // finalLoss evaluates the loss on all data (NaN on error).

@@ -37,6 +37,7 @@ import (
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/internal/cputime"
 	"github.com/paramrecovery/expandcluster/internal/csvlog"
+	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 )
 
@@ -54,6 +55,7 @@ func main() {
 	cpuLimit := flag.Duration("cpu-limit", 0, "processor-time limit per problem, for shared machines where wall time says little (0: none)")
 	gain := flag.Float64("gain", 0, "students' initial Glorot gain (0: identify's default); use a separate -out, the rows do not record it")
 	restarts := flag.Int("restarts", 0, "fresh starts of a first-round student that misses the floor (0: identify's default, negative: none); use a separate -out, the rows do not record it")
+	continuation := flag.Bool("continuation", false, "train piecewise-linear (ReLU, leaky ReLU) students by continuation through smoothed activations (identify.Config.Continuation; other activations ignore it); use a separate -out, the rows do not record it")
 	names := flag.String("problems", "", "run only these problems, comma-separated names such as deep-g-4x5x3x1 (default all)")
 	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
@@ -78,7 +80,7 @@ func main() {
 				log.Fatal(err)
 			}
 		}
-		err := sweep(ctx, ps, csvPath, *rho, *gain, *restarts, *workers, *timeout, *cpuLimit)
+		err := sweep(ctx, ps, csvPath, *rho, *gain, *restarts, *continuation, *workers, *timeout, *cpuLimit)
 		stop()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			log.Fatal(err)
@@ -104,7 +106,7 @@ func only(ps []synth.DeepProblem, names []string) ([]synth.DeepProblem, error) {
 }
 
 // sweep runs the problems not yet in csvPath, appending a row for each.
-func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gain float64, restarts, workers int, timeout, cpuLimit time.Duration) error {
+func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gain float64, restarts int, continuation bool, workers int, timeout, cpuLimit time.Duration) error {
 	done, err := readRows(csvPath)
 	if err != nil {
 		return err
@@ -130,7 +132,7 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gai
 		if cpuLimit > 0 {
 			pctx = cancelAfterCPU(pctx, cancel, cpu0+cpuLimit.Seconds())
 		}
-		r := solve(pctx, p, rho, gain, restarts, workers)
+		r := solve(pctx, p, rho, gain, restarts, continuation, workers)
 		r.CPUSeconds = cputime.Process().Seconds() - cpu0
 		cancel()
 		if ctx.Err() != nil {
@@ -146,7 +148,7 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gai
 }
 
 // solve runs one problem and returns its row.
-func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, restarts, workers int) row {
+func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, restarts int, continuation bool, workers int) row {
 	start := time.Now()
 	r := row{Problem: p.Name, Activation: p.Activation.Name(), Layers: len(p.Hidden()), Teacher: csvlog.Widths(p.Sizes),
 		Rho: rho, Samples: p.Samples, Students: p.Students, MaxCosine: 1, TestRelRMSE: -1}
@@ -161,6 +163,9 @@ func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, restarts
 	}
 	cfg := identify.Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
 		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, Workers: workers, InitGain: gain, Restarts: restarts}
+	if _, ok := mlp.Smoothed(p.Activation, 1); ok {
+		cfg.Continuation = continuation
+	}
 	res, err := identify.RunData(ctx, d.X, d.Y, cfg)
 	r.Seconds = time.Since(start).Seconds()
 	if res != nil {

@@ -48,7 +48,7 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 	// round, including those clusterPool left out.
 	next := c.Students
 	for i, s := range students {
-		if !(s.loss <= c.deepRestartLoss()) {
+		if !(s.loss <= deepRestartLoss) {
 			trapped = append(trapped, i)
 		}
 		next = max(next, s.index+1)
@@ -110,9 +110,9 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 		return nil, err
 	}
 	seed := c.Seed + freshAboveSeed + uint64(l)
-	cfg := trainConfig(train.Config{Phases: c.deepPhases(), Trainable: frozen}, c.Recorder)
+	cfg := trainConfig(train.Config{Phases: plainDeepPhases(), Trainable: frozen}, c.Recorder)
 	upper, _ := train.Many(ctx, x, y, n, build, train.ManyConfig{Config: cfg, Seed: seed, Workers: c.Workers,
-		Restarts: c.Restarts, RestartLoss: c.deepRestartLoss()})
+		Restarts: c.Restarts, RestartLoss: deepRestartLoss})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -26,7 +26,12 @@
 //     start at gain 1) train to 1e-10 only (their first-layer clusters are
 //     tight by then), and the restarts stop once ⌈γN⌉ + 1 students got
 //     there (train.ManyConfig.Enough); if fewer than ⌈γN⌉ get there but at
-//     least two do, the first layer is clustered over those. A deep run's
+//     least two do, the first layer is clustered over those. With
+//     Config.Continuation, ReLU and leaky ReLU students are first trained
+//     through the activation's smoothings (mlp.Smoothed: softplus(βx)/β
+//     for ReLU, β = 1, 2, 4, …, 1024, train.Phase.Activation) and
+//     restarted above 1e-8: plain Levenberg–Marquardt on a piecewise-linear
+//     network stalls wherever a step moves a kink across samples. A deep run's
 //     clusters must hold neurons of ⌈γN⌉ distinct students, not only
 //     ⌈γN⌉ neurons (several near-linear neurons of a few students that
 //     carry a linear function up a layer agree as well as a teacher

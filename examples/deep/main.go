@@ -69,6 +69,7 @@ func main() {
 	out := flag.String("out", "", "directory for the pictures and report (default: a fresh out/deep-* directory; the committed results/deep only when named)")
 	lmIter := flag.Int("lm-iter", 0, "train each student by Levenberg–Marquardt on all probes for up to this many iterations, without restarts (0: identify's default recipe)")
 	gain := flag.Float64("gain", 0, "initial weights' gain over Glorot (0: identify's default)")
+	continuation := flag.Bool("continuation", false, "relu and leaky ReLU: train the first-round students by continuation through smoothed activations (identify.Config.Continuation)")
 	verbose := flag.Bool("v", false, "print the students' training progress")
 	csvPath := flag.String("csv", "", "append one line (activation, teacher, recovered widths, exact, worst cosine distance, seconds, error) to this CSV file")
 	flag.Parse()
@@ -110,7 +111,7 @@ func main() {
 	cfg := identify.Config{
 		Activation: act, HiddenLayers: len(hidden), Widths: widths,
 		Students: *students, Gamma: *gamma, Beta: *betaDeg * math.Pi / 180,
-		Seed: *seed + 1, Workers: runtime.GOMAXPROCS(0), InitGain: *gain,
+		Seed: *seed + 1, Workers: runtime.GOMAXPROCS(0), InitGain: *gain, Continuation: *continuation,
 	}
 	if *lmIter > 0 {
 		cfg.Train = train.Config{Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{},

@@ -29,7 +29,7 @@
 //     least two do, the first layer is clustered over those. With
 //     Config.Continuation, ReLU and leaky ReLU students are first trained
 //     through the activation's smoothings (mlp.Smoothed: softplus(βx)/β
-//     for ReLU, β = 1, 2, 4, …, 1024, train.Phase.Activation) and
+//     for ReLU, β = 1, 2, 4, 8, 32, 128, 1024; train.Phase.Activation) and
 //     restarted above 1e-8: plain Levenberg–Marquardt on a piecewise-linear
 //     network stalls wherever a step moves a kink across samples. A deep run's
 //     clusters must hold neurons of ⌈γN⌉ distinct students, not only

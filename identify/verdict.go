@@ -229,12 +229,21 @@ func fewAtFloor(c *Config, res *Result) *Warning {
 		// The recovered network is a narrower student: that it reached
 		// the floor shows the students could have, given longer.
 		remedy = fmt.Sprintf("the recovered network reached the threshold (loss %.3g), so the students could represent the teacher but stopped early: train them longer (Config.Train) for a recovery that rests on their agreement", res.FinalLoss)
+	case c.continuationHelps():
+		remedy = "deep students of a piecewise-linear activation often stall above the floor under plain Levenberg–Marquardt: set Config.Continuation (training through smoothed activations first), or give them more restarts (Config.Restarts)"
 	case len(finite) > 0 && best > unreachableRatio*floor:
 		remedy = fmt.Sprintf("no student came within %g× of the threshold, so the students cannot represent the teacher: check that Config.Activation is the teacher's activation and Config.HiddenLayers its depth (now %d), then try a larger ρ", float64(unreachableRatio), c.HiddenLayers)
 	default:
 		remedy = "give the students more restarts (Config.Restarts) or longer training (Config.Train), or a larger ρ"
 	}
 	return &Warning{Kind: FewStudentsAtFloor, Evidence: ev, Remedy: remedy}
+}
+
+// continuationHelps reports whether the run is a deep one on the default
+// recipe whose activation has a smoothing but which does not use it.
+func (c *Config) continuationHelps() bool {
+	_, smooth := mlp.Smoothed(c.Activation, 1)
+	return smooth && c.deep() && !c.Continuation && c.Train.Phases == nil
 }
 
 func recoveredLossHigh(res *Result) *Warning {

@@ -204,3 +204,30 @@ func TestFewAtFloorRecoveredAtFloor(t *testing.T) {
 		}
 	}
 }
+
+// A deep ReLU run whose students stalled is pointed to Config.Continuation,
+// and only while it is off.
+func TestFewAtFloorSuggestsContinuation(t *testing.T) {
+	res := &Result{StudentLosses: []float64{2e-5, 8e-4, 1e-4}, ZeroLoss: 1e-14}
+	for _, tc := range []struct {
+		act          mlp.Activation
+		layers       int
+		continuation bool
+		want         bool
+	}{
+		{mlp.ReLU, 2, false, true},
+		{mlp.LeakyReLU(0.01), 3, false, true},
+		{mlp.ReLU, 2, true, false},
+		{mlp.ReLU, 1, false, false},
+		{mlp.Tanh, 2, false, false},
+	} {
+		c := Config{Activation: tc.act, HiddenLayers: tc.layers, Students: 3, Gamma: 1, Continuation: tc.continuation}
+		w := fewAtFloor(&c, res)
+		if w == nil {
+			t.Fatalf("%s, %d layers: no FewStudentsAtFloor warning", tc.act.Name(), tc.layers)
+		}
+		if got := strings.Contains(w.Remedy, "Config.Continuation"); got != tc.want {
+			t.Errorf("%s, %d layers, continuation %v: remedy %q", tc.act.Name(), tc.layers, tc.continuation, w.Remedy)
+		}
+	}
+}

@@ -45,4 +45,7 @@
 // activation) and Identity. Func adapts plain functions; Register makes a
 // custom activation loadable by name; DetectSymmetry checks a declared class
 // numerically, and package mlptest checks a custom activation in a test.
+// Smoothed gives the smooth relatives of the piecewise-linear ones
+// (softplus(βx)/β for ReLU) and Network.WithHidden a network that computes
+// with one of them on the same parameters, for training by continuation.
 package mlp

@@ -62,6 +62,13 @@
 // rounds that keep the results independent of the number of workers. The measurements behind these
 // settings are in the repository's README ("Measured").
 //
+// A Phase can train the student through another hidden activation
+// (Phase.Activation, for *mlp.Network students): a ReLU network trained
+// first through mlp.Smoothed(ReLU, β) at growing β, then as itself, is
+// continuation, which identify uses for deep ReLU students
+// (identify.Config.Continuation). Phase.SameSubset keeps the subset of the
+// phase before, so that such steps follow one loss surface.
+//
 // # Loss thresholds
 //
 // Three thresholds of the mean squared error, each deciding one thing:

@@ -125,7 +125,7 @@ type Config struct {
 	// piecewise-linear activation (ReLU, leaky ReLU: any with
 	// mlp.Smoothed) by continuation: through the activation's smoothings
 	// at β = 1, 2, 4, 8, 32, 128, 1024, then with the activation itself, all on the
-	// whole data, and restarts them above 1e-8 instead of 1e-10. Plain
+	// whole data, and restarts them above 1e-7 instead of 1e-10. Plain
 	// training of deep ReLU students often stalls between 1e-4 and 1e-6
 	// with first-layer neurons missing; continued, most reach 1e-6…1e-8
 	// with every first-layer neuron within a few degrees, and some the

@@ -30,7 +30,7 @@
 //     Config.Continuation, ReLU and leaky ReLU students are first trained
 //     through the activation's smoothings (mlp.Smoothed: softplus(βx)/β
 //     for ReLU, β = 1, 2, 4, 8, 32, 128, 1024; train.Phase.Activation) and
-//     restarted above 1e-8: plain Levenberg–Marquardt on a piecewise-linear
+//     restarted above 1e-7: plain Levenberg–Marquardt on a piecewise-linear
 //     network stalls wherever a step moves a kink across samples. A deep run's
 //     clusters must hold neurons of ⌈γN⌉ distinct students, not only
 //     ⌈γN⌉ neurons (several near-linear neurons of a few students that

@@ -76,9 +76,10 @@ const (
 // smoothRestartLoss, and ending them there saves most of their time.
 var smoothGates = map[float64]float64{1: 2e-6, 8: 1e-7}
 
-// deepRestartLoss is the loss above which a first-round deep student of the
-// deep recipe is restarted, and the floor its layers are clustered at.
-func (c *Config) deepRestartLoss() float64 {
+// firstRoundRestartLoss is the loss above which a first-round student of
+// the deep recipe is restarted, and the floor its first layer is
+// clustered at: deepRestartLoss, or smoothRestartLoss with continuation.
+func (c *Config) firstRoundRestartLoss() float64 {
 	if c.Continuation {
 		return smoothRestartLoss
 	}
@@ -385,7 +386,7 @@ func fitFlips(design *mat.Dense, target *mat.VecDense) (flips []bool, ok bool) {
 // deepRestartLoss, which is enough for their first layer to cluster.
 func (r *Result) studentFloor() float64 {
 	if r.Config.Train.Phases == nil && r.Config.deepRecipe(r.studentParams()) {
-		return max(r.zeroLoss(), r.Config.deepRestartLoss())
+		return max(r.zeroLoss(), r.Config.firstRoundRestartLoss())
 	}
 	return r.zeroLoss()
 }

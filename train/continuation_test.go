@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -51,24 +50,5 @@ func TestPhaseActivation(t *testing.T) {
 	if _, err := Train(context.Background(), wrapped{student}, x, y, Config{Phases: []Phase{
 		{Optimizer: &LM{}, Activation: soft}}}); err == nil {
 		t.Errorf("a phase Activation with a student that is not an *mlp.Network trained without error")
-	}
-}
-
-// SameSubset keeps the subset of the phase before: the second phase
-// starts at the loss the first ended with; a fresh draw does not.
-func TestPhaseSameSubset(t *testing.T) {
-	x, y, _ := teacherData(t, 6, []int{3, 4, 1}, mlp.Tanh, 400)
-	for _, same := range []bool{true, false} {
-		res, err := Train(context.Background(), smallNet(t, []int{3, 4, 1}, 1), x, y, Config{Phases: []Phase{
-			{Optimizer: &LM{}, Subset: 60, Stop: StopRules{MaxIter: 10}},
-			{Optimizer: &LM{}, Subset: 60, SameSubset: same, Stop: StopRules{MaxIter: 10}},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		end, start := res.Phases[0].Loss, res.Phases[1].StartLoss
-		if got := math.Abs(start-end) <= 1e-12*end; got != same {
-			t.Errorf("SameSubset %v: first phase ended at %g, second started at %g", same, end, start)
-		}
 	}
 }

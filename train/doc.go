@@ -66,8 +66,7 @@
 // (Phase.Activation, for *mlp.Network students): a ReLU network trained
 // first through mlp.Smoothed(ReLU, β) at growing β, then as itself, is
 // continuation, which identify uses for deep ReLU students
-// (identify.Config.Continuation). Phase.SameSubset keeps the subset of the
-// phase before, so that such steps follow one loss surface.
+// (identify.Config.Continuation).
 //
 // # Loss thresholds
 //

@@ -43,11 +43,6 @@ type Phase struct {
 	// samples), so that zero loss on the subset still pins the student
 	// down; it overrides Subset.
 	SubsetPerParam int
-	// SameSubset makes a subset phase train on the subset of the phase
-	// before it when that phase had one of the same size, instead of
-	// drawing a new one: a continuation (see Activation) follows one
-	// loss surface, and a fresh draw would restart it on another.
-	SameSubset bool
 	// Gate, if positive, ends the run after this phase when its best loss
 	// is above Gate: a student stuck in a search phase is not worth
 	// polishing (Many restarts it instead).
@@ -259,7 +254,6 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 	res := Result{Reason: NotStopped}
 	best := make([]float64, len(params))
 	var sub *subsetData
-	subSize := 0 // the size of the previous phase's subset, 0 if it had none
 	for pi := range cfg.Phases {
 		ph := &cfg.Phases[pi]
 		px, py := x, y
@@ -271,18 +265,11 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 			}
 			size = ph.SubsetPerParam * nfree
 		}
-		n, _ := x.Dims()
-		switch {
-		case size <= 0 || size >= n:
-			subSize = 0
-		case ph.SameSubset && size == subSize:
-			px, py = sub.x, sub.y
-		default:
+		if n, _ := x.Dims(); size > 0 && size < n {
 			if sub == nil {
 				sub = &subsetData{}
 			}
 			px, py = sub.draw(cfg.RNG, x, y, size)
-			subSize = size
 		}
 		st, err := phaseStudent(s, ph)
 		if err != nil {

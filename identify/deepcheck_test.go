@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestFlipFitStudentWithoutNeurons(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := mat.NewDense(2, 4, []float64{1, 0, 0, 0.5, 0, 1, 0, -0.5})
-	flips, err := flipFit(x, net, 0, in, mat.NewDense(2, 2, nil), []float64{0, 0}, 1)
+	flips, err := flipFitOn(x, net, 0, in, mat.NewDense(2, 2, nil), []float64{0, 0}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestFlipFitSplitNeuron(t *testing.T) {
 		sign0 float64
 		want  []bool
 	}{{-1, []bool{true, false}}, {1, []bool{false, false}}} {
-		flips, err := flipFit(x, student, 0, in(c.sign0), out, T2.B, 1)
+		flips, err := flipFitOn(x, student, 0, in(c.sign0), out, T2.B, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,11 +158,76 @@ func TestFlipFitSplitNeuron(t *testing.T) {
 	lacking := mat.DenseCopyOf(out)
 	lacking.Set(1, 0, 0)
 	lacking.Set(1, 1, 0)
-	flips, err := flipFit(x, student, 0, in(-1), lacking, T2.B, 1)
+	flips, err := flipFitOn(x, student, 0, in(-1), lacking, T2.B, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !flips[0] || flips[1] {
 		t.Errorf("student lacking neuron 1: flips %v, want [true false]", flips)
+	}
+}
+
+// flipFitOn is flipFit on net's view of layer l on x.
+func flipFitOn(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias []float64, kappa float64) ([]bool, error) {
+	v, err := studentNextView(x, net, l)
+	if err != nil {
+		return nil, err
+	}
+	return flipFit(v, net, l, in, out, bias, kappa)
+}
+
+// TestRefineOrientation: a student holding a softplus teacher's first
+// layer plus a pair of neurons whose outputs differ by a linear term
+// (softplus(z) − softplus(−z) = z), with the recovered neuron 1 stored as
+// −w. From the wrong orientation (no flips) refineOrientation must flip
+// neuron 1 and only it, and from the right one change nothing.
+func TestRefineOrientation(t *testing.T) {
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(3), 800)
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Softplus}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	student, err := mlp.New(mlp.Spec{Sizes: []int{3, 5, 2, 1}, Hidden: mlp.Softplus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	T1, T2, S1, S2 := teacher.Layer(0), teacher.Layer(1), student.Layer(0), student.Layer(1)
+	for n := 0; n < 3; n++ {
+		copy(S1.W.RawRowView(n), T1.W.RawRowView(n))
+		S1.B[n] = T1.B[n]
+		for o := 0; o < 2; o++ {
+			S2.W.Set(o, n, T2.W.At(o, n))
+		}
+	}
+	v := []float64{0.4, -0.9, 0.2} // the pair: softplus(v·x) and softplus(−v·x)
+	for i, vi := range v {
+		S1.W.Set(3, i, vi)
+		S1.W.Set(4, i, -vi)
+	}
+	S2.W.Set(0, 3, 0.5)
+	S2.W.Set(0, 4, -0.5)
+	copy(S2.B, T2.B)
+	in := mat.NewDense(3, 4, nil)
+	for n := 0; n < 3; n++ {
+		s := 1.0
+		if n == 1 {
+			s = -1
+		}
+		for i := 0; i < 3; i++ {
+			in.Set(n, i, s*T1.W.At(n, i))
+		}
+		in.Set(n, 3, s*T1.B[n])
+	}
+	view, err := studentNextView(x, student, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := []nextView{view}
+	want := []bool{false, true, false}
+	for _, start := range [][]bool{{false, false, false}, {true, true, false}, {false, true, false}} {
+		got := refineOrientation(views, in, mlp.Softplus, append([]bool(nil), start...))
+		if !slices.Equal(got, want) {
+			t.Errorf("from %v: flips %v, want %v", start, got, want)
+		}
 	}
 }

@@ -178,9 +178,10 @@ func flipFitOn(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias [
 
 // TestRefineOrientation: a student holding a softplus teacher's first
 // layer plus a pair of neurons whose outputs differ by a linear term
-// (softplus(z) − softplus(−z) = z), with the recovered neuron 1 stored as
-// −w. From the wrong orientation (no flips) refineOrientation must flip
-// neuron 1 and only it, and from the right one change nothing.
+// (softplus(z) − softplus(−z) = z) into one of its two next-layer
+// neurons, with the recovered neuron 1 stored as −w. From wrong
+// orientations refineOrientation must flip neuron 1 and only it, and from
+// the right one change nothing.
 func TestRefineOrientation(t *testing.T) {
 	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(3), 800)
 	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Softplus}, 5)
@@ -207,6 +208,7 @@ func TestRefineOrientation(t *testing.T) {
 	S2.W.Set(0, 3, 0.5)
 	S2.W.Set(0, 4, -0.5)
 	copy(S2.B, T2.B)
+	student.Layer(2).W.Copy(teacher.Layer(2).W) // both next-layer neurons live
 	in := mat.NewDense(3, 4, nil)
 	for n := 0; n < 3; n++ {
 		s := 1.0
@@ -228,6 +230,39 @@ func TestRefineOrientation(t *testing.T) {
 		got := refineOrientation(views, in, mlp.Softplus, append([]bool(nil), start...))
 		if !slices.Equal(got, want) {
 			t.Errorf("from %v: flips %v, want %v", start, got, want)
+		}
+	}
+}
+
+// TestDropNearAffine: of two recovered GELU neurons, the one with small
+// weights against a large bias (affine on the inputs to ~5e-7 of its
+// variance) is dropped, counted, and its outgoing weights go with it; the
+// other stays. A one-hidden-layer run and a ReLU run drop nothing.
+func TestDropNearAffine(t *testing.T) {
+	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(4), 500)
+	newCol := func() *collapsed {
+		return &collapsed{
+			in:     mat.NewDense(2, 4, []float64{0.0006, -0.0004, 0.0002, -2.1, 0.9, -1.2, 0.4, 0.3}),
+			out:    []*mat.Dense{mat.NewDense(2, 1, []float64{5, 0.7})},
+			rep:    []int{0, 0},
+			report: LayerReport{Kept: 2, Neurons: []NeuronReport{{Size: 8}, {Size: 9}}},
+		}
+	}
+	col := newCol()
+	removed, err := dropNearAffine(x, nil, 0, col, &Config{Activation: mlp.GELU, HiddenLayers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(removed, []int{0}) || col.report.Kept != 1 || col.report.RemovedNearAffine != 1 {
+		t.Fatalf("removed %v, kept %d, near-affine %d; want [0], 1, 1", removed, col.report.Kept, col.report.RemovedNearAffine)
+	}
+	if col.in.At(0, 0) != 0.9 || col.out[0].At(0, 0) != 0.7 || col.report.Neurons[0].Size != 9 || len(col.rep) != 1 {
+		t.Errorf("the kept neuron's row, outgoing weights or report were not carried over: in %v out %v", col.in.RawRowView(0), col.out[0].RawRowView(0))
+	}
+	for _, c := range []*Config{{Activation: mlp.GELU, HiddenLayers: 1}, {Activation: mlp.ReLU, HiddenLayers: 2}} {
+		col := newCol()
+		if removed, _ := dropNearAffine(x, nil, 0, col, c); len(removed) != 0 || col.report.Kept != 2 {
+			t.Errorf("%v, %d hidden layers: removed %v", c.Activation, c.HiddenLayers, removed)
 		}
 	}
 }

@@ -35,8 +35,12 @@ type LayerReport struct {
 	// which all point along the bias axis and so pass the angle filter.
 	// RemovedFewStudents (deep runs only) were big and aligned but their
 	// members came from fewer than MinSize students (see clusterVectors).
+	// RemovedNearAffine (deep runs, smooth activations with a linear
+	// residue) were kept clusters whose neuron is affine on its layer's
+	// inputs: the linear pass-through some students build from a neuron
+	// with small weights against a large bias, not a teacher neuron.
 	// Kept is the number of clusters kept.
-	RemovedSmall, RemovedUnaligned, RemovedConstant, RemovedFewStudents, Kept int
+	RemovedSmall, RemovedUnaligned, RemovedConstant, RemovedFewStudents, RemovedNearAffine, Kept int
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
 	// in the layer and have no NeuronReport. Pruned is the number of
@@ -631,4 +635,48 @@ func angleCore(x *mat.Dense, members []int, minSize int, half float64) []int {
 	return densestGroup(members, minSize, func(i, j int) bool {
 		return floats.Dot(x.RawRowView(i), x.RawRowView(j)) >= cosMin*norms[i]*norms[j]
 	})
+}
+
+// drop removes the recovered neurons at positions removed (ascending)
+// from c and its report, counting them as RemovedNearAffine.
+func (c *collapsed) drop(removed []int) {
+	if len(removed) == 0 {
+		return
+	}
+	k, cols := c.in.Dims()
+	gone := make([]bool, k)
+	for _, n := range removed {
+		gone[n] = true
+	}
+	keep := make([]int, 0, k-len(removed))
+	for n := 0; n < k; n++ {
+		if !gone[n] {
+			keep = append(keep, n)
+		}
+	}
+	c.report.RemovedNearAffine += len(removed)
+	c.report.Kept = len(keep)
+	if len(keep) == 0 {
+		c.in, c.out, c.rep, c.report.Neurons = nil, nil, nil, nil
+		return
+	}
+	in := mat.NewDense(len(keep), cols, nil)
+	rep := make([]int, len(keep))
+	neurons := make([]NeuronReport, 0, len(keep))
+	for i, n := range keep {
+		in.SetRow(i, c.in.RawRowView(n))
+		rep[i] = c.rep[n]
+		if n < len(c.report.Neurons) {
+			neurons = append(neurons, c.report.Neurons[n])
+		}
+	}
+	for s, out := range c.out {
+		_, next := out.Dims()
+		o := mat.NewDense(len(keep), next, nil)
+		for i, n := range keep {
+			o.SetRow(i, out.RawRowView(n))
+		}
+		c.out[s] = o
+	}
+	c.in, c.rep, c.report.Neurons = in, rep, neurons
 }

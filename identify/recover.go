@@ -53,6 +53,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			topNet = net
 			break
 		}
+		if _, err := dropNearAffine(x, students, l, col, c); err != nil {
+			return err
+		}
 		if err := orient(x, students, l, col, c); err != nil {
 			return err
 		}

@@ -35,8 +35,13 @@
 //     clusters must hold neurons of ⌈γN⌉ distinct students, not only
 //     ⌈γN⌉ neurons (several near-linear neurons of a few students that
 //     carry a linear function up a layer agree as well as a teacher
-//     neuron's copies). The recovered layer (for even+linear
-//     activations oriented as the teacher's) is written into every
+//     neuron's copies; for smooth even+linear activations a cluster
+//     whose neuron is affine on its inputs, such a pass-through, is
+//     dropped: LayerReport.RemovedNearAffine). The recovered layer (for
+//     even+linear activations oriented as the teacher's: the students'
+//     flip votes, corrected to the orientation under which the recovered
+//     neurons best explain the students' next-layer pre-activations) is
+//     written into every
 //     student, each student's next layer is rebuilt from its own summed
 //     outgoing weights, or where it fits better by least squares on the
 //     student's own next-layer pre-activations (which keeps the shares of

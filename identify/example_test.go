@@ -42,3 +42,28 @@ func ExampleRun() {
 	// exact: true
 	// RMSE below 1e-6: true
 }
+
+// Two sigmoid teachers probed alike: the second hidden layer of the deep
+// one sees inputs in (0, 1), where its neurons are nearly linear, so a
+// network at loss 1e-16 on these probes may still sit 1e-2 from it in
+// parameter space: too far for its neurons to cluster.
+func ExampleDetermine() {
+	probes, err := synth.Gaussian{D: 4}.Sample(synth.NewRand(2), 2000)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, sizes := range [][]int{{4, 3, 1}, {4, 3, 5, 1}} {
+		teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: sizes, Hidden: mlp.Sigmoid}, 1)
+		if err != nil {
+			log.Fatal(err)
+		}
+		d, err := identify.Determine(teacher, probes)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%v: %d parameters, displacement at loss 1e-16: %.0e\n", sizes, d.Params, d.Displacement(1e-16))
+	}
+	// Output:
+	// [4 3 1]: 19 parameters, displacement at loss 1e-16: 7e-07
+	// [4 3 5 1]: 41 parameters, displacement at loss 1e-16: 1e-02
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -104,9 +106,29 @@ func writeSummary(dir, csvPath string) error {
 		}
 		b.WriteString(all.line("**all**"))
 		b.WriteString("\nWall times are on a shared machine (other jobs running); CPU time is the run's own processor time.\n")
-		b.WriteString("\n| problem | exact | recovered hidden widths | max cosine distance | wall time | CPU time | note |\n|---|---|---|---:|---:|---:|---|\n")
-		for _, r := range rows {
-			fmt.Fprintf(&b, "| %s | %v | %s | %.2g | %s | %s | %s |\n", r.Problem, r.Success, r.Recovered, r.MaxCosine, dur(r.Seconds), dur(r.CPUSeconds), truncate(r.Note, 120))
+		disp, err := displacements(rows)
+		if err != nil {
+			return err
+		}
+		firm, weak := &tally{}, &tally{}
+		for i, r := range rows {
+			if disp[i] <= weakDisplacement {
+				firm.add(r)
+			} else {
+				weak.add(r)
+			}
+		}
+		fmt.Fprintf(&b, "\n**Determinacy.** The *displacement* of a teacher is how far (parameter norm) a network at loss %g on its "+
+			"training inputs may sit from it along the weakest direction, to first order (identify.Determine). Above %g, "+
+			"students at that loss need not share the teacher's neurons to the accuracy clustering needs:\n\n", floorLoss, weakDisplacement)
+		b.WriteString("| teachers | count | exact | success rate | median wall time per teacher | median CPU time per teacher |\n|---|---:|---:|---:|---:|---:|\n")
+		b.WriteString(firm.line(fmt.Sprintf("displacement ≤ %g", weakDisplacement)))
+		if weak.n > 0 {
+			b.WriteString(weak.line(fmt.Sprintf("displacement > %g", weakDisplacement)))
+		}
+		b.WriteString("\n| problem | exact | recovered hidden widths | max cosine distance | wall time | CPU time | displacement at 1e-16 | note |\n|---|---|---|---:|---:|---:|---:|---|\n")
+		for i, r := range rows {
+			fmt.Fprintf(&b, "| %s | %v | %s | %.2g | %s | %s | %.1e | %s |\n", r.Problem, r.Success, r.Recovered, r.MaxCosine, dur(r.Seconds), dur(r.CPUSeconds), disp[i], truncate(r.Note, 120))
 		}
 		if err := successPicture(filepath.Join(dir, "success.png"), acts, byAct); err != nil {
 			return err
@@ -119,6 +141,41 @@ func writeSummary(dir, csvPath string) error {
 	}
 	fmt.Print(b.String())
 	return nil
+}
+
+// floorLoss is the loss at which displacements are reported: about where
+// the deep recipe's first round and retraining stop (identify's
+// deepHandoverLoss), which the clustering sees.
+const floorLoss = 1e-16
+
+// weakDisplacement splits the teachers into firmly and weakly determined:
+// on the family at 5252d92–7cc01b6 no teacher above it was recovered.
+const weakDisplacement = 1e-2
+
+// displacements returns, for every row's teacher on its training inputs,
+// the identify.Determine displacement at floorLoss.
+func displacements(rows []row) ([]float64, error) {
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		p, err := synth.DeepFamilyProblem(r.Problem, synth.DeepFamilyOptions{Samples: r.Samples, TestSamples: -1})
+		if err != nil {
+			return nil, err
+		}
+		teacher, err := p.Teacher()
+		if err != nil {
+			return nil, err
+		}
+		x, _, err := p.Inputs()
+		if err != nil {
+			return nil, err
+		}
+		d, err := identify.Determine(teacher, x)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Problem, err)
+		}
+		out[i] = d.Displacement(floorLoss)
+	}
+	return out, nil
 }
 
 func truncate(s string, n int) string {

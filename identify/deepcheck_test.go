@@ -180,8 +180,8 @@ func flipFitOn(x *mat.Dense, net *mlp.Network, l int, in, out *mat.Dense, bias [
 // layer plus a pair of neurons whose outputs differ by a linear term
 // (softplus(z) − softplus(−z) = z) into one of its two next-layer
 // neurons, with the recovered neuron 1 stored as −w. From wrong
-// orientations refineOrientation must flip neuron 1 and only it, and from
-// the right one change nothing.
+// orientations refineOrientation must flip neuron 1 and only it, from the
+// right one change nothing, and leave a neuron that is not open alone.
 func TestRefineOrientation(t *testing.T) {
 	x, _ := synth.Gaussian{D: 3}.Sample(synth.NewRand(3), 800)
 	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 3, 2, 1}, Hidden: mlp.Softplus}, 5)
@@ -227,10 +227,14 @@ func TestRefineOrientation(t *testing.T) {
 	views := []nextView{view}
 	want := []bool{false, true, false}
 	for _, start := range [][]bool{{false, false, false}, {true, true, false}, {false, true, false}} {
-		got := refineOrientation(views, in, mlp.Softplus, append([]bool(nil), start...))
+		got := refineOrientation(views, in, mlp.Softplus, append([]bool(nil), start...), []bool{true, true, true})
 		if !slices.Equal(got, want) {
 			t.Errorf("from %v: flips %v, want %v", start, got, want)
 		}
+	}
+	// A neuron that is not open keeps its vote, right or wrong.
+	if got := refineOrientation(views, in, mlp.Softplus, []bool{true, false, false}, []bool{false, true, true}); !slices.Equal(got, []bool{true, true, false}) {
+		t.Errorf("neuron 0 closed: flips %v, want [true true false]", got)
 	}
 }
 

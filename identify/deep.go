@@ -3,6 +3,7 @@ package identify
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -297,6 +298,11 @@ func studentNextView(x *mat.Dense, net *mlp.Network, l int) (nextView, error) {
 	return nextView{hx: withOnes(h), zs: zs, zsLive: zsLive}, nil
 }
 
+// residualFloor is added to every unexplained fraction before its log:
+// below it, about the float64 floor of the least squares, fractions are
+// equally zero.
+const residualFloor = 1e-13
+
 // refineOrientation improves the voted orientation flip of the recovered
 // neurons in (rows of [w, b] on layer l's inputs) by the criterion the
 // rebuilt students live by: under the teacher's orientation, the
@@ -310,23 +316,20 @@ func studentNextView(x *mat.Dense, net *mlp.Network, l int) (nextView, error) {
 // from ~1e-15 to ~1e-2 when one recovered neuron is flipped. Starting from
 // the votes, it toggles one open neuron at a time (orient opens those
 // whose vote is split, between 30% and 70% of the students) while that
-// halves the product of the fractions. A decisive vote stands: on the
+// halves the product of the fractions.
+//
+// The votes alone can tie or err when students carry linear terms of
+// their own: on the deep family's softplus 8→6→3→3 teacher a neuron got 5
+// votes of 10, stayed the wrong way round, and every rebuilt student
+// started its retraining at loss 6.3e-2. A decisive vote stands: on the
 // ReLU 6→4→4→2 teacher's top layer the score overturned a neuron with 9
 // of 10 votes (its retrained students sit above the floor, where the
-// fractions say less than the votes). The votes alone can tie or err when students
-// carry linear terms of their own: on the deep family's softplus 8→6→3→3
-// teacher a neuron got 5 votes of 10, stayed the wrong way round, and
-// every rebuilt student started its retraining at loss 6.3e-2; on its
-// GELU 8→6→3→3 teacher two neurons got 3 and 2 votes but were not flipped
-// in the teacher (a plain sum of the fractions, dominated by extra
-// neurons at 0.1–0.6, flipped them).
-// residualFloor is added to every unexplained fraction before its log:
-// below it, about the float64 floor of the least squares, fractions are
-// equally zero.
-const residualFloor = 1e-13
-
+// fractions say less than the votes). On the GELU 8→6→3→3 teacher a plain
+// sum of the fractions, dominated by the students' extra live neurons at
+// 0.1–0.6, flipped two neurons with 3 and 2 votes that the teacher does
+// not flip; the sum of logs does not.
 func refineOrientation(views []nextView, in *mat.Dense, act mlp.Activation, flip, open []bool) []bool {
-	if len(views) == 0 {
+	if len(views) == 0 || !slices.Contains(open, true) {
 		return flip
 	}
 	k, _ := in.Dims()

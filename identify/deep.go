@@ -272,12 +272,9 @@ type nextView struct {
 
 // studentNextView computes net's nextView of hidden layer l on x.
 func studentNextView(x *mat.Dense, net *mlp.Network, l int) (nextView, error) {
-	h := x
-	if l > 0 {
-		h = new(mat.Dense)
-		if err := net.Hidden(nil, h, x, l-1); err != nil {
-			return nextView{}, err
-		}
+	h, err := layerInputs(net, x, l)
+	if err != nil {
+		return nextView{}, err
 	}
 	var hl mat.Dense // the student's own layer l
 	if err := net.Hidden(nil, &hl, x, l); err != nil {
@@ -614,15 +611,20 @@ func dropNearAffine(x *mat.Dense, students []student, l int, col *collapsed, c *
 	}
 	k, _ := col.in.Dims()
 	var removed []int
+	inputs := map[int]*mat.Dense{} // [h, 1] per representative student
 	for n := 0; n < k; n++ {
-		h := x
-		if l > 0 {
-			h = new(mat.Dense)
-			if err := students[col.rep[n]].net.Hidden(nil, h, x, l-1); err != nil {
-				return nil, err
+		hx, ok := inputs[col.rep[n]]
+		if !ok {
+			h := x
+			if l > 0 {
+				var err error
+				if h, err = layerInputs(students[col.rep[n]].net, x, l); err != nil {
+					return nil, err
+				}
 			}
+			hx = withOnes(h)
+			inputs[col.rep[n]] = hx
 		}
-		hx := withOnes(h)
 		var f mat.Dense
 		f.Mul(hx, col.in.Slice(n, n+1, 0, hx.RawMatrix().Cols).T())
 		f.Apply(func(_, _ int, z float64) float64 { return c.Activation.Eval(z) }, &f)

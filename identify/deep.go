@@ -219,8 +219,12 @@ func bestStudent(students []student) student {
 // flip indicators to that regression by least squares, for every student,
 // and negates in col.in the neurons a majority of students flip. The
 // teacher's orientation is then the recovered one, and the rebuilt students
-// (or the assembled network) need no linear term.
-func orient(x *mat.Dense, students []student, l int, col *collapsed, c *Config) error {
+// (or the assembled network) need no linear term. refineOrientation then
+// revisits the vote: below the top layer for the neurons whose vote is
+// split, against the students' next layers; on the top layer of a deep
+// run for every neuron, against the targets y on the recovered layers
+// below (ins).
+func orient(x, y *mat.Dense, ins []*mat.Dense, students []student, l int, col *collapsed, c *Config) error {
 	if !hasLinearResidue(c.Activation) || !c.deep() || col.in == nil {
 		return nil
 	}
@@ -248,10 +252,24 @@ func orient(x *mat.Dense, students []student, l int, col *collapsed, c *Config) 
 	for n, v := range votes {
 		flip[n] = 2*v > len(students)
 	}
-	// Only neurons whose vote is split are left to refineOrientation.
 	open := make([]bool, k)
-	for n, v := range votes {
-		open[n] = 10*v > 3*len(students) && 10*v < 7*len(students)
+	if l > 0 && l == c.HiddenLayers-1 {
+		// The top layer feeds the output, whose targets y are known:
+		// every neuron is open, judged against y on the recovered layers
+		// below, the network that will be assembled.
+		v, err := outputView(x, y, ins, c.Activation)
+		if err != nil {
+			return fmt.Errorf("identify: orienting layer %d: %w", l+1, err)
+		}
+		for n := range open {
+			open[n] = true
+		}
+		views = []nextView{v}
+	} else {
+		// Only neurons whose vote is split are left to refineOrientation.
+		for n, v := range votes {
+			open[n] = 10*v > 3*len(students) && 10*v < 7*len(students)
+		}
 	}
 	flip = refineOrientation(views, col.in, c.Activation, flip, open)
 	for n, f := range flip {
@@ -268,6 +286,31 @@ func orient(x *mat.Dense, students []student, l int, col *collapsed, c *Config) 
 // neurons only (liveNeurons: a silent one has arbitrary incoming weights).
 type nextView struct {
 	hx, zs, zsLive *mat.Dense
+	// extra, if not nil, holds more columns of every design next to the
+	// recovered neurons and the constant: the network inputs a skip path
+	// carries to the output.
+	extra *mat.Dense
+}
+
+// outputView is the nextView of the top hidden layer of the network that
+// will be assembled: its inputs are the outputs of the recovered hidden
+// layers ins on x, the pre-activations to explain are the targets y, and
+// the skip path of an even+linear network adds x to every design.
+func outputView(x, y *mat.Dense, ins []*mat.Dense, act mlp.Activation) (nextView, error) {
+	_, o := y.Dims()
+	net, err := buildNet(ins, x.RawMatrix().Cols, o, act, false)
+	if err != nil {
+		return nextView{}, err
+	}
+	var h mat.Dense
+	if err := net.Hidden(nil, &h, x, len(ins)-1); err != nil {
+		return nextView{}, err
+	}
+	v := nextView{hx: withOnes(&h), zs: y, zsLive: y}
+	if hasLinearResidue(act) {
+		v.extra = x
+	}
+	return v, nil
 }
 
 // studentNextView computes net's nextView of hidden layer l on x.
@@ -310,27 +353,37 @@ const residualFloor = 1e-13
 // next-layer neurons (a silent one's pre-activations are arbitrary) of the
 // log of the unexplained fraction: a student's extra live neurons, which
 // no orientation explains, move it little, while the teacher's neurons go
-// from ~1e-15 to ~1e-2 when one recovered neuron is flipped. Starting from
-// the votes, it toggles one open neuron at a time (orient opens those
-// whose vote is split, between 30% and 70% of the students) while that
-// halves the product of the fractions.
+// from ~1e-15 to ~1e-2 when one recovered neuron is flipped. Of the
+// orientations of the open neurons (orient opens those whose vote is
+// split, between 30% and 70% of the students, and on the top layer all)
+// it takes the best, by trying all of them when there are at most
+// exhaustiveOpen, one toggle at a time otherwise, and keeps the votes
+// unless that halves the product of the fractions.
 //
 // The votes alone can tie or err when students carry linear terms of
 // their own: on the deep family's softplus 8→6→3→3 teacher a neuron got 5
 // votes of 10, stayed the wrong way round, and every rebuilt student
-// started its retraining at loss 6.3e-2. A decisive vote stands: on the
-// ReLU 6→4→4→2 teacher's top layer the score overturned a neuron with 9
-// of 10 votes (its retrained students sit above the floor, where the
-// fractions say less than the votes). On the GELU 8→6→3→3 teacher a plain
-// sum of the fractions, dominated by the students' extra live neurons at
-// 0.1–0.6, flipped two neurons with 3 and 2 votes that the teacher does
-// not flip; the sum of logs does not.
+// started its retraining at loss 6.3e-2. Below the top layer a decisive
+// vote stands: scored against students' next layers, on the ReLU
+// 6→4→4→2 teacher's top layer, the score overturned a neuron with 9 of 10
+// votes (its retrained students sit above the floor, where the fractions
+// say less than the votes). On the top layer the targets themselves are
+// the next layer (outputView), and they overturn unanimous votes that are
+// wrong: a top layer wider than its inputs (GELU and SiLU 4→3→5→1, five
+// neurons on three inputs) leaves the votes' linear fit underdetermined.
+// On the GELU 8→6→3→3 teacher a plain sum of the fractions, dominated by
+// the students' extra live neurons at 0.1–0.6, flipped two neurons with 3
+// and 2 votes that the teacher does not flip; the sum of logs does not.
 func refineOrientation(views []nextView, in *mat.Dense, act mlp.Activation, flip, open []bool) []bool {
 	if len(views) == 0 || !slices.Contains(open, true) {
 		return flip
 	}
 	k, _ := in.Dims()
 	rows, _ := views[0].hx.Dims()
+	extra := 0
+	if views[0].extra != nil {
+		_, extra = views[0].extra.Dims()
+	}
 	// The recovered neurons' outputs either way round, per student (the
 	// students' lower layers may differ above layer 1).
 	pos := make([]*mat.Dense, len(views))
@@ -342,7 +395,7 @@ func refineOrientation(views []nextView, in *mat.Dense, act mlp.Activation, flip
 		pos[i].Apply(func(_, _ int, z float64) float64 { return act.Eval(z) }, pos[i])
 		neg[i].Apply(func(_, _ int, z float64) float64 { return act.Eval(z) }, neg[i])
 	}
-	design := mat.NewDense(rows, k+1, nil)
+	design := mat.NewDense(rows, k+1+extra, nil)
 	score := func(f []bool) float64 {
 		total := 0.0
 		for i, v := range views {
@@ -356,6 +409,9 @@ func refineOrientation(views []nextView, in *mat.Dense, act mlp.Activation, flip
 					}
 				}
 				row[k] = 1
+				if v.extra != nil {
+					copy(row[k+1:], v.extra.RawRowView(r))
+				}
 			}
 			for _, r := range relativeResiduals(design, v.zsLive) {
 				total += math.Log(r + residualFloor)
@@ -363,13 +419,54 @@ func refineOrientation(views []nextView, in *mat.Dense, act mlp.Activation, flip
 		}
 		return total
 	}
+	var idx []int // the open neurons
+	for n, o := range open {
+		if o {
+			idx = append(idx, n)
+		}
+	}
+	if len(idx) <= exhaustiveOpen {
+		return bestAssignment(flip, idx, score)
+	}
+	return greedyAssignment(flip, idx, score)
+}
+
+// exhaustiveOpen is the largest number of open neurons whose 2^n
+// orientations refineOrientation scores all; above it, it toggles one at a
+// time.
+const exhaustiveOpen = 10
+
+// bestAssignment returns the orientation of the neurons idx, of all 2^len(idx),
+// whose score is lowest, unless it beats that of flip by less than a factor
+// of two in the product of the fractions: then flip. One at a time can
+// stall: on a GELU 4→3→5→1 teacher's top layer two wrongly oriented
+// neurons whose linear terms partly cancel leave less residual than either
+// alone.
+func bestAssignment(flip []bool, idx []int, score func([]bool) float64) []bool {
+	start := score(flip)
+	best, bestScore := slices.Clone(flip), start
+	f := slices.Clone(flip)
+	for m := 0; m < 1<<len(idx); m++ {
+		for b, n := range idx {
+			f[n] = m&(1<<b) != 0
+		}
+		if s := score(f); s < bestScore {
+			best, bestScore = slices.Clone(f), s
+		}
+	}
+	if bestScore < start-math.Ln2 {
+		return best
+	}
+	return flip
+}
+
+// greedyAssignment toggles one neuron of idx at a time while that halves
+// the product of the fractions.
+func greedyAssignment(flip []bool, idx []int, score func([]bool) float64) []bool {
 	best := score(flip)
-	for pass := 0; pass < k; pass++ {
+	for pass := 0; pass < len(idx); pass++ {
 		improved := false
-		for n := 0; n < k; n++ {
-			if !open[n] {
-				continue
-			}
+		for _, n := range idx {
 			flip[n] = !flip[n]
 			if s := score(flip); s < best-math.Ln2 {
 				best, improved = s, true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -235,6 +236,46 @@ func TestRefineOrientation(t *testing.T) {
 	// A neuron that is not open keeps its vote, right or wrong.
 	if got := refineOrientation(views, in, mlp.Softplus, []bool{true, false, false}, []bool{false, true, true}); !slices.Equal(got, []bool{true, true, false}) {
 		t.Errorf("neuron 0 closed: flips %v, want [true true false]", got)
+	}
+}
+
+// TestOrientTopOnTargets: the top layer of a GELU 4→3→5→1 teacher,
+// recovered with neurons 1 and 3 stored as −w, is oriented right against
+// the targets on the recovered first layer, from a unanimous wrong vote
+// as from none, with and without the skip path's inputs in the design.
+func TestOrientTopOnTargets(t *testing.T) {
+	x, _ := synth.Gaussian{D: 4}.Sample(synth.NewRand(7), 600)
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{4, 3, 5, 1}, Hidden: mlp.GELU}, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := []*mat.Dense{incoming(teacher, 0)}
+	in := incoming(teacher, 1)
+	want := []bool{false, true, false, true, false}
+	for n, f := range want {
+		if f {
+			floats.Scale(-1, in.RawRowView(n))
+		}
+	}
+	view, err := outputView(x, y, ins, mlp.GELU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.extra == nil {
+		t.Fatal("GELU output view: no skip-path inputs in the design")
+	}
+	open := []bool{true, true, true, true, true}
+	for _, v := range []nextView{view, {hx: view.hx, zs: y, zsLive: y}} {
+		for _, start := range [][]bool{make([]bool, 5), {true, false, true, false, false}} {
+			got := refineOrientation([]nextView{v}, in, mlp.GELU, append([]bool(nil), start...), open)
+			if !slices.Equal(got, want) {
+				t.Errorf("skip inputs %v, from %v: flips %v, want %v", v.extra != nil, start, got, want)
+			}
+		}
 	}
 }
 

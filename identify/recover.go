@@ -56,7 +56,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		if _, err := dropNearAffine(x, students, l, col, c); err != nil {
 			return err
 		}
-		if err := orient(x, students, l, col, c); err != nil {
+		if err := orient(x, y, ins, students, l, col, c); err != nil {
 			return err
 		}
 		if c.Complete > 0 && col.report.Kept > 0 {

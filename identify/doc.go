@@ -39,8 +39,10 @@
 //     whose neuron is affine on its inputs, such a pass-through, is
 //     dropped: LayerReport.RemovedNearAffine). The recovered layer (for
 //     even+linear activations oriented as the teacher's: the students'
-//     flip votes, corrected to the orientation under which the recovered
-//     neurons best explain the students' next-layer pre-activations) is
+//     flip votes; a split vote is settled by the orientation under which
+//     the recovered neurons best explain the students' next-layer
+//     pre-activations, and the top layer's by the one under which they
+//     best explain the targets on the recovered layers below) is
 //     written into every
 //     student, each student's next layer is rebuilt from its own summed
 //     outgoing weights, or where it fits better by least squares on the

@@ -297,20 +297,30 @@ type nextView struct {
 // layers ins on x, the pre-activations to explain are the targets y, and
 // the skip path of an even+linear network adds x to every design.
 func outputView(x, y *mat.Dense, ins []*mat.Dense, act mlp.Activation) (nextView, error) {
-	_, o := y.Dims()
-	net, err := buildNet(ins, x.RawMatrix().Cols, o, act, false)
+	h, err := recoveredFeatures(x, ins, act)
 	if err != nil {
 		return nextView{}, err
 	}
-	var h mat.Dense
-	if err := net.Hidden(nil, &h, x, len(ins)-1); err != nil {
-		return nextView{}, err
-	}
-	v := nextView{hx: withOnes(&h), zs: y, zsLive: y}
+	v := nextView{hx: withOnes(h), zs: y, zsLive: y}
 	if hasLinearResidue(act) {
 		v.extra = x
 	}
 	return v, nil
+}
+
+// recoveredFeatures returns the outputs on x of the last of the recovered
+// hidden layers ins (incoming vectors [W | b]): the inputs of the layer
+// above them.
+func recoveredFeatures(x *mat.Dense, ins []*mat.Dense, act mlp.Activation) (*mat.Dense, error) {
+	net, err := buildNet(ins, x.RawMatrix().Cols, 1, act, false)
+	if err != nil {
+		return nil, err
+	}
+	var h mat.Dense
+	if err := net.Hidden(nil, &h, x, len(ins)-1); err != nil {
+		return nil, err
+	}
+	return &h, nil
 }
 
 // studentNextView computes net's nextView of hidden layer l on x.

@@ -60,12 +60,8 @@ const topSeed = 0x70b << 40
 // the features are.
 func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, featureLoss float64, c *Config) (*mlp.Network, *Result, error) {
 	l := len(ins)
-	lower, err := buildNet(ins, x.RawMatrix().Cols, y.RawMatrix().Cols, c.Activation, false)
+	h, err := recoveredFeatures(x, ins, c.Activation)
 	if err != nil {
-		return nil, nil, err
-	}
-	var h mat.Dense
-	if err := lower.Hidden(nil, &h, x, l-1); err != nil {
 		return nil, nil, err
 	}
 	sc := *c
@@ -84,7 +80,7 @@ func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students
 	} else if sc.Train.Phases == nil {
 		sc.Train.Phases = topPhases()
 	}
-	sub, err := RunData(ctx, &h, y, sc)
+	sub, err := RunData(ctx, h, y, sc)
 	if err != nil {
 		return nil, sub, fmt.Errorf("layer %d (recovered as a one-hidden-layer problem on the recovered layer %d): %w", l+1, l, err)
 	}

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -309,5 +310,41 @@ func TestDropNearAffine(t *testing.T) {
 		if removed, _ := dropNearAffine(x, nil, 0, col, c); len(removed) != 0 || col.report.Kept != 2 {
 			t.Errorf("%v, %d hidden layers: removed %v", c.Activation, c.HiddenLayers, removed)
 		}
+	}
+}
+
+// TestOffSpan: least squares of off(z) on off(F), everything projected off
+// span(E), leaves the residual that least squares of z on [F, E] leaves,
+// also when E is rank-deficient (a column that is always 0).
+func TestOffSpan(t *testing.T) {
+	rng := synth.NewRand(4)
+	const n = 200
+	F, E, z := mat.NewDense(n, 3, nil), mat.NewDense(n, 4, nil), mat.NewDense(n, 1, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < 3; j++ {
+			F.Set(i, j, rng.NormFloat64())
+			E.Set(i, j, rng.NormFloat64())
+		}
+		z.Set(i, 0, rng.NormFloat64())
+	}
+	residual := func(design, target *mat.Dense) float64 {
+		var beta, fit mat.Dense
+		if err := beta.Solve(design, target); err != nil {
+			t.Fatal(err)
+		}
+		fit.Mul(design, &beta)
+		fit.Sub(target, &fit)
+		return mat.Norm(&fit, 2)
+	}
+	joint := mat.NewDense(n, 6, nil) // [F, E without its zero column]
+	joint.Slice(0, n, 0, 3).(*mat.Dense).Copy(F)
+	joint.Slice(0, n, 3, 6).(*mat.Dense).Copy(E.Slice(0, n, 0, 3))
+	off, ok := offSpan(E)
+	if !ok {
+		t.Fatal("offSpan: SVD failed")
+	}
+	want, got := residual(joint, z), residual(off(F), off(z))
+	if math.Abs(got-want) > 1e-10*want {
+		t.Errorf("residual off the span %.15g, joint fit %.15g", got, want)
 	}
 }

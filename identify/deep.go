@@ -678,6 +678,42 @@ func fitFlips(design *mat.Dense, target *mat.VecDense) (flips []bool, ok bool) {
 	return flips, true
 }
 
+// closestFlips returns the flip indicators s ∈ {0,1}^k that minimise
+// ‖design·s − target‖, of all 2^k for k ≤ exhaustiveOpen (the fewest
+// flips on ties), and fitFlips' rounding otherwise. Rounding the
+// least-squares solution fails when design has fewer rows than columns:
+// the minimum-norm solution is then not the binary one. The top layer of
+// the deep family's SiLU 5→2→4→1 teacher has four neurons on two
+// features, a skip matrix of two entries, and rounding left one neuron
+// turned the wrong way (0.27 off after the fine-tune).
+func closestFlips(design *mat.Dense, target *mat.VecDense) []bool {
+	rows, k := design.Dims()
+	if k > exhaustiveOpen {
+		flips, _ := fitFlips(design, target)
+		return flips
+	}
+	best, bestMask := math.Inf(1), 0
+	r := make([]float64, rows)
+	for mask := 0; mask < 1<<k; mask++ {
+		for i := range r {
+			r[i] = -target.AtVec(i)
+			for n := 0; n < k; n++ {
+				if mask&(1<<n) != 0 {
+					r[i] += design.At(i, n)
+				}
+			}
+		}
+		if ss := floats.Dot(r, r); ss < best {
+			best, bestMask = ss, mask
+		}
+	}
+	flips := make([]bool, k)
+	for n := range flips {
+		flips[n] = bestMask&(1<<n) != 0
+	}
+	return flips
+}
+
 // studentFloor is the loss the run's first-round students were trained
 // to: the zero-loss threshold, or for deep students on the deep recipe
 // deepRestartLoss, which is enough for their first layer to cluster.

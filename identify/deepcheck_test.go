@@ -348,3 +348,22 @@ func TestOffSpan(t *testing.T) {
 		t.Errorf("residual off the span %.15g, joint fit %.15g", got, want)
 	}
 }
+
+// TestClosestFlips: four neurons on a skip matrix of two entries. The
+// minimum-norm least-squares solution rounds to the wrong flips (the
+// first and last neuron for the first and third); the exhaustive search
+// finds the flips that bring the skip matrix to zero.
+func TestClosestFlips(t *testing.T) {
+	design := mat.NewDense(2, 4, []float64{
+		1.0, 0.5, -0.3, 0.8,
+		0.2, -1.0, 0.7, 0.4,
+	})
+	want := []bool{true, false, true, false}
+	target := mat.NewVecDense(2, []float64{1.0 - 0.3, 0.2 + 0.7})
+	if rounded, _ := fitFlips(design, target); slices.Equal(rounded, want) {
+		t.Fatalf("least squares rounds to %v: the test needs a case where it fails", rounded)
+	}
+	if got := closestFlips(design, target); !slices.Equal(got, want) {
+		t.Errorf("closestFlips = %v, want %v", got, want)
+	}
+}

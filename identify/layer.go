@@ -39,8 +39,11 @@ type LayerReport struct {
 	// residue) were kept clusters whose neuron is affine on its layer's
 	// inputs: the linear pass-through some students build from a neuron
 	// with small weights against a large bias, not a teacher neuron.
-	// Kept is the number of clusters kept.
-	RemovedSmall, RemovedUnaligned, RemovedConstant, RemovedFewStudents, RemovedNearAffine, Kept int
+	// Kept is the number of neurons kept. Split of them were not a flat
+	// cluster of their own but a second group of coinciding copies
+	// inside one: the cut merges two neurons closer than about β into
+	// one flat cluster, whose core is only one of them.
+	RemovedSmall, RemovedUnaligned, RemovedConstant, RemovedFewStudents, RemovedNearAffine, Kept, Split int
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
 	// in the layer and have no NeuronReport. Pruned is the number of
@@ -113,13 +116,13 @@ func clusterLayer(students []student, l int, cfg *Config, u *mat.Dense) (*collap
 	if err := v.canonicalise(cfg.Activation, u); err != nil {
 		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
 	}
-	rep, kept, err := clusterVectors(v, len(students), cfg)
+	rep, kept, stats, err := clusterVectors(v, len(students), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("identify: layer %d: %w", l+1, err)
 	}
 	rows, _ := v.x.Dims()
 	rep.Layer, rep.Vectors, rep.Silent = l+1, rows, silent
-	c := collapse(students, l, v, kept, &rep)
+	c := collapse(students, l, v, kept, stats, &rep)
 	rep.Elapsed = time.Since(start)
 	rep.Points = v.pts
 	rep.Owner = make([]int, rows)
@@ -247,39 +250,41 @@ func (v *layerVectors) alignSigns(members []int) error {
 // flat cluster. It returns the layer's report so far and the core members
 // of each kept cluster. With the sign-invariant metric the members of a
 // cluster big enough to count have their signs aligned first.
-func clusterVectors(v *layerVectors, nStudents int, cfg *Config) (LayerReport, [][]int, error) {
+func clusterVectors(v *layerVectors, nStudents int, cfg *Config) (LayerReport, [][]int, []cluster.ClusterReport, error) {
 	tree, err := linkage(v.pts, cfg)
 	if err != nil {
-		return LayerReport{}, nil, err
+		return LayerReport{}, nil, nil, err
 	}
 	minSize, err := cluster.MinClusterSize(cfg.Gamma, nStudents)
 	if err != nil {
-		return LayerReport{}, nil, err
+		return LayerReport{}, nil, nil, err
 	}
 	cut, err := tree.MaxClustersCut(minSize)
 	if err != nil {
-		return LayerReport{}, nil, err
+		return LayerReport{}, nil, nil, err
 	}
 	signInv := cfg.Metric == cluster.SignInvariantEuclidean && v.sym != cluster.None
 	filter := &cluster.FilterSettings{MinSize: minSize, Beta: cfg.Beta}
 	groups := cluster.Groups(cut.Labels)
 	rep := LayerReport{MinSize: minSize, Students: nStudents, CutHeight: cut.Height, Clusters: len(groups), Tree: tree, Labels: cut.Labels}
 	var kept [][]int
+	var stats []cluster.ClusterReport // per kept core: the filters' report on it
 	rmsWeights := rmsNorm(v.x, v.fanIn)
 	for label, members := range groups {
 		if signInv && len(members) >= minSize {
 			if err := v.alignSigns(members); err != nil {
-				return LayerReport{}, nil, err
+				return LayerReport{}, nil, nil, err
 			}
 		}
 		cr, core, err := judge(flatCluster{points: v.pts, label: label, members: members, filter: filter, angleCore: cfg.deep()})
 		if err != nil {
-			return LayerReport{}, nil, err
+			return LayerReport{}, nil, nil, err
 		}
 		rep.Flat = append(rep.Flat, cr)
 		switch {
 		case !cr.BigEnough:
 			rep.RemovedSmall++
+			continue
 		case !cr.Aligned:
 			rep.RemovedUnaligned++
 		case constantNeurons(v.x, core, v.fanIn, rmsWeights):
@@ -288,10 +293,91 @@ func clusterVectors(v *layerVectors, nStudents int, cfg *Config) (LayerReport, [
 			rep.RemovedFewStudents++
 		default:
 			kept = append(kept, core)
+			stats = append(stats, cr)
+		}
+		for _, g := range splitCores(v.pts, v.owner, members, core, minSize) {
+			gr, _, err := judge(flatCluster{points: v.pts, label: label, members: g, filter: filter})
+			if err != nil {
+				return LayerReport{}, nil, nil, err
+			}
+			if gr.Aligned && !constantNeurons(v.x, g, v.fanIn, rmsWeights) {
+				kept = append(kept, g)
+				stats = append(stats, gr)
+				rep.Split++
+			}
 		}
 	}
 	rep.Kept = len(kept)
-	return rep, kept, nil
+	return rep, kept, stats, nil
+}
+
+// splitSeparation is the relative distance (to the RMS norm of a flat
+// cluster's members) beyond which two coinciding groups of one flat
+// cluster are two neurons rather than one neuron's copies, which agree to
+// coreTol.
+const splitSeparation = 1e-2
+
+// splitCores returns the groups of members, other than core, whose
+// members coincide (modeCore) over at least minSize distinct students,
+// each further than splitSeparation from core and from one another. The
+// average-linkage cut merges two teacher neurons closer than about β
+// into one flat cluster, and judge keeps one core of it; the other
+// neuron is there too, as a second group of coinciding copies. On the
+// deep family's GELU 5→2→4→1 teacher two top-layer neurons 8.6° apart
+// made one cluster of 27 members over 10 students at 1e-21…1e-27, and
+// one of them was lost. Copies of one neuron never form two such groups:
+// at the floor they agree far within coreTol.
+func splitCores(x *mat.Dense, owner, members, core []int, minSize int) [][]int {
+	taken := [][]int{core}
+	rest := without(members, core)
+	var out [][]int
+	sep := splitSeparation * rmsRows(x, members)
+	for {
+		g := modeCore(x, rest, minSize)
+		if g == nil {
+			return out
+		}
+		rest = without(rest, g)
+		if distinctOwners(owner, g) < minSize || !farFrom(x, g, taken, sep) {
+			continue
+		}
+		taken = append(taken, g)
+		out = append(out, g)
+	}
+}
+
+// without returns the members not in drop.
+func without(members, drop []int) []int {
+	var out []int
+	for _, m := range members {
+		if !slices.Contains(drop, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// farFrom reports whether the mean of the rows g of x is further than sep
+// from the mean of each group in groups.
+func farFrom(x *mat.Dense, g []int, groups [][]int, sep float64) bool {
+	c := meanRow(x, g)
+	for _, o := range groups {
+		if floats.Distance(c, meanRow(x, o), 2) <= sep {
+			return false
+		}
+	}
+	return true
+}
+
+// meanRow returns the mean of the rows rows of x.
+func meanRow(x *mat.Dense, rows []int) []float64 {
+	_, d := x.Dims()
+	m := make([]float64, d)
+	for _, r := range rows {
+		floats.Add(m, x.RawRowView(r))
+	}
+	floats.Scale(1/float64(len(rows)), m)
+	return m
 }
 
 // distinctOwners returns the number of students among the owners of
@@ -318,7 +404,7 @@ func distinctOwners(owner, members []int) int {
 // space, and for every student its members' outgoing weights summed, with
 // the next-layer bias corrected for OddConstant flips. It appends the
 // neurons' evidence to rep.
-func collapse(students []student, l int, v *layerVectors, kept [][]int, rep *LayerReport) *collapsed {
+func collapse(students []student, l int, v *layerVectors, kept [][]int, stats []cluster.ClusterReport, rep *LayerReport) *collapsed {
 	next := students[0].net.Layer(l + 1).Out
 	c := &collapsed{in: mat.NewDense(max(1, len(kept)), v.fanIn+1, nil), rep: make([]int, len(kept))}
 	c.out = make([]*mat.Dense, len(students))
@@ -355,7 +441,7 @@ func collapse(students []student, l int, v *layerVectors, kept [][]int, rep *Lay
 				}
 			}
 		}
-		cr := rep.Flat[rep.Labels[members[0]]]
+		cr := stats[n]
 		rep.Neurons = append(rep.Neurons, NeuronReport{Size: len(members), Students: nStudents,
 			MedianCosine: cr.MedianCosine, Spread: cr.Spread, Representative: students[best].index})
 	}
@@ -523,15 +609,20 @@ const coreTol = 1e-3
 // stray vectors (such as the ±w linear pairs of even+linear activations,
 // which canonicalise to equal vectors within one student) outnumber it.
 func modeCore(x *mat.Dense, members []int, minSize int) []int {
-	var ss float64
-	for _, m := range members {
-		r := x.RawRowView(m)
-		ss += floats.Dot(r, r)
-	}
-	tol := coreTol * math.Sqrt(ss/float64(len(members)))
+	tol := coreTol * rmsRows(x, members)
 	return densestGroup(members, minSize, func(i, j int) bool {
 		return floats.Distance(x.RawRowView(i), x.RawRowView(j), 2) <= tol
 	})
+}
+
+// rmsRows returns the RMS norm of the rows rows of x.
+func rmsRows(x *mat.Dense, rows []int) float64 {
+	var ss float64
+	for _, m := range rows {
+		r := x.RawRowView(m)
+		ss += floats.Dot(r, r)
+	}
+	return math.Sqrt(ss / float64(len(rows)))
 }
 
 // densestGroup returns the members near the member with the most members

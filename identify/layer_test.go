@@ -8,6 +8,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -184,7 +185,7 @@ func TestDeepClusterNeedsDistinctStudents(t *testing.T) {
 		if err := v.canonicalise(mlp.Tanh, nil); err != nil {
 			t.Fatal(err)
 		}
-		rep, _, err := clusterVectors(v, 5, &cfg)
+		rep, _, _, err := clusterVectors(v, 5, &cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,6 +245,86 @@ func TestAngleCoreTakesSplitCopies(t *testing.T) {
 		}
 		if !deep && slices.Equal(core, members[:10]) {
 			t.Errorf("one hidden layer: core %v found by angle", core)
+		}
+	}
+}
+
+// TestSplitCores: a flat cluster holding the coinciding copies of two
+// neurons 8.6° apart (the deep family's GELU 5→2→4→1 top layer, in 10
+// students; ⌈0.8·10⌉ = 8) yields the second as a split core beside the
+// first; a group of coinciding copies from too few students, or one
+// within splitSeparation of the first core, does not.
+func TestSplitCores(t *testing.T) {
+	first := []float64{0.6795, -1.4315, 0.0708}
+	second := []float64{0.5221, -0.9760, -0.1083}
+	rng := rand.New(rand.NewPCG(5, 5))
+	jitter := func(v []float64, scale float64) []float64 {
+		out := slices.Clone(v)
+		for i := range out {
+			out[i] += scale * rng.NormFloat64()
+		}
+		return out
+	}
+	build := func(secondRows func(s int) ([][]float64, []int)) (*mat.Dense, []int, []int) {
+		var rows [][]float64
+		var owner []int
+		for s := 0; s < 10; s++ {
+			rows = append(rows, jitter(first, 1e-12))
+			owner = append(owner, s)
+			r, o := secondRows(s)
+			rows = append(rows, r...)
+			owner = append(owner, o...)
+		}
+		for i := 0; i < 3; i++ { // strays
+			rows = append(rows, jitter(first, 0.1))
+			owner = append(owner, i)
+		}
+		x := mat.NewDense(len(rows), 3, nil)
+		members := make([]int, len(rows))
+		for i, r := range rows {
+			x.SetRow(i, r)
+			members[i] = i
+		}
+		return x, owner, members
+	}
+	cases := []struct {
+		name   string
+		second func(s int) ([][]float64, []int)
+		want   int // members of the split core; 0: none
+	}{
+		{"second neuron in 9 students", func(s int) ([][]float64, []int) {
+			if s == 9 { // split into two copies that do not coincide
+				return [][]float64{jitter(second, 1e-2), jitter(second, 1e-2)}, []int{s, s}
+			}
+			return [][]float64{jitter(second, 1e-12)}, []int{s}
+		}, 9},
+		{"9 copies from 3 students", func(s int) ([][]float64, []int) {
+			if s < 3 {
+				return [][]float64{jitter(second, 1e-12), jitter(second, 1e-12), jitter(second, 1e-12)}, []int{s, s, s}
+			}
+			return nil, nil
+		}, 0},
+		{"a near copy of the first", func(s int) ([][]float64, []int) {
+			near := []float64{first[0] * 1.004, first[1] * 0.997, first[2]}
+			return [][]float64{jitter(near, 1e-12)}, []int{s}
+		}, 0},
+	}
+	for _, c := range cases {
+		x, owner, members := build(c.second)
+		core := modeCore(x, members, 8)
+		if len(core) != 10 {
+			t.Fatalf("%s: core of %d members, want the 10 copies of the first neuron", c.name, len(core))
+		}
+		got := splitCores(x, owner, members, core, 8)
+		switch {
+		case c.want == 0 && len(got) != 0:
+			t.Errorf("%s: split cores %v, want none", c.name, got)
+		case c.want > 0 && (len(got) != 1 || len(got[0]) != c.want):
+			t.Errorf("%s: split cores %v, want one of %d members", c.name, got, c.want)
+		case c.want > 0:
+			if d := floats.Distance(meanRow(x, got[0]), second, 2); d > 1e-9 {
+				t.Errorf("%s: split core's mean %v is %.3g from the second neuron", c.name, meanRow(x, got[0]), d)
+			}
 		}
 	}
 }

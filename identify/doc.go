@@ -16,8 +16,10 @@
 //     weights ≈ 0, Config.SilentTol), canonicalise every other student
 //     neuron's incoming vector for the activation's symmetry class, average
 //     linkage, the cut that maximises the number of clusters of at least
-//     ⌈γN⌉ members, then the size and alignment (β) filters. Each kept
-//     cluster is one recovered neuron: its vector comes from the best
+//     ⌈γN⌉ members, then the size and alignment (β) filters; a flat
+//     cluster holding two neurons closer than about β gives both, as
+//     groups of coinciding copies from ⌈γN⌉ students each
+//     (LayerReport.Split). Each kept cluster is one recovered neuron: its vector comes from the best
 //     student with a member in the cluster (all students are searched),
 //     and each student's outgoing weights are summed per cluster.
 //  3. Deep teachers: the first-round students (Levenberg–Marquardt with
@@ -51,11 +53,13 @@
 //     the zero-loss threshold from there (not from random values); students that stay above the floor, and as many as
 //     the run lacks, get fresh random layers above, trained with the
 //     recovered layers frozen and then free. Then the next layer is
-//     clustered. If the top hidden layer gives no cluster: with everything
+//     clustered. If the top hidden layer gives no cluster, or its clusters
+//     leave the tuned network above the zero-loss threshold: with everything
 //     below it recovered, the outputs are a one-hidden-layer network of its
 //     inputs, and it is recovered by a one-hidden-layer run on them (its own
-//     students, restarts and clustering; the best retrained student's loss
-//     sets that run's zero-loss threshold), its neurons turned, for
+//     students, restarts and clustering; the features come from the best
+//     retrained student trained on to its floor, whose loss sets that run's
+//     zero-loss threshold), its neurons turned, for
 //     even+linear activations, so that no linear term is left. Neurons of
 //     any hidden layer that the final fine-tune silences are removed if
 //     the network stays at the zero-loss threshold without them

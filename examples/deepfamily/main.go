@@ -1,7 +1,8 @@
 // Command deepfamily runs Expand-and-Cluster on the deep synthetic family
 // (synth.DeepFamily: 72 teachers with two and three hidden layers, every
-// built-in activation), N = 10 students ⌈ρ·r⌉ wide in every layer,
-// γ = 0.8, β = π/24, one problem after another.
+// built-in activation), N = 10 students ⌈ρ·r⌉ wide in every layer
+// (-rho-upper sets another ρ for the layers above the first), γ = 0.8,
+// β = π/24, one problem after another.
 //
 // Every finished problem is appended to OUT/results.csv at once, so an
 // interrupted sweep loses nothing finished; a rerun skips the problems
@@ -53,6 +54,7 @@ func main() {
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "students trained at once")
 	timeout := flag.Duration("timeout", 5*time.Minute, "wall-time limit per problem")
 	cpuLimit := flag.Duration("cpu-limit", 0, "processor-time limit per problem, for shared machines where wall time says little (0: none)")
+	rhoUpper := flag.Float64("rho-upper", 0, "expansion factor of the hidden layers above the first (0: -rho); use a separate -out, the rows record -rho only")
 	gain := flag.Float64("gain", 0, "students' initial Glorot gain (0: identify's default); use a separate -out, the rows do not record it")
 	restarts := flag.Int("restarts", 0, "fresh starts of a first-round student that misses the floor (0: identify's default, negative: none); use a separate -out, the rows do not record it")
 	continuation := flag.Bool("continuation", false, "train piecewise-linear (ReLU, leaky ReLU) students by continuation through smoothed activations (identify.Config.Continuation; other activations ignore it); use a separate -out, the rows do not record it")
@@ -80,7 +82,11 @@ func main() {
 				log.Fatal(err)
 			}
 		}
-		err := sweep(ctx, ps, csvPath, *rho, *gain, *restarts, *continuation, *workers, *timeout, *cpuLimit)
+		st := settings{rho: *rho, rhoUpper: *rhoUpper, gain: *gain, restarts: *restarts, continuation: *continuation, workers: *workers}
+		if st.rhoUpper == 0 {
+			st.rhoUpper = st.rho
+		}
+		err := sweep(ctx, ps, csvPath, st, *timeout, *cpuLimit)
 		stop()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			log.Fatal(err)
@@ -106,7 +112,17 @@ func only(ps []synth.DeepProblem, names []string) ([]synth.DeepProblem, error) {
 }
 
 // sweep runs the problems not yet in csvPath, appending a row for each.
-func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gain float64, restarts int, continuation bool, workers int, timeout, cpuLimit time.Duration) error {
+// settings are the students' settings of a sweep: expansion factors of
+// the first hidden layer (rho) and of those above it (rhoUpper), and the
+// identify.Config fields the flags set.
+type settings struct {
+	rho, rhoUpper, gain float64
+	restarts            int
+	continuation        bool
+	workers             int
+}
+
+func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, st settings, timeout, cpuLimit time.Duration) error {
 	done, err := readRows(csvPath)
 	if err != nil {
 		return err
@@ -121,7 +137,7 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gai
 	}
 	defer w.close()
 	for i, p := range ps {
-		if have[rowKey(p.Name, rho, p.Samples)] {
+		if have[rowKey(p.Name, st.rho, p.Samples)] {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -132,7 +148,7 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gai
 		if cpuLimit > 0 {
 			pctx = cancelAfterCPU(pctx, cancel, cpu0+cpuLimit.Seconds())
 		}
-		r := solve(pctx, p, rho, gain, restarts, continuation, workers)
+		r := solve(pctx, p, st)
 		r.CPUSeconds = cputime.Process().Seconds() - cpu0
 		cancel()
 		if ctx.Err() != nil {
@@ -148,10 +164,10 @@ func sweep(ctx context.Context, ps []synth.DeepProblem, csvPath string, rho, gai
 }
 
 // solve runs one problem and returns its row.
-func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, restarts int, continuation bool, workers int) row {
+func solve(ctx context.Context, p synth.DeepProblem, st settings) row {
 	start := time.Now()
 	r := row{Problem: p.Name, Activation: p.Activation.Name(), Layers: len(p.Hidden()), Teacher: csvlog.Widths(p.Sizes),
-		Rho: rho, Samples: p.Samples, Students: p.Students, MaxCosine: 1, TestRelRMSE: -1}
+		Rho: st.rho, Samples: p.Samples, Students: p.Students, MaxCosine: 1, TestRelRMSE: -1}
 	teacher, d, err := p.Dataset()
 	if err != nil {
 		r.Note = err.Error()
@@ -159,12 +175,16 @@ func solve(ctx context.Context, p synth.DeepProblem, rho, gain float64, restarts
 	}
 	widths := make([]int, len(p.Hidden()))
 	for i, h := range p.Hidden() {
+		rho := st.rho
+		if i > 0 {
+			rho = st.rhoUpper
+		}
 		widths[i] = int(float64(h)*rho + 0.999999)
 	}
 	cfg := identify.Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
-		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, Workers: workers, InitGain: gain, Restarts: restarts}
+		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, Workers: st.workers, InitGain: st.gain, Restarts: st.restarts}
 	if _, ok := mlp.Smoothed(p.Activation, 1); ok {
-		cfg.Continuation = continuation
+		cfg.Continuation = st.continuation
 	}
 	res, err := identify.RunData(ctx, d.X, d.Y, cfg)
 	r.Seconds = time.Since(start).Seconds()

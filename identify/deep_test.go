@@ -2,6 +2,7 @@ package identify
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -218,5 +219,53 @@ func TestRefitNextLayerKeepsEveryShare(t *testing.T) {
 	}
 	if !reflect.DeepEqual(net.Params(), want) {
 		t.Error("refit from an unrelated student changed a network at zero loss")
+	}
+}
+
+// TestRunRecoversFamilyTopLayers recovers two deep family teachers whose
+// top layer has four neurons on two features, with the family's settings:
+// GELU 5→2→4→1, where two top neurons 8.6° apart share one flat cluster
+// (found by splitCores; without it the recovery had widths 2×3), and SiLU
+// 5→2→4→1, whose top layer comes from the one-hidden-layer retry
+// (exactFeatures and closestFlips; without them one neuron ended 0.27
+// off).
+func TestRunRecoversFamilyTopLayers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains deep students (about 20 s each on two cores)")
+	}
+	want := map[string]bool{"deep-gelu-5x2x4x1": true, "deep-silu-5x2x4x1": true}
+	for _, p := range synth.DeepFamily(synth.DeepFamilyOptions{}) {
+		if !want[p.Name] {
+			continue
+		}
+		delete(want, p.Name)
+		t.Run(p.Name, func(t *testing.T) {
+			teacher, d, err := p.Dataset()
+			if err != nil {
+				t.Fatal(err)
+			}
+			widths := make([]int, len(p.Hidden()))
+			for i, h := range p.Hidden() {
+				widths[i] = int(math.Ceil(float64(h) * p.Rho))
+			}
+			res, err := RunData(context.Background(), d.X, d.Y, Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
+				Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Compare(teacher, res.Network, d.TestX)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Exact(1e-6) {
+				t.Errorf("not exact (widths %v, final loss %.3g, warnings %v):\n%v", res.Widths, res.FinalLoss, res.Warnings, rep)
+			}
+			if p.Activation == mlp.GELU && (len(res.Layers) < 2 || res.Layers[1].Split == 0) {
+				t.Errorf("layer reports %+v: want the top layer's fourth neuron as a split core", res.Layers)
+			}
+		})
+	}
+	if len(want) > 0 {
+		t.Fatalf("no family problems %v", want)
 	}
 }

@@ -3,6 +3,7 @@ package identify
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -317,5 +318,53 @@ func TestRecoverTopOfFamilyTeacher(t *testing.T) {
 	}
 	if !rep.Exact(1e-6) {
 		t.Errorf("top layer not recovered (student losses %.2g):\n%v", sub.StudentLosses, rep)
+	}
+}
+
+// TestExactFeatures: a student a little off the teacher (every parameter
+// moved by about 1e-5, as a student retrained only to the zero-loss
+// threshold may be) is trained on to its floor, and its first layer
+// replaces the recovered one: within 1e-9 of the teacher's instead of
+// 1e-5, at a loss far below the one it started from. The layers passed
+// in are left as they were.
+func TestExactFeatures(t *testing.T) {
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 4, 3, 1}, Hidden: mlp.Tanh}, 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := gaussian(rng, 500, 3)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := teacher.Clone()
+	for i := range off.Params() {
+		off.Params()[i] += 1e-5 * rng.NormFloat64()
+	}
+	loss, err := off.Loss(nil, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := []*mat.Dense{incoming(off, 0)}
+	before := mat.DenseCopyOf(ins[0])
+	cfg, err := Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{4, 3}}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, exactLoss, err := exactFeatures(context.Background(), x, y, ins, []student{{net: off, loss: loss}}, loss, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := func(a *mat.Dense) float64 {
+		var d mat.Dense
+		d.Sub(a, incoming(teacher, 0))
+		return mat.Norm(&d, math.Inf(1))
+	}
+	if !mat.Equal(ins[0], before) {
+		t.Errorf("exactFeatures changed the layers passed in")
+	}
+	if d := dist(exact[0]); d > 1e-9 || !(exactLoss < 1e-6*loss) {
+		t.Errorf("features %.3g from the teacher's (%.3g before), loss %.3g (%.3g before); want within 1e-9, loss below 1e-6 of before", d, dist(ins[0]), exactLoss, loss)
 	}
 }

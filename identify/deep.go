@@ -679,8 +679,9 @@ func fitFlips(design *mat.Dense, target *mat.VecDense) (flips []bool, ok bool) {
 }
 
 // closestFlips returns the flip indicators s ∈ {0,1}^k that minimise
-// ‖design·s − target‖, of all 2^k for k ≤ exhaustiveOpen (the fewest
-// flips on ties), and fitFlips' rounding otherwise. Rounding the
+// ‖design·s − target‖, of all 2^k for k ≤ exhaustiveOpen (a neuron whose
+// flip changes nothing, a zero column, stays unflipped: the first minimum
+// in mask order is kept), and fitFlips' rounding otherwise. Rounding the
 // least-squares solution fails when design has fewer rows than columns:
 // the minimum-norm solution is then not the binary one. The top layer of
 // the deep family's SiLU 5→2→4→1 teacher has four neurons on two

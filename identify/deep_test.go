@@ -145,16 +145,7 @@ func TestWideDeepStudentsUseGaussNewton(t *testing.T) {
 // refit must bring the rebuilt network back to the student's function;
 // from an unrelated student it must leave the weights alone.
 func TestRefitNextLayerKeepsEveryShare(t *testing.T) {
-	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 2, 2, 1}, Hidden: mlp.Tanh}, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(2, 2))
-	x := gaussian(rng, 500, 3)
-	y, err := teacher.Predict(x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher, x, y, _ := tanhTeacherData(t, []int{3, 2, 2, 1}, 5)
 	// Student 3 → 5 → 2 → 1: neurons 0, 1 copy teacher neuron 0, neuron
 	// 2 is teacher neuron 1, neurons 3 and 4 are ±(teacher neuron 1).
 	student, err := mlp.New(mlp.Spec{Sizes: []int{3, 5, 2, 1}, Hidden: mlp.Tanh})
@@ -268,4 +259,21 @@ func TestRunRecoversFamilyTopLayers(t *testing.T) {
 	if len(want) > 0 {
 		t.Fatalf("no family problems %v", want)
 	}
+}
+
+// tanhTeacherData returns a tanh teacher of the given sizes and seed, 500
+// standard Gaussian inputs, its outputs on them, and the random stream the
+// inputs came from.
+func tanhTeacherData(t *testing.T, sizes []int, seed uint64) (teacher *mlp.Network, x, y *mat.Dense, rng *rand.Rand) {
+	t.Helper()
+	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: sizes, Hidden: mlp.Tanh}, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng = rand.New(rand.NewPCG(2, 2))
+	x = gaussian(rng, 500, sizes[0])
+	if y, err = teacher.Predict(x); err != nil {
+		t.Fatal(err)
+	}
+	return teacher, x, y, rng
 }

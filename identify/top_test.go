@@ -3,7 +3,6 @@ package identify
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -328,16 +327,7 @@ func TestRecoverTopOfFamilyTeacher(t *testing.T) {
 // 1e-5, at a loss far below the one it started from. The layers passed
 // in are left as they were.
 func TestExactFeatures(t *testing.T) {
-	teacher, err := synth.NewTeacher(synth.TeacherConfig{Sizes: []int{3, 4, 3, 1}, Hidden: mlp.Tanh}, 21)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(2, 2))
-	x := gaussian(rng, 500, 3)
-	y, err := teacher.Predict(x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher, x, y, rng := tanhTeacherData(t, []int{3, 4, 3, 1}, 21)
 	off := teacher.Clone()
 	for i := range off.Params() {
 		off.Params()[i] += 1e-5 * rng.NormFloat64()

@@ -115,9 +115,12 @@ const featurePolishIter = 600
 // as it is. Why: the students were retrained only to the zero-loss
 // threshold, and a poorly determined lower layer is inexact there by far
 // more than the top layer's one-hidden-layer run can absorb. On the deep
-// family's GELU 5→2→4→1 teacher, layer 1 copied from a retrained student
-// at about 1e-12 sat 4.7e-6 (cosine distance) from the teacher's, and the
-// one-hidden-layer run on its features recovered 3 of the 4 top neurons.
+// family's SiLU 5→2→4→1 teacher, layer 1 copied from a retrained student
+// sat 3.2e-5 (cosine distance) from the teacher's and the run on its
+// features left a top neuron 0.27 off; polished to 2e-21, the features
+// gave an exact top layer (with closestFlips). Students too wide for
+// Levenberg–Marquardt (train.LMMaxParams) make train.Train fail at once,
+// and the features stay as they are.
 func exactFeatures(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, featureLoss float64, c *Config) ([]*mat.Dense, float64, error) {
 	net := bestStudent(students).net.Clone()
 	cfg := train.Config{Recorder: c.Recorder, Student: -1, Phases: []train.Phase{{Name: "polish-features", Optimizer: &train.LM{Geodesic: true},

@@ -113,8 +113,8 @@ type Config struct {
 	// initial weights. Zero means train.DefaultInitGain (3), measured best
 	// for small students trained to zero loss; wide students trained by
 	// Adam (784 inputs) do better with 1, the paper's plain Glorot start.
-	// Deep students are a mixed case (see defaultInitGain): for g and
-	// ReLU with two or more hidden layers zero means 1.
+	// Deep students (two or more hidden layers) start at 1 (see
+	// defaultInitGain).
 	InitGain float64
 	// Restarts is how many fresh starts a student that misses the loss
 	// floor gets (train.ManyConfig.Restarts): zero means
@@ -317,24 +317,21 @@ func (c *Config) studentWidths(rho float64) []int {
 	return w
 }
 
-// deepGainOne names the built-in activations whose deep students (two or
-// more hidden layers) start at gain 1 instead of train.DefaultInitGain.
-// Measured on the deep family's two-hidden-layer teachers (two minutes of
-// processor time each): g, 2 of 5 exact at gain 1 against 0 at gain 3;
-// ReLU (teachers redrawn until every neuron's kink lies inside the
-// inputs), 1 of 5 at either gain, but a different teacher each, while
-// examples/deep's ReLU teacher is exact only at gain 1 and on identify's
-// per-symmetry 3→3→2→1 teacher 2 of 6 students reach the floor at gain 1
-// against none at gain 3.
-// Other activations stay at 3: on the deep family's tanh 4→5→3→1 teacher
-// and a softplus 3→3→2→1 one every gain-1 student shared a spurious
-// first-layer neuron, and softplus and GELU 4→5→3→1 failed at gain 1.
-var deepGainOne = map[string]bool{"g": true, "relu": true}
-
 // defaultInitGain is Config.InitGain's default for students of the given
-// activation and number of hidden layers.
-func defaultInitGain(act mlp.Activation, hiddenLayers int) float64 {
-	if hiddenLayers > 1 && act != nil && deepGainOne[act.Name()] {
+// activation and number of hidden layers: 1 for deep students, whatever
+// the activation, train.DefaultInitGain (3) for one hidden layer. Glorot's
+// gain multiplies every layer, so a deep student at 3 starts with its
+// upper layers' pre-activations far out of scale; first-round attempts of
+// the deep family's GELU 8→8→4→2→1 teacher then stopped mostly between 1e-4
+// and 1e-1 without the whole first layer (results/deepfamily-v12-gain1).
+// Over the family's 56 teachers of the seven built-in activations that
+// started at 3 (g and ReLU were at 1 already), gain 1 recovered one more
+// (SiLU 8→8→4→2→1 gained, leaky ReLU 4→3→5→1 gained, the ill-determined
+// sigmoid 4→3→5→1 lost) at a median 0.69 of the CPU on the
+// three-hidden-layer teachers exact either way and 0.93 on the
+// two-hidden-layer ones.
+func defaultInitGain(_ mlp.Activation, hiddenLayers int) float64 {
+	if hiddenLayers > 1 {
 		return 1
 	}
 	return train.DefaultInitGain

@@ -65,7 +65,7 @@ func TestContinuationLowersDeepReLULoss(t *testing.T) {
 			t.Fatal(err)
 		}
 		mc := manyConfig(&c, studentParams(4, c.Widths, 1))
-		mc.Enough = 0
+		mc.Enough, mc.LateEnough = 0, 0
 		res, err := train.Many(context.Background(), d.X, d.Y, 4, func(_ int, rng *rand.Rand) (*mlp.Network, error) {
 			return NewStudent(c.Activation, 4, c.Widths, 1, c.InitGain, rng)
 		}, mc)

@@ -36,6 +36,18 @@ const (
 	// above are trained afresh for the others (topUp), at a fraction of
 	// the cost of 49 restarts of every trapped student.
 	deepRestarts = 9
+	// deepLateEnough and deepLateRound end the first round once every
+	// student has had deepLateRound+1 attempts and deepLateEnough of
+	// them are at the floor, short of the ⌈γN⌉+1 it stops at otherwise
+	// (train.ManyConfig.LateEnough): the first layer is then clustered over
+	// those (clusterPool), and topUp trains fresh layers above it for the
+	// others. Without it a teacher whose students reach the floor one
+	// attempt in four or five runs all ten rounds, 100 attempts: the
+	// three-hidden-layer family teachers stopped at the 4-minute cap in
+	// their first round with 5–7 students at the floor (GELU, SiLU and
+	// softplus 8→8→4→2→1).
+	deepLateEnough = 3
+	deepLateRound  = 2
 	// deepMinImprove is the relative loss decrease the deep recipe's
 	// subset phase must make every train.DefaultLMPatience iterations. A
 	// deep attempt that gains less is trapped: at 10% per 40 iterations

@@ -24,11 +24,13 @@
 //     and each student's outgoing weights are summed per cluster.
 //  3. Deep teachers: the first-round students (Levenberg–Marquardt with
 //     geodesic acceleration; 9 restarts; an attempt
-//     that gains less than 10% in 40 iterations is given up; g and ReLU
-//     start at gain 1) train to 1e-10 only (their first-layer clusters are
-//     tight by then), and the restarts stop once ⌈γN⌉ + 1 students got
-//     there (train.ManyConfig.Enough); if fewer than ⌈γN⌉ get there but at
-//     least two do, the first layer is clustered over those. With
+//     that gains less than 10% in 40 iterations is given up; every deep
+//     student starts at Glorot gain 1) train to 1e-10 only (their
+//     first-layer clusters are tight by then), and the restarts stop once
+//     ⌈γN⌉ + 1 students got there (train.ManyConfig.Enough) or, once every
+//     student has had three attempts, three did (ManyConfig.LateEnough);
+//     if fewer than ⌈γN⌉ get there but at least two do, the first layer
+//     is clustered over those. With
 //     Config.Continuation, ReLU and leaky ReLU students are first trained
 //     through the activation's smoothings (mlp.Smoothed: softplus(βx)/β
 //     for ReLU, β = 1, 2, 4, 8, 32, 128, 1024; train.Phase.Activation) and

@@ -52,6 +52,7 @@ func manyConfig(c *Config, params int) train.ManyConfig {
 		// and a first layer of 2 neurons of 3).
 		if need, err := cluster.MinClusterSize(c.Gamma, c.Students); err == nil {
 			mc.Enough = min(c.Students, need+1)
+			mc.LateEnough, mc.LateRound = deepLateEnough, deepLateRound
 		}
 	}
 	return mc

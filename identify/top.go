@@ -69,7 +69,7 @@ func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students
 		return nil, nil, err
 	}
 	sc := *c
-	sc.HiddenLayers, sc.Rho = 1, 0
+	sc.HiddenLayers, sc.Rho, sc.BaseWidth = 1, 0, 0
 	sc.Widths = []int{students[0].net.Layer(l).Out}
 	sc.Seed = c.Seed + topSeed
 	// The features are as exact as the students the recovered layers came

@@ -49,6 +49,23 @@ type ManyConfig struct {
 	// kept until the end (the stop round decides which is a student's
 	// best), so memory grows with the attempts run.
 	Enough int
+	// LateEnough, if positive, lowers Enough from round LateRound on: a
+	// complete round r ≥ LateRound with LateEnough students at
+	// RestartLoss ends the restarts too. A caller that can work with
+	// fewer students at the floor than it would like stops paying for
+	// the restarts of a population that reaches the floor rarely, once
+	// every student has had LateRound+1 attempts. Like Enough, it
+	// depends only on the rounds' outcomes, never on the workers.
+	LateEnough, LateRound int
+}
+
+// enoughAt is the number of students at RestartLoss that ends the
+// restarts after round r.
+func (mc *ManyConfig) enoughAt(r int) int {
+	if mc.LateEnough > 0 && r >= mc.LateRound {
+		return min(mc.Enough, mc.LateEnough)
+	}
+	return mc.Enough
 }
 
 // DefaultRestarts is the number of restarts of a student when
@@ -98,6 +115,9 @@ func Many(ctx context.Context, x, y *mat.Dense, n int, newStudent func(i int, rn
 	}
 	if cfg.Workers < 0 {
 		return nil, fmt.Errorf("train: Many: %d workers", cfg.Workers)
+	}
+	if cfg.LateEnough < 0 || cfg.LateRound < 0 || (cfg.LateEnough > 0 && cfg.Enough <= 0) {
+		return nil, fmt.Errorf("train: Many: LateEnough %d from round %d needs Enough > 0 (have %d) and neither negative", cfg.LateEnough, cfg.LateRound, cfg.Enough)
 	}
 	if err := checkData(x, y); err != nil {
 		return nil, fmt.Errorf("train: Many: %w", err)
@@ -304,7 +324,7 @@ func (rs *roundState) finish(i int, r StudentResult) {
 	// ran ahead), and the stop round is the first of them with Enough.
 	for complete := rs.completeRound(); rs.stop < 0 && rs.judged < complete; {
 		rs.judged++
-		if rs.reachedBy(rs.judged) >= rs.mc.Enough {
+		if rs.reachedBy(rs.judged) >= rs.mc.enoughAt(rs.judged) {
 			rs.stop = rs.judged
 		}
 	}

@@ -442,6 +442,17 @@ func TestManyEnoughRounds(t *testing.T) {
 		same(fmt.Sprintf("Enough 3, %d workers", w), run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 3, Workers: w}), first)
 		same(fmt.Sprintf("Enough 6, %d workers", w), run(ManyConfig{Restarts: 2, RestartLoss: target, Enough: 6, Workers: w}), full)
 	}
+	// LateEnough 3 from round 1: round 0's three students at the target
+	// are not enough yet, round 1 ends the restarts, as one restart each
+	// would.
+	oneRestart := run(ManyConfig{Restarts: 1, RestartLoss: target})
+	for _, w := range []int{1, 3} {
+		same(fmt.Sprintf("LateEnough 3 from round 0, %d workers", w), run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 6, LateEnough: 3, Workers: w}), first)
+		same(fmt.Sprintf("LateEnough 3 from round 1, %d workers", w), run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 6, LateEnough: 3, LateRound: 1, Workers: w}), oneRestart)
+	}
+	if _, err := Many(context.Background(), x, y, 6, newS, ManyConfig{LateEnough: 3}); err == nil || !strings.Contains(err.Error(), "LateEnough") {
+		t.Errorf("LateEnough without Enough: error %v, want one naming LateEnough", err)
+	}
 }
 
 // TestManyRoundsJudgedInOrder replays the interleaving that made

@@ -121,6 +121,14 @@ type Config struct {
 	// train.DefaultRestarts, or for the first round of a deep run with the
 	// default recipe deepRestarts; negative none.
 	Restarts int
+	// FloorStudents is, for the first round of a deep run on the default
+	// recipe, how many students at the floor end the restarts
+	// (train.ManyConfig.Enough). Zero means ⌈γN⌉ + 1, or three once every
+	// student has had three attempts (ManyConfig.LateEnough): the first
+	// layer is then clustered over those few, at a fraction of the
+	// restarts. A recovery that should rest on ⌈γN⌉ students at the floor
+	// sets it to ⌈γN⌉ or more (at most Students).
+	FloorStudents int
 	// Continuation trains the first-round students of a deep run with a
 	// piecewise-linear activation (ReLU, leaky ReLU: any with
 	// mlp.Smoothed) by continuation: through the activation's smoothings
@@ -238,6 +246,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if !(c.DuplicateTol >= 0 && c.DuplicateTol < 1) {
 		return c, fmt.Errorf("identify: Config.DuplicateTol = %v is not in [0, 1)", c.DuplicateTol)
+	}
+	if c.FloorStudents < 0 || c.FloorStudents > c.Students {
+		return c, fmt.Errorf("identify: Config.FloorStudents = %d is not in [0, Students = %d]", c.FloorStudents, c.Students)
 	}
 	if c.Continuation {
 		if _, ok := mlp.Smoothed(c.Activation, 1); !ok {

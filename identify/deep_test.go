@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -279,4 +280,34 @@ func tanhTeacherData(t *testing.T, sizes []int, seed uint64) (teacher *mlp.Netwo
 		t.Fatal(err)
 	}
 	return teacher, x, y, rng
+}
+
+// TestManyConfigFloorStudents: a deep run's first round stops at ⌈γN⌉ + 1
+// students at the floor, or three from round 2 on, unless
+// Config.FloorStudents sets the number; impossible values are errors.
+func TestManyConfigFloorStudents(t *testing.T) {
+	base := Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{6, 3}, Students: 10, Gamma: 0.8}
+	first := func(cfg Config) train.ManyConfig {
+		t.Helper()
+		c, err := cfg.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return manyConfig(&c, studentParams(4, c.Widths, 1))
+	}
+	if mc := first(base); mc.Enough != 9 || mc.LateEnough != deepLateEnough || mc.LateRound != deepLateRound {
+		t.Errorf("default: Enough %d, LateEnough %d from round %d; want 9, %d from %d", mc.Enough, mc.LateEnough, mc.LateRound, deepLateEnough, deepLateRound)
+	}
+	set := base
+	set.FloorStudents = 8
+	if mc := first(set); mc.Enough != 8 || mc.LateEnough != 0 {
+		t.Errorf("FloorStudents 8: Enough %d, LateEnough %d; want 8, 0", mc.Enough, mc.LateEnough)
+	}
+	for _, bad := range []int{-1, 11} {
+		cfg := base
+		cfg.FloorStudents = bad
+		if _, err := cfg.withDefaults(); err == nil || !strings.Contains(err.Error(), "FloorStudents") {
+			t.Errorf("FloorStudents %d: error %v, want one naming FloorStudents", bad, err)
+		}
+	}
 }

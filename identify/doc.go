@@ -28,7 +28,8 @@
 //     student starts at Glorot gain 1) train to 1e-10 only (their
 //     first-layer clusters are tight by then), and the restarts stop once
 //     ⌈γN⌉ + 1 students got there (train.ManyConfig.Enough) or, once every
-//     student has had three attempts, three did (ManyConfig.LateEnough);
+//     student has had three attempts, three did (ManyConfig.LateEnough;
+//     Config.FloorStudents sets the number instead);
 //     if fewer than ⌈γN⌉ get there but at least two do, the first layer
 //     is clustered over those. With
 //     Config.Continuation, ReLU and leaky ReLU students are first trained

@@ -50,7 +50,9 @@ func manyConfig(c *Config, params int) train.ManyConfig {
 		// not hold every neuron tightly yet (on identify's sigmoid
 		// 3→3→2→1 test teacher, stopping at 5 of 6 left one at 9e-11
 		// and a first layer of 2 neurons of 3).
-		if need, err := cluster.MinClusterSize(c.Gamma, c.Students); err == nil {
+		if c.FloorStudents > 0 {
+			mc.Enough = c.FloorStudents
+		} else if need, err := cluster.MinClusterSize(c.Gamma, c.Students); err == nil {
 			mc.Enough = min(c.Students, need+1)
 			mc.LateEnough, mc.LateRound = deepLateEnough, deepLateRound
 		}

@@ -229,6 +229,9 @@ func fewAtFloor(c *Config, res *Result) *Warning {
 		// The recovered network is a narrower student: that it reached
 		// the floor shows the students could have, given longer.
 		remedy = fmt.Sprintf("the recovered network reached the threshold (loss %.3g), so the students could represent the teacher but stopped early: train them longer (Config.Train) for a recovery that rests on their agreement", res.FinalLoss)
+		if c.deepRecipe(res.studentParams()) && c.Train.Phases == nil && c.FloorStudents == 0 {
+			remedy += fmt.Sprintf("; a deep run's first round stops at fewer by default, Config.FloorStudents = %d makes it wait for them", need)
+		}
 	case c.continuationHelps():
 		remedy = "deep students of a piecewise-linear activation often stall above the floor under plain Levenberg–Marquardt: set Config.Continuation (training through smoothed activations first), or give them more restarts (Config.Restarts)"
 	case len(finite) > 0 && best > unreachableRatio*floor:

@@ -69,9 +69,9 @@ func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students
 		return nil, nil, err
 	}
 	sc := *c
-	// The run keeps the deep run's settings, InitGain included (1 by
-	// default, not the 3 of a one-hidden-layer run of its own: the deep
-	// family's sweeps since v13 measured it so).
+	// The run keeps the deep run's settings, InitGain included: 1 by
+	// default, not the 3 of a one-hidden-layer run of its own
+	// (results/deepfamily-v13 was measured so).
 	sc.HiddenLayers, sc.Rho, sc.BaseWidth = 1, 0, 0
 	sc.Widths = []int{students[0].net.Layer(l).Out}
 	sc.Seed = c.Seed + topSeed

@@ -57,6 +57,15 @@ type ManyConfig struct {
 	// every student has had LateRound+1 attempts. Like Enough, it
 	// depends only on the rounds' outcomes, never on the workers.
 	LateEnough, LateRound int
+	// StopAfter, if not nil, is asked after every complete round r that
+	// Enough (or LateEnough) does not end, with every student's best
+	// attempt of rounds 0…r in index order; true ends the restarts after
+	// round r as Enough would. A caller can stop on what the students
+	// have in common rather than on their losses. It is called under
+	// Many's lock, one round at a time and in order, and must not modify
+	// the networks; the results stay the same for any number of workers
+	// only if it depends on its arguments alone. It needs Enough > 0.
+	StopAfter func(round int, best []StudentResult) bool
 }
 
 // enoughAt is the number of students at RestartLoss that ends the
@@ -118,6 +127,9 @@ func Many(ctx context.Context, x, y *mat.Dense, n int, newStudent func(i int, rn
 	}
 	if cfg.LateEnough < 0 || cfg.LateRound < 0 || (cfg.LateEnough > 0 && cfg.Enough <= 0) {
 		return nil, fmt.Errorf("train: Many: LateEnough %d from round %d needs Enough > 0 (have %d) and neither negative", cfg.LateEnough, cfg.LateRound, cfg.Enough)
+	}
+	if cfg.StopAfter != nil && cfg.Enough <= 0 {
+		return nil, fmt.Errorf("train: Many: StopAfter needs Enough > 0 (have %d)", cfg.Enough)
 	}
 	if err := checkData(x, y); err != nil {
 		return nil, fmt.Errorf("train: Many: %w", err)
@@ -324,7 +336,8 @@ func (rs *roundState) finish(i int, r StudentResult) {
 	// ran ahead), and the stop round is the first of them with Enough.
 	for complete := rs.completeRound(); rs.stop < 0 && rs.judged < complete; {
 		rs.judged++
-		if rs.reachedBy(rs.judged) >= rs.mc.enoughAt(rs.judged) {
+		if rs.reachedBy(rs.judged) >= rs.mc.enoughAt(rs.judged) ||
+			(rs.mc.StopAfter != nil && rs.mc.StopAfter(rs.judged, rs.bestBy(rs.judged))) {
 			rs.stop = rs.judged
 		}
 	}
@@ -368,15 +381,25 @@ func (rs *roundState) reachedBy(round int) int {
 // attempt of a later round, run ahead while the last kept round was
 // ending, is left out); a student that never ran carries ctx's error.
 func (rs *roundState) results(ctx context.Context) []StudentResult {
-	out := make([]StudentResult, rs.n)
+	last := math.MaxInt - 1
+	if rs.stop >= 0 {
+		last = rs.stop
+	}
+	out := rs.bestBy(last)
 	for i, attempts := range rs.done {
-		if rs.stop >= 0 && len(attempts) > rs.stop+1 {
-			attempts = attempts[:rs.stop+1]
-		}
 		if len(attempts) == 0 {
 			out[i] = StudentResult{Index: i, Err: ctx.Err()}
-			continue
 		}
+	}
+	return out
+}
+
+// bestBy returns each student's best attempt of rounds 0…round (an
+// empty result for a student with none).
+func (rs *roundState) bestBy(round int) []StudentResult {
+	out := make([]StudentResult, rs.n)
+	for i, attempts := range rs.done {
+		attempts = attempts[:min(len(attempts), round+1)]
 		kept := newStudentRun(i, rs.mc)
 		for _, r := range attempts {
 			kept.add(r, rs.mc)

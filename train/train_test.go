@@ -453,6 +453,28 @@ func TestManyEnoughRounds(t *testing.T) {
 	if _, err := Many(context.Background(), x, y, 6, newS, ManyConfig{LateEnough: 3}); err == nil || !strings.Contains(err.Error(), "LateEnough") {
 		t.Errorf("LateEnough without Enough: error %v, want one naming LateEnough", err)
 	}
+	// StopAfter ending round 1 is one restart each, whatever the workers;
+	// it is asked about rounds 0 and 1 only, with each student's best of
+	// them.
+	for _, w := range []int{1, 3} {
+		var asked []int
+		stop := func(round int, best []StudentResult) bool {
+			asked = append(asked, round)
+			for i, r := range best {
+				if r.Net == nil || r.Attempts > round+1 || (round == 0 && r.Loss != first[i].Loss) {
+					t.Errorf("StopAfter(%d): student %d: %d attempts, loss %v", round, i, r.Attempts, r.Loss)
+				}
+			}
+			return round == 1
+		}
+		same(fmt.Sprintf("StopAfter round 1, %d workers", w), run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 6, StopAfter: stop, Workers: w}), oneRestart)
+		if !slices.Equal(asked, []int{0, 1}) {
+			t.Errorf("StopAfter asked about rounds %v, want [0 1]", asked)
+		}
+	}
+	if _, err := Many(context.Background(), x, y, 6, newS, ManyConfig{StopAfter: func(int, []StudentResult) bool { return true }}); err == nil || !strings.Contains(err.Error(), "StopAfter") {
+		t.Errorf("StopAfter without Enough: error %v, want one naming StopAfter", err)
+	}
 }
 
 // TestManyRoundsJudgedInOrder replays the interleaving that made

@@ -57,7 +57,14 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 	if len(students)-len(trapped) >= need || len(trapped)+missing == 0 {
 		return students, nil
 	}
-	fresh, err := freshAbove(ctx, x, y, students[0].net, l, ins, len(trapped)+missing, c)
+	// The fresh students' restarts end once the students at the floor
+	// number ⌈γN⌉, or, from the late round on, deepLateEnough: the
+	// next layer is clustered over those (clusterPool), as the first
+	// layer is after the first round's late stop.
+	atFloor := len(students) - len(trapped)
+	enough := min(need-atFloor, len(trapped)+missing)
+	late := max(1, deepLateEnough-atFloor)
+	fresh, err := freshAbove(ctx, x, y, students[0].net, l, ins, len(trapped)+missing, enough, late, c)
 	if ctx.Err() != nil {
 		return students, ctx.Err()
 	}
@@ -82,8 +89,10 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 
 // freshAbove trains n students shaped like like above the recovered layers
 // ins (0…l): random layers above, trained with the recovered layers frozen
-// and then with every layer free.
-func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, ins []*mat.Dense, n int, c *Config) ([]train.StudentResult, error) {
+// (their restarts ending once enough of them, or late of them from round
+// deepLateRound on, are at the floor: train.ManyConfig.Enough) and then
+// with every layer free.
+func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, ins []*mat.Dense, n, enough, late int, c *Config) ([]train.StudentResult, error) {
 	sizes := like.Sizes()
 	for i, in := range ins {
 		sizes[i+1] = in.RawMatrix().Rows
@@ -112,7 +121,7 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 	seed := c.Seed + freshAboveSeed + uint64(l)
 	cfg := trainConfig(train.Config{Phases: plainDeepPhases(), Trainable: frozen}, c.Recorder)
 	upper, _ := train.Many(ctx, x, y, n, build, train.ManyConfig{Config: cfg, Seed: seed, Workers: c.Workers,
-		Restarts: c.Restarts, RestartLoss: deepRestartLoss})
+		Restarts: c.Restarts, RestartLoss: deepRestartLoss, Enough: enough, LateEnough: late, LateRound: deepLateRound})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

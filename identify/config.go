@@ -129,6 +129,16 @@ type Config struct {
 	// restarts. A recovery that should rest on ⌈γN⌉ students at the floor
 	// sets it to ⌈γN⌉ or more (at most Students).
 	FloorStudents int
+	// AgreementRound is, for the first round of a deep run on the default
+	// recipe, the round from which the restarts also end when the
+	// students agree on the first layer, at the floor or not: clustered
+	// over every student it keeps at least one neuron, and at least ⌈γN⌉
+	// students have a member in every kept cluster. Round r is every
+	// student's (r+1)-th attempt. The layers above are then retrained
+	// with every layer free, which brings the first to the teacher's
+	// values. Zero means round 2, negative never; FloorStudents > 0 turns
+	// it off too (the recovery is to rest on students at the floor).
+	AgreementRound int
 	// Continuation trains the first-round students of a deep run with a
 	// piecewise-linear activation (ReLU, leaky ReLU: any with
 	// mlp.Smoothed) by continuation: through the activation's smoothings

@@ -29,7 +29,11 @@
 //     first-layer clusters are tight by then), and the restarts stop once
 //     ⌈γN⌉ + 1 students got there (train.ManyConfig.Enough) or, once every
 //     student has had three attempts, three did (ManyConfig.LateEnough;
-//     Config.FloorStudents sets the number instead);
+//     Config.FloorStudents sets the number instead), or, from the third
+//     attempt on, once the students agree on the first layer whatever
+//     their losses (⌈γN⌉ of them hold a member of every cluster kept over
+//     all of them; Config.AgreementRound, LayerReport.Agreed), which
+//     clusters it over every student;
 //     if fewer than ⌈γN⌉ get there but at least two do, the first layer
 //     is clustered over those. With
 //     Config.Continuation, ReLU and leaky ReLU students are first trained

@@ -44,6 +44,11 @@ type LayerReport struct {
 	// inside one: the cut merges two neurons closer than about β into
 	// one flat cluster, whose core is only one of them.
 	RemovedSmall, RemovedUnaligned, RemovedConstant, RemovedFewStudents, RemovedNearAffine, Kept, Split int
+	// Agreed (layer 1 of a deep run) is set when the first round's
+	// restarts ended on the students' agreement on this layer rather
+	// than on their losses (Config.AgreementRound): it was clustered over
+	// every student, at the floor or not.
+	Agreed bool
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
 	// in the layer and have no NeuronReport. Pruned is the number of
@@ -98,6 +103,7 @@ type collapsed struct {
 	out      []*mat.Dense // per student: K × next width
 	nextBias [][]float64  // per student: next-layer bias
 	rep      []int        // per neuron: position in students of the representative
+	covers   []int        // per student: the kept clusters with a core member of it
 	report   LayerReport
 }
 
@@ -409,6 +415,7 @@ func collapse(students []student, l int, v *layerVectors, kept [][]int, stats []
 	c := &collapsed{in: mat.NewDense(max(1, len(kept)), v.fanIn+1, nil), rep: make([]int, len(kept))}
 	c.out = make([]*mat.Dense, len(students))
 	c.nextBias = make([][]float64, len(students))
+	c.covers = make([]int, len(students))
 	for k, s := range students {
 		c.out[k] = mat.NewDense(max(1, len(kept)), next, nil)
 		c.nextBias[k] = make([]float64, next)
@@ -429,6 +436,13 @@ func collapse(students []student, l int, v *layerVectors, kept [][]int, stats []
 		}
 		for i := range vec {
 			vec[i] /= count
+		}
+		seen := make(map[int]bool)
+		for _, m := range members {
+			if k := v.owner[m]; !seen[k] {
+				seen[k] = true
+				c.covers[k]++
+			}
 		}
 		// Every student's outgoing weights are summed per cluster; an
 		// OddConstant flip moves c·a into the next bias.

@@ -31,12 +31,16 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		if err != nil {
 			return fmt.Errorf("identify: %w", err)
 		}
-		students = clusterPool(students, res.studentFloor(), c)
+		agreed := l == 0 && res.agreed
+		if !agreed {
+			students = clusterPool(students, res.studentFloor(), c)
+		}
 		col, err := clusterLayer(students, l, c, u)
 		res.Timings.Cluster += time.Since(t0)
 		if err != nil {
 			return err
 		}
+		col.report.Agreed = agreed
 		if l > 0 && l == c.HiddenLayers-1 && col.report.Kept == 0 {
 			// The retrained students' top layers gave no cluster: recover
 			// it as a one-hidden-layer problem on the layers below.
@@ -95,7 +99,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			featureLoss = max(featureLoss, students[k].loss)
 		}
 		t0 = time.Now()
-		students, err = retrainAbove(ctx, x, y, students, l, ins, col, c, res)
+		students, err = retrainAbove(ctx, x, y, students, l, ins, &featureLoss, col, c, res)
 		res.Timings.Retrain += time.Since(t0)
 		if err != nil {
 			return err

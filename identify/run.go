@@ -64,6 +64,11 @@ type Result struct {
 	QueryInputs, QueryOutputs *mat.Dense
 	// Rounds reports the rounds of RunActive, one per round of queries.
 	Rounds []ActiveRound
+
+	// agreed is set when the first round of a deep run ended on its
+	// students' agreement on the first layer (agreementStop): that layer
+	// is then clustered over every student, not only those at the floor.
+	agreed bool
 }
 
 // StudentFailure names a dropped student and why it was dropped.

@@ -64,7 +64,11 @@ func manyConfig(c *Config, params int) train.ManyConfig {
 // that trained; failures go to res.Failed, all losses to res.StudentLosses.
 func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int, n int, res *Result) ([]student, error) {
 	params := studentParams(x.RawMatrix().Cols, widths, y.RawMatrix().Cols)
-	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), manyConfig(c, params))
+	mc := manyConfig(c, params)
+	if c.agreementStops(mc) {
+		mc.StopAfter = agreementStop(x, c, &res.agreed)
+	}
+	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), mc)
 	students := collect(results, res)
 	for _, r := range results {
 		if r.Err == nil && r.Net != nil && !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
@@ -154,7 +158,7 @@ func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Tria
 // layers are not yet exact; the reference reset the layers above to random
 // values instead). The caller decides whether the recovered layers ins
 // become the best retrained student's.
-func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, col *collapsed, c *Config, res *Result) ([]student, error) {
+func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, featureLoss *float64, col *collapsed, c *Config, res *Result) ([]student, error) {
 	rebuilt := make([]*mlp.Network, len(students))
 	var recovered *mat.Dense // layer l's outputs on x
 	for k, s := range students {
@@ -211,6 +215,15 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	}
 	if len(kept) < 2 {
 		return kept, fmt.Errorf("identify: only %d students survived retraining above layer %d", len(kept), l+1)
+	}
+	// Fresh upper layers are trained on the recovered layers frozen, so
+	// those must be the most exact there are: a first layer clustered
+	// from students above the floor (agreementStop) is off by 1e-4 or
+	// so, fresh layers on it stall at that loss, and the retraining has
+	// brought it to the teacher's values in its best students.
+	if best := bestStudent(kept); best.loss < *featureLoss {
+		copyLowerLayers(ins, best.net)
+		*featureLoss = best.loss
 	}
 	if kept, err = topUp(ctx, x, y, kept, l, ins, c); err != nil {
 		return kept, err

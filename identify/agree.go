@@ -1,0 +1,99 @@
+package identify
+
+import (
+	"math"
+
+	"github.com/paramrecovery/expandcluster/cluster"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// deepAgreementRound is the default Config.AgreementRound: the round of
+// the late stop (deepLateRound), so that three students at the floor,
+// when a round has them, still decide before agreement does.
+const deepAgreementRound = deepLateRound
+
+// agreementStops reports whether the first round of students trained
+// with mc may end on agreement: a deep run's default first round
+// (manyConfig sets LateEnough only there, and only without
+// FloorStudents) with AgreementRound not negative.
+func (c *Config) agreementStops(mc train.ManyConfig) bool {
+	return c.deep() && mc.LateEnough > 0 && c.AgreementRound >= 0
+}
+
+// agreementStop is the train.ManyConfig.StopAfter of a deep run's first
+// round: from Config.AgreementRound on, a round ends the restarts when
+// its students agree on the first layer (firstLayerAgrees); *agreed
+// records that it did. A teacher whose students hold every first-layer
+// neuron but reach the floor rarely (the deep family's GELU 6→3→5→3→2:
+// after three attempts each, every teacher neuron within 1e-4 in 7 or 8
+// of 10 students at losses 1e-5…1e-7, one student at the floor) would
+// otherwise spend all its restarts in this round. The verdict depends
+// on the students' networks alone, so the round still does not depend
+// on the workers.
+func agreementStop(x *mat.Dense, c *Config, agreed *bool) func(int, []train.StudentResult) bool {
+	from := c.AgreementRound
+	if from == 0 {
+		from = deepAgreementRound
+	}
+	return func(round int, best []train.StudentResult) bool {
+		if round < from {
+			return false
+		}
+		var students []student
+		for _, r := range best {
+			if r.Err == nil && r.Net != nil && !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
+				students = append(students, student{index: r.Index, net: r.Net, loss: r.Loss})
+			}
+		}
+		*agreed = firstLayerAgrees(x, students, c)
+		return *agreed
+	}
+}
+
+// firstLayerAgrees reports whether the first layers of students, whatever
+// their losses, cluster into at least one kept neuron with at least
+// ⌈γN⌉ of them (N = Config.Students) holding a member of every kept
+// cluster. Kept clusters already span ⌈γ·len(students)⌉ students each;
+// asking that many students to hold all of them is what rules out
+// clusters that are each common but never together, as the trapped
+// students' partial layers give.
+func firstLayerAgrees(x *mat.Dense, students []student, c *Config) bool {
+	need, err := cluster.MinClusterSize(c.Gamma, c.Students)
+	if err != nil || len(students) < need || len(students) < 2 {
+		return false
+	}
+	u, err := geometryFactor(c.Geometry, students[0].net, x, 0)
+	if err != nil {
+		return false
+	}
+	col, err := clusterLayer(students, 0, c, u)
+	if err != nil || col.report.Kept == 0 {
+		return false
+	}
+	whole := 0
+	for _, n := range col.covers {
+		if n == col.report.Kept {
+			whole++
+		}
+	}
+	if whole < need {
+		return false
+	}
+	// Students at the floor hold every teacher neuron: when two or more
+	// of them share a neuron the agreement lacks, it is incomplete (a
+	// neuron the trapped students miss). On a g 3→3→2→1 teacher with two
+	// of six students at the floor, six agreed on two of its three
+	// first-layer neurons, the third held by the two and two others.
+	var floor []student
+	for _, s := range students {
+		if s.loss <= c.firstRoundRestartLoss() {
+			floor = append(floor, s)
+		}
+	}
+	if len(floor) < 2 {
+		return true
+	}
+	sub, err := clusterLayer(floor, 0, c, u)
+	return err == nil && sub.report.Kept <= col.report.Kept
+}

@@ -1,7 +1,6 @@
 package identify
 
 import (
-	"math"
 
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/train"
@@ -13,6 +12,14 @@ import (
 // when a round has them, still decide before agreement does.
 const deepAgreementRound = deepLateRound
 
+// agreementLoss is the loss above which a first-round student has no
+// say in the agreement. Far from the teacher, students can still share
+// neurons of a partial solution: on the deep family's leaky ReLU 4→3→5→1
+// teacher ten students at 6e-4…2e-2 agreed on two first-layer neurons of
+// three (medians 3e-4 and 3e-3 in cosine distance), while on GELU
+// 6→3→5→3→2 nine of ten below 1e-4 agreed on all three.
+const agreementLoss = 1e-4
+
 // agreementStops reports whether the first round of students trained
 // with mc may end on agreement: a deep run's default first round
 // (manyConfig sets LateEnough only there, and only without
@@ -23,7 +30,8 @@ func (c *Config) agreementStops(mc train.ManyConfig) bool {
 
 // agreementStop is the train.ManyConfig.StopAfter of a deep run's first
 // round: from Config.AgreementRound on, a round ends the restarts when
-// its students agree on the first layer (firstLayerAgrees); *agreed
+// its students below agreementLoss agree on the first layer
+// (firstLayerAgrees); *agreed
 // records that it did. A teacher whose students hold every first-layer
 // neuron but reach the floor rarely (the deep family's GELU 6→3→5→3→2:
 // after three attempts each, every teacher neuron within 1e-4 in 7 or 8
@@ -42,7 +50,7 @@ func agreementStop(x *mat.Dense, c *Config, agreed *bool) func(int, []train.Stud
 		}
 		var students []student
 		for _, r := range best {
-			if r.Err == nil && r.Net != nil && !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
+			if r.Err == nil && r.Net != nil && r.Loss <= agreementLoss {
 				students = append(students, student{index: r.Index, net: r.Net, loss: r.Loss})
 			}
 		}

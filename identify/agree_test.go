@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -68,6 +69,17 @@ func TestFirstLayerAgrees(t *testing.T) {
 	students := build(1e-5)
 	if !firstLayerAgrees(x, students, &cfg) {
 		t.Errorf("ten students holding every neuron within 1e-5: no agreement")
+	}
+	// agreementStop hears only students below agreementLoss.
+	for _, loss := range []float64{1e-6, 10 * agreementLoss} {
+		best := make([]train.StudentResult, len(students))
+		for i, s := range students {
+			best[i] = train.StudentResult{Index: s.index, Net: s.net, Result: train.Result{Loss: loss}}
+		}
+		var agreed bool
+		if stop := agreementStop(x, &cfg, &agreed)(deepAgreementRound, best); stop != (loss < agreementLoss) || agreed != stop {
+			t.Errorf("students at loss %g: stop %v, agreed %v", loss, stop, agreed)
+		}
 	}
 	// Neuron 0 missing from students 0 and 1, neuron 1 from 8 and 9:
 	// each cluster spans 8 of 10 students, but only 6 hold both.

@@ -194,6 +194,9 @@ func solve(ctx context.Context, p synth.DeepProblem, st settings) row {
 		r.Warnings = len(res.Warnings)
 		t := res.Timings
 		r.Stages = fmt.Sprintf("students %.1fs, cluster %.1fs, retrain %.1fs, fine-tune %.1fs", t.Students.Seconds(), t.Cluster.Seconds(), t.Retrain.Seconds(), t.FineTune.Seconds())
+		if len(res.Layers) > 0 && res.Layers[0].Agreed {
+			r.Stages += ", layer 1 on agreement"
+		}
 	}
 	if err != nil {
 		r.Note = strings.ReplaceAll(err.Error(), "\n", " ")

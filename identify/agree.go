@@ -1,7 +1,6 @@
 package identify
 
 import (
-
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"

@@ -30,8 +30,7 @@ func (c *Config) agreementStops(mc train.ManyConfig) bool {
 // agreementStop is the train.ManyConfig.StopAfter of a deep run's first
 // round: from Config.AgreementRound on, a round ends the restarts when
 // its students below agreementLoss agree on the first layer
-// (firstLayerAgrees); *agreed
-// records that it did. A teacher whose students hold every first-layer
+// (firstLayerAgrees); *agreed records that it did. A teacher whose students hold every first-layer
 // neuron but reach the floor rarely (the deep family's GELU 6→3→5→3→2:
 // after three attempts each, every teacher neuron within 1e-4 in 7 or 8
 // of 10 students at losses 1e-5…1e-7, one student at the floor) would

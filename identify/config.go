@@ -134,8 +134,8 @@ type Config struct {
 	// students agree on the first layer, at the floor or not: clustered
 	// over the students below 1e-4 it keeps at least one neuron, at least
 	// ⌈γN⌉ of them have a member in every kept cluster, and the students
-	// at the floor, if two or more, share no neuron the others lack. Round r is every
-	// student's (r+1)-th attempt. The layers above are then retrained
+	// at the floor, if two or more, share no neuron the others lack.
+	// Round r is every student's (r+1)-th attempt. The layers above are then retrained
 	// with every layer free, which brings the first to the teacher's
 	// values. Zero means round 2, negative never; FloorStudents > 0 turns
 	// it off too (the recovery is to rest on students at the floor).

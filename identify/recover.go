@@ -104,15 +104,6 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		if err != nil {
 			return err
 		}
-		// The layers above will be clustered from the retrained students,
-		// against their retrained lower layers: those replace the
-		// clustered ones when the best retrained student is more exact
-		// than the students they came from. Not otherwise: a student
-		// above the floor has let them drift.
-		if best := bestStudent(students); best.loss < featureLoss {
-			copyLowerLayers(ins, best.net)
-			featureLoss = best.loss
-		}
 	}
 	var (
 		net *mlp.Network

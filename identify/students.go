@@ -156,8 +156,9 @@ func chooseRho(ctx context.Context, x, y *mat.Dense, c *Config) (float64, []Tria
 // from there, every layer free (docs/method.md §3 step 2.7 keeps layers 0…l
 // fixed, which leaves the students above the floor when the recovered
 // layers are not yet exact; the reference reset the layers above to random
-// values instead). The caller decides whether the recovered layers ins
-// become the best retrained student's.
+// values instead). The recovered layers ins become the best retrained
+// student's lower layers, and *featureLoss its loss, whenever it is more
+// exact than the students they came from (adoptBest).
 func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l int, ins []*mat.Dense, featureLoss *float64, col *collapsed, c *Config, res *Result) ([]student, error) {
 	rebuilt := make([]*mlp.Network, len(students))
 	var recovered *mat.Dense // layer l's outputs on x
@@ -221,14 +222,26 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	// from students above the floor (agreementStop) is off by 1e-4 or
 	// so, fresh layers on it stall at that loss, and the retraining has
 	// brought it to the teacher's values in its best students.
-	if best := bestStudent(kept); best.loss < *featureLoss {
-		copyLowerLayers(ins, best.net)
-		*featureLoss = best.loss
-	}
+	adoptBest(ins, kept, featureLoss)
 	if kept, err = topUp(ctx, x, y, kept, l, ins, c); err != nil {
 		return kept, err
 	}
+	// The layers above will be clustered from these students, against
+	// their retrained lower layers, and a fresh student may be the most
+	// exact now.
+	adoptBest(ins, kept, featureLoss)
 	return kept, nil
+}
+
+// adoptBest replaces the recovered layers ins by the lower layers of the
+// best of students when its loss is below *featureLoss, the loss of the
+// students they came from, and lowers *featureLoss to it. Not otherwise:
+// a student above the floor has let them drift.
+func adoptBest(ins []*mat.Dense, students []student, featureLoss *float64) {
+	if best := bestStudent(students); best.loss < *featureLoss {
+		copyLowerLayers(ins, best.net)
+		*featureLoss = best.loss
+	}
 }
 
 // refitNextLayer sets the incoming weights of layer l+1 of net, rebuilt on

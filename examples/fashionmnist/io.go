@@ -33,14 +33,14 @@ func (r result) record() []string {
 // doneKeys returns the settings keys (options.key) of the rows already in
 // the CSV at path; a missing file has none.
 func doneKeys(path string) (map[string]bool, error) {
-	recs, err := readCSV(path)
+	recs, err := readRows(path, csvHeader)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]bool{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	col := columns()
+	col := columnsOf(csvHeader)
 	done := map[string]bool{}
 	for _, rec := range recs {
 		v := func(name string) string { return rec[col[name]] }
@@ -54,9 +54,9 @@ func doneKeys(path string) (map[string]bool, error) {
 	return done, nil
 }
 
-// readCSV returns the data rows of the results CSV at path that have the
-// current header's width (rows of older layouts are left out).
-func readCSV(path string) ([][]string, error) {
+// readRows returns the data rows of the results CSV at path that have the
+// width of header (rows of older layouts are left out).
+func readRows(path string, header []string) ([][]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -68,16 +68,17 @@ func readCSV(path string) ([][]string, error) {
 	}
 	var rows [][]string
 	for _, rec := range recs[min(1, len(recs)):] {
-		if len(rec) == len(csvHeader) {
+		if len(rec) == len(header) {
 			rows = append(rows, rec)
 		}
 	}
 	return rows, nil
 }
 
-func columns() map[string]int {
+// columnsOf maps each column name of header to its index.
+func columnsOf(header []string) map[string]int {
 	col := map[string]int{}
-	for i, h := range csvHeader {
+	for i, h := range header {
 		col[h] = i
 	}
 	return col
@@ -91,7 +92,7 @@ func appendCSV(path string, r result) error {
 // writeSummary writes OUT/summary.md from every row of OUT/results.csv and
 // returns it.
 func writeSummary(dir string) (string, error) {
-	recs, err := readCSV(filepath.Join(dir, "results.csv"))
+	recs, err := readRows(filepath.Join(dir, "results.csv"), csvHeader)
 	if err != nil {
 		return "", err
 	}
@@ -103,7 +104,7 @@ func writeSummary(dir string) (string, error) {
 		"Student losses are relative to the output variance. Backend is mlp.Backend().\n\n")
 	b.WriteString("| act | r | route | recovered width | overhead | matched ≤ 1e-3 / ≤ 0.1 | max / median cosine distance | test RMSE (rel.) | label agreement | test acc. teacher / recovered | best / median student loss | students (N × width) | probes | time (students, fine-tune) |\n")
 	b.WriteString("|---|---:|---|---:|---:|---|---|---|---:|---|---|---|---:|---|\n")
-	col := columns()
+	col := columnsOf(csvHeader)
 	for _, rec := range recs {
 		v := func(name string) string { return rec[col[name]] }
 		num := func(name string) float64 { x, _ := strconv.ParseFloat(v(name), 64); return x }

@@ -23,6 +23,17 @@
 // OUT defaults to a fresh directory fashionmnist-<date-time>: committed
 // results are never modified unless -out names them.
 //
+// With -layers L > 1 the teachers are deep, 784 → r → … → r → 10 (L hidden
+// layers of width r, such as the authors' deep MNIST architecture
+// 784 → 30 → 30 → 30 → 10), and are recovered layer by layer by students
+// of the same depth, every layer ρ·r wide, trained by Gauss–Newton; above
+// each recovered layer the students are rebuilt on it and retrained
+// (-retrain-time). Each layer is compared with the teacher's in data
+// space on the test images (neurons within cosine distance 1e-2 and 1e-3),
+// with the label agreement; rows go to OUT/results-deep.csv and
+// OUT/summary-deep.md, the recovered network and report.txt to
+// OUT/<act>-r<r>x<L>/.
+//
 // The data come from Debian's dataset-fashion-mnist package
 // (/usr/share/datasets/fashion-mnist); without them the command says so and
 // exits with status 3.
@@ -35,6 +46,7 @@
 //	go run ./examples/fashionmnist                                  # five activations, r = 64 and 32
 //	go run ./examples/fashionmnist -act g,relu -r 64 -out results/fashionmnist-gn
 //	go run ./examples/fashionmnist -route adam -epochs 150 -act g -r 64
+//	go run ./examples/fashionmnist -layers 3 -r 30 -act g -rho 4 -students 2 -gamma 1 -student-time 25m -retrain-time 8m -fine-tune-time 6m
 package main
 
 import (
@@ -75,6 +87,7 @@ type options struct {
 	epochs        int
 	studentTime   time.Duration
 	fineTuneTime  time.Duration
+	retrainTime   time.Duration
 	lr            float64
 	batch         int
 	initGain      float64
@@ -115,7 +128,8 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "output directory (default: a fresh fashionmnist-<date-time>); rows already in OUT/results.csv are skipped")
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "students trained at once")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's progress")
-	flag.IntVar(&o.layers, "layers", 1, "hidden layers of the teachers, each r wide (more than 1 only with -teachers-only: deep teachers are recovered through queries by examples/blackbox)")
+	flag.IntVar(&o.layers, "layers", 1, "hidden layers of the teachers, each r wide; a deep teacher is recovered layer by layer by students of its depth, its rows go to OUT/results-deep.csv")
+	flag.DurationVar(&o.retrainTime, "retrain-time", 6*time.Minute, "deep teachers: wall-time budget per student for the retraining above each recovered layer")
 	flag.BoolVar(&o.teachersOnly, "teachers-only", false, "train (or load) the teachers, save them under OUT/<act>-r<r>/ (<act>-r<r>x<layers>/ for deep ones) and stop: no students, no CSV row (for examples/blackbox -teacher-<act>)")
 	flag.Parse()
 	o.beta = betaDeg * math.Pi / 180
@@ -126,8 +140,11 @@ func main() {
 	if err == nil {
 		o.geometry, err = parseGeometry(geometry)
 	}
-	if err == nil && (o.layers < 1 || o.layers > 1 && !o.teachersOnly) {
-		err = fmt.Errorf("-layers %d: want 1, or more with -teachers-only", o.layers)
+	if err == nil && o.layers < 1 {
+		err = fmt.Errorf("-layers %d: want at least 1 hidden layer", o.layers)
+	}
+	if err == nil && o.layers > 1 && o.route != "gn" {
+		err = fmt.Errorf("-layers %d with -route %s: deep students are trained by Gauss–Newton only", o.layers, o.route)
 	}
 	if err == nil && o.route != "gn" && o.route != "adam" {
 		err = fmt.Errorf("-route %q: want gn or adam", o.route)
@@ -163,6 +180,12 @@ func main() {
 	var results []result
 	if o.teachersOnly {
 		if err := trainTeachers(ctx, o, trainSet, testSet); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if o.layers > 1 {
+		if err := runDeep(ctx, o, trainSet, testSet); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -242,7 +265,11 @@ func secs(s float64) string {
 
 // key identifies a row's settings for resuming.
 func (o options) key(act string, r int) string {
-	return fmt.Sprintf("%s/%d/%s/%d/%g/%d", act, r, o.routeLabel(), o.students, o.rho, o.probe)
+	k := fmt.Sprintf("%s/%d/%s/%d/%g/%d", act, r, o.routeLabel(), o.students, o.rho, o.probe)
+	if o.layers > 1 {
+		k += fmt.Sprintf("/x%d", o.layers)
+	}
+	return k
 }
 
 // routeLabel is the route column of a row: the student training and,
@@ -352,33 +379,51 @@ func studentConfig(o options, act mlp.Activation, r int) identify.Config {
 	return cfg
 }
 
+// probed is a teacher and its outputs on the probe images.
+type probed struct {
+	t                       *mlp.Network
+	x, y                    *mat.Dense
+	dir                     string // the teacher's output directory
+	probes                  int
+	teacherAcc, teacherSecs float64
+}
+
+// probeTeacher trains or loads the teacher of act and width r (o.layers
+// hidden layers), measures its test accuracy and labels the first -probe
+// training images with its outputs: only these outputs are used.
+func probeTeacher(ctx context.Context, o options, act mlp.Activation, r int, trainSet, testSet *synth.Labelled) (probed, error) {
+	start := time.Now()
+	p := probed{dir: filepath.Join(o.out, teacherDir(act, r, o.layers))}
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		return p, err
+	}
+	var err error
+	if p.t, err = teacher(ctx, o, act, r, p.dir, trainSet); err != nil {
+		return p, err
+	}
+	p.teacherSecs = time.Since(start).Seconds()
+	if p.teacherAcc, err = synth.Accuracy(p.t, testSet.X, testSet.Labels); err != nil {
+		return p, err
+	}
+	fmt.Printf("  teacher test accuracy %.2f%%\n", 100*p.teacherAcc)
+	n, _ := trainSet.X.Dims()
+	p.probes = min(o.probe, n)
+	p.x = mat.DenseCopyOf(trainSet.X.Slice(0, p.probes, 0, 784))
+	p.y, err = synth.Label(p.t, p.x)
+	return p, err
+}
+
 func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, trainSet, testSet *synth.Labelled) (result, error) {
 	start := time.Now()
-	dir := filepath.Join(o.out, teacherDir(act, r, o.layers))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return result{}, err
-	}
 	res := result{R: r, Act: act.Name(), Route: o.routeLabel(), Students: o.students, Gamma: o.gamma, BetaDeg: o.beta * 180 / math.Pi,
 		Rho: o.rho, Epochs: o.epochs, Workers: o.workers, InitGain: o.initGain,
 		Geometry: geometryName(o.geometry), Backend: mlp.Backend()}
-	t, err := teacher(ctx, o, act, r, dir, trainSet)
+	p, err := probeTeacher(ctx, o, act, r, trainSet, testSet)
 	if err != nil {
 		return res, err
 	}
-	res.TeacherSecs = time.Since(start).Seconds()
-	if res.TeacherAcc, err = synth.Accuracy(t, testSet.X, testSet.Labels); err != nil {
-		return res, err
-	}
-	fmt.Printf("  teacher test accuracy %.2f%%\n", 100*res.TeacherAcc)
-
-	// Probe it with training images: only its outputs are used.
-	n, _ := trainSet.X.Dims()
-	res.Probes = min(o.probe, n)
-	x := mat.DenseCopyOf(trainSet.X.Slice(0, res.Probes, 0, 784))
-	y, err := synth.Label(t, x)
-	if err != nil {
-		return res, err
-	}
+	res.TeacherSecs, res.Probes, res.TeacherAcc = p.teacherSecs, p.probes, p.teacherAcc
+	t, x, y, dir := p.t, p.x, p.y, p.dir
 	cfg := studentConfig(o, act, r)
 	fmt.Printf("  training %d students 784→%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
 		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/internal/csvlog"
+)
+
+// TestDeepRowsResume checks that a deep row, once in results-deep.csv, is
+// recognised by its settings (depth included) and summarised.
+func TestDeepRowsResume(t *testing.T) {
+	dir := t.TempDir()
+	o := options{route: "gn", students: 2, rho: 2, probe: 20000, layers: 3}
+	row := deepResult{R: 30, Layers: 3, Act: "g", Route: "gn", Rho: 2, Students: 2, Probes: 20000, StudentWidth: 60,
+		Recovered: []int{30, 29, 31}, Neurons: []int{30, 30, 30}, Matched: []int{30, 28, 27}, MatchedTight: []int{20, 10, 5},
+		MaxCosine: []float64{1e-3, 2e-2, 1}, LabelAgreement: 0.99}
+	path := filepath.Join(dir, "results-deep.csv")
+	if err := csvlog.Append(path, deepHeader, row.record()); err != nil {
+		t.Fatal(err)
+	}
+	done, err := deepDone(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !done[o.key("g", 30)] {
+		t.Errorf("row not recognised: keys %v, want %q", done, o.key("g", 30))
+	}
+	shallow := o
+	shallow.layers = 1
+	if done[shallow.key("g", 30)] || done[o.key("relu", 30)] {
+		t.Errorf("keys %v match other settings", done)
+	}
+	s, err := writeDeepSummary(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s, "| 30x29x31 | 30x28x27 / 30x30x30 |") {
+		t.Errorf("summary lacks the row's widths and matches:\n%s", s)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary-deep.md")); err != nil {
+		t.Error(err)
+	}
+}

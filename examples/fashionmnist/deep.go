@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -191,30 +190,6 @@ func writeDeepReport(dir string, res deepResult, run *identify.Result, compariso
 	return os.WriteFile(filepath.Join(dir, "report.txt"), []byte(b.String()), 0o644)
 }
 
-// deepDone returns the settings keys of the rows already in the deep CSV.
-func deepDone(path string) (map[string]bool, error) {
-	recs, err := readRows(path, deepHeader)
-	if errors.Is(err, os.ErrNotExist) {
-		return map[string]bool{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	col := columnsOf(deepHeader)
-	done := map[string]bool{}
-	for _, rec := range recs {
-		v := func(name string) string { return rec[col[name]] }
-		rho, _ := strconv.ParseFloat(v("rho"), 64)
-		r, _ := strconv.Atoi(v("r"))
-		layers, _ := strconv.Atoi(v("layers"))
-		students, _ := strconv.Atoi(v("students"))
-		probes, _ := strconv.Atoi(v("probes"))
-		o := options{route: v("route"), students: students, rho: rho, probe: probes, layers: layers}
-		done[o.key(v("activation"), r)] = true
-	}
-	return done, nil
-}
-
 // writeDeepSummary writes OUT/summary-deep.md from every row of
 // OUT/results-deep.csv and returns it.
 func writeDeepSummary(dir string) (string, error) {
@@ -247,7 +222,7 @@ func writeDeepSummary(dir string) (string, error) {
 // OUT/results-deep.csv, appending a row each, and rewrites the summary.
 func runDeep(ctx context.Context, o options, trainSet, testSet *synth.Labelled) error {
 	path := filepath.Join(o.out, "results-deep.csv")
-	done, err := deepDone(path)
+	done, err := doneKeys(path, deepHeader)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func TestDeepRowsResume(t *testing.T) {
 	if err := csvlog.Append(path, deepHeader, row.record()); err != nil {
 		t.Fatal(err)
 	}
-	done, err := deepDone(path)
+	done, err := doneKeys(path, deepHeader)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,24 +31,31 @@ func (r result) record() []string {
 }
 
 // doneKeys returns the settings keys (options.key) of the rows already in
-// the CSV at path; a missing file has none.
-func doneKeys(path string) (map[string]bool, error) {
-	recs, err := readRows(path, csvHeader)
+// the CSV at path, of layout header (csvHeader, or deepHeader whose layers
+// column is part of the key); a missing file has none.
+func doneKeys(path string, header []string) (map[string]bool, error) {
+	recs, err := readRows(path, header)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]bool{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	col := columnsOf(csvHeader)
+	col := columnsOf(header)
 	done := map[string]bool{}
 	for _, rec := range recs {
-		v := func(name string) string { return rec[col[name]] }
+		v := func(name string) string {
+			if i, ok := col[name]; ok {
+				return rec[i]
+			}
+			return ""
+		}
 		rho, _ := strconv.ParseFloat(v("rho"), 64)
 		r, _ := strconv.Atoi(v("r"))
 		students, _ := strconv.Atoi(v("students"))
 		probes, _ := strconv.Atoi(v("probes"))
-		o := options{route: v("route"), students: students, rho: rho, probe: probes}
+		layers, _ := strconv.Atoi(v("layers")) // 0 in csvHeader: one hidden layer
+		o := options{route: v("route"), students: students, rho: rho, probe: probes, layers: layers}
 		done[o.key(v("activation"), r)] = true
 	}
 	return done, nil

@@ -173,7 +173,7 @@ func main() {
 		log.Fatal(err)
 	}
 	csvPath := filepath.Join(o.out, "results.csv")
-	done, err := doneKeys(csvPath)
+	done, err := doneKeys(csvPath, csvHeader)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
 )
 
 // deepTol is the data-space cosine distance within which a deep teacher's
@@ -27,7 +28,8 @@ var deepHeader = []string{"r", "layers", "activation", "route", "rho", "student_
 	"recovered_widths", "neurons", "matched_within_1e-2", "matched_within_1e-3", "max_cosine_distances",
 	"test_rel_rmse", "label_agreement", "teacher_test_acc", "recovered_test_acc",
 	"best_student_rel_loss", "median_student_rel_loss",
-	"student_seconds", "retrain_seconds", "fine_tune_seconds", "total_seconds", "workers", "error"}
+	"student_seconds", "retrain_seconds", "fine_tune_seconds", "total_seconds", "workers", "error",
+	"subspace_dim", "subspace_queries"}
 
 // deepResult is one recovered deep teacher 784 → r → … → r → 10.
 type deepResult struct {
@@ -40,6 +42,10 @@ type deepResult struct {
 	StudentLossMin, StudentLossMd                              float64 // relative to the output variance
 	StudentSecs, RetrainSecs, FineTuneSecs, TotalSecs          float64
 	Err                                                        string
+	// SubspaceDim and SubspaceQueries are the dimension of the teacher's
+	// first-layer span the students were trained in (-subspace) and the
+	// queries its estimate made; 0 without.
+	SubspaceDim, SubspaceQueries int
 }
 
 func (r deepResult) record() []string {
@@ -53,7 +59,8 @@ func (r deepResult) record() []string {
 		csvlog.Widths(r.Recovered), csvlog.Widths(r.Neurons), csvlog.Widths(r.Matched), csvlog.Widths(r.MatchedTight), strings.Join(cos, "x"),
 		f(r.RelRMSE), f(r.LabelAgreement), f(r.TeacherAcc), f(r.RecoveredAcc),
 		f(r.StudentLossMin), f(r.StudentLossMd),
-		f(r.StudentSecs), f(r.RetrainSecs), f(r.FineTuneSecs), f(r.TotalSecs), i(r.Workers), r.Err}
+		f(r.StudentSecs), f(r.RetrainSecs), f(r.FineTuneSecs), f(r.TotalSecs), i(r.Workers), r.Err,
+		i(r.SubspaceDim), i(r.SubspaceQueries)}
 }
 
 func (r deepResult) line() string {
@@ -93,17 +100,32 @@ func runDeepTeacher(ctx context.Context, o options, act mlp.Activation, r int, t
 	}
 	res.Probes, res.TeacherAcc = p.probes, p.teacherAcc
 	cfg := deepConfig(o, act, r)
-	fmt.Printf("  training %d students 784→%d×%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
-		o.students, int(math.Ceil(o.rho*float64(r))), o.layers, res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
+	x, in := p.x, "784"
+	var sub *identify.Subspace
+	if o.subspace {
+		if sub, x, err = reduceToSpan(ctx, p, o); err != nil {
+			return res, fmt.Errorf("%s r = %d×%d: %w", act.Name(), r, o.layers, err)
+		}
+		res.SubspaceDim, res.SubspaceQueries = sub.Dim(), sub.Queries
+		in = strconv.Itoa(sub.Dim())
+	}
+	fmt.Printf("  training %d students %s→%d×%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
+		o.students, in, int(math.Ceil(o.rho*float64(r))), o.layers, res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
 	t0 := time.Now()
-	cps, loaded, err := trainStudents(ctx, p.x, p.y, cfg, filepath.Join(p.dir, o.studentDir()), o.workers)
+	cps, loaded, err := trainStudents(ctx, x, p.y, cfg, filepath.Join(p.dir, o.studentDir()), o.workers)
 	if err != nil {
 		return res, fmt.Errorf("%s r = %d×%d: %w", act.Name(), r, o.layers, err)
 	}
 	resumed := loaded / time.Duration(max(1, min(o.workers, o.students)))
 	start = start.Add(-resumed)
 	res.StudentSecs = (time.Since(t0) + resumed).Seconds()
-	run, err := identify.Recover(ctx, p.x, p.y, cps, cfg)
+	run, err := identify.Recover(ctx, x, p.y, cps, cfg)
+	if run != nil && sub != nil {
+		// Back to the 784 pixels: the first layer W becomes W·Uᵀ.
+		if lerr := sub.LiftResult(run); lerr != nil {
+			return res, lerr
+		}
+	}
 	if run != nil {
 		if len(run.StudentWidths) > 0 {
 			res.StudentWidth = run.StudentWidths[0]
@@ -132,6 +154,30 @@ func runDeepTeacher(ctx context.Context, o options, act mlp.Activation, r int, t
 		return res, err
 	}
 	return res, writeDeepReport(p.dir, res, run, cmp.String())
+}
+
+// reduceToSpan estimates the span of the teacher's first-layer weight
+// vectors from central-difference gradients at probe images
+// (identify.EstimateSubspace; its queries are reported) and returns it
+// with the probes' coordinates in it. The teacher sees its inputs only
+// through that span, so students trained on the coordinates fit the same
+// outputs with 30 inputs instead of 784: a quarter of the parameters of
+// 784 → 120 → 120 → 120 → 10, and no first-layer weights along the pixel
+// directions the data barely excite.
+func reduceToSpan(ctx context.Context, p probed, o options) (*identify.Subspace, *mat.Dense, error) {
+	t0 := time.Now()
+	probes, err := identify.NewDataset(p.x)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := identify.EstimateSubspace(ctx, p.t, probes, identify.SubspaceOptions{Seed: o.seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Printf("  subspace: %d of 784 directions from %d gradient points at probe images (%d queries, %.1fs); singular value gap %.3g\n",
+		sub.Dim(), sub.Points, sub.Queries, time.Since(t0).Seconds(), sub.Gap)
+	z, err := sub.Reduce(p.x)
+	return sub, z, err
 }
 
 // compareDeep fills the comparison columns of res on the test images:
@@ -208,10 +254,14 @@ func writeDeepSummary(dir string) (string, error) {
 	for _, rec := range recs {
 		v := func(name string) string { return rec[col[name]] }
 		num := func(name string) float64 { x, _ := strconv.ParseFloat(v(name), 64); return x }
-		fmt.Fprintf(&b, "| %s | 784→%s×%s→10 | %s | %s | %s / %s | %s | %.3g | %.2f%% | %.2f%% / %.2f%% | %.3g / %.3g | %s × %s | %s | %s (%s, %s, %s) | %s |\n",
+		students := v("students") + " × " + v("student_width")
+		if num("subspace_dim") > 0 {
+			students += fmt.Sprintf(" on the %s-dim. span (%s queries)", v("subspace_dim"), v("subspace_queries"))
+		}
+		fmt.Fprintf(&b, "| %s | 784→%s×%s→10 | %s | %s | %s / %s | %s | %.3g | %.2f%% | %.2f%% / %.2f%% | %.3g / %.3g | %s | %s | %s (%s, %s, %s) | %s |\n",
 			v("activation"), v("r"), v("layers"), v("route"), v("recovered_widths"), v("matched_within_1e-2"), v("neurons"), v("matched_within_1e-3"),
 			num("test_rel_rmse"), 100*num("label_agreement"), 100*num("teacher_test_acc"), 100*num("recovered_test_acc"),
-			num("best_student_rel_loss"), num("median_student_rel_loss"), v("students"), v("student_width"), v("probes"),
+			num("best_student_rel_loss"), num("median_student_rel_loss"), students, v("probes"),
 			secs(num("total_seconds")), secs(num("student_seconds")), secs(num("retrain_seconds")), secs(num("fine_tune_seconds")), v("error"))
 	}
 	s := b.String()

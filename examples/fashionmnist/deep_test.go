@@ -30,7 +30,9 @@ func TestDeepRowsResume(t *testing.T) {
 	}
 	shallow := o
 	shallow.layers = 1
-	if done[shallow.key("g", 30)] || done[o.key("relu", 30)] {
+	span := o
+	span.subspace = true
+	if done[shallow.key("g", 30)] || done[o.key("relu", 30)] || done[span.key("g", 30)] {
 		t.Errorf("keys %v match other settings", done)
 	}
 	s, err := writeDeepSummary(dir)

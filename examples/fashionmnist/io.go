@@ -55,7 +55,8 @@ func doneKeys(path string, header []string) (map[string]bool, error) {
 		students, _ := strconv.Atoi(v("students"))
 		probes, _ := strconv.Atoi(v("probes"))
 		layers, _ := strconv.Atoi(v("layers")) // 0 in csvHeader: one hidden layer
-		o := options{route: v("route"), students: students, rho: rho, probe: probes, layers: layers}
+		span, _ := strconv.Atoi(v("subspace_dim"))
+		o := options{route: v("route"), students: students, rho: rho, probe: probes, layers: layers, subspace: span > 0}
 		done[o.key(v("activation"), r)] = true
 	}
 	return done, nil

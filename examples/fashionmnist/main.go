@@ -32,7 +32,12 @@
 // space on the test images (neurons within cosine distance 1e-2 and 1e-3),
 // with the label agreement; rows go to OUT/results-deep.csv and
 // OUT/summary-deep.md, the recovered network and report.txt to
-// OUT/<act>-r<r>x<L>/.
+// OUT/<act>-r<r>x<L>/. With -subspace the students see the probes only
+// through their coordinates in the span of the teacher's first-layer
+// weights, estimated from finite-difference gradients at probe images
+// (identify.EstimateSubspace, 2·784 extra queries per gradient point):
+// the teacher computes nothing else from its inputs, so nothing is lost,
+// and the recovered network is lifted back to the 784 pixels.
 //
 // The data come from Debian's dataset-fashion-mnist package
 // (/usr/share/datasets/fashion-mnist); without them the command says so and
@@ -98,6 +103,7 @@ type options struct {
 	verbose       bool
 	teachersOnly  bool
 	layers        int
+	subspace      bool
 }
 
 func main() {
@@ -129,6 +135,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "students trained at once")
 	flag.BoolVar(&o.verbose, "v", false, "print every student's progress")
 	flag.IntVar(&o.layers, "layers", 1, "hidden layers of the teachers, each r wide; a deep teacher is recovered layer by layer by students of its depth, its rows go to OUT/results-deep.csv")
+	flag.BoolVar(&o.subspace, "subspace", false, "deep teachers: train the students on the probes' coordinates in the span of the teacher's first-layer weights, estimated from finite-difference gradients at probe images (identify.EstimateSubspace; extra queries), and lift the recovered network back to the 784 pixels")
 	flag.DurationVar(&o.retrainTime, "retrain-time", 6*time.Minute, "deep teachers: wall-time budget per student for the retraining above each recovered layer")
 	flag.BoolVar(&o.teachersOnly, "teachers-only", false, "train (or load) the teachers, save them under OUT/<act>-r<r>/ (<act>-r<r>x<layers>/ for deep ones) and stop: no students, no CSV row (for examples/blackbox -teacher-<act>)")
 	flag.Parse()
@@ -142,6 +149,9 @@ func main() {
 	}
 	if err == nil && o.layers < 1 {
 		err = fmt.Errorf("-layers %d: want at least 1 hidden layer", o.layers)
+	}
+	if err == nil && o.subspace && o.layers == 1 {
+		err = fmt.Errorf("-subspace is for deep teachers (-layers > 1)")
 	}
 	if err == nil && o.layers > 1 && o.route != "gn" {
 		err = fmt.Errorf("-layers %d with -route %s: deep students are trained by Gauss–Newton only", o.layers, o.route)
@@ -269,6 +279,9 @@ func (o options) key(act string, r int) string {
 	if o.layers > 1 {
 		k += fmt.Sprintf("/x%d", o.layers)
 	}
+	if o.subspace {
+		k += "/subspace"
+	}
 	return k
 }
 
@@ -284,7 +297,11 @@ func (o options) routeLabel() string {
 // studentDir names the directory, inside a teacher's, of the students of
 // these settings (those identify.LoadCheckpoints cannot tell apart).
 func (o options) studentDir() string {
-	return fmt.Sprintf("students-%s-n%d-p%d-e%d-t%s-g%g", o.route, o.students, o.probe, o.epochs, o.studentTime, o.initGain)
+	d := fmt.Sprintf("students-%s-n%d-p%d-e%d-t%s-g%g", o.route, o.students, o.probe, o.epochs, o.studentTime, o.initGain)
+	if o.subspace {
+		d += "-subspace" // inputs in the teacher's span, not pixels
+	}
+	return d
 }
 
 // teacherDir names the directory of a teacher with layers hidden layers

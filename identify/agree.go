@@ -48,13 +48,28 @@ func agreementStop(x *mat.Dense, c *Config, agreed *bool) func(int, []train.Stud
 		}
 		var students []student
 		for _, r := range best {
-			if r.Err == nil && r.Net != nil && r.Loss <= agreementLoss {
+			if r.Err == nil && r.Net != nil {
 				students = append(students, student{index: r.Index, net: r.Net, loss: r.Loss})
 			}
 		}
-		*agreed = firstLayerAgrees(x, students, c)
+		*agreed = firstLayerAgrees(x, agreeing(students), c)
 		return *agreed
 	}
+}
+
+// agreeing returns the students that had a say in the agreement (loss at
+// most agreementLoss): a first layer recovered on agreement is clustered
+// over them, as the test was, and the layers above are retrained from
+// them. Students further from the teacher can hold a partial layer that
+// would add members, or clusters, the agreement did not see.
+func agreeing(students []student) []student {
+	var out []student
+	for _, s := range students {
+		if s.loss <= agreementLoss {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // firstLayerAgrees reports whether the first layers of students, whatever

@@ -3,6 +3,7 @@ package identify
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -155,5 +156,18 @@ func TestAgreementStops(t *testing.T) {
 	}
 	if stop(4, nil) || agreed {
 		t.Errorf("round 4 without students: stopped %v, agreed %v", stop(4, nil), agreed)
+	}
+}
+
+// TestAgreeing checks that the students a layer recovered on agreement is
+// clustered over are those the agreement was judged on: loss ≤ 1e-4.
+func TestAgreeing(t *testing.T) {
+	students := []student{{index: 0, loss: 1e-12}, {index: 1, loss: 2.1e-4}, {index: 2, loss: agreementLoss}, {index: 3, loss: math.NaN()}, {index: 4, loss: 3e-5}}
+	var got []int
+	for _, s := range agreeing(students) {
+		got = append(got, s.index)
+	}
+	if !slices.Equal(got, []int{0, 2, 4}) {
+		t.Errorf("agreeing kept students %v, want [0 2 4]", got)
 	}
 }

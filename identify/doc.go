@@ -30,10 +30,10 @@
 //     ⌈γN⌉ + 1 students got there (train.ManyConfig.Enough) or, once every
 //     student has had three attempts, three did (ManyConfig.LateEnough;
 //     Config.FloorStudents sets the number instead), or, from the third
-//     attempt on, once the students agree on the first layer whatever
-//     their losses (⌈γN⌉ of them hold a member of every cluster kept over
-//     all of them; Config.AgreementRound, LayerReport.Agreed), which
-//     clusters it over every student;
+//     attempt on, once the students below 1e-4 agree on the first layer,
+//     at the floor or not (⌈γN⌉ of them hold a member of every cluster
+//     kept over all of them; Config.AgreementRound, LayerReport.Agreed),
+//     which clusters it over those students;
 //     if fewer than ⌈γN⌉ get there but at least two do, the first layer
 //     is clustered over those. With
 //     Config.Continuation, ReLU and leaky ReLU students are first trained

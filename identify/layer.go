@@ -47,7 +47,7 @@ type LayerReport struct {
 	// Agreed (layer 1 of a deep run) is set when the first round's
 	// restarts ended on the students' agreement on this layer rather
 	// than on their losses (Config.AgreementRound): it was clustered over
-	// every student, at the floor or not.
+	// the students below 1e-4 that agreed, at the floor or not.
 	Agreed bool
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last

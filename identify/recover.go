@@ -32,7 +32,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return fmt.Errorf("identify: %w", err)
 		}
 		agreed := l == 0 && res.agreed
-		if !agreed {
+		if agreed {
+			students = agreeing(students)
+		} else {
 			students = clusterPool(students, res.studentFloor(), c)
 		}
 		col, err := clusterLayer(students, l, c, u)

@@ -67,7 +67,8 @@ type Result struct {
 
 	// agreed is set when the first round of a deep run ended on its
 	// students' agreement on the first layer (agreementStop): that layer
-	// is then clustered over every student, not only those at the floor.
+	// is then clustered over the students below agreementLoss, those the
+	// agreement was judged on, not only those at the floor.
 	agreed bool
 }
 

@@ -528,14 +528,7 @@ func compareWithTeacher(res *result, o options, t, rec *mlp.Network, testSet *sy
 	}
 	_, res.MedianCosine = minMedian(cos)
 	res.RMSE, res.RelRMSE = cmp.RMSE, cmp.RelRMSE
-	if res.RecoveredAcc, err = synth.Accuracy(rec, testSet.X, testSet.Labels); err != nil {
-		return err
-	}
-	teacherLabels, err := synth.Predictions(t, testSet.X)
-	if err != nil {
-		return err
-	}
-	res.LabelAgreement, err = synth.Accuracy(rec, testSet.X, teacherLabels)
+	res.RecoveredAcc, res.LabelAgreement, err = accuracies(t, rec, testSet)
 	return err
 }
 

@@ -111,15 +111,9 @@ func runDeepTeacher(ctx context.Context, o options, act mlp.Activation, r int, t
 	}
 	fmt.Printf("  training %d students %s→%d×%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
 		o.students, in, int(math.Ceil(o.rho*float64(r))), o.layers, res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
-	t0 := time.Now()
-	cps, loaded, err := trainStudents(ctx, x, p.y, cfg, filepath.Join(p.dir, o.studentDir()), o.workers)
-	if err != nil {
-		return res, fmt.Errorf("%s r = %d×%d: %w", act.Name(), r, o.layers, err)
-	}
-	resumed := loaded / time.Duration(max(1, min(o.workers, o.students)))
+	run, studentTime, resumed, err := recoverWithStudents(ctx, o, x, p.y, cfg, filepath.Join(p.dir, o.studentDir()))
 	start = start.Add(-resumed)
-	res.StudentSecs = (time.Since(t0) + resumed).Seconds()
-	run, err := identify.Recover(ctx, x, p.y, cps, cfg)
+	res.StudentSecs = studentTime.Seconds()
 	if run != nil && sub != nil {
 		// Back to the 784 pixels: the first layer W becomes W·Uᵀ.
 		if lerr := sub.LiftResult(run); lerr != nil {
@@ -130,10 +124,7 @@ func runDeepTeacher(ctx context.Context, o options, act mlp.Activation, r int, t
 		if len(run.StudentWidths) > 0 {
 			res.StudentWidth = run.StudentWidths[0]
 		}
-		v := synth.OutputVariance(p.y)
-		res.StudentLossMin, res.StudentLossMd = minMedian(run.StudentLosses)
-		res.StudentLossMin /= v
-		res.StudentLossMd /= v
+		res.StudentLossMin, res.StudentLossMd = relativeLosses(run.StudentLosses, p.y)
 		res.RetrainSecs, res.FineTuneSecs = run.Timings.Retrain.Seconds(), run.Timings.FineTune.Seconds()
 		res.Recovered = run.Widths
 	}

@@ -444,26 +444,14 @@ func runTeacher(ctx context.Context, o options, act mlp.Activation, r int, train
 	cfg := studentConfig(o, act, r)
 	fmt.Printf("  training %d students 784→%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
 		o.students, int(math.Ceil(o.rho*float64(r))), res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
-	t0 := time.Now()
-	cps, loaded, err := trainStudents(ctx, x, y, cfg, filepath.Join(dir, o.studentDir()), o.workers)
-	if err != nil {
-		return res, fmt.Errorf("%s r = %d: %w", act.Name(), r, err)
-	}
-	// Students loaded from an interrupted run count with their own
-	// training times, o.workers at a time, in the students' time and in
-	// the total.
-	resumed := loaded / time.Duration(max(1, min(o.workers, o.students)))
+	run, studentTime, resumed, err := recoverWithStudents(ctx, o, x, y, cfg, filepath.Join(dir, o.studentDir()))
 	start = start.Add(-resumed)
-	res.StudentSecs = (time.Since(t0) + resumed).Seconds()
-	run, err := identify.Recover(ctx, x, y, cps, cfg)
+	res.StudentSecs = studentTime.Seconds()
 	if run != nil {
 		if len(run.StudentWidths) > 0 {
 			res.StudentWidth = run.StudentWidths[0]
 		}
-		v := synth.OutputVariance(y)
-		res.StudentLossMin, res.StudentLossMd = minMedian(run.StudentLosses)
-		res.StudentLossMin /= v
-		res.StudentLossMd /= v
+		res.StudentLossMin, res.StudentLossMd = relativeLosses(run.StudentLosses, y)
 		res.ClusterSecs, res.FineTuneSecs = run.Timings.Cluster.Seconds(), run.Timings.FineTune.Seconds()
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -68,6 +69,32 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, cfg identify.Config, di
 		return cps, loaded, err
 	}
 	return cps, loaded, nil
+}
+
+// recoverWithStudents trains the run's students (or loads those dir holds,
+// trainStudents) and recovers the teacher from them (identify.Recover).
+// Students loaded from an interrupted run count with their own training
+// times, o.workers at a time: studentTime includes their share, resumed,
+// which the caller adds to the run's total. A run is returned only when
+// the students were trained.
+func recoverWithStudents(ctx context.Context, o options, x, y *mat.Dense, cfg identify.Config, dir string) (run *identify.Result, studentTime, resumed time.Duration, err error) {
+	t0 := time.Now()
+	cps, loaded, err := trainStudents(ctx, x, y, cfg, dir, o.workers)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	resumed = loaded / time.Duration(max(1, min(o.workers, o.students)))
+	studentTime = time.Since(t0) + resumed
+	run, err = identify.Recover(ctx, x, y, cps, cfg)
+	return run, studentTime, resumed, err
+}
+
+// relativeLosses returns the lowest and the median of the students'
+// losses relative to the variance of the teacher's outputs y.
+func relativeLosses(losses []float64, y *mat.Dense) (lo, med float64) {
+	v := synth.OutputVariance(y)
+	lo, med = minMedian(losses)
+	return lo / v, med / v
 }
 
 // trainOne trains student i and saves it into dir.

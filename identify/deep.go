@@ -60,27 +60,28 @@ const (
 	// deepHandoverLoss ends the deep recipe's subset phase, and then the
 	// full-data one: below it the student is past every trap and its
 	// first-layer neurons as exact as clustering can use (the retraining
-	// above the recovered layer goes on from there). Below 1e-12 a
-	// student's loss falls slowly: duplicated neurons make the zero-loss
-	// set degenerate, the residual is quadratic in the duplicates'
-	// distance to it, and Levenberg–Marquardt closes that distance
-	// linearly. On the deep family's softplus 8→8→4→2→1 teacher a
-	// student took 157 iterations to 1e-12 and 557 to 1e-16; with the
-	// handover at 1e-12 instead of 1e-16 (and retrainMargin 1 instead of
-	// 1e-2) the teacher was exact in 113 s instead of 153 s on two
-	// workers, and GELU 6→3→5→3→2 in 172 s. Without a handover loss
-	// both phases ran their whole budgets, from 1e-17 to 1e-23 on the way.
-	deepHandoverLoss = 1e-12
+	// above the recovered layer goes on from there). Without it both
+	// phases ran their whole budgets, from 1e-17 to 1e-23 on the way: on
+	// the deep family's tanh 6→3→5→3→2 teacher every one of ten students
+	// stopped at the iteration limits, 13–15 s each. Higher is faster
+	// but too loose: below 1e-12 duplicated neurons make the loss fall
+	// slowly (a softplus 8→8→4→2→1 student took 157 iterations to 1e-12
+	// and 557 to 1e-16), but at 1e-12 the tanh 4→5→3→1 teacher's students
+	// shared a spurious first-layer cluster (6 neurons for 5), and at
+	// 1e-14 and 1e-15 a teacher neuron's cluster held only 7 or 8 of its
+	// 10 students (the size threshold), against 10 at 1e-16.
+	deepHandoverLoss = 1e-16
 	// retrainMargin: retraining above a recovered layer stops at
 	// Config.ZeroLoss times retrainMargin. Retrained students are
 	// clustered at the next layer, which needs them at the zero-loss
 	// threshold, not at the float64 floor; the final fine-tune makes the
 	// assembled network exact. To 1e-2 of it, the retraining of the deep
-	// family's softplus 8→8→4→2→1 teacher's students ran its whole
-	// 600-iteration budget, the slow tail of deepHandoverLoss; at 1
-	// it took 15–207 iterations. At 100 (1e-12) that teacher's second
-	// layer clustered too loosely: every student rebuilt on it stalled
-	// near 1e-4.
+	// family's softplus 8→8→4→2→1 teacher's students above layer 1 ran
+	// its whole 600-iteration budget (the slow tail of duplicated
+	// neurons, see deepHandoverLoss), 17 s of the run's 153 on two
+	// workers; at 1 it took 5 s and the teacher was still exact. At 100
+	// (1e-12) that teacher's second layer clustered too loosely: every
+	// student rebuilt on it stalled near 1e-4.
 	retrainMargin = 1
 	// smoothIter is the budget of each step of smoothPhases.
 	smoothIter = 300

@@ -59,7 +59,9 @@
 // stream, at most DefaultRestarts times (none for students above
 // LMMaxParams, where an attempt costs minutes); with ManyConfig.Enough it
 // stops restarting once that many students reached the target, in
-// rounds that keep the results independent of the number of workers. The measurements behind these
+// rounds that keep the results independent of the number of workers (a
+// restart round is counted in student order and cut where it reaches
+// Enough: attempts of later students are cancelled, not waited for). The measurements behind these
 // settings are in the repository's README ("Measured").
 //
 // A Phase can train the student through another hidden activation

@@ -41,13 +41,19 @@ type ManyConfig struct {
 	// student's first attempt, round r restarts every student still above
 	// RestartLoss with restarts left, and no round starts after one that
 	// ends with Enough students at RestartLoss (the others keep their best
-	// attempt so far). A student's k-th attempt is the same with or
-	// without Enough, and which rounds run depends only on their
-	// outcomes, so the results are still the same for any number of
-	// workers. It saves the restarts of trapped students when the
-	// caller needs only Enough at the floor. Every attempt's network is
-	// kept until the end (the stop round decides which is a student's
-	// best), so memory grows with the attempts run.
+	// attempt so far). Within a restart round the attempts count in
+	// student order: once the students at RestartLoss reach Enough with
+	// student c's attempt of round r ≥ 1, the attempts of round r of the
+	// students after c are cancelled if running and left out if done
+	// (those students keep their best attempt of the earlier rounds), so
+	// no worker waits for an attempt whose outcome cannot matter. A
+	// student's k-th attempt is the same with or without Enough, and
+	// which attempts are kept depends only on their outcomes, so the
+	// results are still the same for any number of workers. It saves the
+	// restarts of trapped students when the caller needs only Enough at
+	// the floor. Every attempt's network is kept until the end (the stop
+	// round decides which is a student's best), so memory grows with the
+	// attempts run.
 	Enough int
 	// LateEnough, if positive, lowers Enough from round LateRound on: a
 	// complete round r ≥ LateRound with LateEnough students at
@@ -251,12 +257,7 @@ func (s *studentRun) add(r StudentResult, mc *ManyConfig) bool {
 // and the attempts of later rounds that ran anyway are discarded, so the
 // results are those of strict rounds for any number of workers.
 func manyRounds(ctx context.Context, x, y *mat.Dense, n int, newStudent func(int, *rand.Rand) (*mlp.Network, error), mc *ManyConfig, workers int) ([]StudentResult, error) {
-	rs := &roundState{n: n, mc: mc, runs: make([]*studentRun, n), done: make([][]StudentResult, n),
-		busy: make([]bool, n), finished: make([]bool, n), stop: -1, judged: -1}
-	rs.cond = sync.NewCond(&rs.mu)
-	for i := range rs.runs {
-		rs.runs[i] = newStudentRun(i, mc)
-	}
+	rs := newRoundState(n, mc)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -264,11 +265,11 @@ func manyRounds(ctx context.Context, x, y *mat.Dense, n int, newStudent func(int
 			defer wg.Done()
 			ws := mlp.NewWorkspace()
 			for {
-				i, ok := rs.take(ctx)
+				i, actx, ok := rs.take(ctx)
 				if !ok {
 					return
 				}
-				r := attemptOne(ctx, x, y, i, newStudent, mc, ws, rs.runs[i].rng)
+				r := attemptOne(actx, x, y, i, newStudent, mc, ws, rs.runs[i].rng)
 				rs.finish(i, r)
 			}
 		}()
@@ -277,35 +278,52 @@ func manyRounds(ctx context.Context, x, y *mat.Dense, n int, newStudent func(int
 	return rs.results(ctx), ctx.Err()
 }
 
+func newRoundState(n int, mc *ManyConfig) *roundState {
+	rs := &roundState{n: n, mc: mc, runs: make([]*studentRun, n), done: make([][]StudentResult, n),
+		busy: make([]bool, n), cancel: make([]context.CancelFunc, n), finished: make([]bool, n), stop: -1, judged: -1}
+	rs.cond = sync.NewCond(&rs.mu)
+	for i := range rs.runs {
+		rs.runs[i] = newStudentRun(i, mc)
+	}
+	return rs
+}
+
 // roundState is the shared state of manyRounds, guarded by mu.
 type roundState struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	n        int
 	mc       *ManyConfig
-	runs     []*studentRun     // bookkeeping of every attempt run, for finished
-	done     [][]StudentResult // every finished attempt, per student
-	busy     []bool            // an attempt of the student is running
-	finished []bool            // at the target, out of restarts or failed
-	stop     int               // the round after which no attempt starts; −1 while unknown
-	judged   int               // the last complete round checked for Enough; −1 before any
+	runs     []*studentRun        // bookkeeping of every attempt run, for finished
+	done     [][]StudentResult    // every finished attempt, per student
+	busy     []bool               // an attempt of the student is running
+	cancel   []context.CancelFunc // of the running attempt, per student
+	finished []bool               // at the target, out of restarts or failed
+	stop     int                  // the round after which no attempt starts; −1 while unknown
+	cut      int                  // the last student whose attempt of round stop is kept
+	judged   int                  // the last complete round checked for Enough; −1 before any
+}
+
+// dropped reports whether student i's attempt of round is past the stop.
+func (rs *roundState) dropped(i, round int) bool {
+	return rs.stop >= 0 && (round > rs.stop || (round == rs.stop && i > rs.cut))
 }
 
 // take returns the student whose next attempt is the lowest-round ready
-// one, waiting while none is ready but some attempt runs; ok is false
-// when no attempt is left to run.
-func (rs *roundState) take(ctx context.Context) (int, bool) {
+// one and the context of that attempt, waiting while none is ready but
+// some attempt runs; ok is false when no attempt is left to run.
+func (rs *roundState) take(ctx context.Context) (int, context.Context, bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	for {
 		if ctx.Err() != nil {
-			return 0, false
+			return 0, nil, false
 		}
 		best, running := -1, false
 		for i := 0; i < rs.n; i++ {
 			running = running || rs.busy[i]
 			round := len(rs.done[i])
-			if rs.busy[i] || rs.finished[i] || (rs.stop >= 0 && round > rs.stop) {
+			if rs.busy[i] || rs.finished[i] || rs.dropped(i, round) {
 				continue
 			}
 			if best < 0 || round < len(rs.done[best]) {
@@ -314,34 +332,93 @@ func (rs *roundState) take(ctx context.Context) (int, bool) {
 		}
 		if best >= 0 {
 			rs.busy[best] = true
-			return best, true
+			actx, cancel := context.WithCancel(ctx)
+			rs.cancel[best] = cancel
+			return best, actx, true
 		}
 		if !running {
-			return 0, false
+			return 0, nil, false
 		}
 		rs.cond.Wait()
 	}
 }
 
 // finish records student i's attempt and decides, once a round is
-// complete, whether it was the last.
+// complete or its attempts so far are Enough, whether it was the last.
 func (rs *roundState) finish(i int, r StudentResult) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	rs.busy[i] = false
+	if rs.cancel[i] != nil {
+		rs.cancel[i]()
+		rs.cancel[i] = nil
+	}
 	rs.done[i] = append(rs.done[i], r)
 	rs.finished[i] = rs.runs[i].add(r, rs.mc)
-	// Rounds are judged in order: a student that finishes its last
-	// attempt of round r may complete rounds r … r+k at once (the others
-	// ran ahead), and the stop round is the first of them with Enough.
-	for complete := rs.completeRound(); rs.stop < 0 && rs.judged < complete; {
-		rs.judged++
-		if rs.reachedBy(rs.judged) >= rs.mc.enoughAt(rs.judged) ||
-			(rs.mc.StopAfter != nil && rs.mc.StopAfter(rs.judged, rs.bestBy(rs.judged))) {
-			rs.stop = rs.judged
+	rs.judge()
+	rs.cond.Broadcast()
+}
+
+// judge decides the rounds in order: a student that finishes its last
+// attempt of round r may complete rounds r … r+k at once (the others ran
+// ahead), and the stop round is the first of them with Enough. A restart
+// round may stop before it is complete (prefixCut).
+func (rs *roundState) judge() {
+	for rs.stop < 0 {
+		r := rs.judged + 1
+		if c, ok := rs.prefixCut(r); ok {
+			rs.stopAt(r, c)
+			return
+		}
+		if rs.completeRound() < r {
+			return
+		}
+		rs.judged = r
+		if rs.reachedBy(r) >= rs.mc.enoughAt(r) ||
+			(rs.mc.StopAfter != nil && rs.mc.StopAfter(r, rs.bestBy(r))) {
+			rs.stopAt(r, rs.n-1)
 		}
 	}
-	rs.cond.Broadcast()
+}
+
+// prefixCut returns the student c whose attempt of restart round r brings
+// the students at the target to Enough, counting the attempts of round r
+// in student order, once every attempt of round r up to c is done; ok is
+// false while that is undecided or never happens. Round 0 is always kept
+// whole (every student needs an attempt), and so is a round that starts
+// with Enough already reached (LateEnough lowering it from round r on:
+// every student gets its LateRound+1 attempts).
+func (rs *roundState) prefixCut(r int) (c int, ok bool) {
+	need, count := rs.mc.enoughAt(r), rs.reachedBy(r-1)
+	if r == 0 || count >= need {
+		return 0, false
+	}
+	for i := 0; i < rs.n; i++ {
+		switch {
+		case len(rs.done[i]) > r:
+			if rs.done[i][r].Reached(rs.runs[i].target) {
+				if count++; count >= need {
+					return i, true
+				}
+			}
+		case rs.finished[i]:
+			// Finished in an earlier round: no attempt in round r.
+		default:
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// stopAt makes round r the last, keeping its attempts of students 0…c,
+// and cancels the running attempts that will not be kept.
+func (rs *roundState) stopAt(r, c int) {
+	rs.stop, rs.cut = r, c
+	for i, busy := range rs.busy {
+		if busy && rs.dropped(i, len(rs.done[i])) {
+			rs.cancel[i]()
+		}
+	}
 }
 
 // completeRound returns the highest round every student has either done
@@ -377,16 +454,17 @@ func (rs *roundState) reachedBy(round int) int {
 	return count
 }
 
-// results returns each student's best attempt of the rounds kept (an
-// attempt of a later round, run ahead while the last kept round was
+// results returns each student's best attempt of those kept (an attempt
+// past the stop, run ahead or cancelled while the last kept round was
 // ending, is left out); a student that never ran carries ctx's error.
 func (rs *roundState) results(ctx context.Context) []StudentResult {
-	last := math.MaxInt - 1
-	if rs.stop >= 0 {
-		last = rs.stop
-	}
-	out := rs.bestBy(last)
+	out := make([]StudentResult, rs.n)
 	for i, attempts := range rs.done {
+		kept := len(attempts)
+		for kept > 0 && rs.dropped(i, kept-1) {
+			kept--
+		}
+		out[i] = rs.bestOf(i, attempts[:kept])
 		if len(attempts) == 0 {
 			out[i] = StudentResult{Index: i, Err: ctx.Err()}
 		}
@@ -399,14 +477,18 @@ func (rs *roundState) results(ctx context.Context) []StudentResult {
 func (rs *roundState) bestBy(round int) []StudentResult {
 	out := make([]StudentResult, rs.n)
 	for i, attempts := range rs.done {
-		attempts = attempts[:min(len(attempts), round+1)]
-		kept := newStudentRun(i, rs.mc)
-		for _, r := range attempts {
-			kept.add(r, rs.mc)
-		}
-		out[i] = kept.best
+		out[i] = rs.bestOf(i, attempts[:min(len(attempts), round+1)])
 	}
 	return out
+}
+
+// bestOf returns student i's best of attempts, with their count and time.
+func (rs *roundState) bestOf(i int, attempts []StudentResult) StudentResult {
+	kept := newStudentRun(i, rs.mc)
+	for _, r := range attempts {
+		kept.add(r, rs.mc)
+	}
+	return kept.best
 }
 
 // Reached reports whether the student trained without error to a loss of

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -442,6 +441,34 @@ func TestManyEnoughRounds(t *testing.T) {
 		same(fmt.Sprintf("Enough 3, %d workers", w), run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 3, Workers: w}), first)
 		same(fmt.Sprintf("Enough 6, %d workers", w), run(ManyConfig{Restarts: 2, RestartLoss: target, Enough: 6, Workers: w}), full)
 	}
+	// Enough 4: the restart round that brings a fourth student to the
+	// target keeps the attempts of the students up to it, in index order,
+	// and leaves out those after it, whatever the workers.
+	long := run(ManyConfig{Restarts: 5, RestartLoss: target})
+	cutRound, cutAt := -1, -1
+	for r := 1; r <= 5 && cutAt < 0; r++ {
+		for i, l := range long {
+			if l.Attempts == r+1 && l.Loss <= target {
+				cutRound, cutAt = r, i
+				break
+			}
+		}
+	}
+	if cutAt < 0 {
+		t.Fatal("no restart reached the target: the test needs one")
+	}
+	for _, w := range []int{1, 3} {
+		got := run(ManyConfig{Restarts: 5, RestartLoss: target, Enough: 4, Workers: w})
+		for i, r := range got {
+			want := min(long[i].Attempts, cutRound+1)
+			if i > cutAt && long[i].Attempts > cutRound {
+				want = cutRound
+			}
+			if r.Attempts != want {
+				t.Errorf("Enough 4, %d workers: student %d kept %d attempts, want %d (cut at student %d of round %d)", w, i, r.Attempts, want, cutAt, cutRound)
+			}
+		}
+	}
 	// LateEnough 3 from round 1: round 0's three students at the target
 	// are not enough yet, round 1 ends the restarts, as one restart each
 	// would.
@@ -487,12 +514,7 @@ func TestManyEnoughRounds(t *testing.T) {
 func TestManyRoundsJudgedInOrder(t *testing.T) {
 	mc := &ManyConfig{Restarts: 3, RestartLoss: 1, Enough: 1}
 	n := 3
-	rs := &roundState{n: n, mc: mc, runs: make([]*studentRun, n), done: make([][]StudentResult, n),
-		busy: make([]bool, n), finished: make([]bool, n), stop: -1, judged: -1}
-	rs.cond = sync.NewCond(&rs.mu)
-	for i := range rs.runs {
-		rs.runs[i] = newStudentRun(i, mc)
-	}
+	rs := newRoundState(n, mc)
 	attempt := func(i int, loss float64) { rs.finish(i, StudentResult{Index: i, Result: Result{Loss: loss}}) }
 	attempt(1, 5) // round 0
 	attempt(2, 5) // round 0
@@ -505,6 +527,55 @@ func TestManyRoundsJudgedInOrder(t *testing.T) {
 	for i, r := range rs.results(context.Background()) {
 		if r.Attempts != 1 {
 			t.Errorf("student %d kept %d attempts, want 1 (round 0 only)", i, r.Attempts)
+		}
+	}
+}
+
+// TestManyRoundCut replays a restart round that reaches Enough part way:
+// the attempts of round 1 count in student order, so student 3's attempt
+// at the target, done first, decides nothing while student 1's is still
+// running; student 1's ends it, student 2's running attempt is
+// cancelled, and students 2 and 3 keep their round-0 attempts.
+func TestManyRoundCut(t *testing.T) {
+	mc := &ManyConfig{Restarts: 3, RestartLoss: 1, Enough: 2}
+	rs := newRoundState(4, mc)
+	// A network, or the student counts as failed and finished.
+	net := &mlp.Network{}
+	attempt := func(i int, loss float64) { rs.finish(i, StudentResult{Index: i, Net: net, Result: Result{Loss: loss}}) }
+	attempt(0, 0.5) // round 0, at the target
+	attempt(1, 5)
+	attempt(2, 5)
+	attempt(3, 5)
+	if rs.stop >= 0 {
+		t.Fatalf("stopped after round 0 with one student at the target (Enough 2)")
+	}
+	cancelled := false
+	rs.busy[2], rs.cancel[2] = true, func() { cancelled = true } // student 2's round-1 attempt runs
+	rs.busy[1], rs.cancel[1] = true, func() {}
+	attempt(3, 0.5) // round 1, done before students 1 and 2
+	if rs.stop >= 0 {
+		t.Fatalf("stopped at round %d before student 1's attempt of round 1 ended", rs.stop)
+	}
+	attempt(1, 0.7)
+	if rs.stop != 1 || rs.cut != 1 {
+		t.Fatalf("stop round %d, cut %d; want round 1, cut at student 1", rs.stop, rs.cut)
+	}
+	if !cancelled {
+		t.Error("student 2's running attempt of round 1 was not cancelled")
+	}
+	for i := range 4 {
+		if got, want := rs.dropped(i, 1), i > 1; got != want {
+			t.Errorf("student %d: round-1 attempt dropped %v, want %v", i, got, want)
+		}
+	}
+	attempt(2, 0.1) // the cancelled attempt, left out whatever its loss
+	want := []struct {
+		attempts int
+		loss     float64
+	}{{1, 0.5}, {2, 0.7}, {1, 5}, {1, 5}}
+	for i, r := range rs.results(context.Background()) {
+		if r.Attempts != want[i].attempts || r.Loss != want[i].loss {
+			t.Errorf("student %d: %d attempts, loss %v; want %d, %v", i, r.Attempts, r.Loss, want[i].attempts, want[i].loss)
 		}
 	}
 }

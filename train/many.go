@@ -253,9 +253,11 @@ func (s *studentRun) add(r StudentResult, mc *ManyConfig) bool {
 // is ready (the student's previous attempt done, the student not
 // finished), so no worker waits for a round to end: it may run a student's
 // next attempt while others finish the current round. Once a round is
-// complete with Enough students at the target, no later attempt starts,
-// and the attempts of later rounds that ran anyway are discarded, so the
-// results are those of strict rounds for any number of workers.
+// complete with Enough students at the target, or a restart round's
+// attempts up to some student bring them to Enough (prefixCut), no later
+// attempt starts, the running ones past that point are cancelled, and
+// those that ran anyway are discarded, so the results are those of strict
+// rounds, cut in student order, for any number of workers.
 func manyRounds(ctx context.Context, x, y *mat.Dense, n int, newStudent func(int, *rand.Rand) (*mlp.Network, error), mc *ManyConfig, workers int) ([]StudentResult, error) {
 	rs := newRoundState(n, mc)
 	var wg sync.WaitGroup

@@ -58,11 +58,16 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 		return students, nil
 	}
 	// The fresh students' restarts end once the students at the floor
-	// number ⌈γN⌉, or, from the late round on, deepLateEnough: the
+	// number ⌈γN⌉ + 1, or, from the late round on, deepLateEnough: the
 	// next layer is clustered over those (clusterPool), as the first
-	// layer is after the first round's late stop.
+	// layer is after the first round's late stop. One more than ⌈γN⌉
+	// as in the first round (manyConfig): train.Many cuts a restart
+	// round at the attempt that reaches Enough, so exactly ⌈γN⌉ would
+	// leave no slack for a student at the floor that lacks a neuron (on
+	// the deep family's ReLU 6→4→4→2 teacher, layer 2 clustered to 3
+	// neurons of 4).
 	atFloor := len(students) - len(trapped)
-	enough := min(need-atFloor, len(trapped)+missing)
+	enough := min(need+1-atFloor, len(trapped)+missing)
 	late := max(1, deepLateEnough-atFloor)
 	fresh, err := freshAbove(ctx, x, y, students[0].net, l, ins, len(trapped)+missing, enough, late, c)
 	if ctx.Err() != nil {

@@ -391,8 +391,11 @@ func (rs *roundState) judge() {
 // with Enough already reached (LateEnough lowering it from round r on:
 // every student gets its LateRound+1 attempts).
 func (rs *roundState) prefixCut(r int) (c int, ok bool) {
+	if r == 0 {
+		return 0, false
+	}
 	need, count := rs.mc.enoughAt(r), rs.reachedBy(r-1)
-	if r == 0 || count >= need {
+	if count >= need {
 		return 0, false
 	}
 	for i := 0; i < rs.n; i++ {

@@ -78,7 +78,7 @@ func momentFactor(h *mat.Dense) (*mat.Dense, error) {
 		at[d*n+k] = 1
 	}
 	m := make([]float64, (d+1)*(d+1))
-	gram.Upper(m, d+1, at, d+1, n, n, make([]float64, gram.TileScratch))
+	gram.Upper(m, d+1, at, d+1, n, n)
 	for i := range m {
 		m[i] /= float64(n)
 	}

@@ -66,7 +66,6 @@ type kfacLayer struct {
 	t1, t2        []float64
 	syevWork      []float64
 	syevWorkG     []float64
-	gramBuf       []float64
 
 	// EKFAC (GaussNewton.EigenCorrection): the corrected eigenvalues
 	// (out×(in+b)), the layer input with its bias column and rotated
@@ -218,7 +217,6 @@ func newKFACLayer(net *mlp.Network, l, rows int) kfacLayer {
 	k.qg, k.gamma = make([]float64, k.out*k.out), make([]float64, k.out)
 	k.at = make([]float64, ia*rows)
 	k.t1, k.t2 = make([]float64, k.out*ia), make([]float64, k.out*ia)
-	k.gramBuf = make([]float64, gram.TileScratch)
 	k.syevWork = syevWorkspace(ia)
 	k.syevWorkG = syevWorkspace(k.out)
 	return k
@@ -278,7 +276,7 @@ func (k *kfacLayer) factorA(data []float64, stride, rows int) error {
 		}
 	}
 	clear(k.qa)
-	gram.Upper(k.qa, ia, at, ia, rows, rows, k.gramBuf)
+	gram.Upper(k.qa, ia, at, ia, rows, rows)
 	floats.Scale(1/float64(rows), k.qa)
 	return eigSym(k.qa, k.alpha, ia, k.syevWork)
 }

@@ -3,19 +3,22 @@ package train
 import (
 	"context"
 	"fmt"
-	"github.com/paramrecovery/expandcluster/internal/gram"
 	"math"
+
+	"github.com/paramrecovery/expandcluster/internal/chol"
+	"github.com/paramrecovery/expandcluster/internal/gram"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
 // LM is the Levenberg–Marquardt method, a damped Gauss–Newton trust region
 // on the residuals r of the student: it minimises ½‖r‖² over the free
 // parameters by solving (JᵀJ + μD)δ = −Jᵀr with a Cholesky factorisation
-// (JᵀJ formed by the Gram kernel of internal/gram, AVX2 where available), accepting the step when the gain ratio ρ of
+// (JᵀJ by the symmetric product of internal/gemm straight from J, AVX2 or
+// AVX-512 where available; the blocked factorisation and the solves of
+// internal/chol), accepting the step when the gain ratio ρ of
 // actual to predicted decrease is positive, and updating μ as Nielsen
 // (1999): μ ← μ·max(1/3, 1−(2ρ−1)³) on success, μ ← μ·ν, ν ← 2ν on failure.
 // A Cholesky failure counts as a failed step. With D = I the step is the
@@ -54,8 +57,8 @@ type LM struct {
 	Geodesic bool
 	// GeodesicRatio bounds 2‖a‖/‖v‖; zero means 0.75.
 	GeodesicRatio float64
-	// MaxMemory bounds the bytes of the Jacobian, its transpose and the
-	// two k×k normal matrices that Run allocates; zero means 8 GiB. A
+	// MaxMemory bounds the bytes of the Jacobian and the two k×k normal
+	// matrices that Run allocates; zero means 8 GiB. A
 	// student that needs more is refused with an error naming the size
 	// (GaussNewton needs no P×P matrix).
 	MaxMemory int64
@@ -84,8 +87,7 @@ func (o *LM) validate() error {
 type lmState struct {
 	k, m   int
 	jac    mat.Dense
-	jt     []float64 // Jᵀ, row-major k×m: JᵀJ is the Gram matrix of its rows
-	tile   []float64 // scratch of gram.Upper
+	work   []float64 // scratch of chol.Factor
 	r      []float64
 	a      blas64.Symmetric // JᵀJ, upper triangle
 	c      blas64.Symmetric // JᵀJ + μD, factorised in place
@@ -106,8 +108,7 @@ const geodesicStep = 0.1
 func newLMState(k, m int) *lmState {
 	s := &lmState{k: k, m: m}
 	s.jac.ReuseAs(m, k)
-	s.jt = make([]float64, k*m)
-	s.tile = make([]float64, gram.TileScratch)
+	s.work = make([]float64, chol.WorkLen(k))
 	s.r = make([]float64, m)
 	s.a = blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: make([]float64, k*k)}
 	s.c = blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: make([]float64, k*k)}
@@ -125,12 +126,7 @@ func (s *lmState) linearise(p *Problem) error {
 		return err
 	}
 	j := s.jac.RawMatrix()
-	for r := 0; r < s.m; r++ {
-		for c, v := range j.Data[r*j.Stride : r*j.Stride+s.k] {
-			s.jt[c*s.m+r] = v
-		}
-	}
-	gram.Upper(s.a.Data, s.k, s.jt, s.k, s.m, s.m, s.tile)
+	gram.UpperT(s.a.Data, s.k, j.Data, s.k, s.m, j.Stride)
 	blas64.Gemv(blas.Trans, 1, j, blas64.Vector{N: s.m, Inc: 1, Data: s.r}, 0, blas64.Vector{N: s.k, Inc: 1, Data: s.g})
 	var ss float64
 	for _, v := range s.r {
@@ -154,7 +150,7 @@ func (o *LM) Run(ctx context.Context, p *Problem, m *Monitor) error {
 		limit = 8 << 30
 	}
 	nk, nm := int64(p.Dim()), int64(p.Samples())
-	if need := 8 * (2*nk*nm + 2*nk*nk); need > limit {
+	if need := 8 * (nk*nm + 2*nk*nk + int64(chol.WorkLen(int(nk)))); need > limit {
 		return fmt.Errorf("LM: %d free parameters on %d residuals need %.1f GiB for the Jacobian and normal equations, above MaxMemory %.1f GiB (train.GaussNewton needs no P×P matrix)",
 			nk, nm, float64(need)/(1<<30), float64(limit)/(1<<30))
 	}
@@ -204,15 +200,14 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 			copy(s.c.Data[i*k+i:i*k+k], s.a.Data[i*k+i:i*k+k])
 			s.c.Data[i*k+i] += mu * s.d[i]
 		}
-		_, ok := lapack64.Potrf(s.c)
+		ok := chol.Factor(s.c.Data, k, k, s.work)
 		accepted := false
 		var pred float64
 		if ok {
 			for i, gi := range s.g {
 				s.step.Data[i] = -gi
 			}
-			chol := blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: k, Stride: k, Data: s.c.Data}
-			lapack64.Potrs(chol, s.step)
+			chol.Solve(s.c.Data, k, k, s.step.Data)
 			delta := s.step.Data
 			// Predicted decrease of ½‖r‖²: ½δᵀ(μDδ − g).
 			var dn, xn float64
@@ -227,7 +222,7 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 			}
 			if geoRatio > 0 {
 				var err error
-				if ok, err = s.accelerate(p, chol, geoRatio); err != nil {
+				if ok, err = s.accelerate(p, geoRatio); err != nil {
 					return err
 				}
 			}
@@ -278,9 +273,9 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 // geodesically accelerated step v + a/2 (the gain ratio stays measured
 // against v's predicted decrease, as in Transtrum and Sethna); ok is
 // false, and the step to be rejected, when 2‖a‖ > ratio·‖v‖ (the valley
-// bends too sharply for the correction to be trusted). chol is the
+// bends too sharply for the correction to be trusted). s.c holds the
 // Cholesky factor of JᵀJ + μD. On success the student is left at x + hv.
-func (s *lmState) accelerate(p *Problem, chol blas64.Triangular, ratio float64) (ok bool, err error) {
+func (s *lmState) accelerate(p *Problem, ratio float64) (ok bool, err error) {
 	v := s.step.Data
 	for i, vi := range v {
 		s.x0[i] = s.x[i] + geodesicStep*vi
@@ -298,7 +293,7 @@ func (s *lmState) accelerate(p *Problem, chol blas64.Triangular, ratio float64) 
 	}
 	a := s.acc.Data
 	blas64.Gemv(blas.Trans, -1, j, blas64.Vector{N: s.m, Inc: 1, Data: s.rh}, 0, blas64.Vector{N: s.k, Inc: 1, Data: a})
-	lapack64.Potrs(chol, s.acc)
+	chol.Solve(s.c.Data, s.k, s.k, a)
 	var an, vn float64
 	for i := range a {
 		an += a[i] * a[i]

@@ -268,6 +268,10 @@ func (p *pool[E]) put(s *scratch[E]) {
 // of mr rows: panel r holds, for each p, the mr values A(ic+r·mr+i, pc+p),
 // zero past row mb. Applied to Bᵀ it packs B's column panels.
 func packA[E elem](dst, a []E, ars, acs, ic, mb, pc, kb, mr int) {
+	if ars == 1 {
+		packColumns(dst, a, acs, ic, mb, pc, kb, mr)
+		return
+	}
 	for r := 0; r < mb; r += mr {
 		rows := min(mr, mb-r)
 		panel := dst[r*kb : r*kb+mr*kb]
@@ -275,12 +279,6 @@ func packA[E elem](dst, a []E, ars, acs, ic, mb, pc, kb, mr int) {
 			clear(panel)
 		}
 		base := (ic+r)*ars + pc*acs
-		if ars == 1 {
-			for p := 0; p < kb; p++ {
-				copyShort(panel[p*mr:p*mr+rows], a[base+p*acs:base+p*acs+rows])
-			}
-			continue
-		}
 		if acs == 1 && rows == mr && mr%6 == 0 {
 			for g := 0; g < mr; g += 6 {
 				pack6(panel[g:], a[base+g*ars:], ars, kb, mr)
@@ -305,6 +303,26 @@ func packA[E elem](dst, a []E, ars, acs, ic, mb, pc, kb, mr int) {
 			for p := 0; p < kb; p++ {
 				panel[p*mr+i] = a[src+p*acs]
 			}
+		}
+	}
+}
+
+// packColumns is packA for an A whose columns are contiguous (ars = 1,
+// such as a transposed row-major operand): it walks A's columns in order,
+// each once, handing its values out to the panels, so that the source is
+// read as a stream instead of once per panel.
+func packColumns[E elem](dst, a []E, acs, ic, mb, pc, kb, mr int) {
+	full := mb / mr * mr
+	if full < mb {
+		clear(dst[full*kb : full*kb+mr*kb])
+	}
+	for p := 0; p < kb; p++ {
+		col := a[(pc+p)*acs+ic : (pc+p)*acs+ic+mb]
+		for r := 0; r < full; r += mr {
+			copyShort(dst[r*kb+p*mr:r*kb+p*mr+mr], col[r:r+mr])
+		}
+		if full < mb {
+			copyShort(dst[full*kb+p*mr:full*kb+p*mr+mb-full], col[full:])
 		}
 	}
 }

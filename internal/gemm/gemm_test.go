@@ -131,3 +131,45 @@ func BenchmarkMul(b *testing.B) {
 		})
 	}
 }
+
+// TestUpperMatchesMul checks that Upper writes exactly Mul's product on
+// and above the diagonal (the same bits) and nothing below it, for shapes
+// with edge tiles, several k-blocks and more columns than one B panel.
+func TestUpperMatchesMul(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, asm := range []bool{true, false} {
+		was := UseAsm(asm)
+		upperMatchesMul(t, rng)
+		UseAsm(was)
+	}
+}
+
+func upperMatchesMul(t *testing.T, rng *rand.Rand) {
+	for _, sz := range [][2]int{{1, 1}, {7, 3}, {13, 300}, {130, 600}, {nc + 37, 5}} {
+		n, k := sz[0], sz[1]
+		for _, transposed := range []bool{false, true} {
+			a, ars, acs := operand(rng, n, k, transposed)
+			want := make([]float64, n*n)
+			Mul(n, n, k, a, ars, acs, a, acs, ars, want, n, false)
+			got := make([]float64, n*n)
+			for i := range got {
+				got[i] = math.NaN()
+			}
+			Upper(n, k, a, ars, acs, got, n)
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					g := got[i*n+j]
+					if j < i {
+						if !math.IsNaN(g) {
+							t.Fatalf("n=%d k=%d: lower (%d,%d) written", n, k, i, j)
+						}
+						continue
+					}
+					if math.Float64bits(g) != math.Float64bits(want[i*n+j]) {
+						t.Fatalf("n=%d k=%d transposed=%v: (%d,%d) = %v, Mul %v", n, k, transposed, i, j, g, want[i*n+j])
+					}
+				}
+			}
+		}
+	}
+}

@@ -74,33 +74,20 @@ func Tile(buf, data []float64, stride, d, i0, i1, j0, j1 int) {
 	}
 }
 
-// tileSize is the block of rows Upper computes at a time: its diagonal
-// block of results goes through the scratch buffer.
-const tileSize = 64
-
-// TileScratch is the length of the scratch buffer Upper needs.
-const TileScratch = tileSize * tileSize
-
 // Upper sets the upper triangle (j ≥ i) of c (n×n, row stride ldc) to
 // A·Aᵀ, where A is the n×d row-major matrix a with row stride stride. The
-// lower triangle is not touched. buf must hold TileScratch values.
-//
-// It works in panels of tileSize rows: the panel's products with the rows
-// after it are one matrix product (package gemm, blocked for cache and at
-// about twice the speed of Tile's dot products when d is in the thousands,
-// as in the normal equations JᵀJ), and its diagonal block another, written
-// through buf so that the lower triangle stays untouched. The results are
-// deterministic for given inputs; they may differ in rounding from Tile's.
-func Upper(c []float64, ldc int, a []float64, n, d, stride int, buf []float64) {
-	for i0 := 0; i0 < n; i0 += tileSize {
-		i1 := min(i0+tileSize, n)
-		m := i1 - i0
-		gemm.Mul(m, m, d, a[i0*stride:], stride, 1, a[i0*stride:], 1, stride, buf[:m*m], m, false)
-		for i := i0; i < i1; i++ {
-			copy(c[i*ldc+i:i*ldc+i1], buf[(i-i0)*m+i-i0:(i-i0)*m+m])
-		}
-		if i1 < n {
-			gemm.Mul(m, n-i1, d, a[i0*stride:], stride, 1, a[i1*stride:], 1, stride, c[i0*ldc+i1:], ldc, false)
-		}
-	}
+// lower triangle is not touched. It is package gemm's symmetric product
+// (blocked for cache, at about twice the speed of Tile's dot products when
+// d is in the thousands, as in the normal equations JᵀJ); the results are
+// deterministic for given inputs and may differ in rounding from Tile's.
+func Upper(c []float64, ldc int, a []float64, n, d, stride int) {
+	gemm.Upper(n, d, a, stride, 1, c, ldc)
+}
+
+// UpperT sets the upper triangle of c (n×n, row stride ldc) to AᵀA, where
+// A is the d×n row-major matrix a with row stride stride: the normal
+// matrix JᵀJ of a Jacobian J stored one sample per row, without forming
+// Jᵀ. It has the same bits as Upper on the transpose.
+func UpperT(c []float64, ldc int, a []float64, n, d, stride int) {
+	gemm.Upper(n, d, a, 1, stride, c, ldc)
 }

@@ -21,7 +21,7 @@ func TestUpperMatchesNaive(t *testing.T) {
 			for i := range c {
 				c[i] = math.NaN() // the lower triangle must stay untouched
 			}
-			Upper(c, n, a, n, d, stride, make([]float64, TileScratch))
+			Upper(c, n, a, n, d, stride)
 			for i := 0; i < n; i++ {
 				for j := 0; j < n; j++ {
 					if j < i {
@@ -52,11 +52,77 @@ func BenchmarkUpper(b *testing.B) {
 	for i := range a {
 		a[i] = float64(i%7) - 3
 	}
-	c, buf := make([]float64, n*n), make([]float64, TileScratch)
+	c := make([]float64, n*n)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		Upper(c, n, a, n, d, d, buf)
+		Upper(c, n, a, n, d, d)
 	}
 	b.ReportMetric(float64(n)*float64(n+1)/2*float64(d)*2*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func TestUpperTMatchesUpper(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sz := range [][2]int{{1, 1}, {5, 3}, {130, 7}, {485, 97}, {33, 150}} {
+		d, n := sz[0], sz[1]
+		stride := n + 2
+		a := make([]float64, d*stride)
+		for i := range a {
+			a[i] = rng.NormFloat64()
+		}
+		at := make([]float64, n*d)
+		for p := 0; p < d; p++ {
+			for i := 0; i < n; i++ {
+				at[i*d+p] = a[p*stride+i]
+			}
+		}
+		got, want := make([]float64, n*n), make([]float64, n*n)
+		for i := range got {
+			got[i], want[i] = math.NaN(), math.NaN()
+		}
+		UpperT(got, n, a, n, d, stride)
+		Upper(want, n, at, n, d, d)
+		for i := range got {
+			// Same sums in the same order: the same bits, NaN below.
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("d=%d n=%d: element %d = %v, Upper on the transpose %v", d, n, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// BenchmarkNormalMatrix is JᵀJ for a deep student 8→24→12→6→1 (601
+// parameters) on 3 000 samples, J stored one sample per row: UpperT on J
+// against transposing J and calling Upper (what train's LM did before).
+func BenchmarkNormalMatrix(b *testing.B) {
+	n, d := 601, 3000
+	j := make([]float64, d*n)
+	for i := range j {
+		j[i] = float64(i%7) - 3
+	}
+	c := make([]float64, n*n)
+	flops := func(b *testing.B) {
+		b.ReportMetric(float64(n)*float64(n+1)/2*float64(d)*2*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	}
+	b.Run("UpperT", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			UpperT(c, n, j, n, d, n)
+		}
+		flops(b)
+	})
+	b.Run("transpose+Upper", func(b *testing.B) {
+		jt := make([]float64, n*d)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			for r := 0; r < d; r++ {
+				for col, v := range j[r*n : r*n+n] {
+					jt[col*d+r] = v
+				}
+			}
+			Upper(c, n, jt, n, d, d)
+		}
+		flops(b)
+	})
 }

@@ -319,7 +319,13 @@ func packColumns[E elem](dst, a []E, acs, ic, mb, pc, kb, mr int) {
 	for p := 0; p < kb; p++ {
 		col := a[(pc+p)*acs+ic : (pc+p)*acs+ic+mb]
 		for r := 0; r < full; r += mr {
-			copyShort(dst[r*kb+p*mr:r*kb+p*mr+mr], col[r:r+mr])
+			// An explicit loop: copy or an array assignment of the
+			// generic element type calls memmove, which costs more than
+			// the dozen values.
+			d, c := dst[r*kb+p*mr:r*kb+p*mr+mr], col[r:r+mr]
+			for i := range d {
+				d[i] = c[i]
+			}
 		}
 		if full < mb {
 			copyShort(dst[full*kb+p*mr:full*kb+p*mr+mb-full], col[full:])

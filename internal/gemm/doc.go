@@ -1,7 +1,10 @@
 // Package gemm multiplies dense float64 matrices: C = A·B or C += A·B, with
 // A and B given by arbitrary row and column strides, so that transposed
 // operands cost nothing extra. It is the product kernel of package mlp's
-// training (forward pass, weight gradients, input gradients).
+// training (forward pass, weight gradients, input gradients). Upper is
+// the symmetric product A·Aᵀ (upper triangle only) of the normal
+// equations JᵀJ and of the blocked Cholesky factorisation of package
+// chol.
 //
 // The algorithm is the classic blocked one (Goto, van de Geijn; BLIS):
 // k is split into blocks of kc, B into column panels of nc that stay in

@@ -3,8 +3,8 @@
 // package cluster and the normal equations (JᵀJ) of package train. Tile,
 // the distances' kernel, uses on amd64 with AVX2 and FMA an assembly
 // kernel that computes 4×2 blocks of dot products (elsewhere gonum's
-// Dgemm); Upper, the normal equations', uses package gemm's blocked
-// product. Panels computes distances in few dimensions directly from
+// Dgemm); Upper and UpperT, the normal equations', use package gemm's
+// blocked symmetric product. Panels computes distances in few dimensions directly from
 // coordinate differences, 4×8 pairs at a time.
 package gram
 

@@ -93,13 +93,13 @@ type lmState struct {
 	c      blas64.Symmetric // JᵀJ + μD, factorised in place
 	g      []float64        // Jᵀr
 	d      []float64        // damping diagonal
-	step   blas64.General   // k×1 right-hand side / solution
+	step   []float64        // right-hand side / solution
 	x, x0  []float64
 	halfSS float64 // ½‖r‖²
 	// Geodesic acceleration (nil without it): residuals at x + hv, then
 	// r_vv; J times a vector; the acceleration.
 	rh, jv []float64
-	acc    blas64.General
+	acc    []float64
 }
 
 // geodesicStep is the finite-difference step h of geodesic acceleration.
@@ -114,7 +114,7 @@ func newLMState(k, m int) *lmState {
 	s.c = blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: make([]float64, k*k)}
 	s.g = make([]float64, k)
 	s.d = make([]float64, k)
-	s.step = blas64.General{Rows: k, Cols: 1, Stride: 1, Data: make([]float64, k)}
+	s.step = make([]float64, k)
 	s.x = make([]float64, k)
 	s.x0 = make([]float64, k)
 	return s
@@ -162,7 +162,7 @@ func (o *LM) Run(ctx context.Context, p *Problem, m *Monitor) error {
 			ratio = 0.75
 		}
 		s.rh, s.jv = make([]float64, s.m), make([]float64, s.m)
-		s.acc = blas64.General{Rows: s.k, Cols: 1, Stride: 1, Data: make([]float64, s.k)}
+		s.acc = make([]float64, s.k)
 	}
 	return s.run(p, m, tau, maxMu, o.MinMu, o.Scaled, ratio)
 }
@@ -205,10 +205,10 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 		var pred float64
 		if ok {
 			for i, gi := range s.g {
-				s.step.Data[i] = -gi
+				s.step[i] = -gi
 			}
-			chol.Solve(s.c.Data, k, k, s.step.Data)
-			delta := s.step.Data
+			chol.Solve(s.c.Data, k, k, s.step)
+			delta := s.step
 			// Predicted decrease of ½‖r‖²: ½δᵀ(μDδ − g).
 			var dn, xn float64
 			for i, di := range delta {
@@ -228,7 +228,7 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 			}
 		}
 		if ok {
-			delta := s.step.Data
+			delta := s.step
 			copy(s.x0, s.x)
 			for i, di := range delta {
 				s.x[i] += di
@@ -276,7 +276,7 @@ func (s *lmState) run(p *Problem, m *Monitor, tau, maxMu, minMu float64, scaled 
 // bends too sharply for the correction to be trusted). s.c holds the
 // Cholesky factor of JᵀJ + μD. On success the student is left at x + hv.
 func (s *lmState) accelerate(p *Problem, ratio float64) (ok bool, err error) {
-	v := s.step.Data
+	v := s.step
 	for i, vi := range v {
 		s.x0[i] = s.x[i] + geodesicStep*vi
 	}
@@ -291,7 +291,7 @@ func (s *lmState) accelerate(p *Problem, ratio float64) (ok bool, err error) {
 	for i := range s.rh {
 		s.rh[i] = 2 / h * ((s.rh[i]-s.r[i])/h - s.jv[i])
 	}
-	a := s.acc.Data
+	a := s.acc
 	blas64.Gemv(blas.Trans, -1, j, blas64.Vector{N: s.m, Inc: 1, Data: s.rh}, 0, blas64.Vector{N: s.k, Inc: 1, Data: a})
 	chol.Solve(s.c.Data, s.k, s.k, a)
 	var an, vn float64

@@ -6,15 +6,10 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// deepAgreementRound is the default Config.AgreementRound: every
-// student's second attempt. At the round of the late stop (deepLateRound,
-// so that three students at the floor decide first) a teacher whose
-// students are all trapped with their first layers right, as the deep
-// family's GELU 6→3→5→3→2 (19 attempts of 19 stalled at 1e-7…3e-5), spent
-// a third round of restarts before the agreement ended it and stopped at
-// the 4-minute cap; from round 1 it is exact within it. The floor check
-// of firstLayerAgrees still lets students at the floor overrule it.
-const deepAgreementRound = 1
+// deepAgreementRound is the default Config.AgreementRound: the round of
+// the late stop (deepLateRound), so that three students at the floor,
+// when a round has them, still decide before agreement does.
+const deepAgreementRound = deepLateRound
 
 // agreementLoss is the loss above which a first-round student has no
 // say in the agreement. Far from the teacher, students can still share

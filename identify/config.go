@@ -137,7 +137,7 @@ type Config struct {
 	// at the floor, if two or more, share no neuron the others lack.
 	// Round r is every student's (r+1)-th attempt. The layers above are then retrained
 	// with every layer free, which brings the first to the teacher's
-	// values. Zero means round 1, negative never; FloorStudents > 0 turns
+	// values. Zero means round 2, negative never; FloorStudents > 0 turns
 	// it off too (the recovery is to rest on students at the floor).
 	AgreementRound int
 	// Continuation trains the first-round students of a deep run with a

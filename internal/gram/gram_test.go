@@ -4,23 +4,21 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/paramrecovery/expandcluster/internal/gemm"
 )
 
 func TestUpperMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	// Upper is package gemm's product: its assembly and Go kernels (the
+	// dot-product kernel of Tile plays no part).
 	for _, kernel := range []bool{true, false} {
-		was := UseKernel(kernel)
+		was := gemm.UseAsm(kernel)
 		for _, sz := range [][2]int{{1, 1}, {3, 5}, {7, 130}, {97, 485}, {150, 33}} {
 			n, d := sz[0], sz[1]
 			stride := d + 3
-			a := make([]float64, n*stride)
-			for i := range a {
-				a[i] = rng.NormFloat64()
-			}
-			c := make([]float64, n*n)
-			for i := range c {
-				c[i] = math.NaN() // the lower triangle must stay untouched
-			}
+			a := normals(rng, n*stride)
+			c := nans(n * n) // the lower triangle must stay untouched
 			Upper(c, n, a, n, d, stride)
 			for i := 0; i < n; i++ {
 				for j := 0; j < n; j++ {
@@ -40,7 +38,7 @@ func TestUpperMatchesNaive(t *testing.T) {
 				}
 			}
 		}
-		UseKernel(was)
+		gemm.UseAsm(was)
 	}
 }
 
@@ -66,20 +64,14 @@ func TestUpperTMatchesUpper(t *testing.T) {
 	for _, sz := range [][2]int{{1, 1}, {5, 3}, {130, 7}, {485, 97}, {33, 150}} {
 		d, n := sz[0], sz[1]
 		stride := n + 2
-		a := make([]float64, d*stride)
-		for i := range a {
-			a[i] = rng.NormFloat64()
-		}
+		a := normals(rng, d*stride)
 		at := make([]float64, n*d)
 		for p := 0; p < d; p++ {
 			for i := 0; i < n; i++ {
 				at[i*d+p] = a[p*stride+i]
 			}
 		}
-		got, want := make([]float64, n*n), make([]float64, n*n)
-		for i := range got {
-			got[i], want[i] = math.NaN(), math.NaN()
-		}
+		got, want := nans(n*n), nans(n*n)
 		UpperT(got, n, a, n, d, stride)
 		Upper(want, n, at, n, d, d)
 		for i := range got {
@@ -125,4 +117,22 @@ func BenchmarkNormalMatrix(b *testing.B) {
 		}
 		flops(b)
 	})
+}
+
+// normals returns n standard normal values.
+func normals(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	return v
+}
+
+// nans returns n NaNs: a result buffer whose untouched parts show.
+func nans(n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = math.NaN()
+	}
+	return v
 }

@@ -47,6 +47,11 @@ type Phase struct {
 	// is above Gate: a student stuck in a search phase is not worth
 	// polishing (Many restarts it instead).
 	Gate float64
+	// Finish, if positive, ends the run after this phase when its best
+	// loss is at or below Finish: the later phases are for students this
+	// one left short (a smoothed polish would only move a student already
+	// at the floor away from it).
+	Finish float64
 	// Activation, if not nil, replaces the student's hidden activation
 	// during this phase (the student must be an *mlp.Network; see
 	// mlp.Network.WithHidden): continuation through a smoothed activation
@@ -204,6 +209,9 @@ func (c *Config) withDefaults(np int) (Config, []int, error) {
 		if ph.Gate < 0 || math.IsNaN(ph.Gate) {
 			return cfg, nil, fmt.Errorf("train: phase %d: gate %v must be ≥ 0", i, ph.Gate)
 		}
+		if ph.Finish < 0 || math.IsNaN(ph.Finish) {
+			return cfg, nil, fmt.Errorf("train: phase %d: finish %v must be ≥ 0", i, ph.Finish)
+		}
 		if ph.Subset < 0 || ph.SubsetPerParam < 0 {
 			return cfg, nil, fmt.Errorf("train: phase %d: subset size %d (per parameter %d) must be ≥ 0", i, ph.Subset, ph.SubsetPerParam)
 		}
@@ -328,6 +336,9 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 			return res, m.err
 		}
 		if ph.Gate > 0 && !(m.bestLoss <= ph.Gate) {
+			break
+		}
+		if ph.Finish > 0 && m.bestLoss <= ph.Finish {
 			break
 		}
 	}

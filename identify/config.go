@@ -149,7 +149,8 @@ type Config struct {
 	// with first-layer neurons missing; continued, most reach 1e-6…1e-8
 	// with every first-layer neuron within a few degrees, and some the
 	// floor. Each attempt costs several times more, so it is off by
-	// default: for teachers the default leaves with wrong widths. It needs
+	// default (the default smooths late instead: see PlainPiecewise):
+	// for teachers the default leaves with wrong widths. It needs
 	// the default deep recipe (Train.Phases nil) and students small enough
 	// for it.
 	Continuation bool

@@ -44,23 +44,25 @@ func TestContinuationConfig(t *testing.T) {
 	}
 }
 
-// Continuation on the deep family's ReLU 4→5→3→1 teacher, where plain
-// Levenberg–Marquardt stalls (results/deepfamily-v8: no first-round student
-// below 1e-5): of four students, no restarts, the median ends ten times
-// lower and the best below smoothRestartLoss (measured at 62a80f1:
-// medians 3.6e-5 against 1.4e-3, best 8.6e-15; the gates end the
-// continuation of the others early). About 40 s of CPU.
-func TestContinuationLowersDeepReLULoss(t *testing.T) {
+// The smoothed polish (the default) and Continuation on the deep family's
+// ReLU 4→5→3→1 teacher, where plain Levenberg–Marquardt stalls
+// (results/deepfamily-v8: no first-round student below 1e-5): of four
+// students, no restarts, each ends with a median ten times lower than
+// plain training's and its best below smoothRestartLoss (continuation
+// measured at 62a80f1: medians 3.6e-5 against 1.4e-3, best 8.6e-15; the
+// gates end the continuation of the others early). About a minute of CPU.
+func TestSmoothingLowersDeepReLULoss(t *testing.T) {
 	if testing.Short() {
-		t.Skip("about 40 s of CPU")
+		t.Skip("about a minute of CPU")
 	}
 	p := deepFamilyProblem(t, "deep-relu-4x5x3x1")
 	_, d, err := p.Dataset()
 	if err != nil {
 		t.Fatal(err)
 	}
-	median := func(continuation bool) (float64, float64) {
-		c, err := Config{Activation: p.Activation, HiddenLayers: 2, Widths: []int{15, 9}, Seed: p.Seed, Workers: 2, Restarts: -1, Continuation: continuation}.withDefaults()
+	median := func(name string, c Config) (float64, float64) {
+		c.Activation, c.HiddenLayers, c.Widths, c.Seed, c.Workers, c.Restarts = p.Activation, 2, []int{15, 9}, p.Seed, 2, -1
+		c, err := c.withDefaults()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,13 +79,60 @@ func TestContinuationLowersDeepReLULoss(t *testing.T) {
 			losses = append(losses, r.Loss)
 		}
 		slices.Sort(losses)
-		t.Logf("continuation %v: losses %.3g", continuation, losses)
+		t.Logf("%s: losses %.3g", name, losses)
 		return (losses[1] + losses[2]) / 2, losses[0]
 	}
-	plain, _ := median(false)
-	cont, best := median(true)
-	if !(cont < plain/10) || !(best <= smoothRestartLoss) {
-		t.Errorf("median loss %.3g with continuation, %.3g without (want 10× lower); best %.3g (want ≤ %g)", cont, plain, best, smoothRestartLoss)
+	plain, _ := median("plain", Config{PlainPiecewise: true})
+	for name, c := range map[string]Config{"polish": {}, "continuation": {Continuation: true}} {
+		med, best := median(name, c)
+		if !(med < plain/10) || !(best <= smoothRestartLoss) {
+			t.Errorf("%s: median loss %.3g, plain %.3g (want 10× lower); best %.3g (want ≤ %g)", name, med, plain, best, smoothRestartLoss)
+		}
+	}
+}
+
+// The deep recipe of a piecewise-linear activation polishes through
+// smoothings after plain training unless PlainPiecewise or Continuation
+// says otherwise; smooth activations and one-hidden-layer runs keep
+// their recipes.
+func TestSmoothedPolishRecipe(t *testing.T) {
+	for _, tc := range []struct {
+		c      Config
+		polish bool
+	}{
+		{Config{Activation: mlp.ReLU, HiddenLayers: 2, Widths: []int{15, 9}}, true},
+		{Config{Activation: mlp.LeakyReLU(0.01), HiddenLayers: 3, Widths: []int{12, 9, 6}}, true},
+		{Config{Activation: mlp.ReLU, HiddenLayers: 2, Widths: []int{15, 9}, PlainPiecewise: true}, false},
+		{Config{Activation: mlp.ReLU, HiddenLayers: 2, Widths: []int{15, 9}, Continuation: true}, false},
+		{Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{15, 9}}, false},
+		{Config{Activation: mlp.ReLU, HiddenLayers: 1, Widths: []int{15}}, false},
+	} {
+		c, err := tc.c.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.smoothedPolish(); got != tc.polish {
+			t.Errorf("%s, %d hidden layers, plain %v, continuation %v: polish %v, want %v", c.Activation.Name(), c.HiddenLayers, c.PlainPiecewise, c.Continuation, got, tc.polish)
+		}
+		if !tc.polish || !c.deep() {
+			continue
+		}
+		mc := manyConfig(&c, studentParams(4, c.Widths, 1))
+		if mc.RestartLoss != smoothRestartLoss || len(mc.Phases) != len(polishBetas)+2 {
+			t.Fatalf("polish: %d phases, restart loss %g; want %d and %g", len(mc.Phases), mc.RestartLoss, len(polishBetas)+2, smoothRestartLoss)
+		}
+		if first := mc.Phases[0]; first.Activation != nil || first.Finish != deepHandoverLoss || first.SubsetPerParam != 0 {
+			t.Errorf("first phase: activation %v, finish %g, subset %d; want the plain activation on all the data, finishing at %g", first.Activation, first.Finish, first.SubsetPerParam, deepHandoverLoss)
+		}
+		for i, beta := range polishBetas {
+			want, _ := mlp.Smoothed(c.Activation, beta)
+			if a := mc.Phases[i+1].Activation; a == nil || a.Name() != want.Name() {
+				t.Errorf("phase %d: activation %v, want %s", i+1, a, want.Name())
+			}
+		}
+		if last := mc.Phases[len(mc.Phases)-1]; last.Activation != nil {
+			t.Errorf("last phase: activation %v, want the student's own", last.Activation)
+		}
 	}
 }
 

@@ -35,12 +35,16 @@
 //     kept over all of them; Config.AgreementRound, LayerReport.Agreed),
 //     which clusters it over those students;
 //     if fewer than ⌈γN⌉ get there but at least two do, the first layer
-//     is clustered over those. With
-//     Config.Continuation, ReLU and leaky ReLU students are first trained
-//     through the activation's smoothings (mlp.Smoothed: softplus(βx)/β
-//     for ReLU, β = 1, 2, 4, 8, 32, 128, 1024; train.Phase.Activation) and
-//     restarted above 1e-7: plain Levenberg–Marquardt on a piecewise-linear
-//     network stalls wherever a step moves a kink across samples. A deep run's
+//     is clustered over those. ReLU and leaky ReLU students (any
+//     activation with mlp.Smoothed), once plain Levenberg–Marquardt
+//     stalls, are polished through the activation's smoothings
+//     (softplus(βx)/β for ReLU, β = 32, 128, 1024; train.Phase.Activation)
+//     and the activation itself, and restarted above 1e-7: plain
+//     Levenberg–Marquardt on a piecewise-linear network stalls wherever a
+//     step moves a kink across samples, most often with the first layer
+//     a few degrees off. Config.PlainPiecewise turns the polish off;
+//     Config.Continuation trains through the smoothings from the start
+//     instead (β = 1, 2, 4, 8, 32, 128, 1024). A deep run's
 //     clusters must hold neurons of ⌈γN⌉ distinct students, not only
 //     ⌈γN⌉ neurons (several near-linear neurons of a few students that
 //     carry a linear function up a layer agree as well as a teacher

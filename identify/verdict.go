@@ -233,7 +233,10 @@ func fewAtFloor(c *Config, res *Result) *Warning {
 			remedy += fmt.Sprintf("; a deep run's first round stops at fewer by default, Config.FloorStudents = %d makes it wait for them", need)
 		}
 	case c.continuationHelps():
-		remedy = "deep students of a piecewise-linear activation often stall above the floor under plain Levenberg–Marquardt: set Config.Continuation (training through smoothed activations first), or give them more restarts (Config.Restarts)"
+		remedy = "deep students of a piecewise-linear activation often stall above the floor: set Config.Continuation (training through smoothed activations from the start), or give them more restarts (Config.Restarts)"
+		if c.PlainPiecewise {
+			remedy = "deep students of a piecewise-linear activation often stall above the floor under plain Levenberg–Marquardt: unset Config.PlainPiecewise (a smoothed polish after plain training), set Config.Continuation (smoothed activations from the start), or give them more restarts (Config.Restarts)"
+		}
 	case len(finite) > 0 && best > unreachableRatio*floor:
 		remedy = fmt.Sprintf("no student came within %g× of the threshold, so the students cannot represent the teacher: check that Config.Activation is the teacher's activation and Config.HiddenLayers its depth (now %d), then try a larger ρ", float64(unreachableRatio), c.HiddenLayers)
 	default:

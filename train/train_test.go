@@ -111,6 +111,37 @@ func TestLMReachesFloorAndNewtonConverges(t *testing.T) {
 	}
 }
 
+// A phase that reaches its Finish loss ends the run: the later phases
+// never start. One that does not goes on to them.
+func TestPhaseFinish(t *testing.T) {
+	x, y, teacher := teacherData(t, 5, []int{4, 3, 1}, mlp.G, 500)
+	for _, finish := range []float64{1e-20, 1e-40} {
+		s := teacher.Clone()
+		rng := rand.New(rand.NewPCG(9, 9))
+		for i := range s.Params() {
+			s.Params()[i] += 0.05 * rng.NormFloat64()
+		}
+		cfg := Config{Phases: []Phase{
+			{Name: "first", Optimizer: &LM{}, Finish: finish, Stop: StopRules{Loss: 1e-24, MaxIter: 200}},
+			{Name: "second", Optimizer: &LM{}, Stop: StopRules{MaxIter: 3}},
+		}}
+		res, err := Train(context.Background(), s, x, y, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 2
+		if res.Phases[0].Loss <= finish {
+			want = 1
+		}
+		if finish == 1e-20 && want != 1 {
+			t.Fatalf("first phase ended at %g (%s), above its stop loss", res.Phases[0].Loss, res.Phases[0].Reason)
+		}
+		if len(res.Phases) != want {
+			t.Errorf("finish %g, first phase at %g: %d phases ran, want %d", finish, res.Phases[0].Loss, len(res.Phases), want)
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	x, y, _ := teacherData(t, 1, []int{4, 2, 1}, mlp.G, 50)
 	nan := mat.DenseCopyOf(y)
@@ -139,6 +170,8 @@ func TestBadInput(t *testing.T) {
 		{"all frozen", x, y, Config{Trainable: make([]bool, 19)}, "freezes every parameter"},
 		{"bad tau", x, y, one(Phase{Optimizer: &LM{Tau: -1}}), "LM.Tau"},
 		{"bad plateau", x, y, one(Phase{Optimizer: &Adam{Plateau: &Plateau{Factor: 2}}}), "Plateau.Factor"},
+		{"negative finish", x, y, one(Phase{Optimizer: &LM{}, Finish: -1}), "finish -1"},
+		{"NaN finish", x, y, one(Phase{Optimizer: &LM{}, Finish: math.NaN()}), "finish NaN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -146,3 +146,50 @@ func deepFamilyProblem(t *testing.T, name string) synth.DeepProblem {
 	t.Fatalf("no deep family problem %s", name)
 	return synth.DeepProblem{}
 }
+
+// polishFineTune keeps its result only when the loss is lower: from a
+// network at zero loss (the teacher itself) it changes nothing, and from a
+// student of the leaky ReLU 4→5→3→1 teacher where plain Levenberg–Marquardt
+// stalled it ends at least twice as low (measured: 1.5e-3 → 2.3e-4).
+// About 6 s of CPU.
+func TestPolishFineTune(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 6 s of CPU")
+	}
+	p := deepFamilyProblem(t, "deep-leakyrelu(0.01)-4x5x3x1")
+	teacher, d, err := p.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Config{Activation: p.Activation, HiddenLayers: 2, Widths: []int{5, 3}}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := teacher.Clone()
+	if err := polishFineTune(context.Background(), exact, d.X, d.Y, 0, &c); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(exact.Params(), teacher.Params()) {
+		t.Error("polishing a network at zero loss changed it")
+	}
+	net, err := NewStudent(p.Activation, 4, []int{15, 9}, 1, 1, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := train.Train(context.Background(), net, d.X, d.Y, train.Config{Phases: polishPhases(p.Activation)[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := res.Loss
+	if err := polishFineTune(context.Background(), net, d.X, d.Y, plain, &c); err != nil {
+		t.Fatal(err)
+	}
+	polished, err := net.Loss(nil, d.X, d.Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("plain %.3g, polished %.3g", plain, polished)
+	if plain <= polishedFineTuneLoss || !(polished < plain/2) {
+		t.Errorf("plain %.3g (want above %g: the test needs a stalled student), polished %.3g (want below half)", plain, polishedFineTuneLoss, polished)
+	}
+}

@@ -162,7 +162,8 @@ type Config struct {
 	// the activation itself, and restarted above 1e-7 instead of 1e-10.
 	// Plain training of such students rarely reaches the floor (one
 	// attempt in 50 on the deep family's leaky ReLU 4→5→3→1 teacher);
-	// polished, a third of them do at 5–10 times the cost per attempt.
+	// polished, one in four or five does, at 5–10 times the cost per
+	// attempt.
 	PlainPiecewise bool
 	// Retrain configures the retraining of the layers above a recovered
 	// layer in deep networks. Zero means Train.

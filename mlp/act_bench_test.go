@@ -14,7 +14,12 @@ func BenchmarkActivation(b *testing.B) {
 		x[i] = 2 * rng.NormFloat64()
 	}
 	y, dy := make([]float64, len(x)), make([]float64, len(x))
-	for _, a := range Builtins() {
+	acts := Builtins()
+	for _, a := range []Activation{ReLU, LeakyReLU(0.01)} {
+		s, _ := Smoothed(a, 32) // the smoothed polish of deep students
+		acts = append(acts, s)
+	}
+	for _, a := range acts {
 		b.Run(a.Name(), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {

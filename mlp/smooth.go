@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/paramrecovery/expandcluster/internal/vmath"
 )
@@ -54,13 +55,43 @@ func softplusSlope(beta, slope float64) Activation {
 		sp, sig := vmath.Softplus(beta * x)
 		return slope*x + keep*sp/beta, slope + keep*sig
 	}
+	// slice is fused over a slice, softplus by vmath's vector kernels
+	// (the same bits as vmath.Softplus): the smoothed polish of deep ReLU
+	// students spent 38% of its time in the scalar softplus.
+	slice := func(y, dy, x []float64) {
+		if overlaps(y, x) || overlaps(dy, x) {
+			for i, v := range x {
+				y[i], dy[i] = fused(v)
+			}
+			return
+		}
+		for i, v := range x {
+			dy[i] = beta * v
+		}
+		vmath.SoftplusSlice(y, dy, dy)
+		for i, v := range x {
+			y[i] = slope*v + keep*y[i]/beta
+			dy[i] = slope + keep*dy[i]
+		}
+	}
 	return &builtin{
 		name: name + ")", sym: EvenLinear,
 		f:     func(x float64) float64 { y, _ := fused(x); return y },
 		d1:    func(x float64) float64 { _, dy := fused(x); return dy },
 		d2:    func(x float64) float64 { _, ds := vmath.Sigmoid(beta * x); return keep * beta * ds },
 		fused: fused,
+		slice: slice,
 	}
+}
+
+// overlaps reports whether a and b share memory.
+func overlaps(a, b []float64) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, a1 := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&a[len(a)-1]))
+	b0, b1 := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&b[len(b)-1]))
+	return a0 <= b1 && b0 <= a1
 }
 
 // WithHidden returns a network with n's architecture and parameters and

@@ -114,3 +114,37 @@ func ExampleSmoothed() {
 	// smoothrelu(64): at 0 0.0108, at 1 1.0000, class EvenLinear
 	// tanh has a smoothing: false
 }
+
+// The smoothings of ReLU and leaky ReLU give the same bits through
+// EvalDerivSlice (vmath's vector kernels) as through Eval and Deriv,
+// whatever a value's position in a slice and also when the outputs share
+// memory with the inputs.
+func TestSmoothedSliceMatchesScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := make([]float64, 41)
+	for i := range x {
+		x[i] = 2 * rng.NormFloat64()
+	}
+	x[0], x[1], x[2] = 0, math.Inf(1), -1e3
+	for _, act := range []mlp.Activation{mlp.ReLU, mlp.LeakyReLU(0.01)} {
+		for _, beta := range []float64{1, 32, 1024} {
+			s, _ := mlp.Smoothed(act, beta)
+			sa := s.(mlp.SliceActivation)
+			for n := 0; n <= len(x); n++ {
+				y, dy := make([]float64, n), make([]float64, n)
+				sa.EvalDerivSlice(y, dy, x[:n])
+				inPlace := append([]float64(nil), x[:n]...)
+				dyIn := make([]float64, n)
+				sa.EvalDerivSlice(inPlace, dyIn, inPlace)
+				for i, v := range x[:n] {
+					want, dwant := s.Eval(v), s.Deriv(v)
+					for _, got := range [][2]float64{{y[i], dy[i]}, {inPlace[i], dyIn[i]}} {
+						if math.Float64bits(got[0]) != math.Float64bits(want) || math.Float64bits(got[1]) != math.Float64bits(dwant) {
+							t.Fatalf("%s, n = %d, x[%d] = %v: slice %v, %v; scalar %v, %v", s.Name(), n, i, v, got[0], got[1], want, dwant)
+						}
+					}
+				}
+			}
+		}
+	}
+}

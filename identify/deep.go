@@ -160,11 +160,7 @@ func (c *Config) deepPhases() []train.Phase {
 func polishPhases(act mlp.Activation) []train.Phase {
 	phases := []train.Phase{{Name: "lm", Optimizer: &train.LM{Geodesic: true}, Finish: deepHandoverLoss,
 		Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: deepSearchIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}}}
-	for _, beta := range polishBetas {
-		a, _ := mlp.Smoothed(act, beta)
-		phases = append(phases, train.Phase{Name: fmt.Sprintf("polish-β%g", beta), Optimizer: &train.LM{Geodesic: true}, Activation: a,
-			Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: smoothIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}})
-	}
+	phases = append(phases, smoothedPhases(act, "polish", polishBetas)...)
 	return append(phases, train.Phase{Name: "lm-polished", Optimizer: &train.LM{Geodesic: true},
 		Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: deepPolishIter, Patience: 20, MinRelImprove: 0.01}})
 }
@@ -203,16 +199,28 @@ func (c *Config) smoothPhases() []train.Phase {
 	if !c.Continuation {
 		return nil
 	}
+	phases := smoothedPhases(c.Activation, "smooth", smoothBetas)
+	if phases == nil {
+		return nil // withDefaults refuses Continuation without a smoothing
+	}
+	for i, beta := range smoothBetas {
+		phases[i].Gate = smoothGates[beta]
+	}
+	return phases
+}
+
+// smoothedPhases returns one Levenberg–Marquardt phase on all the data per
+// β of betas, each training through mlp.Smoothed(act, β) and named
+// prefix-β; nil if act has no smoothing.
+func smoothedPhases(act mlp.Activation, prefix string, betas []float64) []train.Phase {
 	var phases []train.Phase
-	for _, beta := range smoothBetas {
-		a, ok := mlp.Smoothed(c.Activation, beta)
+	for _, beta := range betas {
+		a, ok := mlp.Smoothed(act, beta)
 		if !ok {
-			return nil // withDefaults refuses Continuation without a smoothing
+			return nil
 		}
-		ph := train.Phase{Name: fmt.Sprintf("smooth-β%g", beta), Optimizer: &train.LM{Geodesic: true}, Activation: a,
-			Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: smoothIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}}
-		ph.Gate = smoothGates[beta]
-		phases = append(phases, ph)
+		phases = append(phases, train.Phase{Name: fmt.Sprintf("%s-β%g", prefix, beta), Optimizer: &train.LM{Geodesic: true}, Activation: a,
+			Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: smoothIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}})
 	}
 	return phases
 }

@@ -70,6 +70,7 @@ func main() {
 	lmIter := flag.Int("lm-iter", 0, "train each student by Levenberg–Marquardt on all probes for up to this many iterations, without restarts (0: identify's default recipe)")
 	gain := flag.Float64("gain", 0, "initial weights' gain over Glorot (0: identify's default)")
 	continuation := flag.Bool("continuation", false, "relu and leaky ReLU: train the first-round students by continuation through smoothed activations (identify.Config.Continuation)")
+	plainPiecewise := flag.Bool("plain-piecewise", false, "relu and leaky ReLU: train the students plain, without the smoothed polish (identify.Config.PlainPiecewise)")
 	verbose := flag.Bool("v", false, "print the students' training progress")
 	csvPath := flag.String("csv", "", "append one line (activation, teacher, recovered widths, exact, worst cosine distance, seconds, error) to this CSV file")
 	flag.Parse()
@@ -112,6 +113,7 @@ func main() {
 		Activation: act, HiddenLayers: len(hidden), Widths: widths,
 		Students: *students, Gamma: *gamma, Beta: *betaDeg * math.Pi / 180,
 		Seed: *seed + 1, Workers: runtime.GOMAXPROCS(0), InitGain: *gain, Continuation: *continuation,
+		PlainPiecewise: *plainPiecewise,
 	}
 	if *lmIter > 0 {
 		cfg.Train = train.Config{Phases: []train.Phase{{Name: "lm", Optimizer: &train.LM{},

@@ -58,6 +58,7 @@ func main() {
 	gain := flag.Float64("gain", 0, "students' initial Glorot gain (0: identify's default); use a separate -out, the rows do not record it")
 	restarts := flag.Int("restarts", 0, "fresh starts of a first-round student that misses the floor (0: identify's default, negative: none); use a separate -out, the rows do not record it")
 	continuation := flag.Bool("continuation", false, "train piecewise-linear (ReLU, leaky ReLU) students by continuation through smoothed activations (identify.Config.Continuation; other activations ignore it); use a separate -out, the rows do not record it")
+	plainPiecewise := flag.Bool("plain-piecewise", false, "train piecewise-linear (ReLU, leaky ReLU) students plain, without the smoothed polish (identify.Config.PlainPiecewise; other activations ignore it); use a separate -out, the rows do not record it")
 	names := flag.String("problems", "", "run only these problems, comma-separated names such as deep-g-4x5x3x1 (default all)")
 	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	flag.Parse()
@@ -82,7 +83,7 @@ func main() {
 				log.Fatal(err)
 			}
 		}
-		st := settings{rho: *rho, rhoUpper: *rhoUpper, gain: *gain, restarts: *restarts, continuation: *continuation, workers: *workers}
+		st := settings{rho: *rho, rhoUpper: *rhoUpper, gain: *gain, restarts: *restarts, continuation: *continuation, plainPiecewise: *plainPiecewise, workers: *workers}
 		if st.rhoUpper == 0 {
 			st.rhoUpper = st.rho
 		}
@@ -119,6 +120,7 @@ type settings struct {
 	rho, rhoUpper, gain float64
 	restarts            int
 	continuation        bool
+	plainPiecewise      bool
 	workers             int
 }
 
@@ -184,7 +186,7 @@ func solve(ctx context.Context, p synth.DeepProblem, st settings) row {
 	cfg := identify.Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
 		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, Workers: st.workers, InitGain: st.gain, Restarts: st.restarts}
 	if _, ok := mlp.Smoothed(p.Activation, 1); ok {
-		cfg.Continuation = st.continuation
+		cfg.Continuation, cfg.PlainPiecewise = st.continuation, st.plainPiecewise
 	}
 	res, err := identify.RunData(ctx, d.X, d.Y, cfg)
 	r.Seconds = time.Since(start).Seconds()

@@ -87,7 +87,7 @@ const (
 	// smoothIter is the budget of each step of smoothPhases.
 	smoothIter = 300
 	// smoothRestartLoss replaces deepRestartLoss for students trained
-	// through smoothPhases. Piecewise-linear students stall between 1e-10
+	// through smoothings (smoothPhases, polishPhases). Piecewise-linear students stall between 1e-10
 	// and 1e-6 more often than smooth ones, but their first layer is
 	// already in place: on the deep family's ReLU 4→5→3→1 teacher, six
 	// of eight students held every teacher neuron of layer 1 within 5°
@@ -103,7 +103,8 @@ var smoothGates = map[float64]float64{1: 2e-6, 8: 1e-7}
 
 // firstRoundRestartLoss is the loss above which a first-round student of
 // the deep recipe is restarted, and the floor its first layer is
-// clustered at: deepRestartLoss, or smoothRestartLoss with continuation.
+// clustered at: deepRestartLoss, or smoothRestartLoss for students trained
+// through smoothings (continuation or the smoothed polish).
 func (c *Config) firstRoundRestartLoss() float64 {
 	if c.Continuation || c.smoothedPolish() {
 		return smoothRestartLoss

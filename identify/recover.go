@@ -334,9 +334,8 @@ const polishedFineTuneLoss = 1e-20
 // widths and a second-layer neuron 8e-3 off.
 func polishFineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, loss float64, c *Config) error {
 	trial := net.Clone()
-	phases := polishPhases(c.Activation)[1:]
-	last := &phases[len(phases)-1]
-	last.Name, last.Stop = "fine-tune-polished", train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}
+	final := train.Phase{Name: "fine-tune-polished", Optimizer: &train.LM{Geodesic: true}, Stop: defaultFineTune(net.NumParams())[0].Stop}
+	phases := append(smoothedPhases(c.Activation, "polish", polishBetas), final)
 	res, err := train.Train(ctx, trial, x, y, train.Config{Phases: phases, Recorder: c.Recorder, Student: -1})
 	if err != nil {
 		if ctx.Err() != nil {

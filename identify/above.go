@@ -167,3 +167,48 @@ func clusterPool(students []student, floor float64, c *Config) []student {
 	}
 	return pool
 }
+
+// convergedLoss is the loss below which a deep run's student counts as
+// converged to an exact zero-loss point rather than merely at the floor:
+// ten times deepHandoverLoss, where the deep recipe and the retraining
+// stop. Students at an exact point get there fast (Levenberg–Marquardt
+// converges quadratically), while ones that fit the probes with a
+// different, approximate network crawl between 1e-13 and 1e-10: on the
+// deep family's softplus 5→2→4→1 teacher, three of ten first-round
+// students stopped at 1e-16 with the first layer exact, seven at
+// 3e-12…4e-10 held it only 1e-4…1e-1 off and 600 more iterations took
+// them no lower than 3e-13, no closer.
+const convergedLoss = 10 * deepHandoverLoss
+
+// preferConverged re-clusters layer l over the converged students alone
+// (loss ≤ convergedLoss; LayerReport.Converged), when at least deepLateEnough of them are among
+// more, and keeps that clustering, and those students, if it keeps more
+// neurons than col: students at an approximate zero-loss point hold a
+// teacher neuron too far off to join its cluster, which then falls below
+// the size threshold counted over them all. With converged students
+// every cluster holds all of them, so a clustering that keeps more of
+// them is the teacher's, and one that keeps as many changes nothing.
+// Deep runs only; topUp restores the number of students above the layer.
+func preferConverged(students []student, col *collapsed, l int, c *Config, u *mat.Dense) ([]student, *collapsed, error) {
+	if !c.deep() {
+		return students, col, nil
+	}
+	var conv []student
+	for _, s := range students {
+		if s.loss <= convergedLoss {
+			conv = append(conv, s)
+		}
+	}
+	if len(conv) < deepLateEnough || len(conv) == len(students) {
+		return students, col, nil
+	}
+	alt, err := clusterLayer(conv, l, c, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if alt.report.Kept <= col.report.Kept {
+		return students, col, nil
+	}
+	alt.report.Converged = true
+	return conv, alt, nil
+}

@@ -3,11 +3,14 @@ package identify
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -116,4 +119,67 @@ func TestClusterPool(t *testing.T) {
 			t.Errorf("%s: pool %v, want %v", tc.name, idx, tc.want)
 		}
 	}
+}
+
+// TestPreferConverged: ten zero-loss-looking tanh students of a 4→4→2
+// teacher, of which seven hold its neuron 0 a different way each (an
+// approximate zero-loss point, as trapped deep students do) and sit at
+// 1e-12, and three are exact at 1e-17. Over all ten, neuron 0's cluster
+// holds three students and is dropped; over the three converged ones
+// every neuron is kept, so a deep run clusters those. When every student
+// is exact, or in a one-hidden-layer run, nothing changes.
+func TestPreferConverged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	teacher := randomNet(t, []int{4, 4, 2}, mlp.Tanh, 21)
+	exact := perfectStudents(t, teacher, 10, 14, rng)
+	trapped := perfectStudents(t, teacher, 10, 14, rng)
+	for k := range trapped {
+		trapped[k].loss = 1e-12
+		if k < 3 {
+			trapped[k] = exact[k]
+			trapped[k].loss = 1e-17
+			continue
+		}
+		// Turn every copy of teacher neuron 0 by its own random step.
+		W := trapped[k].net.Layer(0).W
+		for j := 0; j < W.RawMatrix().Rows; j++ {
+			if parallel(W.RawRowView(j), teacher.Layer(0).W.RawRowView(0)) {
+				for i := range W.RawRowView(j) {
+					W.Set(j, i, W.At(j, i)+0.6*rng.NormFloat64())
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		students  []student
+		layers    int
+		wantKept  int
+		wantCount int
+	}{
+		{"trapped students, deep run", trapped, 2, 4, 3},
+		{"trapped students, one hidden layer", trapped, 1, 3, 10},
+		{"exact students, deep run", exact, 2, 4, 10},
+	} {
+		cfg, err := Config{Activation: mlp.Tanh, HiddenLayers: tc.layers, Widths: []int{14, 4}[:tc.layers], Students: 10, Gamma: 0.8}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col, err := clusterLayer(tc.students, 0, &cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, alt, err := preferConverged(tc.students, col, 0, &cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alt.report.Kept != tc.wantKept || len(got) != tc.wantCount || alt.report.Converged != (len(got) < len(tc.students)) {
+			t.Errorf("%s: kept %d neurons over %d students, want %d over %d", tc.name, alt.report.Kept, len(got), tc.wantKept, tc.wantCount)
+		}
+	}
+}
+
+// parallel reports whether a and b are parallel or antiparallel.
+func parallel(a, b []float64) bool {
+	return math.Abs(floats.Dot(a, b)) >= (1-1e-12)*floats.Norm(a, 2)*floats.Norm(b, 2)
 }

@@ -35,7 +35,13 @@
 //     kept over all of them; Config.AgreementRound, LayerReport.Agreed),
 //     which clusters it over those students;
 //     if fewer than ⌈γN⌉ get there but at least two do, the first layer
-//     is clustered over those. ReLU and leaky ReLU students (any
+//     is clustered over those. Any layer of a deep run is clustered again
+//     over the students converged to an exact point (loss ≤ 1e-15) alone,
+//     when at least three are among more, and that clustering is kept
+//     if it keeps more neurons (LayerReport.Converged): students that
+//     stall between 1e-13 and 1e-10 can fit the probes with a different,
+//     approximate network whose neuron is too far off to join the
+//     teacher neuron's cluster, which then falls below the size threshold. ReLU and leaky ReLU students (any
 //     activation with mlp.Smoothed), once plain Levenberg–Marquardt
 //     stalls, are polished through the activation's smoothings
 //     (softplus(βx)/β for ReLU, β = 32, 128, 1024; train.Phase.Activation)

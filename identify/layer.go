@@ -49,6 +49,12 @@ type LayerReport struct {
 	// than on their losses (Config.AgreementRound): it was clustered over
 	// the students below 1e-4 that agreed, at the floor or not.
 	Agreed bool
+	// Converged (deep runs) is set when the layer was clustered over the
+	// students converged to an exact zero-loss point alone (loss ≤ 1e-15),
+	// because over every student at the floor it kept fewer neurons:
+	// students at an approximate zero-loss point held one too far off.
+	// Students then counts those.
+	Converged bool
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
 	// in the layer and have no NeuronReport. Pruned is the number of

@@ -38,6 +38,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			students = clusterPool(students, res.studentFloor(), c)
 		}
 		col, err := clusterLayer(students, l, c, u)
+		if err == nil && !agreed {
+			students, col, err = preferConverged(students, col, l, c, u)
+		}
 		res.Timings.Cluster += time.Since(t0)
 		if err != nil {
 			return err

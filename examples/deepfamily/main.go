@@ -199,6 +199,11 @@ func solve(ctx context.Context, p synth.DeepProblem, st settings) row {
 		if len(res.Layers) > 0 && res.Layers[0].Agreed {
 			r.Stages += ", layer 1 on agreement"
 		}
+		for l, rep := range res.Layers {
+			if rep.Converged {
+				r.Stages += fmt.Sprintf(", layer %d over converged students", l+1)
+			}
+		}
 	}
 	if err != nil {
 		r.Note = strings.ReplaceAll(err.Error(), "\n", " ")

@@ -180,15 +180,21 @@ func clusterPool(students []student, floor float64, c *Config) []student {
 // them no lower than 3e-13, no closer.
 const convergedLoss = 10 * deepHandoverLoss
 
+// minConverged is the fewest converged students preferConverged clusters
+// over: as many as a deep first round may end with at the floor
+// (deepLateEnough), so that a kept cluster still rests on three students.
+const minConverged = deepLateEnough
+
 // preferConverged re-clusters layer l over the converged students alone
-// (loss ≤ convergedLoss; LayerReport.Converged), when at least deepLateEnough of them are among
+// (loss ≤ convergedLoss), when at least minConverged of them are among
 // more, and keeps that clustering, and those students, if it keeps more
-// neurons than col: students at an approximate zero-loss point hold a
-// teacher neuron too far off to join its cluster, which then falls below
-// the size threshold counted over them all. With converged students
-// every cluster holds all of them, so a clustering that keeps more of
-// them is the teacher's, and one that keeps as many changes nothing.
-// Deep runs only; topUp restores the number of students above the layer.
+// neurons than col (LayerReport.Converged): students at an approximate
+// zero-loss point hold a teacher neuron too far off to join its cluster,
+// which then falls below the size threshold counted over them all. With
+// converged students every cluster holds all of them, so a clustering
+// that keeps more of them is the teacher's, and one that keeps as many
+// changes nothing. Deep runs only; topUp restores the number of students
+// above the layer.
 func preferConverged(students []student, col *collapsed, l int, c *Config, u *mat.Dense) ([]student, *collapsed, error) {
 	if !c.deep() {
 		return students, col, nil
@@ -199,7 +205,7 @@ func preferConverged(students []student, col *collapsed, l int, c *Config, u *ma
 			conv = append(conv, s)
 		}
 	}
-	if len(conv) < deepLateEnough || len(conv) == len(students) {
+	if len(conv) < minConverged || len(conv) == len(students) {
 		return students, col, nil
 	}
 	alt, err := clusterLayer(conv, l, c, u)

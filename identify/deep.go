@@ -87,9 +87,9 @@ const (
 	// smoothIter is the budget of each step of smoothPhases.
 	smoothIter = 300
 	// smoothRestartLoss replaces deepRestartLoss for students trained
-	// through smoothings (smoothPhases, polishPhases). Piecewise-linear students stall between 1e-10
-	// and 1e-6 more often than smooth ones, but their first layer is
-	// already in place: on the deep family's ReLU 4→5→3→1 teacher, six
+	// through smoothings (smoothPhases, polishPhases). Piecewise-linear
+	// students stall between 1e-10 and 1e-6 more often than smooth ones,
+	// but their first layer is already in place: on the deep family's ReLU 4→5→3→1 teacher, six
 	// of eight students held every teacher neuron of layer 1 within 5°
 	// at 1e-6…1e-8, and one in four reached the floor. The teacher was
 	// exact with 1e-8 here in 265 s of CPU and with 1e-7 in 209 s.

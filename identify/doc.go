@@ -43,8 +43,9 @@
 //     approximate network whose neuron is too far off to join the
 //     teacher neuron's cluster, which then falls below the size
 //     threshold. ReLU and leaky ReLU students (any activation with
-//     mlp.Smoothed), once plain Levenberg–Marquardt stalls, are polished through the activation's smoothings
-//     (softplus(βx)/β for ReLU, β = 32, 128, 1024; train.Phase.Activation)
+//     mlp.Smoothed), once plain Levenberg–Marquardt stalls, are polished
+//     through the activation's smoothings (softplus(βx)/β for ReLU,
+//     β = 32, 128, 1024; train.Phase.Activation)
 //     and the activation itself, and restarted above 1e-7: plain
 //     Levenberg–Marquardt on a piecewise-linear network stalls wherever a
 //     step moves a kink across samples, most often with the first layer

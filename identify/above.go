@@ -156,12 +156,7 @@ func clusterPool(students []student, floor float64, c *Config) []student {
 	if err != nil {
 		return students
 	}
-	var pool []student
-	for _, s := range students {
-		if s.loss <= floor {
-			pool = append(pool, s)
-		}
-	}
+	pool := studentsBelow(students, floor)
 	if len(pool) < 2 || len(pool) >= need {
 		return students
 	}
@@ -199,12 +194,7 @@ func preferConverged(students []student, col *collapsed, l int, c *Config, u *ma
 	if !c.deep() {
 		return students, col, nil
 	}
-	var conv []student
-	for _, s := range students {
-		if s.loss <= convergedLoss {
-			conv = append(conv, s)
-		}
-	}
+	conv := studentsBelow(students, convergedLoss)
 	if len(conv) < minConverged || len(conv) == len(students) {
 		return students, col, nil
 	}
@@ -217,4 +207,15 @@ func preferConverged(students []student, col *collapsed, l int, c *Config, u *ma
 	}
 	alt.report.Converged = true
 	return conv, alt, nil
+}
+
+// studentsBelow returns the students whose loss is at most loss, in order.
+func studentsBelow(students []student, loss float64) []student {
+	var out []student
+	for _, s := range students {
+		if s.loss <= loss {
+			out = append(out, s)
+		}
+	}
+	return out
 }

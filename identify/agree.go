@@ -63,13 +63,7 @@ func agreementStop(x *mat.Dense, c *Config, agreed *bool) func(int, []train.Stud
 // them. Students further from the teacher can hold a partial layer that
 // would add members, or clusters, the agreement did not see.
 func agreeing(students []student) []student {
-	var out []student
-	for _, s := range students {
-		if s.loss <= agreementLoss {
-			out = append(out, s)
-		}
-	}
-	return out
+	return studentsBelow(students, agreementLoss)
 }
 
 // firstLayerAgrees reports whether the first layers of students, whatever
@@ -106,12 +100,7 @@ func firstLayerAgrees(x *mat.Dense, students []student, c *Config) bool {
 	// neuron the trapped students miss). On a g 3→3→2→1 teacher with two
 	// of six students at the floor, six agreed on two of its three
 	// first-layer neurons, the third held by the two and two others.
-	var floor []student
-	for _, s := range students {
-		if s.loss <= c.firstRoundRestartLoss() {
-			floor = append(floor, s)
-		}
-	}
+	floor := studentsBelow(students, c.firstRoundRestartLoss())
 	if len(floor) < 2 {
 		return true
 	}

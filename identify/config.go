@@ -211,6 +211,9 @@ type Config struct {
 	// restarted (train.ManyConfig.RestartLoss), raised to the outputs'
 	// noise floor by applyPrecision.
 	restartLoss float64
+	// filterMinSize, if positive, replaces ⌈γN⌉ as the minimum cluster
+	// size of the size and few-students filters (not of the cut): relaxTop.
+	filterMinSize int
 }
 
 func (c Config) withDefaults() (Config, error) {

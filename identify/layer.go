@@ -55,6 +55,12 @@ type LayerReport struct {
 	// students at an approximate zero-loss point held one too far off.
 	// Students then counts those.
 	Converged bool
+	// Relaxed (the top layer of a deep run) is set when the layer was
+	// clustered again with a smaller minimum cluster size (MinSize then
+	// gives it), because the network assembled at ⌈γN⌉ stayed above the
+	// zero-loss threshold and the one with the neurons this kept ended
+	// lower (see Result.Warnings).
+	Relaxed bool
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last
 	// in the layer and have no NeuronReport. Pruned is the number of
@@ -274,6 +280,10 @@ func clusterVectors(v *layerVectors, nStudents int, cfg *Config) (LayerReport, [
 	cut, err := tree.MaxClustersCut(minSize)
 	if err != nil {
 		return LayerReport{}, nil, nil, err
+	}
+	if cfg.filterMinSize > 0 {
+		// relaxTop: the same cut, a smaller cluster passes the filters.
+		minSize = cfg.filterMinSize
 	}
 	signInv := cfg.Metric == cluster.SignInvariantEuclidean && v.sym != cluster.None
 	filter := &cluster.FilterSettings{MinSize: minSize, Beta: cfg.Beta}

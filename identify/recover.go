@@ -3,6 +3,7 @@ package identify
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/paramrecovery/expandcluster/cluster"
@@ -47,8 +48,24 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		}
 		col.report.Agreed = agreed
 		if l > 0 && l == c.HiddenLayers-1 && col.report.Kept == 0 {
-			// The retrained students' top layers gave no cluster: recover
-			// it as a one-hidden-layer problem on the layers below.
+			// The retrained students' top layers gave no cluster: cluster
+			// them again with smaller clusters, refereed by the loss, or
+			// else recover it as a one-hidden-layer problem on the layers
+			// below.
+			relaxed, rcol, size, loss, err := relaxTop(ctx, x, y, ins, students, 0, c, res)
+			if err != nil {
+				return err
+			}
+			if relaxed != nil {
+				res.Warnings = append(res.Warnings, relaxedWarning(l, size, col.report.MinSize, rcol.report.Kept, math.NaN(), loss))
+				res.Layers = append(res.Layers, rcol.report)
+				res.Widths = append(res.Widths, rcol.report.Kept)
+				if err := record(c, fmt.Sprintf("layer %d: %d neurons (clusters of %d students or more)", l+1, rcol.report.Kept, size), 0, start); err != nil {
+					return err
+				}
+				topNet = relaxed
+				break
+			}
 			t0 := time.Now()
 			net, sub, err := recoverTop(ctx, x, y, ins, students, featureLoss, c)
 			res.Timings.Cluster += time.Since(t0)
@@ -140,6 +157,21 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	}
 	if err != nil {
 		return err
+	}
+	if topNet == nil && c.deep() && !(res.FinalLoss <= c.ZeroLoss) {
+		top := len(ins) - 1
+		relaxed, col, size, loss, err := relaxTop(ctx, x, y, ins[:top], students, res.Layers[top].Kept, c, res)
+		if err != nil {
+			return err
+		}
+		if relaxed != nil {
+			res.Warnings = append(res.Warnings, relaxedWarning(top, size, res.Layers[top].MinSize, col.report.Kept, res.FinalLoss, loss))
+			res.Layers[top], res.Widths[top] = col.report, col.report.Kept
+			res.Network, res.FinalLoss, net = relaxed, loss, relaxed
+			if err := record(c, fmt.Sprintf("layer %d: %d neurons (clusters of %d students or more)", top+1, col.report.Kept, size), loss, start); err != nil {
+				return err
+			}
+		}
 	}
 	if topNet == nil && c.deep() && !(res.FinalLoss <= c.ZeroLoss) {
 		if net, err = retryTop(ctx, x, y, ins, students, featureLoss, net, c, res); err != nil {

@@ -7,10 +7,9 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/paramrecovery/expandcluster/train"
-
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -23,10 +22,10 @@ import (
 // ⌈γN⌉ = 8 and the network assembled without it stopped at 3e-12. The
 // size filter guards against spurious clusters; the loss can referee
 // instead, since the top layer is the last one clustered: the layer is
-// clustered again at smaller minimum sizes, and the network with more
-// neurons is kept only if its fine-tune brings the loss lower. Neurons
-// kept that the outputs do not need end silent and pruneSilent removes
-// them.
+// clustered again at smaller minimum sizes, and a network with more
+// neurons is kept only if its fine-tune brings it to the zero-loss
+// threshold. Neurons kept that the outputs do not need end silent and
+// pruneSilent removes them.
 
 // relaxedMinSize is the smallest minimum cluster size relaxTop tries, as
 // a fraction of ⌈γN⌉: a cluster must still rest on half the students the
@@ -40,8 +39,8 @@ const relaxedMinSize = 0.5
 // polished (polishPool), and the layer is clustered over them with the
 // minimum cluster size of the filters lowered one student at a time, from
 // ⌈γN⌉ down to relaxedMinSize of it. The first clustering that keeps more
-// neurons than kept and whose assembled network the fine-tune brings to
-// the threshold is returned, tuned, with the minimum size it took and its
+// neurons than kept (and differs from the one tried before it) and whose
+// assembled network the fine-tune brings to the threshold is returned, tuned, with the minimum size it took and its
 // loss; nil if none does. A layer the loss does not confirm stays as it was.
 func relaxTop(ctx context.Context, x, y *mat.Dense, lower []*mat.Dense, students []student, kept int, c *Config, res *Result) (*mlp.Network, *collapsed, int, float64, error) {
 	top := len(lower)
@@ -60,6 +59,7 @@ func relaxTop(ctx context.Context, x, y *mat.Dense, lower []*mat.Dense, students
 		return nil, nil, 0, 0, err
 	}
 	floor := max(minConverged, int(math.Ceil(relaxedMinSize*float64(minSize))))
+	var tried *mat.Dense // the recovered layer last fine-tuned
 	for size := minSize; size >= floor; size-- {
 		t0 := time.Now()
 		net, col, err := relaxedTop(x, y, lower, students, size, u, c)
@@ -67,10 +67,10 @@ func relaxTop(ctx context.Context, x, y *mat.Dense, lower []*mat.Dense, students
 		if err != nil {
 			return nil, nil, 0, 0, err
 		}
-		if net == nil || col.report.Kept <= kept {
+		if net == nil || col.report.Kept <= kept || (tried != nil && mat.Equal(tried, col.in)) {
 			continue
 		}
-		kept = col.report.Kept
+		tried = col.in
 		t0 = time.Now()
 		err = fineTune(ctx, net, x, y, c)
 		res.Timings.FineTune += time.Since(t0)
@@ -110,8 +110,8 @@ func relaxedTop(x, y *mat.Dense, lower []*mat.Dense, students []student, size in
 	if err != nil || col.report.Kept == 0 {
 		return nil, col, err
 	}
-	if _, err := dropNearAffine(x, students, top, col, &rc); err != nil {
-		return nil, nil, err
+	if _, err := dropNearAffine(x, students, top, col, &rc); err != nil || col.report.Kept == 0 {
+		return nil, col, err
 	}
 	if err := orient(x, y, lower, students, top, col, &rc); err != nil {
 		return nil, nil, err

@@ -115,7 +115,7 @@ func TestWideDeepStudentsUseGaussNewton(t *testing.T) {
 	if got := train.PhasesFor(wide)[0].Optimizer; reflect.TypeOf(got) != reflect.TypeOf(&train.GaussNewton{}) {
 		t.Errorf("train's default for %d parameters is %T, want *train.GaussNewton", wide, got)
 	}
-	if mc := manyConfig(&c, small); mc.Phases == nil || mc.RestartLoss != deepRestartLoss {
+	if mc := manyConfig(&c, small); mc.Phases == nil || mc.RestartLoss != convergedLoss {
 		t.Errorf("small deep students (%d parameters) lost the deep recipe", small)
 	}
 	if cfg := c.retrainConfig(wide); cfg.Phases != nil {
@@ -311,6 +311,31 @@ func TestManyConfigFloorStudents(t *testing.T) {
 		cfg.FloorStudents = bad
 		if _, err := cfg.withDefaults(); err == nil || !strings.Contains(err.Error(), "FloorStudents") {
 			t.Errorf("FloorStudents %d: error %v, want one naming FloorStudents", bad, err)
+		}
+	}
+}
+
+// TestFirstRoundTarget: plain deep students are restarted until they
+// converge (1e-15), those trained through smoothings at
+// smoothRestartLoss; the first layer is clustered over the students at
+// firstRoundRestartLoss either way.
+func TestFirstRoundTarget(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		c            Config
+		target, pool float64
+	}{
+		{"tanh", Config{Activation: mlp.Tanh, HiddenLayers: 2}, convergedLoss, deepRestartLoss},
+		{"ReLU, smoothed polish", Config{Activation: mlp.ReLU, HiddenLayers: 2}, smoothRestartLoss, smoothRestartLoss},
+		{"ReLU, continuation", Config{Activation: mlp.ReLU, HiddenLayers: 2, Continuation: true}, smoothRestartLoss, smoothRestartLoss},
+		{"ReLU, plain", Config{Activation: mlp.ReLU, HiddenLayers: 2, PlainPiecewise: true}, convergedLoss, deepRestartLoss},
+	} {
+		if got, pool := tc.c.firstRoundTarget(), tc.c.firstRoundRestartLoss(); got != tc.target || pool != tc.pool {
+			t.Errorf("%s: restart above %g, cluster at %g; want %g, %g", tc.name, got, pool, tc.target, tc.pool)
+		}
+		small := studentParams(4, []int{15, 9}, 1)
+		if mc := manyConfig(&tc.c, small); mc.RestartLoss != tc.target {
+			t.Errorf("%s: manyConfig restarts above %g, want %g", tc.name, mc.RestartLoss, tc.target)
 		}
 	}
 }

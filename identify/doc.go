@@ -25,17 +25,20 @@
 //  3. Deep teachers: the first-round students (Levenberg–Marquardt with
 //     geodesic acceleration; 9 restarts; an attempt
 //     that gains less than 10% in 40 iterations is given up; every deep
-//     student starts at Glorot gain 1) train to 1e-10 only (their
-//     first-layer clusters are tight by then), and the restarts stop once
-//     ⌈γN⌉ + 1 students got there (train.ManyConfig.Enough) or, once every
-//     student has had three attempts, three did (ManyConfig.LateEnough;
+//     student starts at Glorot gain 1) are restarted until they converge
+//     (1e-15: a student at an exact zero-loss point gets there within the
+//     budget, one at an approximate point crawls above it), and the
+//     restarts stop once ⌈γN⌉ + 1 students got there
+//     (train.ManyConfig.Enough) or, once every student has had three
+//     attempts, three did (ManyConfig.LateEnough;
 //     Config.FloorStudents sets the number instead), or, from the third
 //     attempt on, once the students below 1e-4 agree on the first layer,
 //     at the floor or not (⌈γN⌉ of them hold a member of every cluster
 //     kept over all of them; Config.AgreementRound, LayerReport.Agreed),
 //     which clusters it over those students;
-//     if fewer than ⌈γN⌉ get there but at least two do, the first layer
-//     is clustered over those. Any layer of a deep run is clustered again
+//     the first layer is clustered over every student below 1e-10 (its
+//     clusters are tight by then), and if fewer than ⌈γN⌉ are but at
+//     least two, over those. Any layer of a deep run is clustered again
 //     over the students converged to an exact point (loss ≤ 1e-15) alone,
 //     when at least three are among more, and that clustering is kept
 //     if it keeps more neurons (LayerReport.Converged): students that
@@ -72,7 +75,14 @@
 //     the run lacks, get fresh random layers above, trained with the
 //     recovered layers frozen and then free. Then the next layer is
 //     clustered. If the top hidden layer gives no cluster, or its clusters
-//     leave the tuned network above the zero-loss threshold: with everything
+//     leave the tuned network above the zero-loss threshold, its students
+//     are trained on to their floor and it is clustered again over them
+//     with the size filters lowered one student at a time, down to half of
+//     ⌈γN⌉: the first clustering whose tuned network reaches the threshold
+//     is kept (LayerReport.Relaxed, a MarginalCluster warning), since a
+//     neuron the probes pin down weakly is held exactly by some students
+//     and as a different combination of neurons by others. Failing that,
+//     with everything
 //     below it recovered, the outputs are a one-hidden-layer network of its
 //     inputs, and it is recovered by a one-hidden-layer run on them (its own
 //     students, restarts and clustering; the features come from the best

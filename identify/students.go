@@ -40,7 +40,7 @@ func newStudentFunc(c *Config, x, y *mat.Dense, widths []int) func(int, *rand.Ra
 func manyConfig(c *Config, params int) train.ManyConfig {
 	mc := train.ManyConfig{Config: trainConfig(c.Train, c.Recorder), Seed: c.Seed, Workers: c.Workers, Restarts: c.Restarts, RestartLoss: c.restartLoss}
 	if c.deepRecipe(params) && mc.Phases == nil {
-		mc.Phases, mc.RestartLoss = c.deepPhases(), c.firstRoundRestartLoss()
+		mc.Phases, mc.RestartLoss = c.deepPhases(), c.firstRoundTarget()
 		if mc.Restarts == 0 {
 			mc.Restarts = deepRestarts
 		}

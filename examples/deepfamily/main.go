@@ -203,6 +203,9 @@ func solve(ctx context.Context, p synth.DeepProblem, st settings) row {
 			if rep.Converged {
 				r.Stages += fmt.Sprintf(", layer %d over converged students", l+1)
 			}
+			if rep.Relaxed {
+				r.Stages += fmt.Sprintf(", layer %d relaxed to clusters of %d", l+1, rep.MinSize)
+			}
 		}
 	}
 	if err != nil {

@@ -238,26 +238,7 @@ func TestRunRecoversFamilyTopLayers(t *testing.T) {
 		}
 		delete(want, p.Name)
 		t.Run(p.Name, func(t *testing.T) {
-			teacher, d, err := p.Dataset()
-			if err != nil {
-				t.Fatal(err)
-			}
-			widths := make([]int, len(p.Hidden()))
-			for i, h := range p.Hidden() {
-				widths[i] = int(math.Ceil(float64(h) * p.Rho))
-			}
-			res, err := RunData(context.Background(), d.X, d.Y, Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
-				Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, InitGain: splitGain[p.Name]})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err := Compare(teacher, res.Network, d.TestX)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !rep.Exact(1e-6) {
-				t.Errorf("not exact (widths %v, final loss %.3g, warnings %v):\n%v", res.Widths, res.FinalLoss, res.Warnings, rep)
-			}
+			res := runFamilyExact(t, p, splitGain[p.Name])
 			if p.Activation == mlp.GELU && (len(res.Layers) < 2 || res.Layers[1].Kept != 4 || (res.Layers[1].Split == 0 && !res.Layers[1].Converged)) {
 				t.Errorf("layer reports %+v: want the top layer's four neurons kept, the fourth as a split core or over the converged students", res.Layers)
 			}
@@ -266,6 +247,34 @@ func TestRunRecoversFamilyTopLayers(t *testing.T) {
 	if len(want) > 0 {
 		t.Fatalf("no family problems %v", want)
 	}
+}
+
+// runFamilyExact runs a deep family problem as examples/deepfamily does
+// (students ⌈ρ·r⌉ wide, the problem's N, γ, β and seed; initial gain gain,
+// 0 for the default) and fails t unless the recovery is exact.
+func runFamilyExact(t *testing.T, p synth.DeepProblem, gain float64) *Result {
+	t.Helper()
+	teacher, d, err := p.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	widths := make([]int, len(p.Hidden()))
+	for i, h := range p.Hidden() {
+		widths[i] = int(math.Ceil(float64(h) * p.Rho))
+	}
+	res, err := RunData(context.Background(), d.X, d.Y, Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
+		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed, InitGain: gain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Compare(teacher, res.Network, d.TestX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Exact(1e-6) {
+		t.Errorf("not exact (widths %v, final loss %.3g, warnings %v):\n%v", res.Widths, res.FinalLoss, res.Warnings, rep)
+	}
+	return res
 }
 
 // tanhTeacherData returns a tanh teacher of the given sizes and seed, 500

@@ -1,14 +1,11 @@
 package identify
 
 import (
-	"context"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
-	"github.com/paramrecovery/expandcluster/synth"
 )
 
 // TestRelaxedFilterKeepsSmallCluster: in a deep run a neuron that only
@@ -58,30 +55,7 @@ func TestRunRelaxesTopLayer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains deep students (about 25 s of CPU)")
 	}
-	p, err := synth.DeepFamilyProblem("deep-sigmoid-4x3x5x1", synth.DeepFamilyOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	teacher, d, err := p.Dataset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	widths := make([]int, len(p.Hidden()))
-	for i, h := range p.Hidden() {
-		widths[i] = int(math.Ceil(float64(h) * p.Rho))
-	}
-	res, err := RunData(context.Background(), d.X, d.Y, Config{Activation: p.Activation, HiddenLayers: len(widths), Widths: widths,
-		Students: p.Students, Gamma: p.Gamma, Beta: p.Beta, Seed: p.Seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Compare(teacher, res.Network, d.TestX)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Exact(1e-6) {
-		t.Errorf("not exact (widths %v, final loss %.3g, warnings %v):\n%v", res.Widths, res.FinalLoss, res.Warnings, rep)
-	}
+	res := runFamilyExact(t, deepFamilyProblem(t, "deep-sigmoid-4x3x5x1"), 0)
 	if len(res.Layers) != 2 || !res.Layers[1].Relaxed || res.Layers[1].MinSize >= 8 {
 		t.Errorf("layer reports %+v: want the top layer relaxed below ⌈γN⌉ = 8", res.Layers)
 	}

@@ -58,8 +58,8 @@ type LayerReport struct {
 	// Relaxed (the top layer of a deep run) is set when the layer was
 	// clustered again with a smaller minimum cluster size (MinSize then
 	// gives it), because the network assembled at ⌈γN⌉ stayed above the
-	// zero-loss threshold and the one with the neurons this kept ended
-	// lower (see Result.Warnings).
+	// zero-loss threshold (or none was kept) and the one with the neurons
+	// this kept reached it (see Result.Warnings).
 	Relaxed bool
 	// Completed is the number of neurons Config.Complete added after the
 	// clusters; the recovered width is Kept + Completed. They come last

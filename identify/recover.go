@@ -57,10 +57,9 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 				return err
 			}
 			if relaxed != nil {
-				res.Warnings = append(res.Warnings, relaxedWarning(l, size, col.report.MinSize, rcol.report.Kept, math.NaN(), loss))
 				res.Layers = append(res.Layers, rcol.report)
 				res.Widths = append(res.Widths, rcol.report.Kept)
-				if err := record(c, fmt.Sprintf("layer %d: %d neurons (clusters of %d students or more)", l+1, rcol.report.Kept, size), 0, start); err != nil {
+				if err := noteRelaxed(c, res, l, size, col.report.MinSize, math.NaN(), loss, start); err != nil {
 					return err
 				}
 				topNet = relaxed
@@ -165,10 +164,10 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 			return err
 		}
 		if relaxed != nil {
-			res.Warnings = append(res.Warnings, relaxedWarning(top, size, res.Layers[top].MinSize, col.report.Kept, res.FinalLoss, loss))
+			minSize, without := res.Layers[top].MinSize, res.FinalLoss
 			res.Layers[top], res.Widths[top] = col.report, col.report.Kept
 			res.Network, res.FinalLoss, net = relaxed, loss, relaxed
-			if err := record(c, fmt.Sprintf("layer %d: %d neurons (clusters of %d students or more)", top+1, col.report.Kept, size), loss, start); err != nil {
+			if err := noteRelaxed(c, res, top, size, minSize, without, loss, start); err != nil {
 				return err
 			}
 		}

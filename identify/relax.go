@@ -85,18 +85,20 @@ func relaxTop(ctx context.Context, x, y *mat.Dense, lower []*mat.Dense, students
 	return nil, nil, 0, 0, nil
 }
 
-// relaxedWarning says that top layer l (0-based) was clustered at minimum
-// size size instead of ⌈γN⌉ = minSize, keeping kept neurons, and that the
-// tuned network went from loss without (NaN: no network, no cluster was
-// kept) to loss.
-func relaxedWarning(l, size, minSize, kept int, without, loss float64) Warning {
+// noteRelaxed adds to res the warning that top layer l (0-based), whose
+// report res.Layers[l] now is, was clustered at minimum size size instead
+// of ⌈γN⌉ = minSize and that its tuned network went from loss without
+// (NaN: no cluster was kept at minSize) to loss, and records the event.
+func noteRelaxed(c *Config, res *Result, l, size, minSize int, without, loss float64, start time.Time) error {
+	kept := res.Layers[l].Kept
 	before := fmt.Sprintf("at ⌈γN⌉ = %d the tuned network stayed at loss %.3g", minSize, without)
 	if math.IsNaN(without) {
 		before = fmt.Sprintf("at ⌈γN⌉ = %d no cluster was kept", minSize)
 	}
-	return Warning{Kind: MarginalCluster, Layer: l + 1,
+	res.Warnings = append(res.Warnings, Warning{Kind: MarginalCluster, Layer: l + 1,
 		Evidence: fmt.Sprintf("%s; clustered again over the polished students with clusters of %d students or more: %d neurons, tuned to loss %.3g", before, size, kept, loss),
-		Remedy:   "train more students (Config.Students): some students hold a neuron of this layer as a different combination of neurons at the same loss"}
+		Remedy:   "train more students (Config.Students): some students hold a neuron of this layer as a different combination of neurons at the same loss"})
+	return record(c, fmt.Sprintf("layer %d: %d neurons (clusters of %d students or more)", l+1, kept, size), loss, start)
 }
 
 // relaxedTop clusters the top layer of the students with minimum cluster

@@ -40,8 +40,9 @@ const relaxedMinSize = 0.5
 // minimum cluster size of the filters lowered one student at a time, from
 // ⌈γN⌉ down to relaxedMinSize of it. The first clustering that keeps more
 // neurons than kept (and differs from the one tried before it) and whose
-// assembled network the fine-tune brings to the threshold is returned, tuned, with the minimum size it took and its
-// loss; nil if none does. A layer the loss does not confirm stays as it was.
+// assembled network the fine-tune brings to the threshold is returned,
+// tuned, with the minimum size it took and its loss; nil if none does. A
+// layer the loss does not confirm stays as it was.
 func relaxTop(ctx context.Context, x, y *mat.Dense, lower []*mat.Dense, students []student, kept int, c *Config, res *Result) (*mlp.Network, *collapsed, int, float64, error) {
 	top := len(lower)
 	minSize, err := cluster.MinClusterSize(c.Gamma, len(students))
@@ -129,8 +130,7 @@ func relaxedTop(x, y *mat.Dense, lower []*mat.Dense, students []student, size in
 // neuron is still loose: on the sigmoid 4→3→5→1 teacher its cluster's
 // median cosine distance was 8e-4 there and 1e-7 after the polish.
 func polishPool(ctx context.Context, x, y *mat.Dense, students []student, c *Config) ([]student, error) {
-	cfg := train.Config{Recorder: c.Recorder, Phases: []train.Phase{{Name: "polish-pool", Optimizer: &train.LM{Geodesic: true},
-		Stop: train.StopRules{MaxIter: featurePolishIter, Patience: train.DefaultLMPatience, MinRelImprove: 0.01}}}}
+	cfg := train.Config{Recorder: c.Recorder, Phases: []train.Phase{floorPolish("polish-pool")}}
 	rs, err := train.Many(ctx, x, y, len(students), func(k int, _ *rand.Rand) (*mlp.Network, error) {
 		return students[k].net.Clone(), nil
 	}, train.ManyConfig{Config: cfg, Seed: c.Seed + polishPoolSeed, Workers: c.Workers, Restarts: -1})

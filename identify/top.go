@@ -106,8 +106,17 @@ func recoverTop(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students
 	return net, sub, nil
 }
 
-// featurePolishIter bounds the polish of exactFeatures.
+// featurePolishIter bounds floorPolish.
 const featurePolishIter = 600
+
+// floorPolish is the phase, named name, that trains a network on, every
+// layer free, until it stops gaining (1% in train.DefaultLMPatience
+// iterations) or featurePolishIter iterations: towards the float64 floor
+// (exactFeatures, polishPool).
+func floorPolish(name string) train.Phase {
+	return train.Phase{Name: name, Optimizer: &train.LM{Geodesic: true},
+		Stop: train.StopRules{MaxIter: featurePolishIter, Patience: train.DefaultLMPatience, MinRelImprove: 0.01}}
+}
 
 // exactFeatures returns the recovered layers ins (0…l−1) below the top
 // one made as exact as float64 allows, and the loss of the network they
@@ -126,8 +135,7 @@ const featurePolishIter = 600
 // and the features stay as they are.
 func exactFeatures(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, students []student, featureLoss float64, c *Config) ([]*mat.Dense, float64, error) {
 	net := bestStudent(students).net.Clone()
-	cfg := train.Config{Recorder: c.Recorder, Student: -1, Phases: []train.Phase{{Name: "polish-features", Optimizer: &train.LM{Geodesic: true},
-		Stop: train.StopRules{MaxIter: featurePolishIter, Patience: train.DefaultLMPatience, MinRelImprove: 0.01}}}}
+	cfg := train.Config{Recorder: c.Recorder, Student: -1, Phases: []train.Phase{floorPolish("polish-features")}}
 	r, err := train.Train(ctx, net, x, y, cfg)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -29,13 +29,21 @@ const (
 	// retrainIter is the budget of retraining above a recovered layer.
 	retrainIter = 600
 	// deepRestarts is the number of restarts of a first-round deep
-	// student. A deep student is trapped more often than a shallow one
-	// (a g student of the 4→5→3→1 teacher reached 1e-10 in about one
-	// attempt of 15 from gain 1, fewer from gain 3), and it needs the floor only for the first layer to
-	// be clustered over at least two students (clusterPool): the layers
-	// above are trained afresh for the others (topUp), at a fraction of
-	// the cost of 49 restarts of every trapped student.
-	deepRestarts = 9
+	// student: train.DefaultRestarts, as for shallow ones. A deep
+	// student is trapped more often than a shallow one, and it needs the
+	// floor only for the first layer to be clustered over a few students
+	// (clusterPool): the layers above are trained afresh for the others
+	// (topUp). So the round ends long before the restarts run out when
+	// students reach the floor at all: at ⌈γN⌉ + 1 students there, at
+	// deepLateEnough from the late round on, or on agreement. Only a
+	// teacher whose students reach it in fewer than about three attempts
+	// of a hundred gets further than ten attempts each, and there
+	// clustering has nothing to go on without them: the deep family's g
+	// 4→4→3→2→1 teacher had one student of 100 attempts at the floor
+	// with 9 restarts, a first layer of 3 neurons for 4 and no layer
+	// above; with 39, three by about the 300th attempt, and it was exact
+	// in 135 s of CPU (scratch trace, two workers).
+	deepRestarts = train.DefaultRestarts
 	// deepLateEnough and deepLateRound end the first round once every
 	// student has had deepLateRound+1 attempts and deepLateEnough of
 	// them are at the floor, short of the ⌈γN⌉+1 it stops at otherwise

@@ -348,3 +348,21 @@ func TestFirstRoundTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepFirstRoundRestarts checks that the first round of a deep run
+// restarts as many times as a shallow one, that Config.Restarts still
+// overrides it, and that the late stop is on, so the extra restarts run
+// only for students that rarely reach the floor.
+func TestDeepFirstRoundRestarts(t *testing.T) {
+	small := studentParams(4, []int{12, 9, 6}, 1)
+	c := Config{Activation: mlp.G, HiddenLayers: 3, Gamma: 0.8, Students: 10}
+	mc := manyConfig(&c, small)
+	if mc.Restarts != train.DefaultRestarts || mc.LateEnough != deepLateEnough || mc.LateRound != deepLateRound {
+		t.Errorf("deep first round: %d restarts, late stop at %d from round %d; want %d, %d, %d",
+			mc.Restarts, mc.LateEnough, mc.LateRound, train.DefaultRestarts, deepLateEnough, deepLateRound)
+	}
+	c.Restarts = 4
+	if mc := manyConfig(&c, small); mc.Restarts != 4 {
+		t.Errorf("Config.Restarts 4: the first round restarts %d times", mc.Restarts)
+	}
+}

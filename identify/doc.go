@@ -23,7 +23,7 @@
 //     student with a member in the cluster (all students are searched),
 //     and each student's outgoing weights are summed per cluster.
 //  3. Deep teachers: the first-round students (Levenberg–Marquardt with
-//     geodesic acceleration; 9 restarts; an attempt
+//     geodesic acceleration; 49 restarts, as shallow ones; an attempt
 //     that gains less than 10% in 40 iterations is given up; every deep
 //     student starts at Glorot gain 1) are restarted until they converge
 //     (1e-15: a student at an exact zero-loss point gets there within the

@@ -122,13 +122,8 @@ func TestSmoothedPolishRecipe(t *testing.T) {
 		if mc.RestartLoss != smoothRestartLoss || len(mc.Phases) != len(polishBetas)+2 {
 			t.Fatalf("polish: %d phases, restart loss %g; want %d and %g", len(mc.Phases), mc.RestartLoss, len(polishBetas)+2, smoothRestartLoss)
 		}
-		if first := mc.Phases[0]; first.Activation != nil || first.Finish != 0 || first.SubsetPerParam != train.DefaultSubsetPerParam {
-			t.Errorf("first phase: activation %v, finish %g, subset %d; want the plain activation on %d samples per parameter, not finishing the run", first.Activation, first.Finish, first.SubsetPerParam, train.DefaultSubsetPerParam)
-		}
-		for i, ph := range mc.Phases[1:] {
-			if want := map[bool]int{true: train.DefaultSubsetPerParam}[i == 0]; ph.SubsetPerParam != want {
-				t.Errorf("phase %d (%s): %d samples per parameter, want %d (0: all the data)", i+1, ph.Name, ph.SubsetPerParam, want)
-			}
+		if first := mc.Phases[0]; first.Activation != nil || first.Finish != deepHandoverLoss || first.SubsetPerParam != 0 {
+			t.Errorf("first phase: activation %v, finish %g, subset %d; want the plain activation on all the data, finishing at %g", first.Activation, first.Finish, first.SubsetPerParam, deepHandoverLoss)
 		}
 		for i, beta := range polishBetas {
 			want, _ := mlp.Smoothed(c.Activation, beta)
@@ -182,9 +177,7 @@ func TestPolishFineTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plainPhase := polishPhases(p.Activation)[0]
-	plainPhase.SubsetPerParam = 0 // all the data, as the polish will see
-	res, err := train.Train(context.Background(), net, d.X, d.Y, train.Config{Phases: []train.Phase{plainPhase}})
+	res, err := train.Train(context.Background(), net, d.X, d.Y, train.Config{Phases: polishPhases(p.Activation)[:1]})
 	if err != nil {
 		t.Fatal(err)
 	}

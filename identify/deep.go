@@ -177,32 +177,22 @@ func (c *Config) deepPhases() []train.Phase {
 }
 
 // polishPhases is the deep recipe of piecewise-linear students: plain
-// Levenberg–Marquardt until it stalls, then through the activation's
-// smoothings at polishBetas from where it stalled, then the activation
-// itself again. Plain training of deep ReLU and leaky ReLU students stalls
-// between 1e-3 and 1e-5 (a step that moves a kink across samples breaks
-// the linearisation) with most first-layer neurons within a few degrees
-// of the teacher's; smoothed, the same students slide the kinks into
-// place. On the deep family's ReLU 4→5→3→1 teacher no attempt of ten
-// reached 1e-10 plain, and 5 of 20 did polished, with every first-layer
-// neuron within cosine distance 1e-6 in 10 of the 20; on leaky ReLU
-// 4→5→3→1, 1 in 50 plain against 4 of 20 polished (scratch runs, at most
-// 12 s of CPU per attempt). The plain phase and the first smoothing, which
-// only bring the student near the floor (1e-4 and 1e-5…1e-8), train on
-// train.DefaultSubsetPerParam samples per parameter, as the plain deep
-// recipe's first phase does; the narrower kinks and the last phase see
-// all the data. On the family's leaky ReLU 8→6→3→3 teacher (363
-// parameters, 3 000 samples) the ten first attempts took 117 s of CPU
-// instead of 164 s, six of them at the floor against four, and the
-// teacher was exact in 180 s instead of 299 s (scratch traces, two
-// workers). No phase ends the run early: a subset's loss does not say
-// the student is at the floor.
+// Levenberg–Marquardt on all the data until it stalls, then through the
+// activation's smoothings at polishBetas from where it stalled, then the
+// activation itself again. Plain training of deep ReLU and leaky ReLU
+// students stalls between 1e-3 and 1e-5 (a step that moves a kink across
+// samples breaks the linearisation) with most first-layer neurons within
+// a few degrees of the teacher's; smoothed, the same students slide the
+// kinks into place. On the deep family's ReLU 4→5→3→1 teacher no attempt
+// of ten reached 1e-10 plain, and 5 of 20 did polished, with every
+// first-layer neuron within cosine distance 1e-6 in 10 of the 20; on leaky
+// ReLU 4→5→3→1, 1 in 50 plain against 4 of 20 polished (scratch runs, at
+// most 12 s of CPU per attempt). A student the first phase brings to the
+// floor skips the rest (Phase.Finish).
 func polishPhases(act mlp.Activation) []train.Phase {
-	phases := []train.Phase{{Name: "lm-subset", Optimizer: &train.LM{Geodesic: true}, SubsetPerParam: train.DefaultSubsetPerParam,
+	phases := []train.Phase{{Name: "lm", Optimizer: &train.LM{Geodesic: true}, Finish: deepHandoverLoss,
 		Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: deepSearchIter, Patience: train.DefaultLMPatience, MinRelImprove: deepMinImprove}}}
-	smoothed := smoothedPhases(act, "polish", polishBetas)
-	smoothed[0].SubsetPerParam = train.DefaultSubsetPerParam
-	phases = append(phases, smoothed...)
+	phases = append(phases, smoothedPhases(act, "polish", polishBetas)...)
 	return append(phases, train.Phase{Name: "lm-polished", Optimizer: &train.LM{Geodesic: true},
 		Stop: train.StopRules{Loss: deepHandoverLoss, MaxIter: deepPolishIter, Patience: 20, MinRelImprove: 0.01}})
 }

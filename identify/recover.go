@@ -159,7 +159,10 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 	}
 	if topNet == nil && c.deep() && !(res.FinalLoss <= c.ZeroLoss) {
 		top := len(ins) - 1
-		relaxed, col, size, loss, err := relaxTop(ctx, x, y, ins[:top], students, res.Layers[top].Kept, c, res)
+		// A neuron affine on the probes is no teacher neuron the relaxed
+		// clustering must keep (dropAffineOnProbes).
+		kept := res.Layers[top].Kept - len(affineOnProbes(net, x, top))
+		relaxed, col, size, loss, err := relaxTop(ctx, x, y, ins[:top], students, kept, c, res)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
 )
 
 // TestRelaxedFilterKeepsSmallCluster: in a deep run a neuron that only
@@ -61,5 +62,38 @@ func TestRunRelaxesTopLayer(t *testing.T) {
 	}
 	if !strings.Contains(res.Verdict(), "clustered again over the polished students") {
 		t.Errorf("verdict does not say the top layer was relaxed:\n%s", res.Verdict())
+	}
+}
+
+// TestDropAffineOnProbes checks that a relaxed clustering of a
+// piecewise-linear layer loses the neurons active on every probe (a
+// linear pass-through on them) and keeps the rest, and that a smooth
+// activation's clustering is left alone.
+func TestDropAffineOnProbes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := mat.NewDense(300, 2, nil)
+	for i := range 300 {
+		x.Set(i, 0, rng.NormFloat64())
+		x.Set(i, 1, rng.NormFloat64())
+	}
+	build := func() *collapsed {
+		// Neuron 0 has its kink through the probes; neuron 1's bias keeps
+		// it active on all of them.
+		in := mat.NewDense(2, 3, []float64{1, -0.5, 0.1, 1, 1, 20})
+		return &collapsed{in: in, rep: []int{0, 0}, report: LayerReport{Kept: 2}}
+	}
+	col := build()
+	if err := dropAffineOnProbes(x, nil, col, &Config{Activation: mlp.ReLU}); err != nil {
+		t.Fatal(err)
+	}
+	if col.report.Kept != 1 || col.report.RemovedNearAffine != 1 || col.in.At(0, 2) != 0.1 {
+		t.Errorf("ReLU: kept %d (removed %d), first neuron's bias %v; want the kinked neuron alone", col.report.Kept, col.report.RemovedNearAffine, col.in.At(0, 2))
+	}
+	col = build()
+	if err := dropAffineOnProbes(x, nil, col, &Config{Activation: mlp.Tanh}); err != nil {
+		t.Fatal(err)
+	}
+	if col.report.Kept != 2 {
+		t.Errorf("tanh: kept %d of 2", col.report.Kept)
 	}
 }

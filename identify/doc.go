@@ -81,7 +81,10 @@
 //     ⌈γN⌉: the first clustering whose tuned network reaches the threshold
 //     is kept (LayerReport.Relaxed, a MarginalCluster warning), since a
 //     neuron the probes pin down weakly is held exactly by some students
-//     and as a different combination of neurons by others. Failing that,
+//     and as a different combination of neurons by others; ReLU-like
+//     neurons affine on the probes (a linear pass-through, which can take
+//     a teacher neuron's place at ⌈γN⌉) are dropped from those
+//     clusterings and not counted. Failing that,
 //     with everything
 //     below it recovered, the outputs are a one-hidden-layer network of its
 //     inputs, and it is recovered by a one-hidden-layer run on them (its own

@@ -41,7 +41,8 @@ type LayerReport struct {
 	// with small weights against a large bias, not a teacher neuron; in a
 	// top layer clustered again by the relaxed filter (Relaxed), it also
 	// counts piecewise-linear neurons affine on the probes (fewer than 1 %
-	// of them past the kink), the same pass-through. Kept is the number of neurons kept. Split of them were not a flat
+	// of them past the kink), the same pass-through. Kept is the number
+	// of neurons kept. Split of them were not a flat
 	// cluster of their own but a second group of coinciding copies
 	// inside one: the cut merges two neurons closer than about β into
 	// one flat cluster, whose core is only one of them.

@@ -184,7 +184,7 @@ func dropAffineOnProbes(x *mat.Dense, lower []*mat.Dense, col *collapsed, c *Con
 func affineOnProbes(net *mlp.Network, x *mat.Dense, l int) []int {
 	affine, err := mlp.AffineNeurons(net, x, affineFraction)
 	if err != nil {
-		return nil
+		return nil // nothing is dropped: the loss still referees
 	}
 	var out []int
 	for _, a := range affine {

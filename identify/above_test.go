@@ -183,3 +183,41 @@ func TestPreferConverged(t *testing.T) {
 func parallel(a, b []float64) bool {
 	return math.Abs(floats.Dot(a, b)) >= (1-1e-12)*floats.Norm(a, 2)*floats.Norm(b, 2)
 }
+
+// TestFreshAboveRecipe checks which recipe fresh upper layers take: the
+// first round's smoothed polish, and its floor, where two
+// piecewise-linear hidden layers or more are left above the recovered
+// one; the plain recipe where one is, for smooth activations, and when
+// the caller chose plain training of piecewise-linear students.
+func TestFreshAboveRecipe(t *testing.T) {
+	for _, tc := range []struct {
+		act    mlp.Activation
+		layers int
+		l      int
+		plain  bool
+		polish bool
+	}{
+		{mlp.ReLU, 3, 0, false, true},
+		{mlp.LeakyReLU(0.01), 3, 0, false, true},
+		{mlp.ReLU, 4, 1, false, true},
+		{mlp.ReLU, 3, 1, false, false},
+		{mlp.ReLU, 2, 0, false, false},
+		{mlp.ReLU, 3, 0, true, false},
+		{mlp.Tanh, 3, 0, false, false},
+	} {
+		c := Config{Activation: tc.act, HiddenLayers: tc.layers, PlainPiecewise: tc.plain}
+		phases, floor := c.freshAboveRecipe(tc.l)
+		polished := phases[len(phases)-1].Name == "lm-polished"
+		if polished != tc.polish {
+			t.Errorf("%s, %d hidden layers, above layer %d, PlainPiecewise %v: polished recipe %v, want %v",
+				tc.act.Name(), tc.layers, tc.l+1, tc.plain, polished, tc.polish)
+		}
+		want := deepRestartLoss
+		if tc.polish {
+			want = smoothRestartLoss
+		}
+		if floor != want {
+			t.Errorf("%s, %d hidden layers, above layer %d: floor %g, want %g", tc.act.Name(), tc.layers, tc.l+1, floor, want)
+		}
+	}
+}

@@ -73,7 +73,10 @@
 //     copies outside a cluster's core), and every layer is retrained to
 //     the zero-loss threshold from there (not from random values); students that stay above the floor, and as many as
 //     the run lacks, get fresh random layers above, trained with the
-//     recovered layers frozen and then free. Then the next layer is
+//     recovered layers frozen and then free (through the first round's
+//     smoothed polish, and counted at its floor, where two
+//     piecewise-linear hidden layers or more are left above: plain
+//     training does not solve those). Then the next layer is
 //     clustered. If the top hidden layer gives no cluster, or its clusters
 //     leave the tuned network above the zero-loss threshold, its students
 //     are trained on to their floor and it is clustered again over them

@@ -15,10 +15,16 @@
 // every hidden layer has the teacher's width and every teacher neuron's
 // cosine distance to its matched recovered neuron is below 1e-6.
 //
+// -probe-scan trains nothing: it prints, for the selected teachers, how far
+// a network at loss 1e-16 may sit from the teacher (identify.Determine) on
+// more probes and on wider ones, to tell a teacher the family's probes
+// leave undetermined from one that more or wider queries would pin down.
+//
 // Examples:
 //
 //	go run ./examples/deepfamily -act tanh,sigmoid -workers 1
 //	go run ./examples/deepfamily -summary-only -out results/deepfamily
+//	go run ./examples/deepfamily -probe-scan -act sigmoid
 package main
 
 import (
@@ -61,10 +67,13 @@ func main() {
 	plainPiecewise := flag.Bool("plain-piecewise", false, "train piecewise-linear (ReLU, leaky ReLU) students plain, without the smoothed polish (identify.Config.PlainPiecewise; other activations ignore it); use a separate -out, the rows do not record it")
 	names := flag.String("problems", "", "run only these problems, comma-separated names such as deep-g-4x5x3x1 (default all)")
 	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
+	scan := flag.Bool("probe-scan", false, "train nothing: print how firmly Gaussian probes of several counts and scales determine each selected teacher (identify.Determine) and stop")
 	flag.Parse()
 
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		log.Fatal(err)
+	if !*scan {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			log.Fatal(err)
+		}
 	}
 	csvPath := filepath.Join(*out, "results.csv")
 	if !*summaryOnly {
@@ -82,6 +91,13 @@ func main() {
 			if ps, err = only(ps, strings.Split(*names, ",")); err != nil {
 				log.Fatal(err)
 			}
+		}
+		if *scan {
+			stop()
+			if err := probeScan(os.Stdout, ps); err != nil {
+				log.Fatal(err)
+			}
+			return
 		}
 		st := settings{rho: *rho, rhoUpper: *rhoUpper, gain: *gain, restarts: *restarts, continuation: *continuation, plainPiecewise: *plainPiecewise, workers: *workers}
 		if st.rhoUpper == 0 {

@@ -143,6 +143,27 @@ func (c *Config) firstRoundTarget() float64 {
 	return convergedLoss
 }
 
+// polishedLateRound replaces deepLateRound in the first round of students
+// on the smoothed polish (smoothedPolish), whose attempts cost 10–18 s of
+// CPU on the deep family's three-hidden-layer teachers, a third of them
+// reaching the floor: the round ends once every student has had two
+// attempts, not three, and three are at the floor. Over the family's 16
+// ReLU and leaky ReLU teachers the same 12 were exact, at a median 0.90×
+// the CPU (0.72× and 0.78× on leaky ReLU and ReLU 4→4→3→2→1;
+// results/deepfamily-v28-late1). From the first attempt on (round 0) it
+// lost a first-layer neuron of identify's two-hidden-layer ReLU test
+// teacher: three students at the floor held two of its three.
+const polishedLateRound = 1
+
+// firstRoundLateRound is the round from which a deep first round ends at
+// deepLateEnough students at the floor.
+func (c *Config) firstRoundLateRound() int {
+	if c.smoothedPolish() {
+		return polishedLateRound
+	}
+	return deepLateRound
+}
+
 // polishBetas are the steps of the smoothed polish (smoothedPolish): β of
 // mlp.Smoothed, kinks from a thirty-second of a unit pre-activation wide to
 // narrower than the data resolve. The first step does the work: on the

@@ -365,4 +365,14 @@ func TestDeepFirstRoundRestarts(t *testing.T) {
 	if mc := manyConfig(&c, small); mc.Restarts != 4 {
 		t.Errorf("Config.Restarts 4: the first round restarts %d times", mc.Restarts)
 	}
+	// Students on the smoothed polish stop a round earlier; plain
+	// piecewise-linear ones do not.
+	c = Config{Activation: mlp.ReLU, HiddenLayers: 3, Gamma: 0.8, Students: 10}
+	if mc := manyConfig(&c, small); mc.LateRound != polishedLateRound || polishedLateRound >= deepLateRound {
+		t.Errorf("ReLU, smoothed polish: late stop from round %d, want %d (< %d)", mc.LateRound, polishedLateRound, deepLateRound)
+	}
+	c.PlainPiecewise = true
+	if mc := manyConfig(&c, small); mc.LateRound != deepLateRound {
+		t.Errorf("ReLU, plain: late stop from round %d, want %d", mc.LateRound, deepLateRound)
+	}
 }

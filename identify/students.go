@@ -54,7 +54,7 @@ func manyConfig(c *Config, params int) train.ManyConfig {
 			mc.Enough = c.FloorStudents
 		} else if need, err := cluster.MinClusterSize(c.Gamma, c.Students); err == nil {
 			mc.Enough = min(c.Students, need+1)
-			mc.LateEnough, mc.LateRound = deepLateEnough, deepLateRound
+			mc.LateEnough, mc.LateRound = deepLateEnough, c.firstRoundLateRound()
 		}
 	}
 	return mc

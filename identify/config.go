@@ -124,7 +124,8 @@ type Config struct {
 	// FloorStudents is, for the first round of a deep run on the default
 	// recipe, how many students at the floor end the restarts
 	// (train.ManyConfig.Enough). Zero means ⌈γN⌉ + 1, or three once every
-	// student has had three attempts (ManyConfig.LateEnough): the first
+	// student has had three attempts (two for ReLU and leaky ReLU students
+	// on the smoothed polish; ManyConfig.LateEnough): the first
 	// layer is then clustered over those few, at a fraction of the
 	// restarts. A recovery that should rest on ⌈γN⌉ students at the floor
 	// sets it to ⌈γN⌉ or more (at most Students).

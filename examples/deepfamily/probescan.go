@@ -6,6 +6,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Probe counts and standard deviations probeScan tries, against the
@@ -34,13 +35,13 @@ func probeScan(w io.Writer, ps []synth.DeepProblem) error {
 				if std != 1 && n != synth.DeepSamples {
 					continue
 				}
-				d.X.Scale(std, d.X)
-				det, err := identify.Determine(teacher, d.X)
+				x := mat.DenseCopyOf(d.X)
+				x.Scale(std, x)
+				det, err := identify.Determine(teacher, x)
 				if err != nil {
 					return fmt.Errorf("%s: %w", p.Name, err)
 				}
 				fmt.Fprintf(w, "  %d probes, std %g: %.3g", n, std, det.Displacement(1e-16))
-				d.X.Scale(1/std, d.X)
 			}
 		}
 		fmt.Fprintln(w)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -70,11 +71,9 @@ func TestRunRelaxesTopLayer(t *testing.T) {
 // linear pass-through on them) and keeps the rest, and that a smooth
 // activation's clustering is left alone.
 func TestDropAffineOnProbes(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	x := mat.NewDense(300, 2, nil)
-	for i := range 300 {
-		x.Set(i, 0, rng.NormFloat64())
-		x.Set(i, 1, rng.NormFloat64())
+	x, err := synth.Gaussian{D: 2}.Sample(synth.NewRand(5), 300)
+	if err != nil {
+		t.Fatal(err)
 	}
 	build := func() *collapsed {
 		// Neuron 0 has its kink through the probes; neuron 1's bias keeps

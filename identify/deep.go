@@ -940,3 +940,52 @@ func dropNearAffine(x *mat.Dense, students []student, l int, col *collapsed, c *
 	col.drop(removed)
 	return removed, nil
 }
+
+// earlyConvergedLoss is the loss at or below which a polished first-round
+// student counts as converged for the round's early stop (convergedStop).
+// Students that the polish brings to the floor mostly end far below
+// smoothRestartLoss, between 1e-17 and 1e-13, where no teacher neuron of
+// the family's output scale can be missing; those that end near 1e-7 may
+// still hold a neuron of small output weight as a combination of others.
+const earlyConvergedLoss = 1e-12
+
+// convergedStops reports whether a deep first round on the smoothed
+// polish also ends before its late round on converged students
+// (convergedStop).
+func (c *Config) convergedStops(mc train.ManyConfig) bool {
+	return c.smoothedPolish() && mc.LateEnough > 0 && mc.LateRound > 0
+}
+
+// convergedStop is a train.ManyConfig.StopAfter that ends a round before
+// lateRound once deepLateEnough students have converged
+// (earlyConvergedLoss): the late stop waits for every student's second
+// attempt because three students merely at the floor after one attempt
+// can share a gap (they held two of the three first-layer neurons of
+// identify's two-hidden-layer ReLU test teacher). Converged students
+// cannot: they fit the teacher to the last digits.
+func convergedStop(lateRound int) func(int, []train.StudentResult) bool {
+	return func(round int, best []train.StudentResult) bool {
+		if round >= lateRound {
+			return false
+		}
+		n := 0
+		for _, r := range best {
+			if r.Err == nil && r.Net != nil && r.Loss <= earlyConvergedLoss {
+				n++
+			}
+		}
+		return n >= deepLateEnough
+	}
+}
+
+// eitherStop is a train.ManyConfig.StopAfter that ends a round when a or
+// b does (a may be nil). Both are asked, so each sees every round.
+func eitherStop(a, b func(int, []train.StudentResult) bool) func(int, []train.StudentResult) bool {
+	if a == nil {
+		return b
+	}
+	return func(round int, best []train.StudentResult) bool {
+		sa, sb := a(round, best), b(round, best)
+		return sa || sb
+	}
+}

@@ -2,6 +2,7 @@ package identify
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -371,8 +372,48 @@ func TestDeepFirstRoundRestarts(t *testing.T) {
 	if mc := manyConfig(&c, small); mc.LateRound != polishedLateRound || polishedLateRound >= deepLateRound {
 		t.Errorf("ReLU, smoothed polish: late stop from round %d, want %d (< %d)", mc.LateRound, polishedLateRound, deepLateRound)
 	}
+	if mc := manyConfig(&c, small); !c.convergedStops(mc) {
+		t.Errorf("ReLU, smoothed polish: no early stop on converged students")
+	}
 	c.PlainPiecewise = true
-	if mc := manyConfig(&c, small); mc.LateRound != deepLateRound {
-		t.Errorf("ReLU, plain: late stop from round %d, want %d", mc.LateRound, deepLateRound)
+	if mc := manyConfig(&c, small); mc.LateRound != deepLateRound || c.convergedStops(mc) {
+		t.Errorf("ReLU, plain: late stop from round %d (want %d), early stop on converged students %v (want false)",
+			mc.LateRound, deepLateRound, c.convergedStops(mc))
+	}
+}
+
+// TestConvergedStop checks the early stop of a polished first round: it
+// ends a round before the late round once deepLateEnough students are at
+// or below earlyConvergedLoss, counts no failed student, and leaves the
+// late round on to the late stop.
+func TestConvergedStop(t *testing.T) {
+	net := &mlp.Network{}
+	round := func(losses ...float64) []train.StudentResult {
+		var best []train.StudentResult
+		for i, l := range losses {
+			best = append(best, train.StudentResult{Index: i, Net: net, Result: train.Result{Loss: l}})
+		}
+		return best
+	}
+	stop := convergedStop(1)
+	converged := round(1e-17, earlyConvergedLoss, 3e-14, 1e-8, 1e-3)
+	if !stop(0, converged) {
+		t.Errorf("round 0 with three students at or below %g: not stopped", earlyConvergedLoss)
+	}
+	if stop(1, converged) {
+		t.Errorf("late round: stopped by the early rule")
+	}
+	if stop(0, round(1e-17, 1e-14, 2*earlyConvergedLoss, 1e-9, 1e-9)) {
+		t.Errorf("round 0 with two converged students (three at the floor): stopped")
+	}
+	failed := round(1e-17, 1e-14, 1e-13)
+	failed[2].Err = errors.New("diverged")
+	if stop(0, failed) {
+		t.Errorf("a failed student counted as converged")
+	}
+	var asked []int
+	record := func(r int, _ []train.StudentResult) bool { asked = append(asked, r); return false }
+	if either := eitherStop(record, stop); !either(0, converged) || len(asked) != 1 {
+		t.Errorf("eitherStop: converged round not stopped, or the other rule not asked (asked %v)", asked)
 	}
 }

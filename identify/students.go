@@ -68,6 +68,9 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int
 	if c.agreementStops(mc) {
 		mc.StopAfter = agreementStop(x, c, &res.agreed)
 	}
+	if c.convergedStops(mc) {
+		mc.StopAfter = eitherStop(mc.StopAfter, convergedStop(mc.LateRound))
+	}
 	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), mc)
 	students := collect(results, res)
 	for _, r := range results {

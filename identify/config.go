@@ -125,7 +125,8 @@ type Config struct {
 	// recipe, how many students at the floor end the restarts
 	// (train.ManyConfig.Enough). Zero means ⌈γN⌉ + 1, or three once every
 	// student has had three attempts (two for ReLU and leaky ReLU students
-	// on the smoothed polish; ManyConfig.LateEnough): the first
+	// on the smoothed polish, or one once three of those have converged
+	// to 1e-12; ManyConfig.LateEnough): the first
 	// layer is then clustered over those few, at a fraction of the
 	// restarts. A recovery that should rest on ⌈γN⌉ students at the floor
 	// sets it to ⌈γN⌉ or more (at most Students).

@@ -30,7 +30,9 @@
 //     budget, one at an approximate point crawls above it), and the
 //     restarts stop once ⌈γN⌉ + 1 students got there
 //     (train.ManyConfig.Enough) or, once every student has had three
-//     attempts, three did (ManyConfig.LateEnough;
+//     attempts, three did (ManyConfig.LateEnough; for students on the
+//     smoothed polish below, two attempts, or one once three have
+//     converged to 1e-12;
 //     Config.FloorStudents sets the number instead), or, from the third
 //     attempt on, once the students below 1e-4 agree on the first layer,
 //     at the floor or not (⌈γN⌉ of them hold a member of every cluster

@@ -69,7 +69,8 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int
 		mc.StopAfter = agreementStop(x, c, &res.agreed)
 	}
 	if c.convergedStops(mc) {
-		mc.StopAfter = eitherStop(mc.StopAfter, convergedStop(mc.LateRound))
+		early := eitherStop(convergedStop(mc.LateRound), unanimousStop(x, c, mc.LateRound))
+		mc.StopAfter = eitherStop(mc.StopAfter, early)
 	}
 	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), mc)
 	students := collect(results, res)

@@ -69,8 +69,7 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int
 		mc.StopAfter = agreementStop(x, c, &res.agreed)
 	}
 	if c.convergedStops(mc) {
-		early := eitherStop(convergedStop(mc.LateRound), unanimousStop(x, c, mc.LateRound))
-		mc.StopAfter = eitherStop(mc.StopAfter, early)
+		mc.StopAfter = eitherStop(mc.StopAfter, convergedStop(mc.LateRound))
 	}
 	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), mc)
 	students := collect(results, res)

@@ -46,15 +46,21 @@ func agreementStop(x *mat.Dense, c *Config, agreed *bool) func(int, []train.Stud
 		if round < from {
 			return false
 		}
-		var students []student
-		for _, r := range best {
-			if r.Err == nil && r.Net != nil {
-				students = append(students, student{index: r.Index, net: r.Net, loss: r.Loss})
-			}
-		}
-		*agreed = firstLayerAgrees(x, agreeing(students), c)
+		*agreed = firstLayerAgrees(x, agreeing(trainedStudents(best)), c)
 		return *agreed
 	}
+}
+
+// trainedStudents returns the students of a round's best attempts that
+// trained (a StopAfter's view of the round), in their order.
+func trainedStudents(best []train.StudentResult) []student {
+	var students []student
+	for _, r := range best {
+		if r.Err == nil && r.Net != nil {
+			students = append(students, student{index: r.Index, net: r.Net, loss: r.Loss})
+		}
+	}
+	return students
 }
 
 // agreeing returns the students that had a say in the agreement (loss at

@@ -971,13 +971,7 @@ func convergedStop(lateRound int) func(int, []train.StudentResult) bool {
 		if round >= lateRound {
 			return false
 		}
-		n := 0
-		for _, r := range best {
-			if r.Err == nil && r.Net != nil && r.Loss <= earlyConvergedLoss {
-				n++
-			}
-		}
-		return n >= deepLateEnough
+		return len(studentsBelow(trainedStudents(best), earlyConvergedLoss)) >= deepLateEnough
 	}
 }
 

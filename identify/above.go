@@ -70,7 +70,11 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 	atFloor := len(students) - len(trapped)
 	enough := min(need+1-atFloor, len(trapped)+missing)
 	late := max(1, deepLateEnough-atFloor)
-	fresh, err := freshAbove(ctx, x, y, students[0].net, l, ins, len(trapped)+missing, enough, late, c)
+	var stop func(int, []train.StudentResult) bool
+	if c.freshAboveAgreementStops(l) {
+		stop = freshAgreementStop(x, studentsBelow(students, floor), l, floor, c)
+	}
+	fresh, err := freshAbove(ctx, x, y, students[0].net, l, ins, len(trapped)+missing, enough, late, stop, c)
 	if ctx.Err() != nil {
 		return students, ctx.Err()
 	}
@@ -98,7 +102,7 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 // (their restarts ending once enough of them, or late of them from round
 // deepLateRound on, are at the floor: train.ManyConfig.Enough) and then
 // with every layer free.
-func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, ins []*mat.Dense, n, enough, late int, c *Config) ([]train.StudentResult, error) {
+func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, ins []*mat.Dense, n, enough, late int, stop func(int, []train.StudentResult) bool, c *Config) ([]train.StudentResult, error) {
 	sizes := like.Sizes()
 	for i, in := range ins {
 		sizes[i+1] = in.RawMatrix().Rows
@@ -128,7 +132,7 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 	phases, floor := c.freshAboveRecipe(l)
 	cfg := trainConfig(train.Config{Phases: phases, Trainable: frozen}, c.Recorder)
 	upper, _ := train.Many(ctx, x, y, n, build, train.ManyConfig{Config: cfg, Seed: seed, Workers: c.Workers,
-		Restarts: c.Restarts, RestartLoss: floor, Enough: enough, LateEnough: late, LateRound: deepLateRound})
+		Restarts: c.Restarts, RestartLoss: floor, Enough: enough, LateEnough: late, LateRound: deepLateRound, StopAfter: stop})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -141,6 +145,60 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 	// A student that failed carries its error in its result; only
 	// cancellation ends the run.
 	return polished, nil
+}
+
+// freshAboveAgreementStops reports whether the fresh layers above
+// recovered layer l also end their restarts on agreement
+// (freshAgreementStop): where they take the smoothed polish
+// (freshAboveRecipe), whose attempts cost ~5 s of CPU each on the deep
+// family's three-hidden-layer ReLU teachers.
+func (c *Config) freshAboveAgreementStops(l int) bool {
+	_, floor := c.freshAboveRecipe(l)
+	return floor == smoothRestartLoss
+}
+
+// freshAgreementStop is the train.ManyConfig.StopAfter of fresh layers
+// above recovered layer l: before the late round, a round ends the
+// restarts once the students at the floor — atFloor, already there, and
+// the fresh ones — number deepLateEnough or more and every one of them
+// holds every neuron their layer l+1 clusters into (unanimousLayer).
+// Students at the floor after the first fresh attempts usually do: on the
+// deep family's ReLU 6→3→5→3→2 teacher two retrained and two fresh
+// students were at the floor after round 0, and rounds 1–2 (~45 s of CPU)
+// added one more, the layer clustered from all five the same five
+// neurons.
+func freshAgreementStop(x *mat.Dense, atFloor []student, l int, floor float64, c *Config) func(int, []train.StudentResult) bool {
+	return func(round int, best []train.StudentResult) bool {
+		if round >= deepLateRound {
+			return false
+		}
+		pool := append(append([]student(nil), atFloor...), studentsBelow(trainedStudents(best), floor)...)
+		return len(pool) >= deepLateEnough && unanimousLayer(x, pool, l+1, c)
+	}
+}
+
+// unanimousLayer reports whether layer l of students (which agree on
+// the layers below it) clusters into the same kept neurons, at least one,
+// when every kept cluster must hold all of them as when it may lack one of
+// them: no neuron is held by all of them but one. Students merely at the
+// floor can each miss a neuron; asked together, they show whether one
+// does.
+func unanimousLayer(x *mat.Dense, students []student, l int, c *Config) bool {
+	u, err := geometryFactor(c.Geometry, students[0].net, x, l)
+	if err != nil {
+		return false
+	}
+	kept := func(size int) int {
+		sc := *c
+		sc.filterMinSize = size
+		col, err := clusterLayer(students, l, &sc, u)
+		if err != nil {
+			return -1
+		}
+		return col.report.Kept
+	}
+	all := kept(len(students))
+	return all > 0 && all == kept(len(students)-1)
 }
 
 // freshAboveRecipe returns the training phases of fresh layers above

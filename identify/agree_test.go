@@ -21,52 +21,8 @@ func TestFirstLayerAgrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := gaussian(rand.New(rand.NewPCG(3, 3)), 200, 4)
-	// build makes ten students whose first layer holds the teacher's
-	// three neurons, each weight off by a relative noise (students above
-	// the floor), and three random neurons of their own; every neuron
-	// carries output weight.
-	build := func(noise float64) []student {
-		rng := rand.New(rand.NewPCG(2, 2))
-		T := teacher.Layer(0)
-		var students []student
-		for k := 0; k < 10; k++ {
-			net, err := mlp.New(mlp.Spec{Sizes: []int{4, 6, 2}, Hidden: mlp.Tanh})
-			if err != nil {
-				t.Fatal(err)
-			}
-			L, O := net.Layer(0), net.Layer(1)
-			for j := 0; j < L.Out; j++ {
-				for i := 0; i < L.In; i++ {
-					w := rng.NormFloat64()
-					if j < T.Out {
-						w = T.W.At(j, i) * (1 + noise*rng.NormFloat64())
-					}
-					L.W.Set(j, i, w)
-				}
-				L.B[j] = rng.NormFloat64()
-				if j < T.Out {
-					L.B[j] = T.B[j]
-				}
-				for o := 0; o < O.Out; o++ {
-					O.W.Set(o, j, 1+rng.Float64())
-				}
-			}
-			students = append(students, student{index: k, net: net, loss: 1e-6})
-		}
-		return students
-	}
-	// lose silences every copy of teacher neuron tn in student s (its
-	// outgoing weights zero), which takes it out of the clustering.
-	lose := func(s student, tn int) {
-		L, O, T := s.net.Layer(0), s.net.Layer(1), teacher.Layer(0)
-		for j := 0; j < L.Out; j++ {
-			if math.Abs(cosine(append(mat.Row(nil, j, L.W), L.B[j]), append(mat.Row(nil, tn, T.W), T.B[tn]))) > 0.99 {
-				for o := 0; o < O.Out; o++ {
-					O.W.Set(o, j, 0)
-				}
-			}
-		}
-	}
+	build := func(noise float64) []student { return studentsHolding(t, teacher, 10, noise) }
+	lose := func(s student, tn int) { loseNeuron(teacher, s, tn) }
 	students := build(1e-5)
 	if !firstLayerAgrees(x, students, &cfg) {
 		t.Errorf("ten students holding every neuron within 1e-5: no agreement")
@@ -169,5 +125,176 @@ func TestAgreeing(t *testing.T) {
 	}
 	if !slices.Equal(got, []int{0, 2, 4}) {
 		t.Errorf("agreeing kept students %v, want [0 2 4]", got)
+	}
+}
+
+// studentsHolding makes n tanh students shaped as teacher but for three
+// more neurons in its last hidden layer l: the layers below l are the
+// teacher's, layer l holds the teacher's neurons, each weight off by a
+// relative noise (students above the floor), and three random neurons of
+// their own; every neuron of layer l carries output weight.
+func studentsHolding(t *testing.T, teacher *mlp.Network, n int, noise float64) []student {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(2, 2))
+	sizes := teacher.Sizes()
+	l := len(sizes) - 3
+	sizes[l+1] += 3
+	T := teacher.Layer(l)
+	var students []student
+	for k := 0; k < n; k++ {
+		net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: mlp.Tanh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < l; i++ {
+			net.Layer(i).W.Copy(teacher.Layer(i).W)
+			copy(net.Layer(i).B, teacher.Layer(i).B)
+		}
+		L, O := net.Layer(l), net.Layer(l+1)
+		for j := 0; j < L.Out; j++ {
+			for i := 0; i < L.In; i++ {
+				w := rng.NormFloat64()
+				if j < T.Out {
+					w = T.W.At(j, i) * (1 + noise*rng.NormFloat64())
+				}
+				L.W.Set(j, i, w)
+			}
+			L.B[j] = rng.NormFloat64()
+			if j < T.Out {
+				L.B[j] = T.B[j]
+			}
+			for o := 0; o < O.Out; o++ {
+				O.W.Set(o, j, 1+rng.Float64())
+			}
+		}
+		students = append(students, student{index: k, net: net, loss: 1e-6})
+	}
+	return students
+}
+
+// loseNeuron silences every copy of neuron tn of teacher's last hidden
+// layer in student s (its outgoing weights zero), which takes it out of
+// the clustering.
+func loseNeuron(teacher *mlp.Network, s student, tn int) {
+	l := teacher.NumLayers() - 2
+	L, O, T := s.net.Layer(l), s.net.Layer(l+1), teacher.Layer(l)
+	for j := 0; j < L.Out; j++ {
+		if math.Abs(cosine(append(mat.Row(nil, j, L.W), L.B[j]), append(mat.Row(nil, tn, T.W), T.B[tn]))) > 0.99 {
+			for o := 0; o < O.Out; o++ {
+				O.W.Set(o, j, 0)
+			}
+		}
+	}
+}
+
+// TestUnanimousStop: a first round ends before its late round on four
+// students at the floor that hold the same first-layer neurons, not when
+// one of them lacks a neuron the others hold, not on three, and not from
+// the late round on (the late stop's).
+func TestUnanimousStop(t *testing.T) {
+	teacher := randomNet(t, []int{4, 3, 2}, mlp.Tanh, 21)
+	cfg, err := Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{10, 4}, Students: 10, Gamma: 0.8}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := gaussian(rand.New(rand.NewPCG(3, 3)), 200, 4)
+	students := studentsHolding(t, teacher, 10, 1e-9)
+	round := func(atFloor int) []train.StudentResult {
+		best := make([]train.StudentResult, len(students))
+		for i, s := range students {
+			loss := 1e-3
+			if i < atFloor {
+				loss = cfg.firstRoundRestartLoss() / 10
+			}
+			best[i] = train.StudentResult{Index: s.index, Net: s.net, Result: train.Result{Loss: loss}}
+		}
+		return best
+	}
+	stop := unanimousStop(x, &cfg, 1)
+	if !stop(0, round(deepLateEnough+1)) {
+		t.Errorf("%d students at the floor holding every neuron: not stopped", deepLateEnough+1)
+	}
+	if stop(0, round(deepLateEnough)) {
+		t.Errorf("%d students at the floor: stopped", deepLateEnough)
+	}
+	if stop(1, round(deepLateEnough+1)) {
+		t.Errorf("late round: stopped by the early rule")
+	}
+	loseNeuron(teacher, students[0], 2)
+	if stop(0, round(deepLateEnough+1)) {
+		t.Errorf("one of %d students at the floor lacking a neuron the others hold: stopped", deepLateEnough+1)
+	}
+	if !stop(0, round(deepLateEnough + 2)[1:]) {
+		t.Errorf("%d others at the floor, holding every neuron: not stopped", deepLateEnough+1)
+	}
+}
+
+// TestFreshAgreementStop: fresh layers above recovered layer 0 end their
+// restarts before the late round once the students at the floor, those
+// already there and the fresh ones, number deepLateEnough and hold the
+// same layer-1 neurons; not with fewer, not when one of them lacks a
+// neuron the others hold, and not from the late round on.
+func TestFreshAgreementStop(t *testing.T) {
+	teacher := randomNet(t, []int{4, 3, 3, 2}, mlp.Tanh, 22)
+	cfg, err := Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{3, 6}, Students: 10, Gamma: 0.8}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := gaussian(rand.New(rand.NewPCG(3, 3)), 200, 4)
+	const floor = 1e-7
+	students := studentsHolding(t, teacher, 6, 1e-9)
+	atFloor, fresh := students[:2], students[2:]
+	round := func(freshAtFloor int) []train.StudentResult {
+		best := make([]train.StudentResult, len(fresh))
+		for i, s := range fresh {
+			loss := 1e-3
+			if i < freshAtFloor {
+				loss = floor / 10
+			}
+			best[i] = train.StudentResult{Index: i, Net: s.net, Result: train.Result{Loss: loss}}
+		}
+		return best
+	}
+	stop := freshAgreementStop(x, atFloor, 0, floor, &cfg)
+	if !stop(0, round(deepLateEnough-len(atFloor))) {
+		t.Errorf("%d students at the floor holding every neuron: not stopped", deepLateEnough)
+	}
+	if stop(0, round(0)) {
+		t.Errorf("%d students at the floor: stopped", len(atFloor))
+	}
+	if stop(deepLateRound, round(deepLateEnough)) {
+		t.Errorf("late round: stopped by the early rule")
+	}
+	loseNeuron(teacher, atFloor[1], 1)
+	if stop(1, round(deepLateEnough)) {
+		t.Errorf("one of %d students at the floor lacking a neuron the others hold: stopped", deepLateEnough+len(atFloor))
+	}
+}
+
+// TestUnanimousStops: the unanimity stops apply where fresh layers above
+// layer l take the smoothed polish, two piecewise-linear hidden layers or
+// more above it, and the first round's only with three hidden layers.
+func TestUnanimousStops(t *testing.T) {
+	for _, tc := range []struct {
+		act          mlp.Activation
+		layers       int
+		first, fresh bool // unanimousStops, freshAboveAgreementStops(0)
+	}{
+		{mlp.ReLU, 3, true, true},
+		{mlp.LeakyReLU(0.01), 3, true, true},
+		{mlp.ReLU, 2, false, false},
+		{mlp.Tanh, 3, false, false},
+	} {
+		cfg, err := Config{Activation: tc.act, HiddenLayers: tc.layers, BaseWidth: 4}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mc := manyConfig(&cfg, 100)
+		if got := cfg.unanimousStops(mc); got != tc.first {
+			t.Errorf("%s, %d hidden layers: unanimousStops = %v, want %v", tc.act.Name(), tc.layers, got, tc.first)
+		}
+		if got := cfg.freshAboveAgreementStops(0); got != tc.fresh {
+			t.Errorf("%s, %d hidden layers: freshAboveAgreementStops(0) = %v, want %v", tc.act.Name(), tc.layers, got, tc.fresh)
+		}
 	}
 }

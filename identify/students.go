@@ -71,6 +71,9 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int
 	if c.convergedStops(mc) {
 		mc.StopAfter = eitherStop(mc.StopAfter, convergedStop(mc.LateRound))
 	}
+	if c.unanimousStops(mc) {
+		mc.StopAfter = eitherStop(mc.StopAfter, unanimousStop(x, c, mc.LateRound))
+	}
 	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), mc)
 	students := collect(results, res)
 	for _, r := range results {

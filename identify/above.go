@@ -179,10 +179,14 @@ func freshAgreementStop(x *mat.Dense, atFloor []student, l int, floor float64, c
 
 // unanimousLayer reports whether layer l of students (which agree on
 // the layers below it) clusters into the same kept neurons, at least one,
-// when every kept cluster must hold all of them as when it may lack one of
-// them: no neuron is held by all of them but one. Students merely at the
+// when every kept cluster must hold all of them as when it may hold only
+// deepLateEnough of them (or all but one, of fewer students): no neuron is
+// held by three of them or more but not by all. Students merely at the
 // floor can each miss a neuron; asked together, they show whether one
-// does.
+// does. All but one is not enough: on the deep family's leaky ReLU
+// 4→4→3→2→1 teacher seven students at the floor held a layer-2 neuron in
+// five, and clusters of two keep spurious neurons (ReLU 6→3→5→3→2: seven
+// for five).
 func unanimousLayer(x *mat.Dense, students []student, l int, c *Config) bool {
 	u, err := geometryFactor(c.Geometry, students[0].net, x, l)
 	if err != nil {
@@ -198,7 +202,7 @@ func unanimousLayer(x *mat.Dense, students []student, l int, c *Config) bool {
 		return col.report.Kept
 	}
 	all := kept(len(students))
-	return all > 0 && all == kept(len(students)-1)
+	return all > 0 && all == kept(min(len(students)-1, deepLateEnough))
 }
 
 // freshAboveRecipe returns the training phases of fresh layers above

@@ -232,8 +232,8 @@ func TestUnanimousStop(t *testing.T) {
 // TestFreshAgreementStop: fresh layers above recovered layer 0 end their
 // restarts before the late round once the students at the floor, those
 // already there and the fresh ones, number deepLateEnough and hold the
-// same layer-1 neurons; not with fewer, not when one of them lacks a
-// neuron the others hold, and not from the late round on.
+// same layer-1 neurons; not with fewer, not when one or two of them lack
+// a neuron the others hold, and not from the late round on.
 func TestFreshAgreementStop(t *testing.T) {
 	teacher := randomNet(t, []int{4, 3, 3, 2}, mlp.Tanh, 22)
 	cfg, err := Config{Activation: mlp.Tanh, HiddenLayers: 2, Widths: []int{3, 6}, Students: 10, Gamma: 0.8}.withDefaults()
@@ -242,7 +242,7 @@ func TestFreshAgreementStop(t *testing.T) {
 	}
 	x := gaussian(rand.New(rand.NewPCG(3, 3)), 200, 4)
 	const floor = 1e-7
-	students := studentsHolding(t, teacher, 6, 1e-9)
+	students := studentsHolding(t, teacher, 7, 1e-9)
 	atFloor, fresh := students[:2], students[2:]
 	round := func(freshAtFloor int) []train.StudentResult {
 		best := make([]train.StudentResult, len(fresh))
@@ -268,6 +268,11 @@ func TestFreshAgreementStop(t *testing.T) {
 	loseNeuron(teacher, atFloor[1], 1)
 	if stop(1, round(deepLateEnough)) {
 		t.Errorf("one of %d students at the floor lacking a neuron the others hold: stopped", deepLateEnough+len(atFloor))
+	}
+	// All but one of them is not the test: two of six lack it.
+	loseNeuron(teacher, fresh[0], 1)
+	if stop(1, round(4)) {
+		t.Errorf("two of %d students at the floor lacking a neuron the others hold: stopped", 4+len(atFloor))
 	}
 }
 

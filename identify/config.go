@@ -126,7 +126,8 @@ type Config struct {
 	// (train.ManyConfig.Enough). Zero means ⌈γN⌉ + 1, or three once every
 	// student has had three attempts (two for ReLU and leaky ReLU students
 	// on the smoothed polish, or one once three of those have converged
-	// to 1e-12; ManyConfig.LateEnough): the first
+	// to 1e-12 or, with three hidden layers, more than three at the
+	// floor are unanimous on the first layer; ManyConfig.LateEnough): the first
 	// layer is then clustered over those few, at a fraction of the
 	// restarts. A recovery that should rest on ⌈γN⌉ students at the floor
 	// sets it to ⌈γN⌉ or more (at most Students).

@@ -32,7 +32,9 @@
 //     (train.ManyConfig.Enough) or, once every student has had three
 //     attempts, three did (ManyConfig.LateEnough; for students on the
 //     smoothed polish below, two attempts, or one once three have
-//     converged to 1e-12;
+//     converged to 1e-12 or, with three hidden layers, once more than
+//     three at the floor are unanimous on the first layer: clustered
+//     alone, each neuron three of them hold is held by all of them;
 //     Config.FloorStudents sets the number instead), or, from the third
 //     attempt on, once the students below 1e-4 agree on the first layer,
 //     at the floor or not (⌈γN⌉ of them hold a member of every cluster
@@ -78,7 +80,9 @@
 //     recovered layers frozen and then free (through the first round's
 //     smoothed polish, and counted at its floor, where two
 //     piecewise-linear hidden layers or more are left above: plain
-//     training does not solve those). Then the next layer is
+//     training does not solve those; their restarts also end, before
+//     the late round, once three or more students at the floor,
+//     retrained or fresh, are unanimous on the next layer). Then the next layer is
 //     clustered. If the top hidden layer gives no cluster, or its clusters
 //     leave the tuned network above the zero-loss threshold, its students
 //     are trained on to their floor and it is clustered again over them

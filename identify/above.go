@@ -71,7 +71,9 @@ func topUp(ctx context.Context, x, y *mat.Dense, students []student, l int, ins 
 	enough := min(need+1-atFloor, len(trapped)+missing)
 	late := max(1, deepLateEnough-atFloor)
 	var stop func(int, []train.StudentResult) bool
-	if c.freshAboveAgreementStops(l) {
+	if c.polishedAbove(l) {
+		// Polished attempts cost ~5 s of CPU each on the deep family's
+		// three-hidden-layer ReLU teachers: end them on agreement too.
 		stop = freshAgreementStop(x, studentsBelow(students, floor), l, floor, c)
 	}
 	fresh, err := freshAbove(ctx, x, y, students[0].net, l, ins, len(trapped)+missing, enough, late, stop, c)
@@ -147,21 +149,11 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 	return polished, nil
 }
 
-// freshAboveAgreementStops reports whether the fresh layers above
-// recovered layer l also end their restarts on agreement
-// (freshAgreementStop): where they take the smoothed polish
-// (freshAboveRecipe), whose attempts cost ~5 s of CPU each on the deep
-// family's three-hidden-layer ReLU teachers.
-func (c *Config) freshAboveAgreementStops(l int) bool {
-	_, floor := c.freshAboveRecipe(l)
-	return floor == smoothRestartLoss
-}
-
 // freshAgreementStop is the train.ManyConfig.StopAfter of fresh layers
 // above recovered layer l: before the late round, a round ends the
 // restarts once the students at the floor — atFloor, already there, and
 // the fresh ones — number deepLateEnough or more and every one of them
-// holds every neuron their layer l+1 clusters into (unanimousLayer).
+// are unanimous on layer l+1 (unanimousLayer).
 // Students at the floor after the first fresh attempts usually do: on the
 // deep family's ReLU 6→3→5→3→2 teacher two retrained and two fresh
 // students were at the floor after round 0, and rounds 1–2 (~45 s of CPU)
@@ -216,10 +208,18 @@ func unanimousLayer(x *mat.Dense, students []student, l int, c *Config) bool {
 // on the deep family's ReLU 6→3→5→3→2 teacher, 448 fresh attempts above
 // its recovered first layer ended between 2e-6 and 0.08 in 250 s of CPU.
 func (c *Config) freshAboveRecipe(l int) ([]train.Phase, float64) {
-	if c.smoothedPolish() && c.HiddenLayers-1-l >= 2 {
+	if c.polishedAbove(l) {
 		return polishPhases(c.Activation), smoothRestartLoss
 	}
 	return plainDeepPhases(), deepRestartLoss
+}
+
+// polishedAbove reports whether fresh layers above recovered layer l take
+// the smoothed polish (freshAboveRecipe) and end on agreement too
+// (freshAgreementStop): a run on it (smoothedPolish) with two hidden
+// layers or more above l.
+func (c *Config) polishedAbove(l int) bool {
+	return c.smoothedPolish() && c.HiddenLayers-1-l >= 2
 }
 
 // clusterPool returns the students whose layer is clustered. When fewer

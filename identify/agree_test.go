@@ -283,7 +283,7 @@ func TestUnanimousStops(t *testing.T) {
 	for _, tc := range []struct {
 		act          mlp.Activation
 		layers       int
-		first, fresh bool // unanimousStops, freshAboveAgreementStops(0)
+		first, fresh bool // unanimousStops, polishedAbove(0)
 	}{
 		{mlp.ReLU, 3, true, true},
 		{mlp.LeakyReLU(0.01), 3, true, true},
@@ -298,8 +298,8 @@ func TestUnanimousStops(t *testing.T) {
 		if got := cfg.unanimousStops(mc); got != tc.first {
 			t.Errorf("%s, %d hidden layers: unanimousStops = %v, want %v", tc.act.Name(), tc.layers, got, tc.first)
 		}
-		if got := cfg.freshAboveAgreementStops(0); got != tc.fresh {
-			t.Errorf("%s, %d hidden layers: freshAboveAgreementStops(0) = %v, want %v", tc.act.Name(), tc.layers, got, tc.fresh)
+		if got := cfg.polishedAbove(0); got != tc.fresh {
+			t.Errorf("%s, %d hidden layers: polishedAbove(0) = %v, want %v", tc.act.Name(), tc.layers, got, tc.fresh)
 		}
 	}
 }

@@ -152,13 +152,12 @@ func freshAbove(ctx context.Context, x, y *mat.Dense, like *mlp.Network, l int, 
 // freshAgreementStop is the train.ManyConfig.StopAfter of fresh layers
 // above recovered layer l: before the late round, a round ends the
 // restarts once the students at the floor — atFloor, already there, and
-// the fresh ones — number deepLateEnough or more and every one of them
-// are unanimous on layer l+1 (unanimousLayer).
-// Students at the floor after the first fresh attempts usually do: on the
-// deep family's ReLU 6→3→5→3→2 teacher two retrained and two fresh
-// students were at the floor after round 0, and rounds 1–2 (~45 s of CPU)
-// added one more, the layer clustered from all five the same five
-// neurons.
+// the fresh ones — number deepLateEnough or more and are unanimous on
+// layer l+1 (unanimousLayer). Students at the floor after the first fresh
+// attempts usually are: on the deep family's ReLU 6→3→5→3→2 teacher two
+// retrained and two fresh students were at the floor after round 0, and
+// rounds 1–2 (~45 s of CPU) added one more, the layer clustered from all
+// five the same five neurons.
 func freshAgreementStop(x *mat.Dense, atFloor []student, l int, floor float64, c *Config) func(int, []train.StudentResult) bool {
 	return func(round int, best []train.StudentResult) bool {
 		if round >= deepLateRound {

@@ -187,6 +187,20 @@ func loseNeuron(teacher *mlp.Network, s student, tn int) {
 	}
 }
 
+// roundOf is a restart round's best attempts as a StopAfter sees them:
+// the first atFloor students at floorLoss, the others trapped at 1e-3.
+func roundOf(students []student, atFloor int, floorLoss float64) []train.StudentResult {
+	best := make([]train.StudentResult, len(students))
+	for i, s := range students {
+		loss := 1e-3
+		if i < atFloor {
+			loss = floorLoss
+		}
+		best[i] = train.StudentResult{Index: s.index, Net: s.net, Result: train.Result{Loss: loss}}
+	}
+	return best
+}
+
 // TestUnanimousStop: a first round ends before its late round on four
 // students at the floor that hold the same first-layer neurons, not when
 // one of them lacks a neuron the others hold, not on three, and not from
@@ -200,15 +214,7 @@ func TestUnanimousStop(t *testing.T) {
 	x := gaussian(rand.New(rand.NewPCG(3, 3)), 200, 4)
 	students := studentsHolding(t, teacher, 10, 1e-9)
 	round := func(atFloor int) []train.StudentResult {
-		best := make([]train.StudentResult, len(students))
-		for i, s := range students {
-			loss := 1e-3
-			if i < atFloor {
-				loss = cfg.firstRoundRestartLoss() / 10
-			}
-			best[i] = train.StudentResult{Index: s.index, Net: s.net, Result: train.Result{Loss: loss}}
-		}
-		return best
+		return roundOf(students, atFloor, cfg.firstRoundRestartLoss()/10)
 	}
 	stop := unanimousStop(x, &cfg, 1)
 	if !stop(0, round(deepLateEnough+1)) {
@@ -244,17 +250,7 @@ func TestFreshAgreementStop(t *testing.T) {
 	const floor = 1e-7
 	students := studentsHolding(t, teacher, 7, 1e-9)
 	atFloor, fresh := students[:2], students[2:]
-	round := func(freshAtFloor int) []train.StudentResult {
-		best := make([]train.StudentResult, len(fresh))
-		for i, s := range fresh {
-			loss := 1e-3
-			if i < freshAtFloor {
-				loss = floor / 10
-			}
-			best[i] = train.StudentResult{Index: i, Net: s.net, Result: train.Result{Loss: loss}}
-		}
-		return best
-	}
+	round := func(freshAtFloor int) []train.StudentResult { return roundOf(fresh, freshAtFloor, floor/10) }
 	stop := freshAgreementStop(x, atFloor, 0, floor, &cfg)
 	if !stop(0, round(deepLateEnough-len(atFloor))) {
 		t.Errorf("%d students at the floor holding every neuron: not stopped", deepLateEnough)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -207,10 +208,12 @@ func TestFreshAboveRecipe(t *testing.T) {
 	} {
 		c := Config{Activation: tc.act, HiddenLayers: tc.layers, PlainPiecewise: tc.plain}
 		phases, floor := c.freshAboveRecipe(tc.l)
-		polished := phases[len(phases)-1].Name == "lm-polished"
-		if polished != tc.polish {
-			t.Errorf("%s, %d hidden layers, above layer %d, PlainPiecewise %v: polished recipe %v, want %v",
-				tc.act.Name(), tc.layers, tc.l+1, tc.plain, polished, tc.polish)
+		// The polished recipe ends with the retraining, every layer free.
+		polished := slices.ContainsFunc(phases, func(p train.Phase) bool { return p.Name == "lm-polished" })
+		freeEnd := phases[len(phases)-1].FreeAll && phases[len(phases)-1].Name == "retrain"
+		if polished != tc.polish || freeEnd != tc.polish {
+			t.Errorf("%s, %d hidden layers, above layer %d, PlainPiecewise %v: polished recipe %v, ending free %v, want %v",
+				tc.act.Name(), tc.layers, tc.l+1, tc.plain, polished, freeEnd, tc.polish)
 		}
 		want := deepRestartLoss
 		if tc.polish {

@@ -19,6 +19,39 @@ const deepAgreementRound = deepLateRound
 // 6→3→5→3→2 nine of ten below 1e-4 agreed on all three.
 const agreementLoss = 1e-4
 
+// looseAgreementLoss replaces agreementLoss, and round 0
+// deepAgreementRound, in runs whose fresh layers above the first take the
+// smoothed polish (polishedAbove(0): ReLU and leaky ReLU students with
+// three hidden layers). Their first-round students can hold every
+// first-layer neuron without ever reaching the floor: on the deep
+// family's leaky ReLU 8→8→4→2→1 teacher every attempt ended at
+// 1e-5…2e-3, all eight first-layer neurons within 1e-7…1e-2 (median
+// 1e-4) in every student. The layer they agree on is that far off, and
+// the fresh layers above it repair it (freshAboveRecipe's free retrain).
+const looseAgreementLoss = 3e-3
+
+// agreementLoss is the loss above which a first-round student has no say
+// in the agreement: agreementLoss, or looseAgreementLoss.
+func (c *Config) agreementLoss() float64 {
+	if c.polishedAbove(0) {
+		return looseAgreementLoss
+	}
+	return agreementLoss
+}
+
+// agreementRound is the first round whose students' agreement ends the
+// first round: Config.AgreementRound, by default deepAgreementRound, or
+// round 0 where looseAgreementLoss applies.
+func (c *Config) agreementRound() int {
+	switch {
+	case c.AgreementRound != 0:
+		return c.AgreementRound
+	case c.polishedAbove(0):
+		return 0
+	}
+	return deepAgreementRound
+}
+
 // agreementStops reports whether the first round of students trained
 // with mc may end on agreement: a deep run's default first round
 // (manyConfig sets LateEnough only there, and only without
@@ -28,8 +61,9 @@ func (c *Config) agreementStops(mc train.ManyConfig) bool {
 }
 
 // agreementStop is the train.ManyConfig.StopAfter of a deep run's first
-// round: from Config.AgreementRound on, a round ends the restarts when
-// its students below agreementLoss agree on the first layer
+// round: from its agreement round on (Config.agreementRound), a round
+// ends the restarts when its students below the agreement loss
+// (Config.agreementLoss) agree on the first layer
 // (firstLayerAgrees); *agreed records that it did. A teacher whose students hold every first-layer
 // neuron but reach the floor rarely (the deep family's GELU 6→3→5→3→2:
 // after three attempts each, every teacher neuron within 1e-4 in 7 or 8
@@ -38,15 +72,12 @@ func (c *Config) agreementStops(mc train.ManyConfig) bool {
 // on the students' networks alone, so the round still does not depend
 // on the workers.
 func agreementStop(x *mat.Dense, c *Config, agreed *bool) func(int, []train.StudentResult) bool {
-	from := c.AgreementRound
-	if from == 0 {
-		from = deepAgreementRound
-	}
+	from := c.agreementRound()
 	return func(round int, best []train.StudentResult) bool {
 		if round < from {
 			return false
 		}
-		*agreed = firstLayerAgrees(x, agreeing(trainedStudents(best)), c)
+		*agreed = firstLayerAgrees(x, agreeing(trainedStudents(best), c), c)
 		return *agreed
 	}
 }
@@ -64,12 +95,12 @@ func trainedStudents(best []train.StudentResult) []student {
 }
 
 // agreeing returns the students that had a say in the agreement (loss at
-// most agreementLoss): a first layer recovered on agreement is clustered
+// most the run's agreement loss, Config.agreementLoss): a first layer recovered on agreement is clustered
 // over them, as the test was, and the layers above are retrained from
 // them. Students further from the teacher can hold a partial layer that
 // would add members, or clusters, the agreement did not see.
-func agreeing(students []student) []student {
-	return studentsBelow(students, agreementLoss)
+func agreeing(students []student, c *Config) []student {
+	return studentsBelow(students, c.agreementLoss())
 }
 
 // firstLayerAgrees reports whether the first layers of students, whatever

@@ -116,15 +116,35 @@ func TestAgreementStops(t *testing.T) {
 }
 
 // TestAgreeing checks that the students a layer recovered on agreement is
-// clustered over are those the agreement was judged on: loss ≤ 1e-4.
+// clustered over are those the agreement was judged on: loss ≤ 1e-4, or
+// ≤ 3e-3 (from round 0) for ReLU students with three hidden layers.
 func TestAgreeing(t *testing.T) {
-	students := []student{{index: 0, loss: 1e-12}, {index: 1, loss: 2.1e-4}, {index: 2, loss: agreementLoss}, {index: 3, loss: math.NaN()}, {index: 4, loss: 3e-5}}
-	var got []int
-	for _, s := range agreeing(students) {
-		got = append(got, s.index)
-	}
-	if !slices.Equal(got, []int{0, 2, 4}) {
-		t.Errorf("agreeing kept students %v, want [0 2 4]", got)
+	students := []student{{index: 0, loss: 1e-12}, {index: 1, loss: 2.1e-4}, {index: 2, loss: agreementLoss}, {index: 3, loss: math.NaN()},
+		{index: 4, loss: 3e-5}, {index: 5, loss: looseAgreementLoss}, {index: 6, loss: 4e-3}}
+	for _, tc := range []struct {
+		act    mlp.Activation
+		layers int
+		want   []int
+		round  int
+	}{
+		{mlp.Tanh, 3, []int{0, 2, 4}, deepAgreementRound},
+		{mlp.ReLU, 2, []int{0, 2, 4}, deepAgreementRound},
+		{mlp.ReLU, 3, []int{0, 1, 2, 4, 5}, 0},
+	} {
+		cfg, err := Config{Activation: tc.act, HiddenLayers: tc.layers, Widths: []int{3, 3, 3}[:tc.layers]}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, s := range agreeing(students, &cfg) {
+			got = append(got, s.index)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s, %d hidden layers: agreeing kept students %v, want %v", tc.act.Name(), tc.layers, got, tc.want)
+		}
+		if r := cfg.agreementRound(); r != tc.round {
+			t.Errorf("%s, %d hidden layers: agreement from round %d, want %d", tc.act.Name(), tc.layers, r, tc.round)
+		}
 	}
 }
 

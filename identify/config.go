@@ -135,12 +135,15 @@ type Config struct {
 	// AgreementRound is, for the first round of a deep run on the default
 	// recipe, the round from which the restarts also end when the
 	// students agree on the first layer, at the floor or not: clustered
-	// over the students below 1e-4 it keeps at least one neuron, at least
+	// over the students below 1e-4 (3e-3 for ReLU and leaky ReLU students
+	// with three hidden layers, whose first layer the fresh layers above
+	// it repair) it keeps at least one neuron, at least
 	// ⌈γN⌉ of them have a member in every kept cluster, and the students
 	// at the floor, if two or more, share no neuron the others lack.
 	// Round r is every student's (r+1)-th attempt. The layers above are then retrained
 	// with every layer free, which brings the first to the teacher's
-	// values. Zero means round 2, negative never; FloorStudents > 0 turns
+	// values. Zero means round 2 (round 0 for those ReLU and leaky ReLU
+	// students), negative never; FloorStudents > 0 turns
 	// it off too (the recovery is to rest on students at the floor).
 	AgreementRound int
 	// Continuation trains the first-round students of a deep run with a

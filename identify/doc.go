@@ -38,8 +38,11 @@
 //     Config.FloorStudents sets the number instead), or, from the third
 //     attempt on, once the students below 1e-4 agree on the first layer,
 //     at the floor or not (⌈γN⌉ of them hold a member of every cluster
-//     kept over all of them; Config.AgreementRound, LayerReport.Agreed),
-//     which clusters it over those students;
+//     kept over all of them; Config.AgreementRound, LayerReport.Agreed;
+//     for ReLU and leaky ReLU students with three hidden layers from the
+//     first attempt on, students below 3e-3, since the fresh layers above
+//     repair a first layer that far off), which clusters it over those
+//     students;
 //     the first layer is clustered over every student below 1e-10 (its
 //     clusters are tight by then), and if fewer than ⌈γN⌉ are but at
 //     least two, over those. Any layer of a deep run is clustered again
@@ -82,8 +85,13 @@
 //     piecewise-linear hidden layers or more are left above: plain
 //     training does not solve those; their restarts also end, before
 //     the late round, once three or more students at the floor,
-//     retrained or fresh, are unanimous on the next layer). Then the next layer is
-//     clustered. If the top hidden layer gives no cluster, or its clusters
+//     retrained or fresh, are unanimous on the next layer; there each
+//     attempt includes the free retraining and is judged on the loss it
+//     ends at, and students at the floor that have not converged are
+//     re-seeded up to four times until three have: one random neuron of
+//     the next layer redrawn, its outgoing weights shrunk tenfold,
+//     polished again, the copy kept if its loss is lower). Then the next
+//     layer is clustered. If the top hidden layer gives no cluster, or its clusters
 //     leave the tuned network above the zero-loss threshold, its students
 //     are trained on to their floor and it is clustered again over them
 //     with the size filters lowered one student at a time, down to half of

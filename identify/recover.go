@@ -34,7 +34,7 @@ func recoverFrom(ctx context.Context, x, y *mat.Dense, students []student, c *Co
 		}
 		agreed := l == 0 && res.agreed
 		if agreed {
-			students = agreeing(students)
+			students = agreeing(students, c)
 		} else {
 			students = clusterPool(students, res.studentFloor(), c)
 		}

@@ -65,14 +65,17 @@ func manyConfig(c *Config, params int) train.ManyConfig {
 func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int, n int, res *Result) ([]student, error) {
 	params := studentParams(x.RawMatrix().Cols, widths, y.RawMatrix().Cols)
 	mc := manyConfig(c, params)
-	if c.agreementStops(mc) {
-		mc.StopAfter = agreementStop(x, c, &res.agreed)
-	}
 	if c.convergedStops(mc) {
-		mc.StopAfter = eitherStop(mc.StopAfter, convergedStop(mc.LateRound))
+		mc.StopAfter = convergedStop(mc.LateRound)
 	}
 	if c.unanimousStops(mc) {
 		mc.StopAfter = eitherStop(mc.StopAfter, unanimousStop(x, c, mc.LateRound))
+	}
+	if c.agreementStops(mc) {
+		// Agreement is asked last: a round that students at the floor
+		// end clusters the first layer over those (clusterPool), more
+		// exact than the students below the agreement loss.
+		mc.StopAfter = firstStop(mc.StopAfter, agreementStop(x, c, &res.agreed))
 	}
 	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), mc)
 	students := collect(results, res)
@@ -230,6 +233,9 @@ func retrainAbove(ctx context.Context, x, y *mat.Dense, students []student, l in
 	// brought it to the teacher's values in its best students.
 	adoptBest(ins, kept, featureLoss)
 	if kept, err = topUp(ctx, x, y, kept, l, ins, c); err != nil {
+		return kept, err
+	}
+	if kept, err = reseedAbove(ctx, x, y, kept, l, c); err != nil {
 		return kept, err
 	}
 	// The layers above will be clustered from these students, against

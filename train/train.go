@@ -58,6 +58,12 @@ type Phase struct {
 	// (mlp.Smoothed) before the student's own. The phase's losses, and so
 	// its Stop rules and Gate, are those of the replaced activation.
 	Activation mlp.Activation
+	// FreeAll trains every parameter in this phase, whatever
+	// Config.Trainable says: a recipe that fits some layers with the
+	// others frozen can end by polishing them all within the same
+	// attempt, so that ManyConfig's restarts judge the attempt by the loss
+	// it ends at.
+	FreeAll bool
 }
 
 // Config configures Train. The zero value trains with PhasesFor(free
@@ -283,7 +289,11 @@ func train(ctx context.Context, s Student, x, y *mat.Dense, c *Config, ws *mlp.W
 		if err != nil {
 			return res, fmt.Errorf("train: phase %d (%s): %w", pi, ph.Name, err)
 		}
-		p := newProblem(st, px, py, ws, cfg.RNG, free)
+		pfree := free
+		if ph.FreeAll {
+			pfree = nil
+		}
+		p := newProblem(st, px, py, ws, cfg.RNG, pfree)
 		m := &Monitor{ctx: ctx, rules: ph.Stop, rec: cfg.Recorder, student: cfg.Student, phase: ph.Name,
 			pindex: pi, t0: t0, pstart: time.Now(), params: params, best: best, bestLoss: math.Inf(1), ref: math.Inf(1)}
 		copy(best, params)

@@ -612,3 +612,32 @@ func TestManyRoundCut(t *testing.T) {
 		}
 	}
 }
+
+// TestFreeAllPhase: a phase with FreeAll trains the parameters the
+// configuration freezes, the phases around it do not.
+func TestFreeAllPhase(t *testing.T) {
+	x, y, _ := teacherData(t, 3, []int{3, 2, 1}, mlp.G, 300)
+	s := smallNet(t, []int{3, 4, 1}, 7)
+	a, b := s.LayerParams(0)
+	mask, err := FrozenMask(s.NumParams(), Range{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changedFrozen := func(cfg Config) bool {
+		net := s.Clone()
+		start := append([]float64(nil), net.Params()...)
+		if _, err := Train(context.Background(), net, x, y, cfg); err != nil {
+			t.Fatal(err)
+		}
+		return !slices.Equal(net.Params()[a:b], start[a:b])
+	}
+	phase := func(free bool) Phase {
+		return Phase{Optimizer: &LM{}, Stop: StopRules{MaxIter: 10}, FreeAll: free}
+	}
+	if changedFrozen(Config{Phases: []Phase{phase(false), phase(false)}, Trainable: mask}) {
+		t.Errorf("without FreeAll a frozen parameter changed")
+	}
+	if !changedFrozen(Config{Phases: []Phase{phase(false), phase(true)}, Trainable: mask}) {
+		t.Errorf("a FreeAll phase left the frozen parameters unchanged")
+	}
+}

@@ -975,19 +975,7 @@ func convergedStop(lateRound int) func(int, []train.StudentResult) bool {
 	}
 }
 
-// eitherStop is a train.ManyConfig.StopAfter that ends a round when a or
-// b does (a may be nil). Both are asked, so each sees every round.
-func eitherStop(a, b func(int, []train.StudentResult) bool) func(int, []train.StudentResult) bool {
-	if a == nil {
-		return b
-	}
-	return func(round int, best []train.StudentResult) bool {
-		sa, sb := a(round, best), b(round, best)
-		return sa || sb
-	}
-}
-
-// firstStop is a train.ManyConfig.StopAfter that ends a round when a
+// eitherStop is a train.ManyConfig.StopAfter that ends a round when a
 // does (a may be nil) or, failing that, when b does: b is asked only in
 // the rounds a lets through, so its side effects (agreementStop's
 // verdict) are those of the rounds it ends. Where the first round's
@@ -997,7 +985,7 @@ func eitherStop(a, b func(int, []train.StudentResult) bool) func(int, []train.St
 // the first layer from the students below 3e-3 left one of ten retrained
 // students at the floor, not five, and the fresh layers above it took
 // 104 s of CPU instead of 54 s (scratch traces, two workers).
-func firstStop(a, b func(int, []train.StudentResult) bool) func(int, []train.StudentResult) bool {
+func eitherStop(a, b func(int, []train.StudentResult) bool) func(int, []train.StudentResult) bool {
 	if a == nil {
 		return b
 	}

@@ -61,6 +61,8 @@ func reseedAbove(ctx context.Context, x, y *mat.Dense, students []student, l int
 		if len(idx) == 0 || len(studentsBelow(out, convergedLoss)) >= deepLateEnough {
 			break
 		}
+		// A re-seed that failed carries its error in its result and is
+		// not kept; only cancellation ends the run.
 		results, _ := train.Many(ctx, x, y, len(idx), func(k int, rng *rand.Rand) (*mlp.Network, error) {
 			net := out[idx[k]].net.Clone()
 			reseedNeuron(net, l+1, rng)

@@ -44,10 +44,8 @@ func TestReseedNeuron(t *testing.T) {
 			}
 		}
 	}
-	for _, l := range []int{0} {
-		if !mat.Equal(net.Layer(l).W, before.Layer(l).W) || !slices.Equal(net.Layer(l).B, before.Layer(l).B) {
-			t.Errorf("layer %d changed", l)
-		}
+	if !mat.Equal(net.Layer(0).W, before.Layer(0).W) || !slices.Equal(net.Layer(0).B, before.Layer(0).B) {
+		t.Errorf("layer 0 changed")
 	}
 	if !slices.Equal(up.B, upB.B) {
 		t.Errorf("the next layer's biases changed")
@@ -85,14 +83,14 @@ func TestReseedAboveLeavesOthers(t *testing.T) {
 	}
 }
 
-// TestFirstStop: the second stop is asked only in rounds the first lets
-// through, so agreementStop's verdict never stands for a round that the
-// stops on students at the floor ended.
-func TestFirstStop(t *testing.T) {
+// TestEitherStopAsksInOrder: the second stop is asked only in rounds the
+// first lets through, so agreementStop's verdict never stands for a round
+// that the stops on students at the floor ended.
+func TestEitherStopAsksInOrder(t *testing.T) {
 	var asked []int
 	a := func(round int, _ []train.StudentResult) bool { return round == 1 }
 	b := func(round int, _ []train.StudentResult) bool { asked = append(asked, round); return round == 2 }
-	stop := firstStop(a, b)
+	stop := eitherStop(a, b)
 	var stopped []bool
 	for r := 0; r < 4; r++ {
 		stopped = append(stopped, stop(r, nil))
@@ -103,7 +101,7 @@ func TestFirstStop(t *testing.T) {
 	if !slices.Equal(asked, []int{0, 2, 3}) {
 		t.Errorf("second stop asked in rounds %v, want [0 2 3]", asked)
 	}
-	if firstStop(nil, b)(2, nil) != true {
-		t.Errorf("firstStop(nil, b) does not ask b")
+	if eitherStop(nil, b)(2, nil) != true {
+		t.Errorf("eitherStop(nil, b) does not ask b")
 	}
 }

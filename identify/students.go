@@ -75,7 +75,7 @@ func trainStudents(ctx context.Context, x, y *mat.Dense, c *Config, widths []int
 		// Agreement is asked last: a round that students at the floor
 		// end clusters the first layer over those (clusterPool), more
 		// exact than the students below the agreement loss.
-		mc.StopAfter = firstStop(mc.StopAfter, agreementStop(x, c, &res.agreed))
+		mc.StopAfter = eitherStop(mc.StopAfter, agreementStop(x, c, &res.agreed))
 	}
 	results, err := train.Many(ctx, x, y, n, newStudentFunc(c, x, y, widths), mc)
 	students := collect(results, res)

@@ -105,3 +105,50 @@ func TestEitherStopAsksInOrder(t *testing.T) {
 		t.Errorf("eitherStop(nil, b) does not ask b")
 	}
 }
+
+// TestReseedAboveKeepsLowerCopies: a student at the floor but not
+// converged gets re-seeded copies, and the lowest replaces it; the
+// outcome is the same for one worker and two.
+func TestReseedAboveKeepsLowerCopies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	teacher, err := mlp.New(mlp.Spec{Sizes: []int{3, 4, 3, 2, 1}, Hidden: mlp.ReLU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher.InitGlorotGain(rng, 1)
+	x := gaussian(rng, 300, 3)
+	y := new(mat.Dense)
+	if err := teacher.Forward(nil, y, x); err != nil {
+		t.Fatal(err)
+	}
+	near := teacher.Clone()
+	row := near.Layer(1).W.RawRowView(0)
+	for i := range row {
+		row[i] *= 1 + 1e-4*rng.NormFloat64()
+	}
+	loss, err := near.Loss(nil, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(loss > convergedLoss && loss <= smoothRestartLoss) {
+		t.Fatalf("perturbed student at %.3g, not between convergence and the floor", loss)
+	}
+	var losses []float64
+	for _, workers := range []int{1, 2} {
+		cfg, err := Config{Activation: mlp.ReLU, HiddenLayers: 3, Widths: []int{4, 3, 2}, Workers: workers}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := reseedAbove(context.Background(), x, y, []student{{index: 0, net: near.Clone(), loss: loss}}, 0, &cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(out[0].loss < loss/10) {
+			t.Errorf("%d workers: re-seeded student at %.3g, not below the %.3g it started at by 10×", workers, out[0].loss, loss)
+		}
+		losses = append(losses, out[0].loss)
+	}
+	if losses[0] != losses[1] {
+		t.Errorf("one worker %.17g, two workers %.17g", losses[0], losses[1])
+	}
+}

@@ -95,9 +95,9 @@ func trainedStudents(best []train.StudentResult) []student {
 }
 
 // agreeing returns the students that had a say in the agreement (loss at
-// most the run's agreement loss, Config.agreementLoss): a first layer recovered on agreement is clustered
-// over them, as the test was, and the layers above are retrained from
-// them. Students further from the teacher can hold a partial layer that
+// most the run's agreement loss, Config.agreementLoss): a first layer
+// recovered on agreement is clustered over them, as the test was, and the
+// layers above are retrained from them. Students further from the teacher can hold a partial layer that
 // would add members, or clusters, the agreement did not see.
 func agreeing(students []student, c *Config) []student {
 	return studentsBelow(students, c.agreementLoss())

@@ -152,6 +152,7 @@ var (
 		},
 		d2:     func(float64) float64 { return 0 },
 		smooth: func(beta float64) Activation { return softplusSlope(beta, 0) },
+		slice:  reluSlice,
 	}
 	// Sigmoid is 1/(1+e^−x).
 	Sigmoid Activation = &builtin{
@@ -251,6 +252,32 @@ func LeakyReLU(slope float64) Activation {
 		},
 		d2:     func(float64) float64 { return 0 },
 		smooth: func(beta float64) Activation { return softplusSlope(beta, slope) },
+		slice: func(y, dy, x []float64) {
+			// f and d1 fused, as reluSlice, and without a branch on the
+			// sign (1·v is v, bit for bit).
+			for i, v := range x {
+				d := slope
+				if v > 0 {
+					d = 1
+				}
+				y[i], dy[i] = d*v, d
+			}
+		},
+	}
+}
+
+// reluSlice is ReLU's slice kernel: its f and d1 without two indirect
+// calls per element (fresh leaky ReLU layers above a recovered one spent
+// about a tenth of their time in those calls), with the same bits
+// (math.Max keeps NaN and +0).
+func reluSlice(y, dy, x []float64) {
+	for i, v := range x {
+		y[i] = math.Max(0, v)
+		if v > 0 {
+			dy[i] = 1
+		} else {
+			dy[i] = 0
+		}
 	}
 }
 

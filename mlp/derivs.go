@@ -13,6 +13,24 @@ import (
 // written to it as well (y is then required), so a Levenberg–Marquardt step
 // needs one forward pass.
 func (n *Network) Jacobian(ws *Workspace, jac *mat.Dense, r []float64, x, y *mat.Dense) error {
+	return n.jacobian(ws, jac, r, x, y, 0, "Jacobian")
+}
+
+// JacobianFrom is Jacobian with respect to the parameters of layers first
+// and above only (and the skip matrix, which follows them): column c of
+// jac is the derivative with respect to Params[start+c], start the first
+// parameter of layer first (LayerParams), so jac has NumParams − start
+// columns, the same values as Jacobian's last ones. It is the Jacobian of
+// training with the layers below first frozen, which then costs neither
+// the backpropagation through them nor their columns.
+func (n *Network) JacobianFrom(ws *Workspace, jac *mat.Dense, r []float64, x, y *mat.Dense, first int) error {
+	if first < 0 || first >= len(n.layers) {
+		return fmt.Errorf("mlp: JacobianFrom: layer %d outside [0, %d)", first, len(n.layers))
+	}
+	return n.jacobian(ws, jac, r, x, y, first, "JacobianFrom")
+}
+
+func (n *Network) jacobian(ws *Workspace, jac *mat.Dense, r []float64, x, y *mat.Dense, first int, caller string) error {
 	if r != nil {
 		if err := n.CheckData(x, y); err != nil {
 			return err
@@ -21,14 +39,15 @@ func (n *Network) Jacobian(ws *Workspace, jac *mat.Dense, r []float64, x, y *mat
 		return err
 	}
 	rows, _ := x.Dims()
-	out, np := n.OutputDim(), len(n.params)
+	off, _ := n.LayerParams(first)
+	out, np := n.OutputDim(), len(n.params)-off
 	if jac.IsEmpty() {
 		jac.ReuseAs(rows*out, np)
 	} else if jr, jc := jac.Dims(); jr != rows*out || jc != np {
-		return fmt.Errorf("mlp: Jacobian: destination is %d×%d, want %d×%d", jr, jc, rows*out, np)
+		return fmt.Errorf("mlp: %s: destination is %d×%d, want %d×%d", caller, jr, jc, rows*out, np)
 	}
 	if r != nil && len(r) != rows*out {
-		return fmt.Errorf("mlp: Jacobian: residual destination has length %d, want %d", len(r), rows*out)
+		return fmt.Errorf("mlp: %s: residual destination has length %d, want %d", caller, len(r), rows*out)
 	}
 	if ws == nil {
 		ws = NewWorkspace()
@@ -40,14 +59,15 @@ func (n *Network) Jacobian(ws *Workspace, jac *mat.Dense, r []float64, x, y *mat
 	}
 	jd, js := raw(jac)
 	for o := 0; o < out; o++ {
-		n.jacobianOutput(ws, jd, js, x, rows, o)
+		n.jacobianOutput(ws, jd, js, x, rows, o, first, off)
 	}
 	return nil
 }
 
 // jacobianOutput fills the rows of jac that belong to output o, by
-// backpropagating the unit vector e_o from every sample.
-func (n *Network) jacobianOutput(ws *Workspace, jd []float64, js int, x *mat.Dense, rows, o int) {
+// backpropagating the unit vector e_o from every sample down to layer
+// first; column c of jac is parameter off + c.
+func (n *Network) jacobianOutput(ws *Workspace, jd []float64, js int, x *mat.Dense, rows, o, first, off int) {
 	xd, xs := raw(x)
 	last := len(n.layers) - 1
 	out := n.OutputDim()
@@ -57,7 +77,7 @@ func (n *Network) jacobianOutput(ws *Workspace, jd []float64, js int, x *mat.Den
 	for s := 0; s < rows; s++ {
 		ga[s*out+o] = 1
 	}
-	for l := last; l >= 0; l-- {
+	for l := last; l >= first; l-- {
 		L := &n.layers[l]
 		m := rows * L.Out
 		delta := ws.delta[l][:m]
@@ -67,12 +87,12 @@ func (n *Network) jacobianOutput(ws *Workspace, jd []float64, js int, x *mat.Den
 			row := jd[(s*out+o)*js:]
 			arow := in[s*ins : s*ins+L.In]
 			for j, dj := range delta[s*L.Out : s*L.Out+L.Out] {
-				w := row[L.wOff+j*L.In : L.wOff+j*L.In+L.In]
+				w := row[L.wOff-off+j*L.In : L.wOff-off+j*L.In+L.In]
 				for k, ak := range arow {
 					w[k] = dj * ak
 				}
 				if L.bOff >= 0 {
-					row[L.bOff+j] = dj
+					row[L.bOff-off+j] = dj
 				}
 			}
 		}
@@ -82,14 +102,14 @@ func (n *Network) jacobianOutput(ws *Workspace, jd []float64, js int, x *mat.Den
 				row := jd[(s*out+o)*js:]
 				xrow := xd[s*xs : s*xs+din]
 				for j, dj := range delta[s*out : s*out+out] {
-					w := row[n.skipOff+j*din : n.skipOff+j*din+din]
+					w := row[n.skipOff-off+j*din : n.skipOff-off+j*din+din]
 					for k, xk := range xrow {
 						w[k] = dj * xk
 					}
 				}
 			}
 		}
-		if l > 0 {
+		if l > first {
 			mulNN(ws.ga[l-1][:rows*L.In], delta, L.W.RawMatrix().Data, rows, L.In, L.Out, false)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -203,5 +204,74 @@ func TestHessianMatchesFiniteDifferences(t *testing.T) {
 				t.Errorf("HessVec differs from Hessian·v by %.3g", e)
 			}
 		})
+	}
+}
+
+// JacobianFrom gives, bit for bit, the last columns of Jacobian (those of
+// layers first and above, and the skip matrix), for every layer, with and
+// without bias and skip, and refuses a layer outside the network or a
+// destination of the wrong width.
+func TestJacobianFrom(t *testing.T) {
+	for ci, c := range derivCases() {
+		n := testNet(t, c.sizes, c.act, c.bias, c.skip, uint64(ci))
+		x, y := randomData(rand.New(rand.NewPCG(uint64(ci), 5)), c.rows, c.sizes[0], c.sizes[len(c.sizes)-1])
+		ws := NewWorkspace()
+		var full mat.Dense
+		rFull := make([]float64, len(y.RawMatrix().Data))
+		if err := n.Jacobian(ws, &full, rFull, x, y); err != nil {
+			t.Fatal(err)
+		}
+		for first := 0; first < n.NumLayers(); first++ {
+			start, _ := n.LayerParams(first)
+			var tail mat.Dense
+			r := make([]float64, len(rFull))
+			if err := n.JacobianFrom(ws, &tail, r, x, y, first); err != nil {
+				t.Fatalf("%s, layer %d: %v", c.nameIn, first, err)
+			}
+			rows, cols := full.Dims()
+			if tr, tc := tail.Dims(); tr != rows || tc != cols-start {
+				t.Fatalf("%s, layer %d: %d×%d, want %d×%d", c.nameIn, first, tr, tc, rows, cols-start)
+			}
+			for i := 0; i < rows; i++ {
+				for j := start; j < cols; j++ {
+					if a, b := tail.At(i, j-start), full.At(i, j); math.Float64bits(a) != math.Float64bits(b) {
+						t.Fatalf("%s, layer %d: (%d, %d) is %v, Jacobian's %v", c.nameIn, first, i, j, a, b)
+					}
+				}
+			}
+			if !slices.Equal(r, rFull) {
+				t.Fatalf("%s, layer %d: residuals differ from Jacobian's", c.nameIn, first)
+			}
+		}
+	}
+	n := testNet(t, []int{3, 4, 2}, Tanh, true, false, 1)
+	x, y := randomData(rand.New(rand.NewPCG(1, 1)), 5, 3, 2)
+	for _, first := range []int{-1, 2} {
+		if err := n.JacobianFrom(nil, &mat.Dense{}, nil, x, y, first); err == nil {
+			t.Errorf("layer %d of a two-layer network: no error", first)
+		}
+	}
+	if err := n.JacobianFrom(nil, mat.NewDense(10, n.NumParams(), nil), nil, x, y, 1); err == nil {
+		t.Error("a destination as wide as the whole Jacobian: no error")
+	}
+}
+
+// ReLU's and leaky ReLU's slice kernels give the bits of their scalar
+// Eval and Deriv, at ±0, ±Inf and NaN too, also computed in place.
+func TestKinkSlices(t *testing.T) {
+	x := []float64{-2, -0.5, math.Copysign(0, -1), 0, 1e-300, 3, math.Inf(1), math.Inf(-1), math.NaN()}
+	for _, a := range []Activation{ReLU, LeakyReLU(0.01), LeakyReLU(0.3)} {
+		y, dy := make([]float64, len(x)), make([]float64, len(x))
+		evalDeriv(a, y, dy, x)
+		inPlace := slices.Clone(x)
+		evalDeriv(a, inPlace, dy, inPlace)
+		for i, v := range x {
+			if math.Float64bits(y[i]) != math.Float64bits(a.Eval(v)) || math.Float64bits(dy[i]) != math.Float64bits(a.Deriv(v)) {
+				t.Errorf("%s at %v: slice (%v, %v), scalar (%v, %v)", a.Name(), v, y[i], dy[i], a.Eval(v), a.Deriv(v))
+			}
+			if math.Float64bits(inPlace[i]) != math.Float64bits(y[i]) {
+				t.Errorf("%s at %v in place: %v, want %v", a.Name(), v, inPlace[i], y[i])
+			}
+		}
 	}
 }

@@ -60,15 +60,40 @@ type Problem struct {
 	np    int
 	gfull []float64
 	jfull mat.Dense
+	// above is the first free layer of an *mlp.Network student whose
+	// free parameters are exactly those of the layers from it on (the
+	// layers below frozen), or −1: its Jacobian is then computed for
+	// those columns only (mlp.Network.JacobianFrom).
+	above int
 }
 
 func newProblem(s Student, x, y *mat.Dense, ws *mlp.Workspace, rng *rand.Rand, free []int) *Problem {
 	np := len(s.Params())
-	p := &Problem{Student: s, X: x, Y: y, WS: ws, RNG: rng, free: free, np: np}
+	p := &Problem{Student: s, X: x, Y: y, WS: ws, RNG: rng, free: free, np: np, above: frozenBelow(s, free)}
 	if free != nil {
 		p.gfull = make([]float64, np)
 	}
 	return p
+}
+
+// frozenBelow returns the layer l ≥ 1 of net such that free is exactly
+// the parameters from layer l's first on, or −1.
+func frozenBelow(s Student, free []int) int {
+	net, ok := s.(*mlp.Network)
+	if !ok || len(free) == 0 {
+		return -1
+	}
+	np := net.NumParams()
+	start := free[0]
+	if free[len(free)-1] != np-1 || len(free) != np-start {
+		return -1 // not one contiguous run to the end (free is increasing)
+	}
+	for l := 1; l < net.NumLayers(); l++ {
+		if s, _ := net.LayerParams(l); s == start {
+			return l
+		}
+	}
+	return -1
 }
 
 // Dim returns the number of free parameters.
@@ -164,6 +189,9 @@ func (p *Problem) Residuals(r []float64) (bool, error) {
 func (p *Problem) Jacobian(jac *mat.Dense, r []float64) error {
 	if p.free == nil {
 		return p.Student.Jacobian(p.WS, jac, r, p.X, p.Y)
+	}
+	if p.above > 0 {
+		return p.Student.(*mlp.Network).JacobianFrom(p.WS, jac, r, p.X, p.Y, p.above)
 	}
 	if p.jfull.IsEmpty() {
 		p.jfull.ReuseAs(p.Samples(), p.np)

@@ -16,7 +16,9 @@
 // Inputs are batches with one sample per row. Forward, Loss, LossGrad,
 // Residuals, Jacobian, HessVec and Hessian take a *Workspace that holds the
 // intermediate values; with a warm workspace (one that has seen a batch at
-// least as large) they do not allocate. The loss is the mean squared error
+// least as large) they do not allocate. JacobianFrom is the Jacobian with
+// respect to the layers from a given one up, for training with the layers
+// below it frozen. The loss is the mean squared error
 // over all samples and outputs, (1/(n·d_out))·Σ(out − y)². Bad data (wrong
 // widths, NaN or Inf, empty batches) returns an error naming the row and
 // column.

@@ -86,3 +86,30 @@ func ExampleLinearization_SetInputs32() {
 	// Output:
 	// relative difference below 1e-6: true
 }
+
+// JacobianFrom gives the columns of the layers from one up: here the output
+// layer's 4 parameters of a 2→3→1 network, the last 4 of its 13, as when
+// the hidden layer is frozen.
+func ExampleNetwork_JacobianFrom() {
+	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 3, 1}, Hidden: mlp.Tanh})
+	if err != nil {
+		panic(err)
+	}
+	net.InitGlorot(rand.New(rand.NewPCG(1, 2)))
+	x := mat.NewDense(3, 2, []float64{0, 1, 1, 0, -1, 2})
+	y := mat.NewDense(3, 1, []float64{1, 0, 1})
+	var full, top mat.Dense
+	if err := net.Jacobian(nil, &full, nil, x, y); err != nil {
+		panic(err)
+	}
+	if err := net.JacobianFrom(nil, &top, nil, x, y, 1); err != nil {
+		panic(err)
+	}
+	start, _ := net.LayerParams(1)
+	r, c := top.Dims()
+	fmt.Printf("%d×%d from parameter %d on\n", r, c, start)
+	fmt.Println("the full Jacobian's last columns:", mat.Equal(&top, full.Slice(0, 3, start, net.NumParams())))
+	// Output:
+	// 3×4 from parameter 9 on
+	// the full Jacobian's last columns: true
+}

@@ -39,7 +39,9 @@
 //
 // Every optimiser honours Config.Trainable, a mask of the parameters that
 // may change (TrainableMask and FrozenMask build one from ranges such as
-// (*mlp.Network).LayerParams); LM solves only over the free columns.
+// (*mlp.Network).LayerParams); LM solves only over the free columns, and
+// when the frozen parameters are a network's lowest whole layers its
+// Jacobian is computed for the free layers only (mlp.Network.JacobianFrom).
 //
 // # Defaults
 //

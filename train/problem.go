@@ -89,7 +89,7 @@ func frozenBelow(s Student, free []int) int {
 		return -1 // not one contiguous run to the end (free is increasing)
 	}
 	for l := 1; l < net.NumLayers(); l++ {
-		if s, _ := net.LayerParams(l); s == start {
+		if first, _ := net.LayerParams(l); first == start {
 			return l
 		}
 	}

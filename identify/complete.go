@@ -398,16 +398,19 @@ func deflate(cand, resid *mat.Dense, k int, norms []float64) {
 	copy(norms, colNorms2(cand))
 }
 
-// fitOutput sets the output layer of a one-hidden-layer network (and its
-// skip path, if any) to the least-squares fit of y on the hidden
+// fitOutput sets the output layer of a network (and its skip path, if
+// any) to the least-squares fit of y on its top hidden layer's
 // activations, a constant and, with a skip path, the inputs: the start
 // the completed network needs, whose added neurons have no outgoing
-// weights yet. The normal equations are solved on their numerical range
-// and refined once on the residual.
+// weights yet, and the readout of an assembled network whose students'
+// own readouts do not fit its clustered layers (assemble). The normal
+// equations are solved on their numerical range and refined once on the
+// residual.
 func fitOutput(net *mlp.Network, x, y *mat.Dense) error {
 	n, d := x.Dims()
+	top := net.NumLayers() - 2
 	var h mat.Dense
-	if err := net.Hidden(nil, &h, x, 0); err != nil {
+	if err := net.Hidden(nil, &h, x, top); err != nil {
 		return err
 	}
 	_, k := h.Dims()
@@ -426,9 +429,9 @@ func fitOutput(net *mlp.Network, x, y *mat.Dense) error {
 	}
 	beta, err := leastSquares(des, y)
 	if err != nil {
-		return fmt.Errorf("identify: completion: output layer: %w", err)
+		return fmt.Errorf("identify: fitting the output layer: %w", err)
 	}
-	outL := net.Layer(1)
+	outL := net.Layer(top + 1)
 	for o := 0; o < outL.Out; o++ {
 		for j := 0; j < k; j++ {
 			outL.W.Set(o, j, beta.At(j, o))

@@ -122,7 +122,12 @@
 //  5. The output layer comes from the representative students (after a
 //     completion, from least squares on the hidden activations), its bias
 //     (and for even+linear activations a linear skip path) is fitted by
-//     least squares, and the whole recovered network is fine-tuned.
+//     least squares, and the whole recovered network is fine-tuned. A
+//     network so assembled that is above the zero-loss threshold gets the
+//     least-squares readout of its top hidden layer instead when that fits
+//     better: the representatives' output weights fit their own top
+//     layers, which, from students far from the floor, the clustered layer
+//     is not.
 //
 // Result holds the recovered network and widths, a LayerReport per hidden
 // layer (clusters found, removed as small or unaligned, and per recovered

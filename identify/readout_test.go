@@ -31,7 +31,7 @@ func TestReadoutFit(t *testing.T) {
 		if got == net || !(loss < 1e-20) {
 			t.Errorf("%s: readout refit from loss %g to %g (same network: %v); want a new network below 1e-20", act.Name(), before, loss, got == net)
 		}
-		if !slices.Equal(got.Params()[:teacherHiddenParams(teacher)], teacher.Params()[:teacherHiddenParams(teacher)]) {
+		if !slices.Equal(got.Params()[:hiddenParams(teacher)], teacher.Params()[:hiddenParams(teacher)]) {
 			t.Errorf("%s: the refit changed the hidden layers", act.Name())
 		}
 		exact := teacher.Clone()
@@ -42,8 +42,8 @@ func TestReadoutFit(t *testing.T) {
 	}
 }
 
-// teacherHiddenParams is the number of parameters below net's output layer.
-func teacherHiddenParams(net *mlp.Network) int {
+// hiddenParams is the number of parameters below net's output layer.
+func hiddenParams(net *mlp.Network) int {
 	start, _ := net.LayerParams(net.NumLayers() - 1)
 	return start
 }

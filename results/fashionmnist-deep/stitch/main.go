@@ -1,0 +1,272 @@
+// Command stitch measures data-space stitching on the committed deep
+// Fashion-MNIST span students (run 2): pair the two students' neurons by
+// the uncentred correlation of their pre-activations on the 30 000 probe
+// images at every layer (mutual nearest neighbours within cosine distance
+// -tau), average each pair's pre-activations, fit each stitched layer's
+// incoming weights to them by least squares on the stitched layer below
+// and the readout to the teacher's outputs, then optionally fine-tune
+// (-finetune) and compare with the teacher in data space on the test
+// images, as examples/fashionmnist does. It is an experiment, not a
+// route identify offers: run it from the repository root,
+//
+//	go run ./results/fashionmnist-deep/stitch -tau 0.3 -finetune 10m
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+const dir = "results/fashionmnist-deep/g-r30x3/"
+
+func main() {
+	tau := flag.Float64("tau", 1e-2, "largest cosine distance of a pair")
+	ft := flag.Duration("finetune", 0, "fine-tune time")
+	single := flag.Int("single", -1, "stitch one student's neurons alone (index)")
+	flag.Parse()
+	ctx := context.Background()
+	t, err := mlp.LoadFile(dir + "teacher-g-e10-s1.json")
+	check(err)
+	trainSet, testSet, err := synth.FashionMNIST("")
+	check(err)
+	synth.ScalePixels(trainSet.X)
+	synth.ScalePixels(testSet.X)
+	imgs := mat.DenseCopyOf(trainSet.X.Slice(0, 30000, 0, 784))
+	probes, err := identify.NewDataset(imgs)
+	check(err)
+	sub, err := identify.EstimateSubspace(ctx, t, probes, identify.SubspaceOptions{Seed: 1})
+	check(err)
+	z, err := sub.Reduce(imgs)
+	check(err)
+	y, err := synth.Label(t, imgs)
+	check(err)
+	v := synth.OutputVariance(y)
+	var nets []*mlp.Network
+	for i := 0; i < 2; i++ {
+		cp, err := identify.ReadCheckpoint(fmt.Sprintf("%sstudents-gn-n2-p30000-e400-t25m0s-g1-subspace/student-%05d.json", dir, i))
+		check(err)
+		l, _ := cp.Net.Loss(nil, z, y)
+		fmt.Printf("student %d: checkpoint loss %.4g, loss here %.4g\n", i, cp.Loss, l)
+		nets = append(nets, cp.Net)
+	}
+	act := t.Layer(0).Act
+	h := z // recovered layer below, on the probes
+	var ins []*mat.Dense
+	for l := 0; l < 3; l++ {
+		p0, p1 := preact(nets[0], z, l), preact(nets[1], z, l)
+		var targets [][]float64
+		if *single >= 0 {
+			p := []*mat.Dense{p0, p1}[*single]
+			_, c := p.Dims()
+			for j := 0; j < c; j++ {
+				targets = append(targets, mat.Col(nil, j, p))
+			}
+		} else {
+			targets = pairs(p0, p1, *tau)
+		}
+		in := fitIncoming(h, targets)
+		ins = append(ins, in)
+		h = forward(h, in, act)
+		fmt.Printf("layer %d: %d neurons\n", l+1, len(targets))
+	}
+	net := build(ins, act, z, y)
+	loss, _ := net.Loss(nil, z, y)
+	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
+	report(sub, t, net, testSet.X)
+	if *ft > 0 {
+		cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: &train.GaussNewton{SingleCurvature: true, MaxCG: 500},
+			Stop: train.StopRules{MaxTime: *ft, MaxIter: 100000, Patience: 20, MinRelImprove: 0.01}}}}
+		p := train.NewPrinter(os.Stdout)
+		p.Interval = 30 * time.Second
+		cfg.Recorder = p
+		r, err := train.Train(ctx, net, z, y, cfg)
+		check(err)
+		fmt.Printf("fine-tuned: loss %.4g (rel %.4g)\n", r.Loss, r.Loss/v)
+		report(sub, t, net, testSet.X)
+	}
+}
+
+func report(sub *identify.Subspace, t, net *mlp.Network, test *mat.Dense) {
+	lifted, err := sub.Lift(net)
+	check(err)
+	cmp, err := identify.CompareIn(identify.DataSpace, t, lifted, test)
+	check(err)
+	for i, l := range cmp.Layers {
+		var a, b int
+		for _, m := range l.Matches {
+			if m.CosineDistance <= 1e-2 {
+				a++
+			}
+			if m.CosineDistance <= 1e-3 {
+				b++
+			}
+		}
+		fmt.Printf("  layer %d: width %d, within 1e-2 %d, 1e-3 %d\n", i+1, lifted.Layer(i).Out, a, b)
+	}
+	fmt.Printf("  test rel RMSE %.4g\n", cmp.RelRMSE)
+}
+
+// preact returns layer l's pre-activations of net on x.
+func preact(net *mlp.Network, x *mat.Dense, l int) *mat.Dense {
+	in := x
+	if l > 0 {
+		var hh mat.Dense
+		check(net.Hidden(nil, &hh, x, l-1))
+		in = &hh
+	}
+	L := net.Layer(l)
+	var p mat.Dense
+	p.Mul(in, L.W.T())
+	r, _ := p.Dims()
+	for i := 0; i < r; i++ {
+		row := p.RawRowView(i)
+		for j := range row {
+			row[j] += L.B[j]
+		}
+	}
+	return &p
+}
+
+// pairs returns the averaged pre-activations of the mutual nearest pairs
+// (by uncentred correlation) within cosine distance tau.
+func pairs(a, b *mat.Dense, tau float64) [][]float64 {
+	_, ca := a.Dims()
+	_, cb := b.Dims()
+	na, nb := colNorms(a), colNorms(b)
+	var g mat.Dense
+	g.Mul(a.T(), b)
+	bestA := make([]int, ca)
+	bestB := make([]int, cb)
+	for j := range bestB {
+		bestB[j] = -1
+	}
+	dist := func(i, j int) float64 { return 1 - g.At(i, j)/(na[i]*nb[j]) }
+	for i := 0; i < ca; i++ {
+		bestA[i] = 0
+		for j := 1; j < cb; j++ {
+			if dist(i, j) < dist(i, bestA[i]) {
+				bestA[i] = j
+			}
+		}
+	}
+	for j := 0; j < cb; j++ {
+		for i := 0; i < ca; i++ {
+			if bestB[j] < 0 || dist(i, j) < dist(bestB[j], j) {
+				bestB[j] = i
+			}
+		}
+	}
+	var out [][]float64
+	for i := 0; i < ca; i++ {
+		j := bestA[i]
+		if bestB[j] == i && dist(i, j) <= tau {
+			u, w := mat.Col(nil, i, a), mat.Col(nil, j, b)
+			for k := range u {
+				u[k] = (u[k] + w[k]) / 2
+			}
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func colNorms(a *mat.Dense) []float64 {
+	_, c := a.Dims()
+	n := make([]float64, c)
+	for j := range n {
+		n[j] = mat.Norm(a.ColView(j), 2)
+	}
+	return n
+}
+
+// fitIncoming returns [W | b] (one row per target) fitting targets on [h, 1].
+func fitIncoming(h *mat.Dense, targets [][]float64) *mat.Dense {
+	r, c := h.Dims()
+	des := mat.NewDense(r, c+1, nil)
+	des.Slice(0, r, 0, c).(*mat.Dense).Copy(h)
+	for i := 0; i < r; i++ {
+		des.Set(i, c, 1)
+	}
+	tg := mat.NewDense(r, len(targets), nil)
+	for j, t := range targets {
+		tg.SetCol(j, t)
+	}
+	var qr mat.QR
+	qr.Factorize(des)
+	var beta mat.Dense
+	check(qr.SolveTo(&beta, false, tg))
+	in := mat.NewDense(len(targets), c+1, nil)
+	in.Copy(beta.T())
+	return in
+}
+
+func forward(h, in *mat.Dense, act mlp.Activation) *mat.Dense {
+	r, c := h.Dims()
+	k, _ := in.Dims()
+	out := mat.NewDense(r, k, nil)
+	out.Mul(h, in.Slice(0, k, 0, c).(*mat.Dense).T())
+	for i := 0; i < r; i++ {
+		row := out.RawRowView(i)
+		for j := range row {
+			row[j] = act.Eval(row[j] + in.At(j, c))
+		}
+	}
+	return out
+}
+
+func build(ins []*mat.Dense, act mlp.Activation, x, y *mat.Dense) *mlp.Network {
+	_, d := x.Dims()
+	_, o := y.Dims()
+	sizes := []int{d}
+	for _, in := range ins {
+		r, _ := in.Dims()
+		sizes = append(sizes, r)
+	}
+	sizes = append(sizes, o)
+	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
+	check(err)
+	h := x
+	for l, in := range ins {
+		L := net.Layer(l)
+		for j := 0; j < L.Out; j++ {
+			copy(L.W.RawRowView(j), in.RawRowView(j)[:L.In])
+			L.B[j] = in.At(j, L.In)
+		}
+		h = forward(h, in, act)
+	}
+	// Output layer: least squares of y on [h, 1].
+	r, c := h.Dims()
+	des := mat.NewDense(r, c+1, nil)
+	des.Slice(0, r, 0, c).(*mat.Dense).Copy(h)
+	for i := 0; i < r; i++ {
+		des.Set(i, c, 1)
+	}
+	var qr mat.QR
+	qr.Factorize(des)
+	var beta mat.Dense
+	check(qr.SolveTo(&beta, false, y))
+	out := net.Layer(len(ins))
+	for k := 0; k < o; k++ {
+		for j := 0; j < c; j++ {
+			out.W.Set(k, j, beta.At(j, k))
+		}
+		out.B[k] = beta.At(c, k)
+	}
+	return net
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

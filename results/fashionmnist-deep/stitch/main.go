@@ -33,6 +33,9 @@ func main() {
 	ft := flag.Duration("finetune", 0, "fine-tune time")
 	single := flag.Int("single", -1, "stitch one student's neurons alone (index)")
 	flag.Parse()
+	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single > 1 || *ft < 0 {
+		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d one of -1, 0, 1, -finetune %s not negative", *tau, *single, *ft))
+	}
 	ctx := context.Background()
 	t, err := mlp.LoadFile(dir + "teacher-g-e10-s1.json")
 	check(err)
@@ -73,7 +76,10 @@ func main() {
 		} else {
 			targets = pairs(p0, p1, *tau)
 		}
-		in := fitIncoming(h, targets)
+		if len(targets) == 0 {
+			check(fmt.Errorf("layer %d: no pair within cosine distance %g: raise -tau", l+1, *tau))
+		}
+		in := fitIncoming(h, columns(targets))
 		ins = append(ins, in)
 		h = forward(h, in, act)
 		fmt.Printf("layer %d: %d neurons\n", l+1, len(targets))
@@ -188,25 +194,32 @@ func colNorms(a *mat.Dense) []float64 {
 	return n
 }
 
-// fitIncoming returns [W | b] (one row per target) fitting targets on [h, 1].
-func fitIncoming(h *mat.Dense, targets [][]float64) *mat.Dense {
+// fitIncoming returns [W | b] (one row per column of targets) fitting
+// targets on [h, 1] by least squares.
+func fitIncoming(h, targets *mat.Dense) *mat.Dense {
 	r, c := h.Dims()
 	des := mat.NewDense(r, c+1, nil)
 	des.Slice(0, r, 0, c).(*mat.Dense).Copy(h)
 	for i := 0; i < r; i++ {
 		des.Set(i, c, 1)
 	}
-	tg := mat.NewDense(r, len(targets), nil)
-	for j, t := range targets {
-		tg.SetCol(j, t)
-	}
 	var qr mat.QR
 	qr.Factorize(des)
 	var beta mat.Dense
-	check(qr.SolveTo(&beta, false, tg))
-	in := mat.NewDense(len(targets), c+1, nil)
+	check(qr.SolveTo(&beta, false, targets))
+	_, k := targets.Dims()
+	in := mat.NewDense(k, c+1, nil)
 	in.Copy(beta.T())
 	return in
+}
+
+// columns stacks vectors as the columns of a matrix.
+func columns(vs [][]float64) *mat.Dense {
+	m := mat.NewDense(len(vs[0]), len(vs), nil)
+	for j, v := range vs {
+		m.SetCol(j, v)
+	}
+	return m
 }
 
 func forward(h, in *mat.Dense, act mlp.Activation) *mat.Dense {
@@ -236,32 +249,20 @@ func build(ins []*mat.Dense, act mlp.Activation, x, y *mat.Dense) *mlp.Network {
 	check(err)
 	h := x
 	for l, in := range ins {
-		L := net.Layer(l)
-		for j := 0; j < L.Out; j++ {
-			copy(L.W.RawRowView(j), in.RawRowView(j)[:L.In])
-			L.B[j] = in.At(j, L.In)
-		}
+		setLayer(net.Layer(l), in)
 		h = forward(h, in, act)
 	}
 	// Output layer: least squares of y on [h, 1].
-	r, c := h.Dims()
-	des := mat.NewDense(r, c+1, nil)
-	des.Slice(0, r, 0, c).(*mat.Dense).Copy(h)
-	for i := 0; i < r; i++ {
-		des.Set(i, c, 1)
-	}
-	var qr mat.QR
-	qr.Factorize(des)
-	var beta mat.Dense
-	check(qr.SolveTo(&beta, false, y))
-	out := net.Layer(len(ins))
-	for k := 0; k < o; k++ {
-		for j := 0; j < c; j++ {
-			out.W.Set(k, j, beta.At(j, k))
-		}
-		out.B[k] = beta.At(c, k)
-	}
+	setLayer(net.Layer(len(ins)), fitIncoming(h, y))
 	return net
+}
+
+// setLayer writes incoming vectors [W | b] into L.
+func setLayer(L *mlp.Layer, in *mat.Dense) {
+	for j := 0; j < L.Out; j++ {
+		copy(L.W.RawRowView(j), in.RawRowView(j)[:L.In])
+		L.B[j] = in.At(j, L.In)
+	}
 }
 
 func check(err error) {

@@ -84,7 +84,7 @@ func main() {
 		h = forward(h, in, act)
 		fmt.Printf("layer %d: %d neurons\n", l+1, len(targets))
 	}
-	net := build(ins, act, z, y)
+	net := build(ins, act, z, h, y)
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
 	report(sub, t, net, testSet.X)
@@ -236,7 +236,10 @@ func forward(h, in *mat.Dense, act mlp.Activation) *mat.Dense {
 	return out
 }
 
-func build(ins []*mat.Dense, act mlp.Activation, x, y *mat.Dense) *mlp.Network {
+// build returns the network of the stitched layers ins on inputs x, its
+// readout the least-squares fit of y on top, the stitched top layer's
+// activations (main computed them while stitching).
+func build(ins []*mat.Dense, act mlp.Activation, x, top, y *mat.Dense) *mlp.Network {
 	_, d := x.Dims()
 	_, o := y.Dims()
 	sizes := []int{d}
@@ -247,13 +250,10 @@ func build(ins []*mat.Dense, act mlp.Activation, x, y *mat.Dense) *mlp.Network {
 	sizes = append(sizes, o)
 	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
 	check(err)
-	h := x
 	for l, in := range ins {
 		setLayer(net.Layer(l), in)
-		h = forward(h, in, act)
 	}
-	// Output layer: least squares of y on [h, 1].
-	setLayer(net.Layer(len(ins)), fitIncoming(h, y))
+	setLayer(net.Layer(len(ins)), fitIncoming(top, y))
 	return net
 }
 

@@ -52,7 +52,9 @@ const (
 // layer widths Sizes and hidden activation Activation (identity output),
 // every weight and bias standard normal (redrawn if two neurons of a
 // layer are near-duplicates, or for ReLU and leaky ReLU if a neuron is
-// affine on the inputs: MinKinkFraction), probed on standard Gaussian inputs. Seeds
+// affine on the inputs: MinKinkFraction; a sigmoid teacher is the
+// sigmoid form of such a tanh draw, SigmoidFromTanh), probed on standard
+// Gaussian inputs. Seeds
 // and streams are derived from the name exactly as for Problem.
 type DeepProblem struct {
 	Name        string // "deep-<activation>-<sizes joined by x>", e.g. "deep-tanh-4x5x3x1"
@@ -90,6 +92,13 @@ func (p DeepProblem) String() string {
 // near-duplicate neurons is (TeacherConfig.MaxCosine).
 func (p DeepProblem) Teacher() (*mlp.Network, error) {
 	rng := newStream(p.Seed, streamTeacher)
+	if p.Activation == mlp.Sigmoid {
+		t, err := RandomTeacher(TeacherConfig{Sizes: p.Sizes, Hidden: mlp.Tanh, Output: mlp.Identity}, rng)
+		if err != nil {
+			return nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
+		}
+		return SigmoidFromTanh(t)
+	}
 	cfg := TeacherConfig{Sizes: p.Sizes, Hidden: p.Activation, Output: mlp.Identity}
 	var x *mat.Dense
 	var last []mlp.AffineNeuron
@@ -117,6 +126,67 @@ func (p DeepProblem) Teacher() (*mlp.Network, error) {
 	}
 	return nil, fmt.Errorf("synth: problem %s: every one of %d draws had a neuron affine on the inputs (last: layer %d neuron %d, %.2g of the inputs past its kink)",
 		p.Name, DefaultMaxRedraws+1, last[0].Layer+1, last[0].Neuron, last[0].Minority)
+}
+
+// SigmoidFromTanh returns the sigmoid network that computes the same
+// function as t, a network whose hidden layers are all tanh (any depth,
+// with biases, identity or any output activation): tanh(u) = 2σ(2u) − 1,
+// so each hidden layer's pre-activation doubles and the layer above reads
+// 2σ − 1 instead of tanh. Its first-layer weights and biases are twice
+// t's, higher hidden layers' weights four times t's and their biases
+// 2b − 2W·1, the output layer's weights twice t's and its bias b − W·1.
+//
+// The deep family draws its sigmoid teachers this way: sigmoid teachers
+// with standard normal weights are, written as tanh networks, a quarter
+// as large above the first layer (σ(z) = ½ + ½·tanh(z/2), and σ's output
+// spans 1, not 2), so their upper neurons stay within about 1e-4 of
+// affine on their inputs and the probes do not determine them.
+func SigmoidFromTanh(t *mlp.Network) (*mlp.Network, error) {
+	if t.NumLayers() < 2 {
+		return nil, fmt.Errorf("synth: SigmoidFromTanh: the network has no hidden layer")
+	}
+	sizes := []int{t.InputDim()}
+	acts := make([]mlp.Activation, t.NumLayers())
+	for l := 0; l < t.NumLayers(); l++ {
+		L := t.Layer(l)
+		sizes = append(sizes, L.Out)
+		acts[l] = mlp.Sigmoid
+		last := l == t.NumLayers()-1
+		switch {
+		case last:
+			acts[l] = L.Act
+		case L.Act != mlp.Tanh:
+			return nil, fmt.Errorf("synth: SigmoidFromTanh: hidden layer %d is %s, want tanh", l+1, L.Act.Name())
+		}
+		if L.B == nil {
+			return nil, fmt.Errorf("synth: SigmoidFromTanh: layer %d has no bias (the conversion moves weight into it)", l+1)
+		}
+	}
+	s, err := mlp.New(mlp.Spec{Sizes: sizes, Acts: acts})
+	if err != nil {
+		return nil, fmt.Errorf("synth: SigmoidFromTanh: %w", err)
+	}
+	for l := 0; l < t.NumLayers(); l++ {
+		from, to := t.Layer(l), s.Layer(l)
+		scale, shift := 2.0, 2.0 // first layer: pre-activation doubled; above: input 2σ−1 too
+		if l > 0 {
+			scale = 4
+		}
+		if l == t.NumLayers()-1 {
+			scale, shift = scale/2, 1 // output: only the input changes
+		}
+		for i := 0; i < to.Out; i++ {
+			b := from.B[i]
+			if l > 0 {
+				b -= mat.Sum(from.W.RowView(i)) // the −1 of 2σ − 1
+			}
+			to.B[i] = shift * b
+			for j := 0; j < to.In; j++ {
+				to.W.Set(i, j, scale*from.W.At(i, j))
+			}
+		}
+	}
+	return s, nil
 }
 
 // Inputs draws the problem's training and (if TestSamples > 0) test inputs.

@@ -66,6 +66,11 @@ type DeepProblem struct {
 	Students    int     // N
 	Gamma, Beta float64 // γ and β (radians)
 	Rho         float64 // default expansion factor
+	// StandardSigmoid draws a sigmoid teacher with standard normal
+	// weights, as the family's sweeps up to v34 did, instead of as the
+	// sigmoid form of a tanh draw (SigmoidFromTanh). Such teachers have
+	// upper neurons within about 1e-5 of affine on their inputs.
+	StandardSigmoid bool
 }
 
 // Hidden returns the teacher's hidden widths.
@@ -92,7 +97,7 @@ func (p DeepProblem) String() string {
 // near-duplicate neurons is (TeacherConfig.MaxCosine).
 func (p DeepProblem) Teacher() (*mlp.Network, error) {
 	rng := newStream(p.Seed, streamTeacher)
-	if p.Activation == mlp.Sigmoid {
+	if p.Activation == mlp.Sigmoid && !p.StandardSigmoid {
 		t, err := RandomTeacher(TeacherConfig{Sizes: p.Sizes, Hidden: mlp.Tanh, Output: mlp.Identity}, rng)
 		if err != nil {
 			return nil, fmt.Errorf("synth: problem %s: %w", p.Name, err)
@@ -243,6 +248,9 @@ type DeepFamilyOptions struct {
 	Samples, TestSamples int
 	// SeedOffset is added to every name hash, giving a fresh family.
 	SeedOffset uint64
+	// StandardSigmoid sets DeepProblem.StandardSigmoid: sigmoid teachers
+	// with standard normal weights, as in the sweeps up to v34.
+	StandardSigmoid bool
 }
 
 // DeepFamilySize is the number of problems of the deep family.
@@ -270,7 +278,8 @@ func newDeepProblem(act mlp.Activation, sizes []int, opts DeepFamilyOptions) Dee
 	name := DeepProblemName(act, sizes)
 	p := DeepProblem{Name: name, Sizes: slices.Clone(sizes), Seed: NameSeed(name) + opts.SeedOffset,
 		Activation: act, Samples: opts.Samples, TestSamples: opts.TestSamples,
-		Students: DeepStudents, Gamma: FamilyGamma, Beta: FamilyBeta, Rho: DeepRho}
+		Students: DeepStudents, Gamma: FamilyGamma, Beta: FamilyBeta, Rho: DeepRho,
+		StandardSigmoid: opts.StandardSigmoid}
 	if p.Samples == 0 {
 		p.Samples = DeepSamples
 	}

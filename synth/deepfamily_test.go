@@ -162,6 +162,19 @@ func TestDeepFamilySigmoidTeachersAreNonlinear(t *testing.T) {
 			t.Errorf("%s: layer %d neuron %d is affine on its inputs up to %.2g of its variance", p.Name, l+1, j, frac)
 		}
 	}
+	// The earlier draw, kept for reproducing old sweeps, is the one that
+	// fails.
+	p, err := DeepFamilyProblem("deep-sigmoid-6x3x5x3x2", DeepFamilyOptions{StandardSigmoid: true, TestSamples: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, d, err := p.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, j, frac := leastNonlinearNeuron(net, d.X); frac > 1e-5 {
+		t.Errorf("standard normal sigmoid 6→3→5→3→2: least nonlinear neuron (layer %d, %d) at %.2g, want the old draw's 3e-6", l+1, j, frac)
+	}
 }
 
 // leastNonlinearNeuron returns the hidden neuron of net whose output on

@@ -66,7 +66,7 @@ func main() {
 	continuation := flag.Bool("continuation", false, "train piecewise-linear (ReLU, leaky ReLU) students by continuation through smoothed activations (identify.Config.Continuation; other activations ignore it); use a separate -out, the rows do not record it")
 	plainPiecewise := flag.Bool("plain-piecewise", false, "train piecewise-linear (ReLU, leaky ReLU) students plain, without the smoothed polish (identify.Config.PlainPiecewise; other activations ignore it); use a separate -out, the rows do not record it")
 	names := flag.String("problems", "", "run only these problems, comma-separated names such as deep-g-4x5x3x1 (default all)")
-	standardSigmoid := flag.Bool("standard-sigmoid", false, "draw sigmoid teachers with standard normal weights, as the sweeps up to v34 did (synth.DeepFamilyOptions.StandardSigmoid); use a separate -out, the rows do not record it")
+	standardSigmoid := flag.Bool("standard-sigmoid", false, "draw sigmoid teachers with standard normal weights, as the sweeps up to v34 did (synth.DeepFamilyOptions.StandardSigmoid; with -summary-only, for the rows of such a sweep); use a separate -out, the rows do not record it")
 	summaryOnly := flag.Bool("summary-only", false, "only rewrite summary.md and success.png from results.csv")
 	scan := flag.Bool("probe-scan", false, "train nothing: print how firmly Gaussian probes of several counts and scales determine each selected teacher (identify.Determine) and stop")
 	flag.Parse()
@@ -110,7 +110,7 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	if err := writeSummary(*out, csvPath); err != nil {
+	if err := writeSummary(*out, csvPath, synth.DeepFamilyOptions{StandardSigmoid: *standardSigmoid}); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -66,8 +66,9 @@ func lastWins(rows []row) []row {
 	return out
 }
 
-// writeSummary writes summary.md and success.png from the CSV.
-func writeSummary(dir, csvPath string) error {
+// writeSummary writes summary.md and success.png from the CSV, whose
+// teachers were drawn as draw says (its StandardSigmoid).
+func writeSummary(dir, csvPath string, draw synth.DeepFamilyOptions) error {
 	rows, err := readRows(csvPath)
 	if err != nil {
 		return err
@@ -106,7 +107,7 @@ func writeSummary(dir, csvPath string) error {
 		}
 		b.WriteString(all.line("**all**"))
 		b.WriteString("\nWall times are on a shared machine (other jobs running); CPU time is the run's own processor time.\n")
-		disp, err := displacements(rows)
+		disp, err := displacements(rows, draw)
 		if err != nil {
 			return err
 		}
@@ -152,12 +153,12 @@ const floorLoss = 1e-16
 // on the family at 5252d92–7cc01b6 no teacher above it was recovered.
 const weakDisplacement = 1e-2
 
-// displacements returns, for every row's teacher on its training inputs,
-// the identify.Determine displacement at floorLoss.
-func displacements(rows []row) ([]float64, error) {
+// displacements returns, for every row's teacher (drawn as draw says) on
+// its training inputs, the identify.Determine displacement at floorLoss.
+func displacements(rows []row, draw synth.DeepFamilyOptions) ([]float64, error) {
 	out := make([]float64, len(rows))
 	for i, r := range rows {
-		p, err := synth.DeepFamilyProblem(r.Problem, synth.DeepFamilyOptions{Samples: r.Samples, TestSamples: -1})
+		p, err := synth.DeepFamilyProblem(r.Problem, synth.DeepFamilyOptions{Samples: r.Samples, TestSamples: -1, StandardSigmoid: draw.StandardSigmoid})
 		if err != nil {
 			return nil, err
 		}

@@ -69,7 +69,7 @@ type DeepProblem struct {
 	// StandardSigmoid draws a sigmoid teacher with standard normal
 	// weights, as the family's sweeps up to v34 did, instead of as the
 	// sigmoid form of a tanh draw (SigmoidFromTanh). Such teachers have
-	// upper neurons within about 1e-5 of affine on their inputs.
+	// upper neurons as close as 3e-6 to affine on their inputs.
 	StandardSigmoid bool
 }
 
@@ -144,11 +144,16 @@ func (p DeepProblem) Teacher() (*mlp.Network, error) {
 // The deep family draws its sigmoid teachers this way: sigmoid teachers
 // with standard normal weights are, written as tanh networks, a quarter
 // as large above the first layer (σ(z) = ½ + ½·tanh(z/2), and σ's output
-// spans 1, not 2), so their upper neurons stay within about 1e-4 of
-// affine on their inputs and the probes do not determine them.
+// spans 1, not 2), so their upper neurons come as close as 3e-6 to
+// affine on their inputs (the share of a neuron's output variance that
+// no affine function of its pre-activation explains) and the probes do
+// not determine them.
 func SigmoidFromTanh(t *mlp.Network) (*mlp.Network, error) {
 	if t.NumLayers() < 2 {
 		return nil, fmt.Errorf("synth: SigmoidFromTanh: the network has no hidden layer")
+	}
+	if t.Skip() != nil {
+		return nil, fmt.Errorf("synth: SigmoidFromTanh: the network has a skip path, which the conversion does not carry")
 	}
 	sizes := []int{t.InputDim()}
 	acts := make([]mlp.Activation, t.NumLayers())

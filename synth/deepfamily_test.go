@@ -134,6 +134,7 @@ func TestSigmoidFromTanh(t *testing.T) {
 		{mlp.Spec{Sizes: []int{3, 2, 1}, Hidden: mlp.Sigmoid}, "hidden layer 1 is sigmoid"},
 		{mlp.Spec{Sizes: []int{3, 2, 1}, Hidden: mlp.Tanh, NoBias: true}, "no bias"},
 		{mlp.Spec{Sizes: []int{3, 1}, Hidden: mlp.Tanh}, "no hidden layer"},
+		{mlp.Spec{Sizes: []int{3, 2, 1}, Hidden: mlp.Tanh, Skip: true}, "skip path"},
 	} {
 		net, err := mlp.New(c.spec)
 		if err != nil {

@@ -38,6 +38,19 @@ type LayerComparison struct {
 // WidthMatch reports whether the recovered width equals the teacher's.
 func (c LayerComparison) WidthMatch() bool { return c.TeacherWidth == c.RecoveredWidth }
 
+// Within returns how many teacher neurons have a recovered neuron within
+// cosine distance tol (unmatched ones, at distance 1, count only for
+// tol ≥ 1): the partial-recovery figure of a layer that is not exact.
+func (c LayerComparison) Within(tol float64) int {
+	n := 0
+	for _, m := range c.Matches {
+		if m.CosineDistance <= tol {
+			n++
+		}
+	}
+	return n
+}
+
 // Report is the result of Compare.
 type Report struct {
 	// Layers compares each hidden layer, first to last.

@@ -130,6 +130,12 @@ func TestCompareDetectsDifferences(t *testing.T) {
 	if unmatched != 1 {
 		t.Errorf("%d unmatched teacher neurons, want 1", unmatched)
 	}
+	if got := rep.Layers[0].Within(0.999); got != 3 {
+		t.Errorf("Within(0.999) = %d teacher neurons, want the 3 matched ones", got)
+	}
+	if got := rep.Layers[0].Within(1); got != 4 {
+		t.Errorf("Within(1) = %d, want all 4 (the unmatched one sits at 1)", got)
+	}
 	perturbed := teacher.Clone()
 	perturbed.Layer(0).W.Set(1, 1, perturbed.Layer(0).W.At(1, 1)+0.1)
 	rep, _ = Compare(teacher, perturbed, probe)

@@ -38,16 +38,7 @@ func imageMetrics(teacher, rec *mlp.Network, dir string) (imageReport, error) {
 	}
 	r := imageReport{RelRMSE: cmp.RelRMSE}
 	for _, l := range cmp.Layers {
-		var n, m3, m2 int
-		for _, m := range l.Matches { // unmatched teacher neurons have distance 1
-			n++
-			if m.CosineDistance <= 1e-3 {
-				m3++
-			}
-			if m.CosineDistance <= 1e-2 {
-				m2++
-			}
-		}
+		n, m3, m2 := len(l.Matches), l.Within(1e-3), l.Within(1e-2) // unmatched teacher neurons have distance 1
 		r.Neurons, r.Matched1e3, r.Matched1e2 = append(r.Neurons, n), append(r.Matched1e3, m3), append(r.Matched1e2, m2)
 	}
 	labels, err := synth.Predictions(teacher, test.X)

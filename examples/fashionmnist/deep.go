@@ -181,15 +181,7 @@ func compareDeep(res *deepResult, t, rec *mlp.Network, testSet *synth.Labelled) 
 		return cmp, err
 	}
 	for _, l := range cmp.Layers {
-		var matched, tight int
-		for _, m := range l.Matches {
-			if m.CosineDistance <= deepTol {
-				matched++
-			}
-			if m.CosineDistance <= tightTol {
-				tight++
-			}
-		}
+		matched, tight := l.Within(deepTol), l.Within(tightTol)
 		res.Neurons = append(res.Neurons, len(l.Matches))
 		res.Matched, res.MatchedTight = append(res.Matched, matched), append(res.MatchedTight, tight)
 		res.MaxCosine = append(res.MaxCosine, l.MaxCosineDistance)

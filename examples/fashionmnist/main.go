@@ -507,13 +507,8 @@ func compareWithTeacher(res *result, o options, t, rec *mlp.Network, testSet *sy
 	cos := make([]float64, 0, len(l.Matches))
 	for _, m := range l.Matches {
 		cos = append(cos, m.CosineDistance)
-		if m.CosineDistance <= matchTol {
-			res.Matched++
-		}
-		if m.CosineDistance <= tightTol {
-			res.MatchedTight++
-		}
 	}
+	res.Matched, res.MatchedTight = l.Within(matchTol), l.Within(tightTol)
 	_, res.MedianCosine = minMedian(cos)
 	res.RMSE, res.RelRMSE = cmp.RMSE, cmp.RelRMSE
 	res.RecoveredAcc, res.LabelAgreement, err = accuracies(t, rec, testSet)

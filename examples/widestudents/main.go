@@ -290,16 +290,10 @@ func printMatch(c *curve, teacher, student *mlp.Network, x *mat.Dense) error {
 	if err != nil {
 		return err
 	}
-	var tight, loose int
+	tight, loose := cmp.Layers[0].Within(1e-3), cmp.Layers[0].Within(1e-2)
 	var d []float64
 	for _, m := range cmp.Layers[0].Matches {
 		d = append(d, m.CosineDistance)
-		if m.CosineDistance <= 1e-3 {
-			tight++
-		}
-		if m.CosineDistance <= 1e-2 {
-			loose++
-		}
 	}
 	slices.Sort(d)
 	fmt.Printf("%s seed %d: teacher neurons with a student neuron within data-space cosine distance 1e-3: %d, 1e-2: %d of %d (median %.3g); student parameters %d, probe equations %d\n",

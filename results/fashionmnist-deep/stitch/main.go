@@ -107,16 +107,7 @@ func report(sub *identify.Subspace, t, net *mlp.Network, test *mat.Dense) {
 	cmp, err := identify.CompareIn(identify.DataSpace, t, lifted, test)
 	check(err)
 	for i, l := range cmp.Layers {
-		var a, b int
-		for _, m := range l.Matches {
-			if m.CosineDistance <= 1e-2 {
-				a++
-			}
-			if m.CosineDistance <= 1e-3 {
-				b++
-			}
-		}
-		fmt.Printf("  layer %d: width %d, within 1e-2 %d, 1e-3 %d\n", i+1, lifted.Layer(i).Out, a, b)
+		fmt.Printf("  layer %d: width %d, within 1e-2 %d, 1e-3 %d\n", i+1, lifted.Layer(i).Out, l.Within(1e-2), l.Within(1e-3))
 	}
 	fmt.Printf("  test rel RMSE %.4g\n", cmp.RelRMSE)
 }

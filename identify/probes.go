@@ -245,6 +245,31 @@ func MatchGaussian(x *mat.Dense, full bool) (GaussianProbes, error) {
 	return NewGaussianProbes(mean, cov)
 }
 
+// Widened returns the probes with the same mean and factor times the
+// spread (factor² times the covariance). Queries spread wider than the data
+// a teacher was trained on push its neurons further into their nonlinear
+// range, which pins the layers above the first down more firmly; the data's
+// own spread leaves them weakly determined.
+func (g GaussianProbes) Widened(factor float64) (GaussianProbes, error) {
+	if len(g.mean) == 0 {
+		return GaussianProbes{}, fmt.Errorf("identify: widening empty Gaussian probes (use a constructor such as MatchGaussian)")
+	}
+	if !(factor > 0) || math.IsInf(factor, 0) {
+		return GaussianProbes{}, fmt.Errorf("identify: widening Gaussian probes by %v: want a finite factor > 0", factor)
+	}
+	out := GaussianProbes{mean: append([]float64(nil), g.mean...)}
+	if g.root == nil {
+		out.scale = make([]float64, len(g.scale))
+		for i, s := range g.scale {
+			out.scale[i] = factor * s
+		}
+		return out, nil
+	}
+	out.root = mat.DenseCopyOf(g.root)
+	out.root.Scale(factor, out.root)
+	return out, nil
+}
+
 // Dim returns the input dimension.
 func (g GaussianProbes) Dim() int { return len(g.mean) }
 

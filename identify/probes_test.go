@@ -100,6 +100,46 @@ func TestProbeStrategiesShapesAndDeterminism(t *testing.T) {
 	}
 }
 
+// Widened probes are the original draws moved away from the mean by the
+// factor, for a diagonal and a full covariance alike, and leave the
+// original untouched.
+func TestGaussianProbesWidened(t *testing.T) {
+	diag, err := ScaledGaussian([]float64{1, -2}, []float64{0.5, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := NewGaussianProbes([]float64{0, 1, 3}, mat.NewSymDense(3, []float64{2, 1, 0, 1, 2, 0, 0, 0, 0}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range map[string]GaussianProbes{"diagonal": diag, "full": full} {
+		w, err := g.Widened(4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := g.Sample(rand.New(rand.NewPCG(7, 7)), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := w.Sample(rand.New(rand.NewPCG(7, 7)), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := g.Sample(rand.New(rand.NewPCG(7, 7)), 50)
+		mean := g.Mean()
+		for i := 0; i < 50; i++ {
+			for j, m := range mean {
+				if want := m + 4*(a.At(i, j)-m); math.Abs(b.At(i, j)-want) > 1e-12*(1+math.Abs(want)) {
+					t.Fatalf("%s: widened draw (%d, %d) = %v, want %v", name, i, j, b.At(i, j), want)
+				}
+				if again.At(i, j) != a.At(i, j) {
+					t.Fatalf("%s: widening changed the original probes", name)
+				}
+			}
+		}
+	}
+}
+
 func TestProbeStrategiesRejectBadInput(t *testing.T) {
 	nan := math.NaN()
 	data := gaussian(rand.New(rand.NewPCG(5, 5)), 10, 2)
@@ -127,6 +167,9 @@ func TestProbeStrategiesRejectBadInput(t *testing.T) {
 		{"noise length", func() error { _, err := NewDataNoise(data, []float64{1, 1, 1}); return err }, "3 noise standard deviations for 2 inputs"},
 		{"negative noise", func() error { _, err := NewDataNoise(data, []float64{-0.1}); return err }, "is -0.1"},
 		{"zero Gaussian", func() error { _, err := GaussianProbes{}.Sample(rand.New(rand.NewPCG(1, 1)), 3); return err }, "use a constructor"},
+		{"widen by 0", func() error { g, _ := IsotropicGaussian(2, 1); _, err := g.Widened(0); return err }, "widening Gaussian probes by 0"},
+		{"widen by NaN", func() error { g, _ := IsotropicGaussian(2, 1); _, err := g.Widened(nan); return err }, "want a finite factor"},
+		{"widen zero Gaussian", func() error { _, err := GaussianProbes{}.Widened(2); return err }, "widening empty"},
 		{"zero Dataset", func() error { _, err := Dataset{}.Sample(rand.New(rand.NewPCG(1, 1)), 3); return err }, "NewDataset"},
 		{"zero DataNoise", func() error { _, err := DataNoise{}.Sample(rand.New(rand.NewPCG(1, 1)), 3); return err }, "NewDataNoise"},
 		{"zero count", func() error {

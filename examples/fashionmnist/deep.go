@@ -29,7 +29,7 @@ var deepHeader = []string{"r", "layers", "activation", "route", "rho", "student_
 	"test_rel_rmse", "label_agreement", "teacher_test_acc", "recovered_test_acc",
 	"best_student_rel_loss", "median_student_rel_loss",
 	"student_seconds", "retrain_seconds", "fine_tune_seconds", "total_seconds", "workers", "error",
-	"subspace_dim", "subspace_queries"}
+	"subspace_dim", "subspace_queries", "gaussian_spread"}
 
 // deepResult is one recovered deep teacher 784 → r → … → r → 10.
 type deepResult struct {
@@ -46,6 +46,9 @@ type deepResult struct {
 	// first-layer span the students were trained in (-subspace) and the
 	// queries its estimate made; 0 without.
 	SubspaceDim, SubspaceQueries int
+	// GaussianSpread is -gaussian: the probes were Gaussian queries with
+	// the images' mean and this many times their spread; 0 for the images.
+	GaussianSpread float64
 }
 
 func (r deepResult) record() []string {
@@ -60,7 +63,7 @@ func (r deepResult) record() []string {
 		f(r.RelRMSE), f(r.LabelAgreement), f(r.TeacherAcc), f(r.RecoveredAcc),
 		f(r.StudentLossMin), f(r.StudentLossMd),
 		f(r.StudentSecs), f(r.RetrainSecs), f(r.FineTuneSecs), f(r.TotalSecs), i(r.Workers), r.Err,
-		i(r.SubspaceDim), i(r.SubspaceQueries)}
+		i(r.SubspaceDim), i(r.SubspaceQueries), f(r.GaussianSpread)}
 }
 
 func (r deepResult) line() string {
@@ -81,7 +84,7 @@ func (r deepResult) line() string {
 func deepConfig(o options, act mlp.Activation, r int) identify.Config {
 	cfg := studentConfig(o, act, r)
 	cfg.HiddenLayers = o.layers
-	cfg.Retrain = train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: &train.GaussNewton{},
+	cfg.Retrain = train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: &train.GaussNewton{SingleCurvature: o.single},
 		Stop: train.StopRules{MaxIter: o.epochs, MaxTime: o.retrainTime, Loss: train.DefaultStopLoss,
 			Patience: train.DefaultWidePatience, MinRelImprove: 0.01}}}}
 	return cfg
@@ -109,9 +112,16 @@ func runDeepTeacher(ctx context.Context, o options, act mlp.Activation, r int, t
 		res.SubspaceDim, res.SubspaceQueries = sub.Dim(), sub.Queries
 		in = strconv.Itoa(sub.Dim())
 	}
+	y := p.y
+	if o.gaussian > 0 {
+		if x, y, err = gaussianQueries(p, x, sub, o); err != nil {
+			return res, fmt.Errorf("%s r = %d×%d: %w", act.Name(), r, o.layers, err)
+		}
+		res.GaussianSpread = o.gaussian
+	}
 	fmt.Printf("  training %d students %s→%d×%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
 		o.students, in, int(math.Ceil(o.rho*float64(r))), o.layers, res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
-	run, studentTime, resumed, err := recoverWithStudents(ctx, o, x, p.y, cfg, filepath.Join(p.dir, o.studentDir()))
+	run, studentTime, resumed, err := recoverWithStudents(ctx, o, x, y, cfg, filepath.Join(p.dir, o.studentDir()))
 	start = start.Add(-resumed)
 	res.StudentSecs = studentTime.Seconds()
 	if run != nil && sub != nil {
@@ -124,7 +134,7 @@ func runDeepTeacher(ctx context.Context, o options, act mlp.Activation, r int, t
 		if len(run.StudentWidths) > 0 {
 			res.StudentWidth = run.StudentWidths[0]
 		}
-		res.StudentLossMin, res.StudentLossMd = relativeLosses(run.StudentLosses, p.y)
+		res.StudentLossMin, res.StudentLossMd = relativeLosses(run.StudentLosses, y)
 		res.RetrainSecs, res.FineTuneSecs = run.Timings.Retrain.Seconds(), run.Timings.FineTune.Seconds()
 		res.Recovered = run.Widths
 	}
@@ -169,6 +179,41 @@ func reduceToSpan(ctx context.Context, p probed, o options) (*identify.Subspace,
 		sub.Dim(), sub.Points, sub.Queries, time.Since(t0).Seconds(), sub.Gap)
 	z, err := sub.Reduce(p.x)
 	return sub, z, err
+}
+
+// gaussianQueries replaces the probe images by as many Gaussian queries
+// with their mean and covariance and o.gaussian times their spread, drawn
+// in the span's coordinates x when sub is not nil (the teacher is queried
+// at their 784-pixel points), and returns the queries with the teacher's
+// outputs. Why: on the images the teacher's upper layers are weakly
+// determined — its neurons there vary little and together — while queries
+// spread over the same directions, wider, pin every layer down and let
+// the students hold the first layer's neurons.
+func gaussianQueries(p probed, x *mat.Dense, sub *identify.Subspace, o options) (*mat.Dense, *mat.Dense, error) {
+	g, err := identify.MatchGaussian(x, true)
+	if err == nil {
+		g, err = g.Widened(o.gaussian)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := g.Sample(synth.NewRand(o.seed+7), p.probes)
+	if err != nil {
+		return nil, nil, err
+	}
+	pixels := q
+	if sub != nil {
+		if pixels, err = sub.Expand(q); err != nil {
+			return nil, nil, err
+		}
+	}
+	y, err := synth.Label(p.t, pixels)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Printf("  probes: %d Gaussian queries with the images' mean and %g times their spread (output variance %.4g; on the images %.4g)\n",
+		p.probes, o.gaussian, synth.OutputVariance(y), synth.OutputVariance(p.y))
+	return q, y, nil
 }
 
 // compareDeep fills the comparison columns of res on the test images:
@@ -255,6 +300,9 @@ func writeDeepSummary(dir string) (string, error) {
 // OUT/results-deep.csv, appending a row each, and rewrites the summary.
 func runDeep(ctx context.Context, o options, trainSet, testSet *synth.Labelled) error {
 	path := filepath.Join(o.out, "results-deep.csv")
+	if err := upgradeCSV(path, deepHeader); err != nil {
+		return err
+	}
 	done, err := doneKeys(path, deepHeader)
 	if err != nil {
 		return err

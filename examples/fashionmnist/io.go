@@ -56,7 +56,8 @@ func doneKeys(path string, header []string) (map[string]bool, error) {
 		probes, _ := strconv.Atoi(v("probes"))
 		layers, _ := strconv.Atoi(v("layers")) // 0 in csvHeader: one hidden layer
 		span, _ := strconv.Atoi(v("subspace_dim"))
-		o := options{route: v("route"), students: students, rho: rho, probe: probes, layers: layers, subspace: span > 0}
+		spread, _ := strconv.ParseFloat(v("gaussian_spread"), 64) // empty in older rows: the images
+		o := options{route: v("route"), students: students, rho: rho, probe: probes, layers: layers, subspace: span > 0, gaussian: spread}
 		done[o.key(v("activation"), r)] = true
 	}
 	return done, nil
@@ -74,13 +75,54 @@ func readRows(path string, header []string) ([][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	// A file written before columns were appended to header has a prefix
+	// of it: its rows read with the new columns empty.
+	var width int
+	if len(recs) > 0 && len(recs[0]) <= len(header) && slices.Equal(recs[0], header[:len(recs[0])]) {
+		width = len(recs[0])
+	}
 	var rows [][]string
 	for _, rec := range recs[min(1, len(recs)):] {
-		if len(rec) == len(header) {
+		switch len(rec) {
+		case len(header):
 			rows = append(rows, rec)
+		case width:
+			rows = append(rows, append(rec, make([]string, len(header)-width)...))
 		}
 	}
 	return rows, nil
+}
+
+// upgradeCSV rewrites the CSV file at path, if it was written before
+// columns were appended to header (its header a strict prefix of header),
+// with header and its rows padded by empty fields, so that new rows can
+// be appended under a header that names them. A missing file is fine.
+func upgradeCSV(path string, header []string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) == 0 || len(recs[0]) >= len(header) || !slices.Equal(recs[0], header[:len(recs[0])]) {
+		return nil
+	}
+	rows, err := readRows(path, header)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".upgrade"
+	os.Remove(tmp)
+	if err := csvlog.Append(tmp, header, rows...); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // columnsOf maps each column name of header to its index.

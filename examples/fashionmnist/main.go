@@ -104,6 +104,8 @@ type options struct {
 	teachersOnly  bool
 	layers        int
 	subspace      bool
+	gaussian      float64
+	single        bool
 }
 
 func main() {
@@ -136,6 +138,8 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "print every student's progress")
 	flag.IntVar(&o.layers, "layers", 1, "hidden layers of the teachers, each r wide; a deep teacher is recovered layer by layer by students of its depth, its rows go to OUT/results-deep.csv")
 	flag.BoolVar(&o.subspace, "subspace", false, "deep teachers: train the students on the probes' coordinates in the span of the teacher's first-layer weights, estimated from finite-difference gradients at probe images (identify.EstimateSubspace; extra queries), and lift the recovered network back to the 784 pixels")
+	flag.Float64Var(&o.gaussian, "gaussian", 0, "deep teachers: query the teacher at -probe Gaussian inputs with the probe images' mean and covariance and this many times their spread, instead of at the images (0: the images); with -subspace the Gaussian is drawn in the span, where the covariance is 30×30")
+	flag.BoolVar(&o.single, "single", false, "-route gn: the students' (and the retrained students') Gauss–Newton CG products in float32 (train.GaussNewton.SingleCurvature), about twice as fast per step; the route column reads gn32")
 	flag.DurationVar(&o.retrainTime, "retrain-time", 6*time.Minute, "deep teachers: wall-time budget per student for the retraining above each recovered layer")
 	flag.BoolVar(&o.teachersOnly, "teachers-only", false, "train (or load) the teachers, save them under OUT/<act>-r<r>/ (<act>-r<r>x<layers>/ for deep ones) and stop: no students, no CSV row (for examples/blackbox -teacher-<act>)")
 	flag.Parse()
@@ -153,8 +157,14 @@ func main() {
 	if err == nil && o.subspace && o.layers == 1 {
 		err = fmt.Errorf("-subspace is for deep teachers (-layers > 1)")
 	}
+	if err == nil && o.gaussian != 0 && (o.layers == 1 || !(o.gaussian > 0) || math.IsInf(o.gaussian, 0)) {
+		err = fmt.Errorf("-gaussian %v: want a finite spread factor > 0, for deep teachers (-layers > 1)", o.gaussian)
+	}
 	if err == nil && o.layers > 1 && o.route != "gn" {
 		err = fmt.Errorf("-layers %d with -route %s: deep students are trained by Gauss–Newton only", o.layers, o.route)
+	}
+	if err == nil && o.single && o.route != "gn" {
+		err = fmt.Errorf("-single is for -route gn, not %s", o.route)
 	}
 	if err == nil && o.route != "gn" && o.route != "adam" {
 		err = fmt.Errorf("-route %q: want gn or adam", o.route)
@@ -282,24 +292,38 @@ func (o options) key(act string, r int) string {
 	if o.subspace {
 		k += "/subspace"
 	}
+	if o.gaussian > 0 {
+		k += fmt.Sprintf("/gaussian%g", o.gaussian)
+	}
 	return k
 }
 
 // routeLabel is the route column of a row: the student training and,
 // with -complete, the completion.
 func (o options) routeLabel() string {
-	if o.complete > 0 {
-		return fmt.Sprintf("%s+complete%g", o.route, o.complete)
+	route := o.route
+	if o.single {
+		route += "32" // float32 curvature products
 	}
-	return o.route
+	if o.complete > 0 {
+		return fmt.Sprintf("%s+complete%g", route, o.complete)
+	}
+	return route
 }
 
 // studentDir names the directory, inside a teacher's, of the students of
 // these settings (those identify.LoadCheckpoints cannot tell apart).
 func (o options) studentDir() string {
-	d := fmt.Sprintf("students-%s-n%d-p%d-e%d-t%s-g%g", o.route, o.students, o.probe, o.epochs, o.studentTime, o.initGain)
+	route := o.route
+	if o.single {
+		route += "32"
+	}
+	d := fmt.Sprintf("students-%s-n%d-p%d-e%d-t%s-g%g", route, o.students, o.probe, o.epochs, o.studentTime, o.initGain)
 	if o.subspace {
 		d += "-subspace" // inputs in the teacher's span, not pixels
+	}
+	if o.gaussian > 0 {
+		d += fmt.Sprintf("-gaussian%g", o.gaussian)
 	}
 	return d
 }
@@ -364,7 +388,7 @@ func trainTeachers(ctx context.Context, o options, trainSet, testSet *synth.Labe
 func studentConfig(o options, act mlp.Activation, r int) identify.Config {
 	stop := train.StopRules{MaxIter: o.epochs, MaxTime: o.studentTime, Loss: train.DefaultStopLoss,
 		Patience: train.DefaultWidePatience, MinRelImprove: 0.01}
-	phase := train.Phase{Name: "gn", Optimizer: &train.GaussNewton{}, Stop: stop}
+	phase := train.Phase{Name: "gn", Optimizer: &train.GaussNewton{SingleCurvature: o.single}, Stop: stop}
 	if o.route == "adam" {
 		stop.Patience = 0
 		phase = train.Phase{Name: fmt.Sprintf("adam-%d", o.batch),

@@ -120,7 +120,7 @@ func runDeepTeacher(ctx context.Context, o options, act mlp.Activation, r int, t
 		res.GaussianSpread = o.gaussian
 	}
 	fmt.Printf("  training %d students %s→%d×%d→10 on %d probes (%s, ≤%d iterations%s) with %d workers ...\n",
-		o.students, in, int(math.Ceil(o.rho*float64(r))), o.layers, res.Probes, o.route, o.epochs, budget(o.studentTime), o.workers)
+		o.students, in, int(math.Ceil(o.rho*float64(r))), o.layers, res.Probes, o.routeLabel(), o.epochs, budget(o.studentTime), o.workers)
 	run, studentTime, resumed, err := recoverWithStudents(ctx, o, x, y, cfg, filepath.Join(p.dir, o.studentDir()))
 	start = start.Add(-resumed)
 	res.StudentSecs = studentTime.Seconds()

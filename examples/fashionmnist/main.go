@@ -37,7 +37,13 @@
 // weights, estimated from finite-difference gradients at probe images
 // (identify.EstimateSubspace, 2·784 extra queries per gradient point):
 // the teacher computes nothing else from its inputs, so nothing is lost,
-// and the recovered network is lifted back to the 784 pixels.
+// and the recovered network is lifted back to the 784 pixels. With
+// -gaussian S the teacher is queried instead at as many Gaussian inputs
+// with the probe images' mean and covariance and S times their spread
+// (drawn in the span with -subspace): on the images the upper layers of a
+// deep teacher are weakly determined, on wider queries over the same
+// directions they are pinned down. Clustering in data space then uses the
+// queries; the comparison with the teacher stays on the test images.
 //
 // The data come from Debian's dataset-fashion-mnist package
 // (/usr/share/datasets/fashion-mnist); without them the command says so and
@@ -52,6 +58,7 @@
 //	go run ./examples/fashionmnist -act g,relu -r 64 -out results/fashionmnist-gn
 //	go run ./examples/fashionmnist -route adam -epochs 150 -act g -r 64
 //	go run ./examples/fashionmnist -layers 3 -r 30 -act g -rho 4 -students 2 -gamma 1 -student-time 25m -retrain-time 8m -fine-tune-time 6m
+//	go run ./examples/fashionmnist -layers 3 -r 30 -act g -rho 2 -students 2 -gamma 1 -probe 30000 -subspace -gaussian 8 -single -student-time 20m -retrain-time 8m -fine-tune-time 8m
 package main
 
 import (

@@ -167,9 +167,31 @@ func (n *Network) Hidden(ws *Workspace, dst, x *mat.Dense, l int) error {
 	return n.activations(ws, dst, x, l, "Hidden")
 }
 
+// PreActivations writes the pre-activations W·a + b of layer l (0-based,
+// the output layer included; with a skip path the output layer's include
+// it) on the rows of x to dst, which must be empty (it is then sized) or
+// rows×width of layer l. They show where each neuron works on the inputs:
+// one whose pre-activation seldom comes near the activation's bend acts
+// nearly affinely there.
+func (n *Network) PreActivations(ws *Workspace, dst, x *mat.Dense, l int) error {
+	if l < 0 || l >= len(n.layers) {
+		return fmt.Errorf("mlp: PreActivations: layer %d, the network has layers 0…%d", l, len(n.layers)-1)
+	}
+	if err := n.CheckInputs(x); err != nil {
+		return err
+	}
+	return n.copyLayer(ws, dst, x, l, true, "PreActivations")
+}
+
 // activations runs the network on the checked inputs x and copies the
 // activations of layer l to dst, sized as Forward and Hidden document.
 func (n *Network) activations(ws *Workspace, dst, x *mat.Dense, l int, caller string) error {
+	return n.copyLayer(ws, dst, x, l, false, caller)
+}
+
+// copyLayer runs the network on the checked inputs x and copies layer l's
+// activations, or its pre-activations if pre, to dst.
+func (n *Network) copyLayer(ws *Workspace, dst, x *mat.Dense, l int, pre bool, caller string) error {
 	rows, _ := x.Dims()
 	width := n.layers[l].Out
 	if dst.IsEmpty() {
@@ -183,6 +205,9 @@ func (n *Network) activations(ws *Workspace, dst, x *mat.Dense, l int, caller st
 	n.forward(ws, x)
 	dd, ds := raw(dst)
 	a := ws.a[l]
+	if pre {
+		a = ws.z[l]
+	}
 	for i := 0; i < rows; i++ {
 		copy(dd[i*ds:i*ds+width], a[i*width:i*width+width])
 	}

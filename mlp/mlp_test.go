@@ -249,9 +249,10 @@ func TestHidden(t *testing.T) {
 		x.RawMatrix().Data[i] = float64(i%5) - 2
 	}
 	h := x
-	for l := 0; l < 2; l++ {
+	for l := 0; l < 3; l++ {
 		L := n.Layer(l)
 		want := mat.NewDense(6, L.Out, nil)
+		wantPre := mat.NewDense(6, L.Out, nil)
 		for i := 0; i < 6; i++ {
 			for j := 0; j < L.Out; j++ {
 				v := L.B[j]
@@ -259,16 +260,31 @@ func TestHidden(t *testing.T) {
 					v += L.W.At(j, k) * h.At(i, k)
 				}
 				want.Set(i, j, L.Act.Eval(v))
+				wantPre.Set(i, j, v)
 			}
 		}
-		var got mat.Dense
-		if err := n.Hidden(nil, &got, x, l); err != nil {
+		var pre mat.Dense
+		if err := n.PreActivations(nil, &pre, x, l); err != nil {
 			t.Fatal(err)
 		}
-		if !mat.EqualApprox(&got, want, 1e-13) {
-			t.Errorf("layer %d: Hidden\n%v\nwant\n%v", l, mat.Formatted(&got), mat.Formatted(want))
+		if !mat.EqualApprox(&pre, wantPre, 1e-13) {
+			t.Errorf("layer %d: PreActivations\n%v\nwant\n%v", l, mat.Formatted(&pre), mat.Formatted(wantPre))
+		}
+		if l < 2 {
+			var got mat.Dense
+			if err := n.Hidden(nil, &got, x, l); err != nil {
+				t.Fatal(err)
+			}
+			if !mat.EqualApprox(&got, want, 1e-13) {
+				t.Errorf("layer %d: Hidden\n%v\nwant\n%v", l, mat.Formatted(&got), mat.Formatted(want))
+			}
 		}
 		h = want
+	}
+	for _, l := range []int{-1, 3} {
+		if err := n.PreActivations(nil, &mat.Dense{}, x, l); err == nil {
+			t.Errorf("pre-activations of layer %d accepted", l)
+		}
 	}
 	for _, l := range []int{-1, 2} {
 		if err := n.Hidden(nil, &mat.Dense{}, x, l); err == nil {

@@ -134,15 +134,8 @@ func compareSaved(t *mlp.Network, sub *identify.Subspace, test *mat.Dense, files
 // (−1, 1), and how many neurons have it there for under 2 % of x.
 func printPreacts(t *mlp.Network, x *mat.Dense) {
 	for l := 0; l < t.NumLayers()-1; l++ {
-		in := x
-		if l > 0 {
-			var h mat.Dense
-			check(t.Hidden(nil, &h, x, l-1))
-			in = &h
-		}
-		L := t.Layer(l)
 		var pre mat.Dense
-		pre.Mul(in, L.W.T())
+		check(t.PreActivations(nil, &pre, x, l))
 		rows, cols := pre.Dims()
 		stds, near := make([]float64, cols), make([]float64, cols)
 		rare := 0
@@ -150,7 +143,6 @@ func printPreacts(t *mlp.Network, x *mat.Dense) {
 			col := mat.Col(nil, j, &pre)
 			inside := 0
 			for i := range col {
-				col[i] += L.B[j]
 				if math.Abs(col[i]) < 1 {
 					inside++
 				}

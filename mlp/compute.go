@@ -152,7 +152,7 @@ func (n *Network) Forward(ws *Workspace, dst, x *mat.Dense) error {
 	if err := n.CheckInputs(x); err != nil {
 		return err
 	}
-	return n.activations(ws, dst, x, len(n.layers)-1, "Forward")
+	return n.activations(ws, dst, x, len(n.layers)-1, false, "Forward")
 }
 
 // Hidden writes the activations of hidden layer l (0-based) on the rows of
@@ -164,7 +164,7 @@ func (n *Network) Hidden(ws *Workspace, dst, x *mat.Dense, l int) error {
 	if err := n.CheckInputs(x); err != nil {
 		return err
 	}
-	return n.activations(ws, dst, x, l, "Hidden")
+	return n.activations(ws, dst, x, l, false, "Hidden")
 }
 
 // PreActivations writes the pre-activations W·a + b of layer l (0-based,
@@ -180,18 +180,13 @@ func (n *Network) PreActivations(ws *Workspace, dst, x *mat.Dense, l int) error 
 	if err := n.CheckInputs(x); err != nil {
 		return err
 	}
-	return n.copyLayer(ws, dst, x, l, true, "PreActivations")
+	return n.activations(ws, dst, x, l, true, "PreActivations")
 }
 
-// activations runs the network on the checked inputs x and copies the
-// activations of layer l to dst, sized as Forward and Hidden document.
-func (n *Network) activations(ws *Workspace, dst, x *mat.Dense, l int, caller string) error {
-	return n.copyLayer(ws, dst, x, l, false, caller)
-}
-
-// copyLayer runs the network on the checked inputs x and copies layer l's
-// activations, or its pre-activations if pre, to dst.
-func (n *Network) copyLayer(ws *Workspace, dst, x *mat.Dense, l int, pre bool, caller string) error {
+// activations runs the network on the checked inputs x and copies layer
+// l's activations, or its pre-activations if pre, to dst, sized as
+// Forward, Hidden and PreActivations document.
+func (n *Network) activations(ws *Workspace, dst, x *mat.Dense, l int, pre bool, caller string) error {
 	rows, _ := x.Dims()
 	width := n.layers[l].Out
 	if dst.IsEmpty() {

@@ -64,8 +64,19 @@ func doneKeys(path string, header []string) (map[string]bool, error) {
 }
 
 // readRows returns the data rows of the results CSV at path that have the
-// width of header (rows of older layouts are left out).
+// width of header, and those of a file written before columns were
+// appended to header padded with empty fields (rows of other layouts are
+// left out).
 func readRows(path string, header []string) ([][]string, error) {
+	recs, err := readRecords(path)
+	if err != nil {
+		return nil, err
+	}
+	return fitRows(recs, header), nil
+}
+
+// readRecords returns every record of the CSV file at path, header first.
+func readRecords(path string) ([][]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -75,10 +86,21 @@ func readRows(path string, header []string) ([][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	// A file written before columns were appended to header has a prefix
-	// of it: its rows read with the new columns empty.
-	var width int
-	if len(recs) > 0 && len(recs[0]) <= len(header) && slices.Equal(recs[0], header[:len(recs[0])]) {
+	return recs, nil
+}
+
+// olderHeader reports whether the file's header recs[0] is a strict
+// prefix of header: the file was written before columns were appended.
+func olderHeader(recs [][]string, header []string) bool {
+	return len(recs) > 0 && len(recs[0]) < len(header) && slices.Equal(recs[0], header[:len(recs[0])])
+}
+
+// fitRows returns the data rows of recs (header first) that have the width
+// of header, and, if the file's header is an older prefix of header, its
+// rows of that width padded with empty fields.
+func fitRows(recs [][]string, header []string) [][]string {
+	width := len(header)
+	if olderHeader(recs, header) {
 		width = len(recs[0])
 	}
 	var rows [][]string
@@ -90,7 +112,7 @@ func readRows(path string, header []string) ([][]string, error) {
 			rows = append(rows, append(rec, make([]string, len(header)-width)...))
 		}
 	}
-	return rows, nil
+	return rows
 }
 
 // upgradeCSV rewrites the CSV file at path, if it was written before
@@ -98,28 +120,16 @@ func readRows(path string, header []string) ([][]string, error) {
 // with header and its rows padded by empty fields, so that new rows can
 // be appended under a header that names them. A missing file is fine.
 func upgradeCSV(path string, header []string) error {
-	f, err := os.Open(path)
+	recs, err := readRecords(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if len(recs) == 0 || len(recs[0]) >= len(header) || !slices.Equal(recs[0], header[:len(recs[0])]) {
-		return nil
-	}
-	rows, err := readRows(path, header)
-	if err != nil {
+	if err != nil || !olderHeader(recs, header) {
 		return err
 	}
 	tmp := path + ".upgrade"
 	os.Remove(tmp)
-	if err := csvlog.Append(tmp, header, rows...); err != nil {
+	if err := csvlog.Append(tmp, header, fitRows(recs, header)...); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

@@ -1,8 +1,11 @@
 // Command stitch measures data-space stitching on the committed deep
-// Fashion-MNIST span students (run 2): pair the two students' neurons by
+// Fashion-MNIST span students (run 2, or the student files given as
+// arguments): pair the two students' neurons by
 // the uncentred correlation of their pre-activations on the 30 000 probe
 // images at every layer (mutual nearest neighbours within cosine distance
-// -tau), average each pair's pre-activations, fit each stitched layer's
+// -tau) — or, with -min m, group all the students' neurons by average
+// linkage cut at -tau and keep the groups of m or more students — average
+// each pair's (group's) pre-activations, fit each stitched layer's
 // incoming weights to them by least squares on the stitched layer below
 // and the readout to the teacher's outputs, then optionally fine-tune
 // (-finetune) and compare with the teacher in data space on the test
@@ -10,6 +13,15 @@
 // route identify offers: run it from the repository root,
 //
 //	go run ./results/fashionmnist-deep/stitch -tau 0.3 -finetune 10m
+//	go run ./results/fashionmnist-deep/stitch -tau 0.01 -min 2 -spread 4 -finetune 10m STUDENT.json...
+//
+// With -spread S the students are span students trained on Gaussian
+// queries S times wider than the images (examples/fashionmnist -gaussian
+// S): the pre-activations are taken, and the fine-tune runs, on 30 000
+// (-queries) such queries instead of the images. With -above L the layers
+// from L up are stitched instead from -above-students new students trained
+// on the activations of the stitched layer L−1 (the layer-by-layer
+// recovery of the paper, stitching in place of its retraining).
 package main
 
 import (
@@ -17,8 +29,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
@@ -32,9 +46,25 @@ func main() {
 	tau := flag.Float64("tau", 1e-2, "largest cosine distance of a pair")
 	ft := flag.Duration("finetune", 0, "fine-tune time")
 	single := flag.Int("single", -1, "stitch one student's neurons alone (index)")
+	minStudents := flag.Int("min", 0, "group all students' neurons by average linkage cut at -tau and keep groups holding this many students (0: mutual nearest pairs of two students)")
+	above := flag.Int("above", 0, "stitch only the layers below this one (1-based) from the given students; train -above-students new students of the layers from it up on the stitched layer's activations and stitch those from them (0: none)")
+	aboveStudents := flag.Int("above-students", 4, "students of the layers above -above")
+	aboveWidth := flag.Int("above-width", 120, "width of every hidden layer of those students")
+	aboveTime := flag.Duration("above-time", 10*time.Minute, "training time of each of them (two at once)")
+	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
+	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
-	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single > 1 || *ft < 0 {
-		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d one of -1, 0, 1, -finetune %s not negative", *tau, *single, *ft))
+	files := flag.Args()
+	if len(files) == 0 {
+		for i := 0; i < 2; i++ {
+			files = append(files, fmt.Sprintf("%sstudents-gn-n2-p30000-e400-t25m0s-g1-subspace/student-%05d.json", dir, i))
+		}
+	}
+	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single >= len(files) || *ft < 0 || *minStudents < 0 || *minStudents > len(files) ||
+		(*minStudents == 0 && len(files) != 2) || *spread < 0 || *queries < 1 ||
+		*above < 0 || *above == 1 || *above > 3 || (*above > 0 && (*aboveStudents < *minStudents || *aboveWidth < 1 || *aboveTime <= 0)) {
+		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time)",
+			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above))
 	}
 	ctx := context.Background()
 	t, err := mlp.LoadFile(dir + "teacher-g-e10-s1.json")
@@ -50,31 +80,53 @@ func main() {
 	check(err)
 	z, err := sub.Reduce(imgs)
 	check(err)
-	y, err := synth.Label(t, imgs)
+	x := imgs
+	if *spread > 0 {
+		g, err := identify.MatchGaussian(z, true)
+		check(err)
+		g, err = g.Widened(*spread)
+		check(err)
+		z, err = g.Sample(synth.NewRand(1), *queries)
+		check(err)
+		x, err = sub.Expand(z)
+		check(err)
+	}
+	y, err := synth.Label(t, x)
 	check(err)
 	v := synth.OutputVariance(y)
 	var nets []*mlp.Network
-	for i := 0; i < 2; i++ {
-		cp, err := identify.ReadCheckpoint(fmt.Sprintf("%sstudents-gn-n2-p30000-e400-t25m0s-g1-subspace/student-%05d.json", dir, i))
+	for i, f := range files {
+		cp, err := identify.ReadCheckpoint(f)
 		check(err)
 		l, _ := cp.Net.Loss(nil, z, y)
 		fmt.Printf("student %d: checkpoint loss %.4g, loss here %.4g\n", i, cp.Loss, l)
 		nets = append(nets, cp.Net)
 	}
 	act := t.Layer(0).Act
-	h := z // recovered layer below, on the probes
+	h := z            // recovered layer below, on the probes
+	in, first := z, 0 // the students' inputs and their first layer's index here
 	var ins []*mat.Dense
 	for l := 0; l < 3; l++ {
-		p0, p1 := preact(nets[0], z, l), preact(nets[1], z, l)
+		if l+1 == *above {
+			nets = trainAbove(ctx, h, y, act, 3-l, *aboveStudents, *aboveWidth, *aboveTime)
+			in, first = h, l
+		}
+		var ps []*mat.Dense
+		for _, n := range nets {
+			ps = append(ps, preact(n, in, l-first))
+		}
 		var targets [][]float64
-		if *single >= 0 {
-			p := []*mat.Dense{p0, p1}[*single]
+		switch {
+		case *single >= 0:
+			p := ps[*single]
 			_, c := p.Dims()
 			for j := 0; j < c; j++ {
 				targets = append(targets, mat.Col(nil, j, p))
 			}
-		} else {
-			targets = pairs(p0, p1, *tau)
+		case *minStudents > 0:
+			targets = groups(ps, *tau, *minStudents)
+		default:
+			targets = pairs(ps[0], ps[1], *tau)
 		}
 		if len(targets) == 0 {
 			check(fmt.Errorf("layer %d: no pair within cosine distance %g: raise -tau", l+1, *tau))
@@ -114,23 +166,86 @@ func report(sub *identify.Subspace, t, net *mlp.Network, test *mat.Dense) {
 
 // preact returns layer l's pre-activations of net on x.
 func preact(net *mlp.Network, x *mat.Dense, l int) *mat.Dense {
-	in := x
-	if l > 0 {
-		var hh mat.Dense
-		check(net.Hidden(nil, &hh, x, l-1))
-		in = &hh
-	}
-	L := net.Layer(l)
 	var p mat.Dense
-	p.Mul(in, L.W.T())
-	r, _ := p.Dims()
-	for i := 0; i < r; i++ {
-		row := p.RawRowView(i)
-		for j := range row {
-			row[j] += L.B[j]
+	check(net.PreActivations(nil, &p, x, l))
+	return &p
+}
+
+// trainAbove trains n students of the given number of hidden layers, each
+// width wide, on the stitched activations h and the teacher's outputs y
+// (Gauss–Newton with float32 curvature, limit each, two at once) and
+// returns them.
+func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden, n, width int, limit time.Duration) []*mlp.Network {
+	widths := make([]int, hidden)
+	for i := range widths {
+		widths[i] = width
+	}
+	cfg := identify.Config{Activation: act, Widths: widths, HiddenLayers: hidden, Students: n, Gamma: 1, Seed: 1, Restarts: -1,
+		Train: train.Config{Phases: []train.Phase{{Name: "gn", Optimizer: &train.GaussNewton{SingleCurvature: true},
+			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 100000, MaxTime: limit}}}}}
+	p := train.NewPrinter(os.Stdout)
+	p.Interval = time.Minute
+	cfg.Recorder = p
+	nets := make([]*mlp.Network, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				cp, err := identify.TrainStudent(ctx, h, y, cfg, i)
+				check(err)
+				nets[i] = cp.Net
+			}
+		}()
+	}
+	for i := range nets {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return nets
+}
+
+// groups returns the averaged pre-activations of the groups of neurons
+// (columns of ps, one matrix per student) that average linkage under the
+// uncentred cosine distance joins below tau, keeping the groups that hold
+// neurons of at least minStudents students (the clustering's γN).
+func groups(ps []*mat.Dense, tau float64, minStudents int) [][]float64 {
+	var cols [][]float64
+	var owner []int
+	for k, p := range ps {
+		_, c := p.Dims()
+		for j := 0; j < c; j++ {
+			cols = append(cols, mat.Col(nil, j, p))
+			owner = append(owner, k)
 		}
 	}
-	return &p
+	rows := mat.NewDense(len(cols), len(cols[0]), nil)
+	for i, c := range cols {
+		rows.SetRow(i, c)
+	}
+	tree, err := cluster.Linkage(rows, cluster.Average, cluster.Cosine)
+	check(err)
+	var out [][]float64
+	for _, g := range cluster.Groups(tree.CutHeight(tau)) {
+		seen := map[int]bool{}
+		for _, i := range g {
+			seen[owner[i]] = true
+		}
+		if len(seen) < minStudents {
+			continue
+		}
+		mean := make([]float64, len(cols[0]))
+		for _, i := range g {
+			for r, x := range cols[i] {
+				mean[r] += x / float64(len(g))
+			}
+		}
+		out = append(out, mean)
+	}
+	return out
 }
 
 // pairs returns the averaged pre-activations of the mutual nearest pairs

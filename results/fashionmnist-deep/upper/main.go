@@ -42,6 +42,9 @@ func main() {
 	studentDir := flag.String("students-dir", "", "load the students from this directory when it holds -students of them (identify.Recover), else train them and save them there")
 	weightSpace := flag.Bool("weight-space", false, "cluster in weight space (the paper's) instead of data space")
 	gaussian := flag.Float64("gaussian", 0, "Gaussian first-layer pre-activations with the images' mean and this many times their standard deviations (their covariance scaled) instead of the images' (for -determine, and for training; the comparison stays on the test images)")
+	lmTime := flag.Duration("lm-time", 0, "if positive, polish each student after its Gauss–Newton phase by Levenberg–Marquardt (dense JᵀJ) for this long")
+	lmOnly := flag.Bool("lm", false, "train the students by Levenberg–Marquardt alone (on -lm-subset samples per parameter, then on all) within -student-time, instead of Gauss–Newton")
+	lmSubset := flag.Int("lm-subset", 2, "samples per free parameter of the Levenberg–Marquardt polish")
 	determine := flag.Int("determine", 0, "train nothing: print identify.Determine's displacements of the teacher's layers above -given on this many images' activations")
 	flag.Parse()
 	t, err := mlp.LoadFile(*teacherPath)
@@ -103,6 +106,17 @@ func main() {
 		FineTune: train.Config{Phases: []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{MaxCG: 500},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: train.DefaultWideMaxIter, MaxTime: *fineTune,
 				Patience: train.DefaultWidePatience, MinRelImprove: 0.01}}}},
+	}
+	if *lmOnly {
+		cfg.Train.Phases = []train.Phase{
+			{Name: "lm-subset", Optimizer: &train.LM{}, SubsetPerParam: *lmSubset, Stop: stop},
+			{Name: "lm", Optimizer: &train.LM{}, Stop: stop}}
+	}
+	if *lmTime > 0 {
+		// Exact (Cholesky) steps where truncated CG creeps: the students
+		// above a given layer are small enough for a dense JᵀJ on a subset.
+		cfg.Train.Phases = append(cfg.Train.Phases, train.Phase{Name: "lm", Optimizer: &train.LM{}, SubsetPerParam: *lmSubset,
+			Stop: train.StopRules{MaxIter: 1000, MaxTime: *lmTime, Loss: train.DefaultStopLoss, Patience: train.DefaultLMPatience, MinRelImprove: 0.01}})
 	}
 	if len(widths) > 1 {
 		cfg.Retrain = train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: &train.GaussNewton{},

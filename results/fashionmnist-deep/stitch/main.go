@@ -161,7 +161,11 @@ func report(sub *identify.Subspace, t, net *mlp.Network, test *mat.Dense) {
 	for i, l := range cmp.Layers {
 		fmt.Printf("  layer %d: width %d, within 1e-2 %d, 1e-3 %d\n", i+1, lifted.Layer(i).Out, l.Within(1e-2), l.Within(1e-3))
 	}
-	fmt.Printf("  test rel RMSE %.4g\n", cmp.RelRMSE)
+	labels, err := synth.Predictions(t, test)
+	check(err)
+	agree, err := synth.Accuracy(lifted, test, labels)
+	check(err)
+	fmt.Printf("  test rel RMSE %.4g, label agreement %.2f%%\n", cmp.RelRMSE, 100*agree)
 }
 
 // preact returns layer l's pre-activations of net on x.

@@ -28,7 +28,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
+	"sort"
 	"sync"
 	"time"
 
@@ -37,7 +39,9 @@ import (
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 const dir = "results/fashionmnist-deep/g-r30x3/"
@@ -51,6 +55,7 @@ func main() {
 	aboveStudents := flag.Int("above-students", 4, "students of the layers above -above")
 	aboveWidth := flag.Int("above-width", 120, "width of every hidden layer of those students")
 	aboveTime := flag.Duration("above-time", 10*time.Minute, "training time of each of them (two at once)")
+	diagnose := flag.Bool("diagnose", false, "print, for each stitched neuron of layers 2–3, its cosine distance to the nearest teacher neuron (pre-activations on the queries) and its largest centred correlation with a stitched neuron of the layer below (a pass-through copy)")
 	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
@@ -131,6 +136,11 @@ func main() {
 		if len(targets) == 0 {
 			check(fmt.Errorf("layer %d: no pair within cosine distance %g: raise -tau", l+1, *tau))
 		}
+		if *diagnose && l > 0 {
+			var tp mat.Dense
+			check(t.PreActivations(nil, &tp, x, l))
+			printPassThrough(targets, &tp, h)
+		}
 		in := fitIncoming(h, columns(targets))
 		ins = append(ins, in)
 		h = forward(h, in, act)
@@ -210,6 +220,32 @@ func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden
 	close(next)
 	wg.Wait()
 	return nets
+}
+
+// printPassThrough prints, per stitched target (pre-activations), the
+// uncentred cosine distance to the nearest column of teacher and the
+// largest centred correlation with a column of below, sorted by the
+// latter.
+func printPassThrough(targets [][]float64, teacher, below *mat.Dense) {
+	type row struct{ dist, corr float64 }
+	var rows []row
+	_, tc := teacher.Dims()
+	_, bc := below.Dims()
+	for _, u := range targets {
+		r := row{dist: 2}
+		for j := 0; j < tc; j++ {
+			v := mat.Col(nil, j, teacher)
+			r.dist = min(r.dist, 1-floats.Dot(u, v)/(floats.Norm(u, 2)*floats.Norm(v, 2)))
+		}
+		for j := 0; j < bc; j++ {
+			r.corr = max(r.corr, math.Abs(stat.Correlation(u, mat.Col(nil, j, below), nil)))
+		}
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(a, b int) bool { return rows[a].corr > rows[b].corr })
+	for _, r := range rows {
+		fmt.Printf("    teacher distance %.2e  pass-through correlation %.6f\n", r.dist, r.corr)
+	}
 }
 
 // groups returns the averaged pre-activations of the groups of neurons

@@ -47,7 +47,7 @@ import (
 const dir = "results/fashionmnist-deep/g-r30x3/"
 
 func main() {
-	tau := flag.Float64("tau", 1e-2, "largest cosine distance of a pair")
+	tau := flag.Float64("tau", 1e-2, "largest cosine distance of a pair (with -min: the linkage cut)")
 	ft := flag.Duration("finetune", 0, "fine-tune time")
 	single := flag.Int("single", -1, "stitch one student's neurons alone (index)")
 	minStudents := flag.Int("min", 0, "group all students' neurons by average linkage cut at -tau and keep groups holding this many students (0: mutual nearest pairs of two students)")
@@ -141,9 +141,9 @@ func main() {
 			check(t.PreActivations(nil, &tp, x, l))
 			printPassThrough(targets, &tp, h)
 		}
-		in := fitIncoming(h, columns(targets))
-		ins = append(ins, in)
-		h = forward(h, in, act)
+		incoming := fitIncoming(h, columns(targets))
+		ins = append(ins, incoming)
+		h = forward(h, incoming, act)
 		fmt.Printf("layer %d: %d neurons\n", l+1, len(targets))
 	}
 	net := build(ins, act, z, h, y)

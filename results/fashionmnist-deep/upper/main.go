@@ -44,7 +44,7 @@ func main() {
 	gaussian := flag.Float64("gaussian", 0, "Gaussian first-layer pre-activations with the images' mean and this many times their standard deviations (their covariance scaled) instead of the images' (for -determine, and for training; the comparison stays on the test images)")
 	lmTime := flag.Duration("lm-time", 0, "if positive, polish each student after its Gauss–Newton phase by Levenberg–Marquardt (dense JᵀJ) for this long")
 	lmOnly := flag.Bool("lm", false, "train the students by Levenberg–Marquardt alone (on -lm-subset samples per parameter, then on all) within -student-time, instead of Gauss–Newton")
-	lmSubset := flag.Int("lm-subset", 2, "samples per free parameter of the Levenberg–Marquardt polish")
+	lmSubset := flag.Int("lm-subset", 2, "samples per free parameter of the Levenberg–Marquardt subset phase (-lm) and polish (-lm-time)")
 	determine := flag.Int("determine", 0, "train nothing: print identify.Determine's displacements of the teacher's layers above -given on this many images' activations")
 	flag.Parse()
 	t, err := mlp.LoadFile(*teacherPath)

@@ -16,11 +16,14 @@
 // (≈ 0 or ≈ z + 1) and looks affine to the layer above, which leaves it
 // weakly determined. With checkpoint files as arguments it trains nothing
 // and compares those saved span students (identify.Checkpoint, as
-// examples/fashionmnist -subspace saves them) with the teacher instead.
+// examples/fashionmnist -subspace saves them) with the teacher instead;
+// with -importance as well, it prints per teacher neuron how much the
+// outputs on the queries depend on it next to each student's distance.
 //
 //	GOMAXPROCS=1 go run ./results/fashionmnist-deep/spread -width 60 -spread 8 -time 8m
 //	go run ./results/fashionmnist-deep/spread -preacts -spread 8
 //	go run ./results/fashionmnist-deep/spread OUT/g-r30x3/students-*/student-*.json
+//	go run ./results/fashionmnist-deep/spread -importance -spread 4 OUT/g-r30x3/students-*/student-*.json
 package main
 
 import (
@@ -50,6 +53,7 @@ func main() {
 	limit := flag.Duration("time", 8*time.Minute, "training time of the student")
 	seed := flag.Uint64("seed", 1, "seed of the queries and the student")
 	preacts := flag.Bool("preacts", false, "train nothing: print the spread of the teacher's pre-activations on the queries")
+	importance := flag.Bool("importance", false, "with student files: print, per teacher neuron, how much the outputs on the queries change when it is held at its mean, next to each student's data-space distance from it on the test images")
 	flag.Parse()
 	if *spread < 0 || *width < 1 || *n < 2 {
 		log.Fatalf("-spread %v, -width %d, -n %d: want spread ≥ 0, width ≥ 1, n ≥ 2", *spread, *width, *n)
@@ -69,7 +73,7 @@ func main() {
 	check(err)
 	z, err := sub.Reduce(imgs)
 	check(err)
-	if flag.NArg() > 0 {
+	if flag.NArg() > 0 && !*importance {
 		compareSaved(t, sub, testSet.X, flag.Args())
 		return
 	}
@@ -89,6 +93,10 @@ func main() {
 	fmt.Printf("span %d, %d queries (spread %g; 0: images), output variance %.4g\n", sub.Dim(), *n, *spread, v)
 	if *preacts {
 		printPreacts(t, x)
+		return
+	}
+	if *importance {
+		printImportance(t, sub, x, testSet.X, flag.Args())
 		return
 	}
 	cfg := identify.Config{Activation: t.Layer(0).Act, Widths: []int{*width, *width, *width}, HiddenLayers: 3,
@@ -126,6 +134,70 @@ func compareSaved(t *mlp.Network, sub *identify.Subspace, test *mat.Dense, files
 		fmt.Printf("%s: widths %v, loss %.4g\n", f, cp.Widths, cp.Loss)
 		printComparison(t, sub, cp.Net, test)
 	}
+}
+
+// printImportance prints, per hidden layer of t and per teacher neuron
+// (least important first), the RMS change of t's outputs on x when the
+// neuron's activation is held at its mean over x, relative to the
+// outputs' spread, and the data-space cosine distance on test from each
+// saved span student in files: whether the neurons students miss are the
+// ones that hardly matter.
+func printImportance(t *mlp.Network, sub *identify.Subspace, x, test *mat.Dense, files []string) {
+	var reps []identify.Report
+	for _, f := range files {
+		cp, err := identify.ReadCheckpoint(f)
+		check(err)
+		lifted, err := sub.Lift(cp.Net)
+		check(err)
+		rep, err := identify.CompareIn(identify.DataSpace, t, lifted, test)
+		check(err)
+		reps = append(reps, rep)
+	}
+	for l := 0; l < t.NumLayers()-1; l++ {
+		imp := heldAtMean(t, x, l)
+		order := make([]int, len(imp))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(a, b int) bool { return imp[order[a]] < imp[order[b]] })
+		fmt.Printf("layer %d: neuron, output change when held at its mean, each student's distance\n", l+1)
+		for _, j := range order {
+			fmt.Printf("  %2d  %8.2e ", j, imp[j])
+			for _, r := range reps {
+				fmt.Printf(" %8.1e", r.Layers[l].Matches[j].CosineDistance)
+			}
+			fmt.Println()
+		}
+	}
+}
+
+// heldAtMean returns, per neuron of hidden layer l of t, the RMS change of
+// the outputs on x when that neuron's activation is replaced by its mean
+// over x (folded into the next layer's bias), relative to the outputs'
+// standard deviation.
+func heldAtMean(t *mlp.Network, x *mat.Dense, l int) []float64 {
+	var h, y mat.Dense
+	check(t.Hidden(nil, &h, x, l))
+	check(t.Forward(nil, &y, x))
+	v := synth.OutputVariance(&y)
+	rows, width := h.Dims()
+	out := make([]float64, width)
+	var ya mat.Dense
+	for j := range out {
+		m := stat.Mean(mat.Col(nil, j, &h), nil)
+		held := t.Clone()
+		next := held.Layer(l + 1)
+		for o := 0; o < next.Out; o++ {
+			next.B[o] += next.W.At(o, j) * m
+			next.W.Set(o, j, 0)
+		}
+		check(held.Forward(nil, &ya, x))
+		ya.Sub(&ya, &y)
+		d := mat.Norm(&ya, 2)
+		_, c := ya.Dims()
+		out[j] = math.Sqrt(d * d / float64(rows*c) / v)
+	}
+	return out
 }
 
 // printPreacts prints, per hidden layer of t, the median over neurons of

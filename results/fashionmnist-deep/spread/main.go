@@ -38,6 +38,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
@@ -67,22 +68,14 @@ func main() {
 	synth.ScalePixels(testSet.X)
 	rows, _ := trainSet.X.Dims()
 	imgs := mat.DenseCopyOf(trainSet.X.Slice(0, min(*n, rows), 0, 784))
-	probes, err := identify.NewDataset(imgs)
-	check(err)
-	sub, err := identify.EstimateSubspace(ctx, t, probes, identify.SubspaceOptions{Seed: 1})
-	check(err)
-	z, err := sub.Reduce(imgs)
+	sub, z, err := span.Reduce(ctx, t, imgs)
 	check(err)
 	if flag.NArg() > 0 && !*importance {
 		compareSaved(t, sub, testSet.X, flag.Args())
 		return
 	}
 	if *spread > 0 {
-		g, err := identify.MatchGaussian(z, true)
-		check(err)
-		g, err = g.Widened(*spread)
-		check(err)
-		z, err = g.Sample(synth.NewRand(*seed), *n)
+		z, err = span.Gaussian(z, *spread, *seed, *n)
 		check(err)
 	}
 	x, err := sub.Expand(z)

@@ -37,6 +37,7 @@ import (
 	"github.com/paramrecovery/expandcluster/cluster"
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 	"github.com/paramrecovery/expandcluster/synth"
 	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/floats"
@@ -79,19 +80,11 @@ func main() {
 	synth.ScalePixels(trainSet.X)
 	synth.ScalePixels(testSet.X)
 	imgs := mat.DenseCopyOf(trainSet.X.Slice(0, 30000, 0, 784))
-	probes, err := identify.NewDataset(imgs)
-	check(err)
-	sub, err := identify.EstimateSubspace(ctx, t, probes, identify.SubspaceOptions{Seed: 1})
-	check(err)
-	z, err := sub.Reduce(imgs)
+	sub, z, err := span.Reduce(ctx, t, imgs)
 	check(err)
 	x := imgs
 	if *spread > 0 {
-		g, err := identify.MatchGaussian(z, true)
-		check(err)
-		g, err = g.Widened(*spread)
-		check(err)
-		z, err = g.Sample(synth.NewRand(1), *queries)
+		z, err = span.Gaussian(z, *spread, 1, *queries)
 		check(err)
 		x, err = sub.Expand(z)
 		check(err)

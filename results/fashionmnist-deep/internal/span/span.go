@@ -1,0 +1,43 @@
+// Package span holds the set-up the deep Fashion-MNIST experiment tools
+// (spread, stitch) share: the span of the teacher's first-layer weights
+// and Gaussian queries over it.
+package span
+
+import (
+	"context"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Reduce estimates the span of t's first-layer weights from gradients at
+// the images imgs (identify.EstimateSubspace, seed 1) and returns it with
+// the images' coordinates in it.
+func Reduce(ctx context.Context, t *mlp.Network, imgs *mat.Dense) (*identify.Subspace, *mat.Dense, error) {
+	probes, err := identify.NewDataset(imgs)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := identify.EstimateSubspace(ctx, t, probes, identify.SubspaceOptions{Seed: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	z, err := sub.Reduce(imgs)
+	return sub, z, err
+}
+
+// Gaussian returns n span coordinates drawn from the Gaussian with the
+// mean and covariance of z, widened to spread times its spread, from the
+// stream of seed.
+func Gaussian(z *mat.Dense, spread float64, seed uint64, n int) (*mat.Dense, error) {
+	g, err := identify.MatchGaussian(z, true)
+	if err != nil {
+		return nil, err
+	}
+	if g, err = g.Widened(spread); err != nil {
+		return nil, err
+	}
+	return g.Sample(synth.NewRand(seed), n)
+}

@@ -33,6 +33,7 @@ import (
 	"log"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -176,15 +177,20 @@ func heldAtMean(t *mlp.Network, x *mat.Dense, l int) []float64 {
 	rows, width := h.Dims()
 	out := make([]float64, width)
 	var ya mat.Dense
+	held := t.Clone()
+	next := held.Layer(l + 1)
 	for j := range out {
+		// Fold neuron j's mean into the next layer's bias, then undo it.
 		m := stat.Mean(mat.Col(nil, j, &h), nil)
-		held := t.Clone()
-		next := held.Layer(l + 1)
-		for o := 0; o < next.Out; o++ {
-			next.B[o] += next.W.At(o, j) * m
+		w := mat.Col(nil, j, next.W)
+		b := slices.Clone(next.B)
+		for o := range w {
+			next.B[o] += w[o] * m
 			next.W.Set(o, j, 0)
 		}
 		check(held.Forward(nil, &ya, x))
+		next.W.SetCol(j, w)
+		copy(next.B, b)
 		ya.Sub(&ya, &y)
 		d := mat.Norm(&ya, 2)
 		_, c := ya.Dims()

@@ -116,11 +116,7 @@ func main() {
 		var targets [][]float64
 		switch {
 		case *single >= 0:
-			p := ps[*single]
-			_, c := p.Dims()
-			for j := 0; j < c; j++ {
-				targets = append(targets, mat.Col(nil, j, p))
-			}
+			targets = columnsOf(ps[*single])
 		case *minStudents > 0:
 			targets = groups(ps, *tau, *minStudents)
 		default:
@@ -222,16 +218,14 @@ func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden
 func printPassThrough(targets [][]float64, teacher, below *mat.Dense) {
 	type row struct{ dist, corr float64 }
 	var rows []row
-	_, tc := teacher.Dims()
-	_, bc := below.Dims()
+	tcols, bcols := columnsOf(teacher), columnsOf(below)
 	for _, u := range targets {
 		r := row{dist: 2}
-		for j := 0; j < tc; j++ {
-			v := mat.Col(nil, j, teacher)
+		for _, v := range tcols {
 			r.dist = min(r.dist, 1-floats.Dot(u, v)/(floats.Norm(u, 2)*floats.Norm(v, 2)))
 		}
-		for j := 0; j < bc; j++ {
-			r.corr = max(r.corr, math.Abs(stat.Correlation(u, mat.Col(nil, j, below), nil)))
+		for _, v := range bcols {
+			r.corr = max(r.corr, math.Abs(stat.Correlation(u, v, nil)))
 		}
 		rows = append(rows, r)
 	}
@@ -239,6 +233,16 @@ func printPassThrough(targets [][]float64, teacher, below *mat.Dense) {
 	for _, r := range rows {
 		fmt.Printf("    teacher distance %.2e  pass-through correlation %.6f\n", r.dist, r.corr)
 	}
+}
+
+// columnsOf returns the columns of m, each copied out once.
+func columnsOf(m *mat.Dense) [][]float64 {
+	_, c := m.Dims()
+	cols := make([][]float64, c)
+	for j := range cols {
+		cols[j] = mat.Col(nil, j, m)
+	}
+	return cols
 }
 
 // groups returns the averaged pre-activations of the groups of neurons
@@ -249,9 +253,8 @@ func groups(ps []*mat.Dense, tau float64, minStudents int) [][]float64 {
 	var cols [][]float64
 	var owner []int
 	for k, p := range ps {
-		_, c := p.Dims()
-		for j := 0; j < c; j++ {
-			cols = append(cols, mat.Col(nil, j, p))
+		for _, c := range columnsOf(p) {
+			cols = append(cols, c)
 			owner = append(owner, k)
 		}
 	}

@@ -58,6 +58,9 @@ func main() {
 	aboveTime := flag.Duration("above-time", 10*time.Minute, "training time of each of them (two at once)")
 	diagnose := flag.Bool("diagnose", false, "print, for each stitched neuron of layers 2–3, its cosine distance to the nearest teacher neuron (pre-activations on the queries) and its largest centred correlation with a stitched neuron of the layer below (a pass-through copy)")
 	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
+	pruneFactor := flag.Float64("prune", 0, "after the fine-tune, remove hidden neurons one at a time while the loss stays within this factor of its value before (0: no pruning; see prune)")
+	pruneFT := flag.Duration("prune-finetune", 0, "fine-tune time after pruning")
+	save := flag.String("save", "", "write the final network, lifted to pixel space, to this file (refused if it exists)")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
 	files := flag.Args()
@@ -68,9 +71,15 @@ func main() {
 	}
 	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single >= len(files) || *ft < 0 || *minStudents < 0 || *minStudents > len(files) ||
 		(*minStudents == 0 && len(files) != 2) || *spread < 0 || *queries < 1 ||
+		(*pruneFactor != 0 && !(*pruneFactor >= 1)) || *pruneFT < 0 || (*pruneFT > 0 && *pruneFactor == 0) ||
 		*above < 0 || *above == 1 || *above > 3 || (*above > 0 && (*aboveStudents < *minStudents || *aboveWidth < 1 || *aboveTime <= 0)) {
-		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time)",
-			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above))
+		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune",
+			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT))
+	}
+	if *save != "" {
+		if _, err := os.Stat(*save); err == nil {
+			check(fmt.Errorf("stitch: -save %s exists: not overwriting it", *save))
+		}
 	}
 	ctx := context.Background()
 	t, err := mlp.LoadFile(dir + "teacher-g-e10-s1.json")
@@ -140,16 +149,36 @@ func main() {
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
 	report(sub, t, net, testSet.X)
 	if *ft > 0 {
-		cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: &train.GaussNewton{SingleCurvature: true, MaxCG: 500},
-			Stop: train.StopRules{MaxTime: *ft, MaxIter: 100000, Patience: 20, MinRelImprove: 0.01}}}}
-		p := train.NewPrinter(os.Stdout)
-		p.Interval = 30 * time.Second
-		cfg.Recorder = p
-		r, err := train.Train(ctx, net, z, y, cfg)
-		check(err)
-		fmt.Printf("fine-tuned: loss %.4g (rel %.4g)\n", r.Loss, r.Loss/v)
+		fineTune(ctx, net, z, y, *ft, v)
 		report(sub, t, net, testSet.X)
 	}
+	if *pruneFactor > 0 {
+		net = prune(net, z, y, *pruneFactor)
+		report(sub, t, net, testSet.X)
+		if *pruneFT > 0 {
+			fineTune(ctx, net, z, y, *pruneFT, v)
+			report(sub, t, net, testSet.X)
+		}
+	}
+	if *save != "" {
+		lifted, err := sub.Lift(net)
+		check(err)
+		check(lifted.SaveFile(*save))
+	}
+}
+
+// fineTune trains net on (z, y) for up to limit (Gauss–Newton, float32
+// curvature, one CG solve of up to 500 steps) and prints the loss, also
+// relative to the output variance v.
+func fineTune(ctx context.Context, net *mlp.Network, z, y *mat.Dense, limit time.Duration, v float64) {
+	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: &train.GaussNewton{SingleCurvature: true, MaxCG: 500},
+		Stop: train.StopRules{MaxTime: limit, MaxIter: 100000, Patience: 20, MinRelImprove: 0.01}}}}
+	p := train.NewPrinter(os.Stdout)
+	p.Interval = 30 * time.Second
+	cfg.Recorder = p
+	r, err := train.Train(ctx, net, z, y, cfg)
+	check(err)
+	fmt.Printf("fine-tuned: loss %.4g (rel %.4g)\n", r.Loss, r.Loss/v)
 }
 
 func report(sub *identify.Subspace, t, net *mlp.Network, test *mat.Dense) {
@@ -382,21 +411,7 @@ func forward(h, in *mat.Dense, act mlp.Activation) *mat.Dense {
 // readout the least-squares fit of y on top, the stitched top layer's
 // activations (main computed them while stitching).
 func build(ins []*mat.Dense, act mlp.Activation, x, top, y *mat.Dense) *mlp.Network {
-	_, d := x.Dims()
-	_, o := y.Dims()
-	sizes := []int{d}
-	for _, in := range ins {
-		r, _ := in.Dims()
-		sizes = append(sizes, r)
-	}
-	sizes = append(sizes, o)
-	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
-	check(err)
-	for l, in := range ins {
-		setLayer(net.Layer(l), in)
-	}
-	setLayer(net.Layer(len(ins)), fitIncoming(top, y))
-	return net
+	return netFrom(append(ins, fitIncoming(top, y)), act)
 }
 
 // setLayer writes incoming vectors [W | b] into L.

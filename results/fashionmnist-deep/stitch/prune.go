@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// shortlist is how many neurons per layer, ranked by the least-squares
+// residual their removal leaves in the layer above, get the full loss
+// evaluation at each pruning step: the ranking is cheap (one inverse per
+// layer), the evaluation is a refit and a forward pass.
+const shortlist = 4
+
+// prune removes hidden neurons of net one at a time — at each step the one
+// whose removal, with the incoming weights of the layer above refitted by
+// least squares (to that layer's pre-activations before the removal, the
+// readout to y), raises the loss on (x, y) least — while the loss stays
+// within factor times its value before pruning. Neurons an
+// overparameterised network does not need (duplicates, neurons the layer
+// above can do without) go first; the widths where the loss turns up are the
+// widths the data ask for. It returns the pruned network.
+func prune(net *mlp.Network, x, y *mat.Dense, factor float64) *mlp.Network {
+	loss0, err := net.Loss(nil, x, y)
+	check(err)
+	limit := factor * loss0
+	fmt.Printf("prune: widths %v, loss %.4g, limit %.4g\n", hiddenWidths(net), loss0, limit)
+	for {
+		ins := incomings(net)
+		hs := activations(net, x, ins)
+		var best *mlp.Network
+		bestLoss, bestLayer := math.Inf(1), -1
+		for l := 0; l+1 < len(ins); l++ {
+			if k, _ := ins[l].Dims(); k == 1 {
+				continue
+			}
+			targets := y
+			if l+2 < len(ins) {
+				targets = affine(hs[l+1], ins[l+1])
+			}
+			order := removalOrder(hs[l+1], targets)
+			for _, j := range order[:min(shortlist, len(order))] {
+				cand := without(ins, l, j, hs[l+1], targets)
+				n := netFrom(cand, net.Layer(0).Act)
+				loss, err := n.Loss(nil, x, y)
+				check(err)
+				if loss < bestLoss {
+					best, bestLoss, bestLayer = n, loss, l
+				}
+			}
+		}
+		if best == nil || bestLoss > limit {
+			fmt.Printf("prune: stop at widths %v (next removal, in layer %d, would give loss %.4g = %.3g × the start)\n",
+				hiddenWidths(net), bestLayer+1, bestLoss, bestLoss/loss0)
+			return net
+		}
+		net = best
+		fmt.Printf("prune: layer %d → widths %v, loss %.4g (%.3g × the start)\n", bestLayer+1, hiddenWidths(net), bestLoss, bestLoss/loss0)
+	}
+}
+
+// removalOrder ranks the columns of h by the rise in the residual sum of
+// squares of the least-squares fit of targets on [h, 1] when the column is
+// left out: β_jt² / (G⁻¹)_jj summed over the targets t, with G the Gram
+// matrix of [h, 1] (a tiny ridge keeps duplicate columns solvable).
+func removalOrder(h, targets *mat.Dense) []int {
+	a := withOnes(h)
+	_, k := h.Dims()
+	var g mat.SymDense
+	g.SymOuterK(1, a.T())
+	ridge := 0.0
+	for i := 0; i <= k; i++ {
+		ridge = max(ridge, g.At(i, i))
+	}
+	for i := 0; i <= k; i++ {
+		g.SetSym(i, i, g.At(i, i)+1e-10*ridge)
+	}
+	var ginv mat.Dense
+	check(ginv.Inverse(&g))
+	var c, beta mat.Dense
+	c.Mul(a.T(), targets)
+	beta.Mul(&ginv, &c)
+	rise := make([]float64, k)
+	order := make([]int, k)
+	for j := range rise {
+		order[j] = j
+		for _, b := range beta.RawRowView(j) {
+			rise[j] += b * b / ginv.At(j, j)
+		}
+	}
+	sort.Slice(order, func(a, b int) bool { return rise[order[a]] < rise[order[b]] })
+	return order
+}
+
+// without returns copies of the incoming vectors ins with neuron j of hidden
+// layer l removed and layer l+1's refitted to targets on the remaining
+// activations of layer l (h, its activations before the removal).
+func without(ins []*mat.Dense, l, j int, h, targets *mat.Dense) []*mat.Dense {
+	out := make([]*mat.Dense, len(ins))
+	copy(out, ins)
+	out[l] = dropRow(ins[l], j)
+	out[l+1] = fitIncoming(dropCol(h, j), targets)
+	return out
+}
+
+func dropRow(m *mat.Dense, j int) *mat.Dense {
+	r, c := m.Dims()
+	out := mat.NewDense(r-1, c, nil)
+	for i, k := 0, 0; i < r; i++ {
+		if i != j {
+			out.SetRow(k, m.RawRowView(i))
+			k++
+		}
+	}
+	return out
+}
+
+func dropCol(m *mat.Dense, j int) *mat.Dense {
+	r, c := m.Dims()
+	out := mat.NewDense(r, c-1, nil)
+	for i := 0; i < r; i++ {
+		row := m.RawRowView(i)
+		dst := out.RawRowView(i)
+		copy(dst[:j], row[:j])
+		copy(dst[j:], row[j+1:])
+	}
+	return out
+}
+
+// withOnes returns [h, 1].
+func withOnes(h *mat.Dense) *mat.Dense {
+	r, c := h.Dims()
+	a := mat.NewDense(r, c+1, nil)
+	a.Slice(0, r, 0, c).(*mat.Dense).Copy(h)
+	for i := 0; i < r; i++ {
+		a.Set(i, c, 1)
+	}
+	return a
+}
+
+// affine returns h·Wᵀ + b for incoming vectors in = [W | b].
+func affine(h, in *mat.Dense) *mat.Dense {
+	r, _ := h.Dims()
+	k, _ := in.Dims()
+	out := mat.NewDense(r, k, nil)
+	out.Mul(withOnes(h), in.T())
+	return out
+}
+
+// incomings returns every layer's incoming vectors [W | b], one row per
+// neuron.
+func incomings(net *mlp.Network) []*mat.Dense {
+	ins := make([]*mat.Dense, net.NumLayers())
+	for l := range ins {
+		L := net.Layer(l)
+		in := mat.NewDense(L.Out, L.In+1, nil)
+		for j := 0; j < L.Out; j++ {
+			copy(in.RawRowView(j), L.W.RawRowView(j))
+			in.Set(j, L.In, L.B[j])
+		}
+		ins[l] = in
+	}
+	return ins
+}
+
+// activations returns x and the activations of every hidden layer on it.
+func activations(net *mlp.Network, x *mat.Dense, ins []*mat.Dense) []*mat.Dense {
+	hs := []*mat.Dense{x}
+	for l := 0; l+1 < len(ins); l++ {
+		hs = append(hs, forward(hs[l], ins[l], net.Layer(l).Act))
+	}
+	return hs
+}
+
+// netFrom returns the network whose layers have the incoming vectors ins,
+// act on the hidden layers and a linear readout.
+func netFrom(ins []*mat.Dense, act mlp.Activation) *mlp.Network {
+	_, in := ins[0].Dims()
+	sizes := []int{in - 1}
+	for _, m := range ins {
+		r, _ := m.Dims()
+		sizes = append(sizes, r)
+	}
+	net, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: act})
+	check(err)
+	for l, m := range ins {
+		setLayer(net.Layer(l), m)
+	}
+	return net
+}
+
+func hiddenWidths(net *mlp.Network) []int {
+	s := net.Sizes()
+	return s[1 : len(s)-1]
+}

@@ -21,7 +21,11 @@
 // (-queries) such queries instead of the images. With -above L the layers
 // from L up are stitched instead from -above-students new students trained
 // on the activations of the stitched layer L−1 (the layer-by-layer
-// recovery of the paper, stitching in place of its retraining).
+// recovery of the paper, stitching in place of its retraining); with -base
+// FILE the layers below L come from a network saved earlier with -save
+// instead. With -prune F the (fine-tuned) network then loses hidden
+// neurons one at a time while its loss stays within F times its value
+// before (prune.go), and -prune-finetune trains it on.
 package main
 
 import (
@@ -61,6 +65,7 @@ func main() {
 	pruneFactor := flag.Float64("prune", 0, "after the fine-tune, remove hidden neurons one at a time while the loss stays within this factor of its value before (0: no pruning; see prune)")
 	pruneFT := flag.Duration("prune-finetune", 0, "fine-tune time after pruning")
 	save := flag.String("save", "", "write the final network, lifted to pixel space, to this file (refused if it exists)")
+	base := flag.String("base", "", "with -above L: take the layers below L from this saved network (784 inputs, three hidden layers, as -save writes) instead of stitching them")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
 	files := flag.Args()
@@ -72,8 +77,9 @@ func main() {
 	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single >= len(files) || *ft < 0 || *minStudents < 0 || *minStudents > len(files) ||
 		(*minStudents == 0 && len(files) != 2) || *spread < 0 || *queries < 1 ||
 		(*pruneFactor != 0 && !(*pruneFactor >= 1)) || *pruneFT < 0 || (*pruneFT > 0 && *pruneFactor == 0) ||
+		(*base != "" && *above == 0) ||
 		*above < 0 || *above == 1 || *above > 3 || (*above > 0 && (*aboveStudents < *minStudents || *aboveWidth < 1 || *aboveTime <= 0)) {
-		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune",
+		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -base only with -above",
 			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT))
 	}
 	if *save != "" {
@@ -110,10 +116,20 @@ func main() {
 		nets = append(nets, cp.Net)
 	}
 	act := t.Layer(0).Act
+	var baseIns []*mat.Dense
+	if *base != "" {
+		baseIns = loadBase(*base, sub, t)
+	}
 	h := z            // recovered layer below, on the probes
 	in, first := z, 0 // the students' inputs and their first layer's index here
 	var ins []*mat.Dense
 	for l := 0; l < 3; l++ {
+		if baseIns != nil && l+1 < *above {
+			ins = append(ins, baseIns[l])
+			h = forward(h, baseIns[l], act)
+			fmt.Printf("layer %d: %d neurons from %s\n", l+1, h.RawMatrix().Cols, *base)
+			continue
+		}
 		if l+1 == *above {
 			nets = trainAbove(ctx, h, y, act, 3-l, *aboveStudents, *aboveWidth, *aboveTime)
 			in, first = h, l
@@ -165,6 +181,27 @@ func main() {
 		check(err)
 		check(lifted.SaveFile(*save))
 	}
+}
+
+// loadBase reads a network saved by -save and returns its layers' incoming
+// vectors on the span coordinates (the first layer's weights W·U: the span's
+// basis U is orthonormal, so this undoes Lift).
+func loadBase(path string, sub *identify.Subspace, t *mlp.Network) []*mat.Dense {
+	n, err := mlp.LoadFile(path)
+	check(err)
+	if n.InputDim() != t.InputDim() || n.NumLayers() != t.NumLayers() || n.OutputDim() != t.OutputDim() {
+		check(fmt.Errorf("stitch: -base %s: sizes %v, the teacher's %v: need the same inputs, outputs and number of layers", path, n.Sizes(), t.Sizes()))
+	}
+	ins := incomings(n)
+	L := n.Layer(0)
+	var w mat.Dense
+	w.Mul(L.W, sub.Basis)
+	k := sub.Dim()
+	first := mat.NewDense(L.Out, k+1, nil)
+	first.Slice(0, L.Out, 0, k).(*mat.Dense).Copy(&w)
+	first.SetCol(k, L.B)
+	ins[0] = first
+	return ins
 }
 
 // fineTune trains net on (z, y) for up to limit (Gauss–Newton, float32

@@ -405,20 +405,11 @@ func colNorms(a *mat.Dense) []float64 {
 // fitIncoming returns [W | b] (one row per column of targets) fitting
 // targets on [h, 1] by least squares.
 func fitIncoming(h, targets *mat.Dense) *mat.Dense {
-	r, c := h.Dims()
-	des := mat.NewDense(r, c+1, nil)
-	des.Slice(0, r, 0, c).(*mat.Dense).Copy(h)
-	for i := 0; i < r; i++ {
-		des.Set(i, c, 1)
-	}
 	var qr mat.QR
-	qr.Factorize(des)
+	qr.Factorize(withOnes(h))
 	var beta mat.Dense
 	check(qr.SolveTo(&beta, false, targets))
-	_, k := targets.Dims()
-	in := mat.NewDense(k, c+1, nil)
-	in.Copy(beta.T())
-	return in
+	return mat.DenseCopyOf(beta.T())
 }
 
 // columns stacks vectors as the columns of a matrix.

@@ -23,9 +23,10 @@
 // on the activations of the stitched layer L−1 (the layer-by-layer
 // recovery of the paper, stitching in place of its retraining); with -base
 // FILE the layers below L come from a network saved earlier with -save
-// instead. With -prune F the (fine-tuned) network then loses hidden
-// neurons one at a time while its loss stays within F times its value
-// before (prune.go), and -prune-finetune trains it on.
+// instead (without -above: the whole network, its readout refitted). With
+// -prune F the (fine-tuned) network then loses hidden neurons one at a time
+// while its loss stays within F times its value before (prune.go), and
+// -prune-finetune trains it on; -prune-cycles repeats the two.
 package main
 
 import (
@@ -65,7 +66,8 @@ func main() {
 	pruneFactor := flag.Float64("prune", 0, "after the fine-tune, remove hidden neurons one at a time while the loss stays within this factor of its value before (0: no pruning; see prune)")
 	pruneFT := flag.Duration("prune-finetune", 0, "fine-tune time after pruning")
 	save := flag.String("save", "", "write the final network, lifted to pixel space, to this file (refused if it exists)")
-	base := flag.String("base", "", "with -above L: take the layers below L from this saved network (784 inputs, three hidden layers, as -save writes) instead of stitching them")
+	base := flag.String("base", "", "take the hidden layers (with -above L: the layers below L) from this saved network (784 inputs, three hidden layers, as -save writes) instead of stitching them; the readout is refitted")
+	cycles := flag.Int("prune-cycles", 1, "with -prune: prune and fine-tune (-prune-finetune) this many times, stopping early when a pruning removes nothing")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
 	files := flag.Args()
@@ -77,10 +79,10 @@ func main() {
 	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single >= len(files) || *ft < 0 || *minStudents < 0 || *minStudents > len(files) ||
 		(*minStudents == 0 && len(files) != 2) || *spread < 0 || *queries < 1 ||
 		(*pruneFactor != 0 && !(*pruneFactor >= 1)) || *pruneFT < 0 || (*pruneFT > 0 && *pruneFactor == 0) ||
-		(*base != "" && *above == 0) ||
+		*cycles < 1 ||
 		*above < 0 || *above == 1 || *above > 3 || (*above > 0 && (*aboveStudents < *minStudents || *aboveWidth < 1 || *aboveTime <= 0)) {
-		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -base only with -above",
-			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT))
+		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -prune-cycles %d positive",
+			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT, *cycles))
 	}
 	if *save != "" {
 		if _, err := os.Stat(*save); err == nil {
@@ -124,7 +126,7 @@ func main() {
 	in, first := z, 0 // the students' inputs and their first layer's index here
 	var ins []*mat.Dense
 	for l := 0; l < 3; l++ {
-		if baseIns != nil && l+1 < *above {
+		if baseIns != nil && (*above == 0 || l+1 < *above) {
 			ins = append(ins, baseIns[l])
 			h = forward(h, baseIns[l], act)
 			fmt.Printf("layer %d: %d neurons from %s\n", l+1, h.RawMatrix().Cols, *base)
@@ -168,8 +170,12 @@ func main() {
 		fineTune(ctx, net, z, y, *ft, v)
 		report(sub, t, net, testSet.X)
 	}
-	if *pruneFactor > 0 {
+	for c := 0; *pruneFactor > 0 && c < *cycles; c++ {
+		before := net.NumParams()
 		net = prune(net, z, y, *pruneFactor)
+		if net.NumParams() == before {
+			break
+		}
 		report(sub, t, net, testSet.X)
 		if *pruneFT > 0 {
 			fineTune(ctx, net, z, y, *pruneFT, v)

@@ -411,10 +411,23 @@ func colNorms(a *mat.Dense) []float64 {
 // fitIncoming returns [W | b] (one row per column of targets) fitting
 // targets on [h, 1] by least squares.
 func fitIncoming(h, targets *mat.Dense) *mat.Dense {
+	a := withOnes(h)
 	var qr mat.QR
-	qr.Factorize(withOnes(h))
+	qr.Factorize(a)
 	var beta mat.Dense
-	check(qr.SolveTo(&beta, false, targets))
+	if err := qr.SolveTo(&beta, false, targets); err != nil {
+		if _, ok := err.(mat.Condition); !ok {
+			check(err)
+		}
+		// Duplicated columns (a network's copies of one neuron): the
+		// minimum-norm solution shares their weight.
+		var svd mat.SVD
+		if !svd.Factorize(a, mat.SVDThin) {
+			check(fmt.Errorf("stitch: least squares: SVD failed"))
+		}
+		beta.Reset()
+		svd.SolveTo(&beta, targets, svd.Rank(1e-12))
+	}
 	return mat.DenseCopyOf(beta.T())
 }
 

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/mat"
+)
+
+// TestPruneRemovesOnlyTheDuplicates builds a 3 → 4 → 3 → 2 teacher, widens
+// it to 3 → 6 → 4 → 2 by splitting two first-layer neurons and one
+// second-layer neuron into duplicates (outgoing weights shared between the
+// copies), and checks that pruning at factor 2, on the teacher's outputs
+// with noise of 1e-3 added, gives back the teacher's widths within twice the
+// loss the noise leaves, and stops there: every teacher neuron matters far
+// more than that.
+func TestPruneRemovesOnlyTheDuplicates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	teacher, err := mlp.New(mlp.Spec{Sizes: []int{3, 4, 3, 2}, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range teacher.Params() {
+		teacher.Params()[i] = rng.NormFloat64()
+	}
+	x := mat.NewDense(500, 3, nil)
+	for i := 0; i < 500; i++ {
+		for j := 0; j < 3; j++ {
+			x.Set(i, j, 2*rng.NormFloat64())
+		}
+	}
+	var y mat.Dense
+	if err := teacher.Forward(nil, &y, x); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500; i++ {
+		for j := 0; j < 2; j++ {
+			y.Set(i, j, y.At(i, j)+1e-3*rng.NormFloat64())
+		}
+	}
+	ins := incomings(teacher)
+	ins = split(ins, 0, 1)
+	ins = split(ins, 0, 3)
+	ins = split(ins, 1, 2)
+	wide := netFrom(ins, mlp.Tanh)
+	if got := hiddenWidths(wide); got[0] != 6 || got[1] != 4 {
+		t.Fatalf("widened network has widths %v, want [6 4]", got)
+	}
+	loss0, err := wide.Loss(nil, x, &y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pruned := prune(wide, x, &y, 2)
+	got := hiddenWidths(pruned)
+	if got[0] != 4 || got[1] != 3 {
+		t.Errorf("pruned widths %v, want the teacher's [4 3]", got)
+	}
+	if loss, _ := pruned.Loss(nil, x, &y); loss > 2*loss0 {
+		t.Errorf("pruned loss %g, over twice the widened network's %g", loss, loss0)
+	}
+}
+
+// split duplicates neuron j of hidden layer l: the copy gets the same
+// incoming vector, and the two share its outgoing weights half and half.
+func split(ins []*mat.Dense, l, j int) []*mat.Dense {
+	out := make([]*mat.Dense, len(ins))
+	copy(out, ins)
+	r, c := ins[l].Dims()
+	grown := mat.NewDense(r+1, c, nil)
+	grown.Slice(0, r, 0, c).(*mat.Dense).Copy(ins[l])
+	grown.SetRow(r, ins[l].RawRowView(j))
+	out[l] = grown
+	r2, c2 := ins[l+1].Dims()
+	next := mat.NewDense(r2, c2+1, nil)
+	for i := 0; i < r2; i++ {
+		row := next.RawRowView(i)
+		src := ins[l+1].RawRowView(i)
+		copy(row[:c2-1], src[:c2-1]) // weights; the bias moves to the end
+		row[j] /= 2
+		row[c2-1] = src[j] / 2
+		row[c2] = src[c2-1]
+	}
+	out[l+1] = next
+	return out
+}

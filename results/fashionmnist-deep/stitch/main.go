@@ -61,6 +61,7 @@ func main() {
 	aboveStudents := flag.Int("above-students", 4, "students of the layers above -above")
 	aboveWidth := flag.Int("above-width", 120, "width of every hidden layer of those students")
 	aboveTime := flag.Duration("above-time", 10*time.Minute, "training time of each of them (two at once)")
+	aboveStd := flag.Bool("above-standardize", false, "train those students on the stitched activations standardised (each to zero mean, unit variance; folded back into their first layer afterwards)")
 	diagnose := flag.Bool("diagnose", false, "print, for each stitched neuron of layers 2–3, its cosine distance to the nearest teacher neuron (pre-activations on the queries) and its largest centred correlation with a stitched neuron of the layer below (a pass-through copy)")
 	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
 	pruneFactor := flag.Float64("prune", 0, "after the fine-tune, remove hidden neurons one at a time while the loss stays within this factor of its value before (0: no pruning; see prune)")
@@ -133,7 +134,7 @@ func main() {
 			continue
 		}
 		if l+1 == *above {
-			nets = trainAbove(ctx, h, y, act, 3-l, *aboveStudents, *aboveWidth, *aboveTime)
+			nets = trainAbove(ctx, h, y, act, 3-l, *aboveStudents, *aboveWidth, *aboveTime, *aboveStd)
 			in, first = h, l
 		}
 		var ps []*mat.Dense
@@ -249,8 +250,18 @@ func preact(net *mlp.Network, x *mat.Dense, l int) *mat.Dense {
 // trainAbove trains n students of the given number of hidden layers, each
 // width wide, on the stitched activations h and the teacher's outputs y
 // (Gauss–Newton with float32 curvature, limit each, two at once) and
-// returns them.
-func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden, n, width int, limit time.Duration) []*mlp.Network {
+// returns them. With standardize they train on h standardised per column
+// and get the standardisation folded into their first layer, so they take
+// h as it is.
+func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden, n, width int, limit time.Duration, standardize bool) []*mlp.Network {
+	var std *synth.Standardizer
+	if standardize {
+		var err error
+		std, err = synth.FitStandardizer(h)
+		check(err)
+		h = mat.DenseCopyOf(h)
+		check(std.Apply(h))
+	}
 	widths := make([]int, hidden)
 	for i := range widths {
 		widths[i] = width
@@ -272,6 +283,9 @@ func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden
 				cp, err := identify.TrainStudent(ctx, h, y, cfg, i)
 				check(err)
 				nets[i] = cp.Net
+				if std != nil {
+					foldStandardizer(cp.Net.Layer(0), std)
+				}
 			}
 		}()
 	}
@@ -281,6 +295,19 @@ func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden
 	close(next)
 	wg.Wait()
 	return nets
+}
+
+// foldStandardizer rewrites a first layer L that takes standardised inputs
+// (x − Mean)/Std so that it takes x: W ↦ W/Std column by column, b ↦ b −
+// (W/Std)·Mean.
+func foldStandardizer(L *mlp.Layer, s *synth.Standardizer) {
+	for i := 0; i < L.Out; i++ {
+		row := L.W.RawRowView(i)
+		for j := range row {
+			row[j] /= s.Std[j]
+			L.B[i] -= row[j] * s.Mean[j]
+		}
+	}
 }
 
 // printPassThrough prints, per stitched target (pre-activations), the

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -83,4 +84,43 @@ func split(ins []*mat.Dense, l, j int) []*mat.Dense {
 	}
 	out[l+1] = next
 	return out
+}
+
+// TestFoldStandardizer checks that a network on standardised inputs and
+// the same network with the standardisation folded into its first layer
+// agree on the raw inputs.
+func TestFoldStandardizer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	net, err := mlp.New(mlp.Spec{Sizes: []int{3, 5, 2}, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range net.Params() {
+		net.Params()[i] = rng.NormFloat64()
+	}
+	x := mat.NewDense(50, 3, nil)
+	for i := 0; i < 50; i++ {
+		for j := 0; j < 3; j++ {
+			x.Set(i, j, float64(j+1)*(3+rng.NormFloat64()))
+		}
+	}
+	std, err := synth.FitStandardizer(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := mat.DenseCopyOf(x)
+	if err := std.Apply(xs); err != nil {
+		t.Fatal(err)
+	}
+	var want, got mat.Dense
+	if err := net.Forward(nil, &want, xs); err != nil {
+		t.Fatal(err)
+	}
+	foldStandardizer(net.Layer(0), std)
+	if err := net.Forward(nil, &got, x); err != nil {
+		t.Fatal(err)
+	}
+	if !mat.EqualApprox(&got, &want, 1e-12) {
+		t.Errorf("folded network differs from the network on standardised inputs")
+	}
 }

@@ -68,6 +68,7 @@ func main() {
 	pruneFT := flag.Duration("prune-finetune", 0, "fine-tune time after pruning")
 	save := flag.String("save", "", "write the final network, lifted to pixel space, to this file (refused if it exists)")
 	base := flag.String("base", "", "take the hidden layers (with -above L: the layers below L) from this saved network (784 inputs, three hidden layers, as -save writes) instead of stitching them; the readout is refitted")
+	merge := flag.Bool("merge", false, "with -prune: also try merging the closest pairs of neurons of a layer into one (see prune)")
 	cycles := flag.Int("prune-cycles", 1, "with -prune: prune and fine-tune (-prune-finetune) this many times, stopping early when a pruning removes nothing")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
@@ -173,7 +174,7 @@ func main() {
 	}
 	for c := 0; *pruneFactor > 0 && c < *cycles; c++ {
 		before := net.NumParams()
-		net = prune(net, z, y, *pruneFactor)
+		net = prune(net, z, y, *pruneFactor, *merge)
 		if net.NumParams() == before {
 			break
 		}

@@ -23,7 +23,15 @@ const shortlist = 4
 // overparameterised network does not need (duplicates, neurons the layer
 // above can do without) go first; the widths where the loss turns up are the
 // widths the data ask for. It returns the pruned network.
-func prune(net *mlp.Network, x, y *mat.Dense, factor float64) *mlp.Network {
+//
+// With merge the candidates at each step also include merging each of the
+// closest pairs of neurons of a layer (by the uncentred cosine of their
+// pre-activations on x) into one: its incoming vector their average
+// weighted by the norms of their outgoing weights, the layer above refitted
+// as for a removal. A teacher neuron an overparameterised network has split
+// between two near copies comes back whole that way, where removing one
+// copy keeps the other's error.
+func prune(net *mlp.Network, x, y *mat.Dense, factor float64, merge bool) *mlp.Network {
 	loss0, err := net.Loss(nil, x, y)
 	check(err)
 	limit := factor * loss0
@@ -41,9 +49,17 @@ func prune(net *mlp.Network, x, y *mat.Dense, factor float64) *mlp.Network {
 			if l+2 < len(ins) {
 				targets = affine(hs[l+1], ins[l+1])
 			}
+			var cands [][]*mat.Dense
 			order := removalOrder(hs[l+1], targets)
 			for _, j := range order[:min(shortlist, len(order))] {
-				cand := without(ins, l, j, hs[l+1], targets)
+				cands = append(cands, without(ins, l, j, hs[l+1], targets))
+			}
+			if merge {
+				for _, p := range nearestPairs(affine(hs[l], ins[l]), shortlist) {
+					cands = append(cands, merged(ins, l, p, hs[l], targets, net.Layer(l).Act))
+				}
+			}
+			for _, cand := range cands {
 				n := netFrom(cand, net.Layer(0).Act)
 				loss, err := n.Loss(nil, x, y)
 				check(err)
@@ -97,6 +113,51 @@ func removalOrder(h, targets *mat.Dense) []int {
 	}
 	sort.Slice(order, func(a, b int) bool { return rise[order[a]] < rise[order[b]] })
 	return order
+}
+
+// nearestPairs returns the k pairs of columns of p with the smallest
+// uncentred cosine distance.
+func nearestPairs(p *mat.Dense, k int) [][2]int {
+	_, c := p.Dims()
+	norms := colNorms(p)
+	var g mat.Dense
+	g.Mul(p.T(), p)
+	type pair struct {
+		i, j int
+		d    float64
+	}
+	var ps []pair
+	for i := 0; i < c; i++ {
+		for j := i + 1; j < c; j++ {
+			ps = append(ps, pair{i, j, 1 - g.At(i, j)/(norms[i]*norms[j])})
+		}
+	}
+	sort.Slice(ps, func(a, b int) bool { return ps[a].d < ps[b].d })
+	out := make([][2]int, 0, k)
+	for _, p := range ps[:min(k, len(ps))] {
+		out = append(out, [2]int{p.i, p.j})
+	}
+	return out
+}
+
+// merged returns copies of the incoming vectors ins with neurons p[0] and
+// p[1] of hidden layer l merged into one (their incoming vectors averaged,
+// weighted by the norms of their outgoing weights) and layer l+1's incoming
+// vectors refitted to targets on the new activations of layer l (hPrev: the
+// activations of the layer below it).
+func merged(ins []*mat.Dense, l int, p [2]int, hPrev, targets *mat.Dense, act mlp.Activation) []*mat.Dense {
+	out := make([]*mat.Dense, len(ins))
+	copy(out, ins)
+	wi := mat.Norm(ins[l+1].ColView(p[0]), 2)
+	wj := mat.Norm(ins[l+1].ColView(p[1]), 2)
+	layer := mat.DenseCopyOf(ins[l])
+	row := layer.RawRowView(p[0])
+	for k, v := range ins[l].RawRowView(p[1]) {
+		row[k] = (wi*row[k] + wj*v) / (wi + wj)
+	}
+	out[l] = dropRow(layer, p[1])
+	out[l+1] = fitIncoming(forward(hPrev, out[l], act), targets)
+	return out
 }
 
 // without returns copies of the incoming vectors ins with neuron j of hidden

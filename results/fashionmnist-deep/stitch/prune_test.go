@@ -52,7 +52,7 @@ func TestPruneRemovesOnlyTheDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pruned := prune(wide, x, &y, 2)
+	pruned := prune(wide, x, &y, 2, false)
 	got := hiddenWidths(pruned)
 	if got[0] != 4 || got[1] != 3 {
 		t.Errorf("pruned widths %v, want the teacher's [4 3]", got)
@@ -122,5 +122,48 @@ func TestFoldStandardizer(t *testing.T) {
 	}
 	if !mat.EqualApprox(&got, &want, 1e-12) {
 		t.Errorf("folded network differs from the network on standardised inputs")
+	}
+}
+
+// TestPruneMergesNearCopies splits one first-layer neuron of a teacher into
+// two copies whose incoming vectors differ by ±δ: removing either copy
+// leaves an error of order δ, merging them gives the teacher back. Pruning
+// with merges must reach the teacher's widths; without, it must not.
+func TestPruneMergesNearCopies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	teacher, err := mlp.New(mlp.Spec{Sizes: []int{3, 4, 2}, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range teacher.Params() {
+		teacher.Params()[i] = rng.NormFloat64()
+	}
+	x := mat.NewDense(500, 3, nil)
+	for i := 0; i < 500; i++ {
+		for j := 0; j < 3; j++ {
+			x.Set(i, j, 2*rng.NormFloat64())
+		}
+	}
+	var y mat.Dense
+	if err := teacher.Forward(nil, &y, x); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500; i++ {
+		for j := 0; j < 2; j++ {
+			y.Set(i, j, y.At(i, j)+1e-3*rng.NormFloat64())
+		}
+	}
+	ins := split(incomings(teacher), 0, 2)
+	const delta = 0.05
+	for k := range ins[0].RawRowView(2) {
+		d := delta * rng.NormFloat64()
+		ins[0].Set(2, k, ins[0].At(2, k)+d)
+		ins[0].Set(4, k, ins[0].At(4, k)-d)
+	}
+	for _, merge := range []bool{false, true} {
+		pruned := prune(netFrom(ins, mlp.Tanh), x, &y, 2, merge)
+		if got := hiddenWidths(pruned)[0]; (got == 4) != merge {
+			t.Errorf("merge %v: pruned to width %d; want 4 with merges, 5 without", merge, got)
+		}
 	}
 }

@@ -18,29 +18,7 @@ import (
 // more than that.
 func TestPruneRemovesOnlyTheDuplicates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	teacher, err := mlp.New(mlp.Spec{Sizes: []int{3, 4, 3, 2}, Hidden: mlp.Tanh})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range teacher.Params() {
-		teacher.Params()[i] = rng.NormFloat64()
-	}
-	x := mat.NewDense(500, 3, nil)
-	for i := 0; i < 500; i++ {
-		for j := 0; j < 3; j++ {
-			x.Set(i, j, 2*rng.NormFloat64())
-		}
-	}
-	var y mat.Dense
-	if err := teacher.Forward(nil, &y, x); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 500; i++ {
-		for j := 0; j < 2; j++ {
-			y.Set(i, j, y.At(i, j)+1e-3*rng.NormFloat64())
-		}
-	}
-	ins := incomings(teacher)
+	ins, x, y := noisyTeacher(t, rng, 3, 4, 3, 2)
 	ins = split(ins, 0, 1)
 	ins = split(ins, 0, 3)
 	ins = split(ins, 1, 2)
@@ -48,18 +26,49 @@ func TestPruneRemovesOnlyTheDuplicates(t *testing.T) {
 	if got := hiddenWidths(wide); got[0] != 6 || got[1] != 4 {
 		t.Fatalf("widened network has widths %v, want [6 4]", got)
 	}
-	loss0, err := wide.Loss(nil, x, &y)
+	loss0, err := wide.Loss(nil, x, y)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pruned := prune(wide, x, &y, 2, false)
+	pruned := prune(wide, x, y, 2, false)
 	got := hiddenWidths(pruned)
 	if got[0] != 4 || got[1] != 3 {
 		t.Errorf("pruned widths %v, want the teacher's [4 3]", got)
 	}
-	if loss, _ := pruned.Loss(nil, x, &y); loss > 2*loss0 {
+	if loss, _ := pruned.Loss(nil, x, y); loss > 2*loss0 {
 		t.Errorf("pruned loss %g, over twice the widened network's %g", loss, loss0)
 	}
+}
+
+// noisyTeacher returns the incoming vectors of a tanh teacher of the given
+// sizes with standard normal parameters, 500 inputs (normal, spread 2) and
+// its outputs on them with normal noise of 1e-3 added.
+func noisyTeacher(t *testing.T, rng *rand.Rand, sizes ...int) (ins []*mat.Dense, x, y *mat.Dense) {
+	t.Helper()
+	teacher, err := mlp.New(mlp.Spec{Sizes: sizes, Hidden: mlp.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range teacher.Params() {
+		teacher.Params()[i] = rng.NormFloat64()
+	}
+	x = mat.NewDense(500, sizes[0], nil)
+	for i := 0; i < 500; i++ {
+		for j := 0; j < sizes[0]; j++ {
+			x.Set(i, j, 2*rng.NormFloat64())
+		}
+	}
+	y = new(mat.Dense)
+	if err := teacher.Forward(nil, y, x); err != nil {
+		t.Fatal(err)
+	}
+	r, c := y.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			y.Set(i, j, y.At(i, j)+1e-3*rng.NormFloat64())
+		}
+	}
+	return incomings(teacher), x, y
 }
 
 // split duplicates neuron j of hidden layer l: the copy gets the same
@@ -131,29 +140,8 @@ func TestFoldStandardizer(t *testing.T) {
 // with merges must reach the teacher's widths; without, it must not.
 func TestPruneMergesNearCopies(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	teacher, err := mlp.New(mlp.Spec{Sizes: []int{3, 4, 2}, Hidden: mlp.Tanh})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range teacher.Params() {
-		teacher.Params()[i] = rng.NormFloat64()
-	}
-	x := mat.NewDense(500, 3, nil)
-	for i := 0; i < 500; i++ {
-		for j := 0; j < 3; j++ {
-			x.Set(i, j, 2*rng.NormFloat64())
-		}
-	}
-	var y mat.Dense
-	if err := teacher.Forward(nil, &y, x); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 500; i++ {
-		for j := 0; j < 2; j++ {
-			y.Set(i, j, y.At(i, j)+1e-3*rng.NormFloat64())
-		}
-	}
-	ins := split(incomings(teacher), 0, 2)
+	ins, x, y := noisyTeacher(t, rng, 3, 4, 2)
+	ins = split(ins, 0, 2)
 	const delta = 0.05
 	for k := range ins[0].RawRowView(2) {
 		d := delta * rng.NormFloat64()
@@ -161,7 +149,7 @@ func TestPruneMergesNearCopies(t *testing.T) {
 		ins[0].Set(4, k, ins[0].At(4, k)-d)
 	}
 	for _, merge := range []bool{false, true} {
-		pruned := prune(netFrom(ins, mlp.Tanh), x, &y, 2, merge)
+		pruned := prune(netFrom(ins, mlp.Tanh), x, y, 2, merge)
 		if got := hiddenWidths(pruned)[0]; (got == 4) != merge {
 			t.Errorf("merge %v: pruned to width %d; want 4 with merges, 5 without", merge, got)
 		}

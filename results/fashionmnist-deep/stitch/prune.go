@@ -45,21 +45,7 @@ func prune(net *mlp.Network, x, y *mat.Dense, factor float64, merge bool) *mlp.N
 			if k, _ := ins[l].Dims(); k == 1 {
 				continue
 			}
-			targets := y
-			if l+2 < len(ins) {
-				targets = affine(hs[l+1], ins[l+1])
-			}
-			var cands [][]*mat.Dense
-			order := removalOrder(hs[l+1], targets)
-			for _, j := range order[:min(shortlist, len(order))] {
-				cands = append(cands, without(ins, l, j, hs[l+1], targets))
-			}
-			if merge {
-				for _, p := range nearestPairs(affine(hs[l], ins[l]), shortlist) {
-					cands = append(cands, merged(ins, l, p, hs[l], targets, net.Layer(l).Act))
-				}
-			}
-			for _, cand := range cands {
+			for _, cand := range candidates(ins, hs, y, l, merge, net.Layer(l).Act) {
 				n := netFrom(cand, net.Layer(0).Act)
 				loss, err := n.Loss(nil, x, y)
 				check(err)
@@ -76,6 +62,29 @@ func prune(net *mlp.Network, x, y *mat.Dense, factor float64, merge bool) *mlp.N
 		net = best
 		fmt.Printf("prune: layer %d → widths %v, loss %.4g (%.3g × the start)\n", bestLayer+1, hiddenWidths(net), bestLoss, bestLoss/loss0)
 	}
+}
+
+// candidates returns the shortlisted removals from hidden layer l (and, with
+// merge, merges of its closest pairs), each as the network's incoming
+// vectors with the layer above refitted: to its pre-activations before the
+// change, or to y if it is the readout. hs are the activations of x and
+// of every hidden layer.
+func candidates(ins, hs []*mat.Dense, y *mat.Dense, l int, merge bool, act mlp.Activation) [][]*mat.Dense {
+	targets := y
+	if l+2 < len(ins) {
+		targets = affine(hs[l+1], ins[l+1])
+	}
+	var cands [][]*mat.Dense
+	order := removalOrder(hs[l+1], targets)
+	for _, j := range order[:min(shortlist, len(order))] {
+		cands = append(cands, without(ins, l, j, hs[l+1], targets))
+	}
+	if merge {
+		for _, p := range nearestPairs(affine(hs[l], ins[l]), shortlist) {
+			cands = append(cands, merged(ins, l, p, hs[l], targets, act))
+		}
+	}
+	return cands
 }
 
 // removalOrder ranks the columns of h by the rise in the residual sum of

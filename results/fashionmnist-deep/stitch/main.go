@@ -81,9 +81,9 @@ func main() {
 	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single >= len(files) || *ft < 0 || *minStudents < 0 || *minStudents > len(files) ||
 		(*minStudents == 0 && len(files) != 2) || *spread < 0 || *queries < 1 ||
 		(*pruneFactor != 0 && !(*pruneFactor >= 1)) || *pruneFT < 0 || (*pruneFT > 0 && *pruneFactor == 0) ||
-		*cycles < 1 ||
+		*cycles < 1 || ((*merge || *cycles > 1) && *pruneFactor == 0) ||
 		*above < 0 || *above == 1 || *above > 3 || (*above > 0 && (*aboveStudents < *minStudents || *aboveWidth < 1 || *aboveTime <= 0)) {
-		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -prune-cycles %d positive",
+		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -prune-cycles %d positive (-merge and several cycles only with -prune)",
 			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT, *cycles))
 	}
 	if *save != "" {
@@ -113,6 +113,9 @@ func main() {
 	v := synth.OutputVariance(y)
 	var nets []*mlp.Network
 	for i, f := range files {
+		if *base != "" {
+			break // the layers below -above come from the base; the rest from new students
+		}
 		cp, err := identify.ReadCheckpoint(f)
 		check(err)
 		l, _ := cp.Net.Loss(nil, z, y)
@@ -164,7 +167,7 @@ func main() {
 		h = forward(h, incoming, act)
 		fmt.Printf("layer %d: %d neurons\n", l+1, len(targets))
 	}
-	net := build(ins, act, z, h, y)
+	net := build(ins, act, h, y)
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
 	report(sub, t, net, testSet.X)
@@ -199,6 +202,11 @@ func loadBase(path string, sub *identify.Subspace, t *mlp.Network) []*mat.Dense 
 	check(err)
 	if n.InputDim() != t.InputDim() || n.NumLayers() != t.NumLayers() || n.OutputDim() != t.OutputDim() {
 		check(fmt.Errorf("stitch: -base %s: sizes %v, the teacher's %v: need the same inputs, outputs and number of layers", path, n.Sizes(), t.Sizes()))
+	}
+	for l := 0; l < n.NumLayers(); l++ {
+		if n.Layer(l).B == nil {
+			check(fmt.Errorf("stitch: -base %s: layer %d has no bias: stitch's networks all have one", path, l+1))
+		}
 	}
 	ins := incomings(n)
 	L := n.Layer(0)
@@ -482,10 +490,10 @@ func forward(h, in *mat.Dense, act mlp.Activation) *mat.Dense {
 	return out
 }
 
-// build returns the network of the stitched layers ins on inputs x, its
-// readout the least-squares fit of y on top, the stitched top layer's
-// activations (main computed them while stitching).
-func build(ins []*mat.Dense, act mlp.Activation, x, top, y *mat.Dense) *mlp.Network {
+// build returns the network of the stitched layers ins, its readout the
+// least-squares fit of y on top, the stitched top layer's activations (main
+// computed them while stitching).
+func build(ins []*mat.Dense, act mlp.Activation, top, y *mat.Dense) *mlp.Network {
 	return netFrom(append(ins, fitIncoming(top, y)), act)
 }
 

@@ -36,6 +36,8 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +72,9 @@ func main() {
 	base := flag.String("base", "", "take the hidden layers (with -above L: the layers below L) from this saved network (784 inputs, three hidden layers, as -save writes) instead of stitching them; the readout is refitted")
 	merge := flag.Bool("merge", false, "with -prune: also try merging the closest pairs of neurons of a layer into one (see prune)")
 	cycles := flag.Int("prune-cycles", 1, "with -prune: prune and fine-tune (-prune-finetune) this many times, stopping early when a pruning removes nothing")
+	pruneStep := flag.Float64("prune-step", 0, "with -prune: also stop before a removal that multiplies the loss by more than this (the knee of the loss curve; 0: no such stop)")
+	pruneRetrain := flag.Int("prune-retrain", 0, "with -prune: Gauss–Newton steps after each removal before its loss is judged (0: none)")
+	pruneLayers := flag.String("prune-layers", "", "with -prune: only these hidden layers (1-based, comma-separated) lose neurons (empty: all)")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
 	files := flag.Args()
@@ -85,6 +90,11 @@ func main() {
 		*above < 0 || *above == 1 || *above > 3 || (*above > 0 && (*aboveStudents < *minStudents || *aboveWidth < 1 || *aboveTime <= 0)) {
 		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -prune-cycles %d positive (-merge and several cycles only with -prune)",
 			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT, *cycles))
+	}
+	only, err := layerList(*pruneLayers)
+	check(err)
+	if (len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0) && *pruneFactor == 0 || *pruneStep != 0 && !(*pruneStep > 1) || *pruneRetrain < 0 {
+		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g and -prune-retrain %d only with -prune, -prune-step 0 or over 1, -prune-retrain not negative", *pruneLayers, *pruneStep, *pruneRetrain))
 	}
 	if *save != "" {
 		if _, err := os.Stat(*save); err == nil {
@@ -177,7 +187,7 @@ func main() {
 	}
 	for c := 0; *pruneFactor > 0 && c < *cycles; c++ {
 		before := net.NumParams()
-		net = prune(net, z, y, *pruneFactor, *merge)
+		net = prune(net, z, y, pruneOptions{factor: *pruneFactor, step: *pruneStep, merge: *merge, only: only, retrain: *pruneRetrain})
 		if net.NumParams() == before {
 			break
 		}
@@ -192,6 +202,22 @@ func main() {
 		check(err)
 		check(lifted.SaveFile(*save))
 	}
+}
+
+// layerList parses -prune-layers: comma-separated hidden layers, 1 to 3.
+func layerList(s string) ([]int, error) {
+	var only []int
+	if s == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		l, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || l < 1 || l > 3 {
+			return nil, fmt.Errorf("stitch: -prune-layers %q: %q is not a hidden layer (1, 2 or 3)", s, f)
+		}
+		only = append(only, l)
+	}
+	return only, nil
 }
 
 // loadBase reads a network saved by -save and returns its layers' incoming

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/train"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -19,22 +22,34 @@ const shortlist = 4
 // whose removal, with the incoming weights of the layer above refitted by
 // least squares (to that layer's pre-activations before the removal, the
 // readout to y), raises the loss on (x, y) least — while the loss stays
-// within factor times its value before pruning. Neurons an
+// within opts.factor times its value before pruning and no single step
+// multiplies it by more than opts.step (0: no such limit). Neurons an
 // overparameterised network does not need (duplicates, neurons the layer
 // above can do without) go first; the widths where the loss turns up are the
 // widths the data ask for. It returns the pruned network.
 //
-// With merge the candidates at each step also include merging each of the
+// The step limit finds the knee of a layer's loss curve: while a layer sheds
+// neurons it does not need, each removal costs a little; the first removal
+// of a neuron the data need costs an order of magnitude more, whatever the
+// loss the imperfect fit started from.
+//
+// With opts.merge the candidates at each step also include merging each of the
 // closest pairs of neurons of a layer (by the uncentred cosine of their
 // pre-activations on x) into one: its incoming vector their average
 // weighted by the norms of their outgoing weights, the layer above refitted
 // as for a removal. A teacher neuron an overparameterised network has split
 // between two near copies comes back whole that way, where removing one
 // copy keeps the other's error.
-func prune(net *mlp.Network, x, y *mat.Dense, factor float64, merge bool) *mlp.Network {
+//
+// Only the hidden layers in opts.only (1-based) lose neurons; an empty opts.only means
+// every hidden layer. Pruning one layer at a time keeps a layer whose extra
+// neurons are cheap to drop from spending the whole loss budget before the
+// other's turn.
+func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 	loss0, err := net.Loss(nil, x, y)
 	check(err)
-	limit := factor * loss0
+	limit := opts.factor * loss0
+	last := loss0
 	fmt.Printf("prune: widths %v, loss %.4g, limit %.4g\n", hiddenWidths(net), loss0, limit)
 	for {
 		ins := incomings(net)
@@ -42,10 +57,10 @@ func prune(net *mlp.Network, x, y *mat.Dense, factor float64, merge bool) *mlp.N
 		var best *mlp.Network
 		bestLoss, bestLayer := math.Inf(1), -1
 		for l := 0; l+1 < len(ins); l++ {
-			if k, _ := ins[l].Dims(); k == 1 {
+			if k, _ := ins[l].Dims(); k == 1 || (len(opts.only) > 0 && !slices.Contains(opts.only, l+1)) {
 				continue
 			}
-			for _, cand := range candidates(ins, hs, y, l, merge, net.Layer(l).Act) {
+			for _, cand := range candidates(ins, hs, y, l, opts.merge, net.Layer(l).Act) {
 				n := netFrom(cand, net.Layer(0).Act)
 				loss, err := n.Loss(nil, x, y)
 				check(err)
@@ -54,14 +69,40 @@ func prune(net *mlp.Network, x, y *mat.Dense, factor float64, merge bool) *mlp.N
 				}
 			}
 		}
-		if best == nil || bestLoss > limit {
-			fmt.Printf("prune: stop at widths %v (next removal, in layer %d, would give loss %.4g = %.3g × the start)\n",
-				hiddenWidths(net), bestLayer+1, bestLoss, bestLoss/loss0)
+		if best != nil && opts.retrain > 0 {
+			bestLoss = retrain(best, x, y, opts.retrain)
+		}
+		if best == nil || bestLoss > limit || (opts.step > 0 && bestLoss > opts.step*last) {
+			fmt.Printf("prune: stop at widths %v (next removal, in layer %d, would give loss %.4g = %.3g × the start, %.3g × the last)\n",
+				hiddenWidths(net), bestLayer+1, bestLoss, bestLoss/loss0, bestLoss/last)
 			return net
 		}
-		net = best
+		net, last = best, bestLoss
 		fmt.Printf("prune: layer %d → widths %v, loss %.4g (%.3g × the start)\n", bestLayer+1, hiddenWidths(net), bestLoss, bestLoss/loss0)
 	}
+}
+
+// pruneOptions are prune's stopping rule and candidates.
+type pruneOptions struct {
+	factor float64 // largest loss, as a multiple of the loss before pruning
+	step   float64 // largest rise of one removal, as a factor (0: none)
+	merge  bool    // also try merging close pairs of neurons
+	only   []int   // hidden layers (1-based) that may lose neurons (empty: all)
+	// retrain is how many Gauss–Newton steps the network gets after each
+	// removal before its loss is judged (0: none). A neuron the others can
+	// stand in for costs little once they have moved to do so; a neuron
+	// the data need keeps costing, so the knee sharpens.
+	retrain int
+}
+
+// retrain trains net in place for n Gauss–Newton steps (float32 curvature,
+// as the fine-tune) on (x, y) and returns its loss.
+func retrain(net *mlp.Network, x, y *mat.Dense, n int) float64 {
+	cfg := train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: &train.GaussNewton{SingleCurvature: true, MaxCG: 500},
+		Stop: train.StopRules{MaxIter: n}}}}
+	r, err := train.Train(context.Background(), net, x, y, cfg)
+	check(err)
+	return r.Loss
 }
 
 // candidates returns the shortlisted removals from hidden layer l (and, with

@@ -30,13 +30,46 @@ func TestPruneRemovesOnlyTheDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pruned := prune(wide, x, y, 2, false)
+	pruned := prune(wide, x, y, pruneOptions{factor: 2})
 	got := hiddenWidths(pruned)
 	if got[0] != 4 || got[1] != 3 {
 		t.Errorf("pruned widths %v, want the teacher's [4 3]", got)
 	}
 	if loss, _ := pruned.Loss(nil, x, y); loss > 2*loss0 {
 		t.Errorf("pruned loss %g, over twice the widened network's %g", loss, loss0)
+	}
+}
+
+// TestPruneOnlyGivenLayers checks that pruning restricted to layer 2 of the
+// widened network of TestPruneRemovesOnlyTheDuplicates removes its duplicate
+// and leaves layer 1's two duplicates in place.
+func TestPruneOnlyGivenLayers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ins, x, y := noisyTeacher(t, rng, 3, 4, 3, 2)
+	ins = split(ins, 0, 1)
+	ins = split(ins, 0, 3)
+	ins = split(ins, 1, 2)
+	got := hiddenWidths(prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: 2, only: []int{2}}))
+	if got[0] != 6 || got[1] != 3 {
+		t.Errorf("pruned widths %v, want [6 3] (layer 1 untouched)", got)
+	}
+}
+
+// TestPruneStopsAtTheKnee checks that with no overall loss limit the step
+// limit alone stops the pruning of that widened network at the teacher's
+// widths: the first removal of a teacher neuron is the loss curve's knee,
+// with or without a few retraining steps after each removal.
+func TestPruneStopsAtTheKnee(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ins, x, y := noisyTeacher(t, rng, 3, 4, 3, 2)
+	ins = split(ins, 0, 1)
+	ins = split(ins, 0, 3)
+	ins = split(ins, 1, 2)
+	for _, n := range []int{0, 3} {
+		got := hiddenWidths(prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: 1e9, step: 5, retrain: n}))
+		if got[0] != 4 || got[1] != 3 {
+			t.Errorf("pruned widths with %d retraining steps %v, want the teacher's [4 3]", n, got)
+		}
 	}
 }
 
@@ -149,7 +182,7 @@ func TestPruneMergesNearCopies(t *testing.T) {
 		ins[0].Set(4, k, ins[0].At(4, k)-d)
 	}
 	for _, merge := range []bool{false, true} {
-		pruned := prune(netFrom(ins, mlp.Tanh), x, y, 2, merge)
+		pruned := prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: 2, merge: merge})
 		if got := hiddenWidths(pruned)[0]; (got == 4) != merge {
 			t.Errorf("merge %v: pruned to width %d; want 4 with merges, 5 without", merge, got)
 		}

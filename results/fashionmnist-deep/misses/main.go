@@ -1,0 +1,76 @@
+// Command misses prints, for the teacher neurons of hidden layers 2 and 3
+// that some network saved by stitch -save holds farther than 1e-4 (data-space
+// cosine distance, identify.CompareIn, on the Fashion-MNIST test images), the
+// mean and spread of the teacher neuron's pre-activation on those images,
+// the norm of its outgoing weights and its distance in each network (1: no
+// partner). A neuron whose pre-activation stays far from the activation's
+// bend acts nearly affinely on the images and shows itself little. Run it
+// from the repository root:
+//
+//	go run ./results/fashionmnist-deep/misses NET.json...
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		check(fmt.Errorf("usage: misses NET.json..."))
+	}
+	t, err := mlp.LoadFile("results/fashionmnist-deep/g-r30x3/teacher-g-e10-s1.json")
+	check(err)
+	_, test, err := synth.FashionMNIST("")
+	check(err)
+	synth.ScalePixels(test.X)
+	var reports []identify.Report
+	for _, f := range os.Args[1:] {
+		n, err := mlp.LoadFile(f)
+		check(err)
+		r, err := identify.CompareIn(identify.DataSpace, t, n, test.X)
+		check(err)
+		reports = append(reports, r)
+	}
+	for l := 1; l <= 2; l++ {
+		var p mat.Dense
+		check(t.PreActivations(nil, &p, test.X, l))
+		fmt.Printf("teacher layer %d: neuron, pre-activation mean and sd, |outgoing|, distance in each network\n", l+1)
+		for j := 0; j < t.Layer(l).Out; j++ {
+			d := distances(reports, l, j)
+			if slices.Max(d) <= 1e-4 {
+				continue
+			}
+			mean, sd := stat.MeanStdDev(mat.Col(nil, j, &p), nil)
+			fmt.Printf("  %2d  %6.3f %5.3f  %5.3f  %.2g\n", j, mean, sd, mat.Norm(t.Layer(l+1).W.ColView(j), 2), d)
+		}
+	}
+}
+
+// distances returns teacher neuron j of hidden layer l's (0-based) cosine
+// distance to its partner in each report.
+func distances(reports []identify.Report, l, j int) []float64 {
+	var d []float64
+	for _, r := range reports {
+		for _, m := range r.Layers[l].Matches {
+			if m.Teacher == j {
+				d = append(d, m.CosineDistance)
+			}
+		}
+	}
+	return d
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

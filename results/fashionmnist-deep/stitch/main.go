@@ -68,7 +68,7 @@ func main() {
 	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
 	pruneFactor := flag.Float64("prune", 0, "after the fine-tune, remove hidden neurons one at a time while the loss stays within this factor of its value before (0: no pruning; see prune)")
 	pruneFT := flag.Duration("prune-finetune", 0, "fine-tune time after pruning")
-	save := flag.String("save", "", "write the final network, lifted to pixel space, to this file (refused if it exists)")
+	save := flag.String("save", "", "write the final network, lifted to pixel space, to this file (refused if it exists); with several -prune-cycles also each cycle's, to FILE without .json plus -cycleN.json")
 	base := flag.String("base", "", "take the hidden layers (with -above L: the layers below L) from this saved network (784 inputs, three hidden layers, as -save writes) instead of stitching them; the readout is refitted")
 	merge := flag.Bool("merge", false, "with -prune: also try merging the closest pairs of neurons of a layer into one (see prune)")
 	cycles := flag.Int("prune-cycles", 1, "with -prune: prune and fine-tune (-prune-finetune) this many times, stopping early when a pruning removes nothing")
@@ -96,9 +96,9 @@ func main() {
 	if (len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0) && *pruneFactor == 0 || *pruneStep != 0 && !(*pruneStep > 1) || *pruneRetrain < 0 {
 		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g and -prune-retrain %d only with -prune, -prune-step 0 or over 1, -prune-retrain not negative", *pruneLayers, *pruneStep, *pruneRetrain))
 	}
-	if *save != "" {
-		if _, err := os.Stat(*save); err == nil {
-			check(fmt.Errorf("stitch: -save %s exists: not overwriting it", *save))
+	for c := 0; *save != "" && c <= *cycles; c++ {
+		if _, err := os.Stat(savePath(*save, c, *cycles)); err == nil {
+			check(fmt.Errorf("stitch: -save %s exists: not overwriting it", savePath(*save, c, *cycles)))
 		}
 	}
 	ctx := context.Background()
@@ -196,11 +196,12 @@ func main() {
 			fineTune(ctx, net, z, y, *pruneFT, v)
 			report(sub, t, net, testSet.X)
 		}
+		if *save != "" && *cycles > 1 {
+			saveLifted(sub, net, savePath(*save, c+1, *cycles))
+		}
 	}
 	if *save != "" {
-		lifted, err := sub.Lift(net)
-		check(err)
-		check(lifted.SaveFile(*save))
+		saveLifted(sub, net, *save)
 	}
 }
 
@@ -218,6 +219,23 @@ func layerList(s string) ([]int, error) {
 		only = append(only, l)
 	}
 	return only, nil
+}
+
+// savePath is where -save FILE keeps the network after pruning cycle c
+// (1-based) of n, when there are several: a long run keeps each; cycle 0
+// is FILE itself, the final network.
+func savePath(file string, c, n int) string {
+	if c == 0 || n == 1 {
+		return file
+	}
+	return strings.TrimSuffix(file, ".json") + fmt.Sprintf("-cycle%d.json", c)
+}
+
+// saveLifted writes net, lifted to pixel space, to path.
+func saveLifted(sub *identify.Subspace, net *mlp.Network, path string) {
+	lifted, err := sub.Lift(net)
+	check(err)
+	check(lifted.SaveFile(path))
 }
 
 // loadBase reads a network saved by -save and returns its layers' incoming

@@ -188,3 +188,15 @@ func TestPruneMergesNearCopies(t *testing.T) {
 		}
 	}
 }
+
+// TestSavePath checks where -save keeps each pruning cycle's network.
+func TestSavePath(t *testing.T) {
+	for _, c := range []struct {
+		c, n int
+		want string
+	}{{0, 6, "a/net.json"}, {1, 1, "a/net.json"}, {3, 6, "a/net-cycle3.json"}} {
+		if got := savePath("a/net.json", c.c, c.n); got != c.want {
+			t.Errorf("savePath(a/net.json, %d, %d) = %s, want %s", c.c, c.n, got, c.want)
+		}
+	}
+}

@@ -74,6 +74,7 @@ func main() {
 	cycles := flag.Int("prune-cycles", 1, "with -prune: prune and fine-tune (-prune-finetune) this many times, stopping early when a pruning removes nothing")
 	pruneStep := flag.Float64("prune-step", 0, "with -prune: also stop before a removal that multiplies the loss by more than this (the knee of the loss curve; 0: no such stop)")
 	pruneRetrain := flag.Int("prune-retrain", 0, "with -prune: Gauss–Newton steps after each removal before its loss is judged (0: none)")
+	pruneReport := flag.Bool("prune-report", false, "with -prune: compare the network with the teacher after every removal")
 	pruneLayers := flag.String("prune-layers", "", "with -prune: only these hidden layers (1-based, comma-separated) lose neurons (empty: all)")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
 	flag.Parse()
@@ -93,8 +94,8 @@ func main() {
 	}
 	only, err := layerList(*pruneLayers)
 	check(err)
-	if (len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0) && *pruneFactor == 0 || *pruneStep != 0 && !(*pruneStep > 1) || *pruneRetrain < 0 {
-		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g and -prune-retrain %d only with -prune, -prune-step 0 or over 1, -prune-retrain not negative", *pruneLayers, *pruneStep, *pruneRetrain))
+	if (len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0 || *pruneStep != 0 && !(*pruneStep > 1) || *pruneRetrain < 0 {
+		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d and -prune-report only with -prune, -prune-step 0 or over 1, -prune-retrain not negative", *pruneLayers, *pruneStep, *pruneRetrain))
 	}
 	for c := 0; *save != "" && c <= *cycles; c++ {
 		if _, err := os.Stat(savePath(*save, c, *cycles)); err == nil {
@@ -187,7 +188,11 @@ func main() {
 	}
 	for c := 0; *pruneFactor > 0 && c < *cycles; c++ {
 		before := net.NumParams()
-		net = prune(net, z, y, pruneOptions{factor: *pruneFactor, step: *pruneStep, merge: *merge, only: only, retrain: *pruneRetrain})
+		opts := pruneOptions{factor: *pruneFactor, step: *pruneStep, merge: *merge, only: only, retrain: *pruneRetrain}
+		if *pruneReport {
+			opts.onStep = func(n *mlp.Network) { report(sub, t, n, testSet.X) }
+		}
+		net = prune(net, z, y, opts)
 		if net.NumParams() == before {
 			break
 		}

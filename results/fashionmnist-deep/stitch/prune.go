@@ -79,6 +79,9 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 		}
 		net, last = best, bestLoss
 		fmt.Printf("prune: layer %d → widths %v, loss %.4g (%.3g × the start)\n", bestLayer+1, hiddenWidths(net), bestLoss, bestLoss/loss0)
+		if opts.onStep != nil {
+			opts.onStep(net)
+		}
 	}
 }
 
@@ -93,6 +96,8 @@ type pruneOptions struct {
 	// stand in for costs little once they have moved to do so; a neuron
 	// the data need keeps costing, so the knee sharpens.
 	retrain int
+	// onStep, if not nil, is called with the network after each removal.
+	onStep func(*mlp.Network)
 }
 
 // retrain trains net in place for n Gauss–Newton steps (float32 curvature,

@@ -66,9 +66,11 @@ func TestPruneStopsAtTheKnee(t *testing.T) {
 	ins = split(ins, 0, 3)
 	ins = split(ins, 1, 2)
 	for _, n := range []int{0, 3} {
-		got := hiddenWidths(prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: 1e9, step: 5, retrain: n}))
-		if got[0] != 4 || got[1] != 3 {
-			t.Errorf("pruned widths with %d retraining steps %v, want the teacher's [4 3]", n, got)
+		steps := 0
+		opts := pruneOptions{factor: 1e9, step: 5, retrain: n, onStep: func(*mlp.Network) { steps++ }}
+		got := hiddenWidths(prune(netFrom(ins, mlp.Tanh), x, y, opts))
+		if got[0] != 4 || got[1] != 3 || steps != 3 {
+			t.Errorf("pruned widths with %d retraining steps %v after %d removals, want the teacher's [4 3] after 3", n, got, steps)
 		}
 	}
 }

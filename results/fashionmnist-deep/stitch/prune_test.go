@@ -17,11 +17,7 @@ import (
 // loss the noise leaves, and stops there: every teacher neuron matters far
 // more than that.
 func TestPruneRemovesOnlyTheDuplicates(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	ins, x, y := noisyTeacher(t, rng, 3, 4, 3, 2)
-	ins = split(ins, 0, 1)
-	ins = split(ins, 0, 3)
-	ins = split(ins, 1, 2)
+	ins, x, y := widenedTeacher(t)
 	wide := netFrom(ins, mlp.Tanh)
 	if got := hiddenWidths(wide); got[0] != 6 || got[1] != 4 {
 		t.Fatalf("widened network has widths %v, want [6 4]", got)
@@ -44,11 +40,7 @@ func TestPruneRemovesOnlyTheDuplicates(t *testing.T) {
 // widened network of TestPruneRemovesOnlyTheDuplicates removes its duplicate
 // and leaves layer 1's two duplicates in place.
 func TestPruneOnlyGivenLayers(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	ins, x, y := noisyTeacher(t, rng, 3, 4, 3, 2)
-	ins = split(ins, 0, 1)
-	ins = split(ins, 0, 3)
-	ins = split(ins, 1, 2)
+	ins, x, y := widenedTeacher(t)
 	got := hiddenWidths(prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: 2, only: []int{2}}))
 	if got[0] != 6 || got[1] != 3 {
 		t.Errorf("pruned widths %v, want [6 3] (layer 1 untouched)", got)
@@ -60,11 +52,7 @@ func TestPruneOnlyGivenLayers(t *testing.T) {
 // widths: the first removal of a teacher neuron is the loss curve's knee,
 // with or without a few retraining steps after each removal.
 func TestPruneStopsAtTheKnee(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	ins, x, y := noisyTeacher(t, rng, 3, 4, 3, 2)
-	ins = split(ins, 0, 1)
-	ins = split(ins, 0, 3)
-	ins = split(ins, 1, 2)
+	ins, x, y := widenedTeacher(t)
 	for _, n := range []int{0, 3} {
 		steps := 0
 		opts := pruneOptions{factor: 1e9, step: 5, retrain: n, onStep: func(*mlp.Network) { steps++ }}
@@ -73,6 +61,19 @@ func TestPruneStopsAtTheKnee(t *testing.T) {
 			t.Errorf("pruned widths with %d retraining steps %v after %d removals, want the teacher's [4 3] after 3", n, got, steps)
 		}
 	}
+}
+
+// widenedTeacher returns the incoming vectors of a noisy 3 → 4 → 3 → 2 tanh
+// teacher (noisyTeacher) widened to 3 → 6 → 4 → 2 by splitting first-layer
+// neurons 1 and 3 and second-layer neuron 2 into duplicates, its inputs
+// and its noisy outputs.
+func widenedTeacher(t *testing.T) (ins []*mat.Dense, x, y *mat.Dense) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	ins, x, y = noisyTeacher(t, rng, 3, 4, 3, 2)
+	ins = split(ins, 0, 1)
+	ins = split(ins, 0, 3)
+	return split(ins, 1, 2), x, y
 }
 
 // noisyTeacher returns the incoming vectors of a tanh teacher of the given

@@ -49,6 +49,8 @@ func main() {
 	for c := 0; c < nl.In; c++ {
 		nl.W.Set(m.Recovered, c, 0)
 	}
+	// g has no symmetry, so the first layer's matches are a permutation:
+	// the teacher's weight on its layer-1 neuron i goes to i's partner.
 	for _, l1 := range cmp.Layers[0].Matches {
 		if l1.Recovered < 0 {
 			check(fmt.Errorf("oracle: teacher layer-1 neuron %d has no partner", l1.Teacher))

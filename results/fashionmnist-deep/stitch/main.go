@@ -94,7 +94,8 @@ func main() {
 	}
 	only, err := layerList(*pruneLayers)
 	check(err)
-	if (len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0 || *pruneStep != 0 && !(*pruneStep > 1) || *pruneRetrain < 0 {
+	if ((len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0) ||
+		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 {
 		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d and -prune-report only with -prune, -prune-step 0 or over 1, -prune-retrain not negative", *pruneLayers, *pruneStep, *pruneRetrain))
 	}
 	for c := 0; *save != "" && c <= *cycles; c++ {
@@ -269,11 +270,15 @@ func loadBase(path string, sub *identify.Subspace, t *mlp.Network) []*mat.Dense 
 	return ins
 }
 
+// fineTuner is the optimiser of every fine-tune and retraining: Gauss–Newton
+// with float32 curvature products and long CG solves.
+func fineTuner() *train.GaussNewton { return &train.GaussNewton{SingleCurvature: true, MaxCG: 500} }
+
 // fineTune trains net on (z, y) for up to limit (Gauss–Newton, float32
 // curvature, one CG solve of up to 500 steps) and prints the loss, also
 // relative to the output variance v.
 func fineTune(ctx context.Context, net *mlp.Network, z, y *mat.Dense, limit time.Duration, v float64) {
-	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: &train.GaussNewton{SingleCurvature: true, MaxCG: 500},
+	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: fineTuner(),
 		Stop: train.StopRules{MaxTime: limit, MaxIter: 100000, Patience: 20, MinRelImprove: 0.01}}}}
 	p := train.NewPrinter(os.Stdout)
 	p.Interval = 30 * time.Second

@@ -28,10 +28,13 @@ const shortlist = 4
 // above can do without) go first; the widths where the loss turns up are the
 // widths the data ask for. It returns the pruned network.
 //
-// The step limit finds the knee of a layer's loss curve: while a layer sheds
-// neurons it does not need, each removal costs a little; the first removal
-// of a neuron the data need costs an order of magnitude more, whatever the
-// loss the imperfect fit started from.
+// The step limit looks for the knee of a layer's loss curve: while a layer
+// sheds neurons it does not need, each removal costs a little; the first
+// removal of a neuron the data need costs an order of magnitude more. That
+// holds for a layer the fit has settled (layer 2 of the deep Fashion-MNIST
+// networks: × 5.6–8.8 in one removal, × 2.9 at most before); a layer whose
+// surplus neurons make up for a near miss below has no knee, and the limit
+// never stops it.
 //
 // With opts.merge the candidates at each step also include merging each of the
 // closest pairs of neurons of a layer (by the uncentred cosine of their
@@ -41,10 +44,10 @@ const shortlist = 4
 // between two near copies comes back whole that way, where removing one
 // copy keeps the other's error.
 //
-// Only the hidden layers in opts.only (1-based) lose neurons; an empty opts.only means
-// every hidden layer. Pruning one layer at a time keeps a layer whose extra
-// neurons are cheap to drop from spending the whole loss budget before the
-// other's turn.
+// Only the hidden layers in opts.only (1-based) lose neurons; an empty
+// opts.only means every hidden layer. Pruning one layer at a time keeps a
+// layer whose extra neurons are cheap to drop from spending the whole loss
+// budget before the other's turn.
 func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 	loss0, err := net.Loss(nil, x, y)
 	check(err)
@@ -103,8 +106,7 @@ type pruneOptions struct {
 // retrain trains net in place for n Gauss–Newton steps (float32 curvature,
 // as the fine-tune) on (x, y) and returns its loss.
 func retrain(net *mlp.Network, x, y *mat.Dense, n int) float64 {
-	cfg := train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: &train.GaussNewton{SingleCurvature: true, MaxCG: 500},
-		Stop: train.StopRules{MaxIter: n}}}}
+	cfg := train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: fineTuner(), Stop: train.StopRules{MaxIter: n}}}}
 	r, err := train.Train(context.Background(), net, x, y, cfg)
 	check(err)
 	return r.Loss

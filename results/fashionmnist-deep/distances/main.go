@@ -14,19 +14,16 @@ import (
 
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
-	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 )
 
 func main() {
-	t, err := mlp.LoadFile("results/fashionmnist-deep/g-r30x3/teacher-g-e10-s1.json")
+	t, testX, err := span.TeacherAndTest()
 	check(err)
-	_, test, err := synth.FashionMNIST("")
-	check(err)
-	synth.ScalePixels(test.X)
 	for _, f := range os.Args[1:] {
 		n, err := mlp.LoadFile(f)
 		check(err)
-		cmp, err := identify.CompareIn(identify.DataSpace, t, n, test.X)
+		cmp, err := identify.CompareIn(identify.DataSpace, t, n, testX)
 		check(err)
 		fmt.Println(f)
 		for i, l := range cmp.Layers[:3] {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
-	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )
@@ -26,22 +26,19 @@ func main() {
 	if len(os.Args) < 2 {
 		check(fmt.Errorf("usage: misses NET.json..."))
 	}
-	t, err := mlp.LoadFile("results/fashionmnist-deep/g-r30x3/teacher-g-e10-s1.json")
+	t, testX, err := span.TeacherAndTest()
 	check(err)
-	_, test, err := synth.FashionMNIST("")
-	check(err)
-	synth.ScalePixels(test.X)
 	var reports []identify.Report
 	for _, f := range os.Args[1:] {
 		n, err := mlp.LoadFile(f)
 		check(err)
-		r, err := identify.CompareIn(identify.DataSpace, t, n, test.X)
+		r, err := identify.CompareIn(identify.DataSpace, t, n, testX)
 		check(err)
 		reports = append(reports, r)
 	}
 	for l := 1; l <= 2; l++ {
 		var p mat.Dense
-		check(t.PreActivations(nil, &p, test.X, l))
+		check(t.PreActivations(nil, &p, testX, l))
 		fmt.Printf("teacher layer %d: neuron, pre-activation mean and sd, |outgoing|, distance in each network\n", l+1)
 		for j := 0; j < t.Layer(l).Out; j++ {
 			d := distances(reports, l, j)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
-	"github.com/paramrecovery/expandcluster/synth"
+	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 )
 
 func main() {
@@ -29,14 +29,11 @@ func main() {
 	if _, err := os.Stat(flag.Arg(1)); err == nil {
 		check(fmt.Errorf("oracle: %s exists: not overwriting it", flag.Arg(1)))
 	}
-	t, err := mlp.LoadFile("results/fashionmnist-deep/g-r30x3/teacher-g-e10-s1.json")
+	t, testX, err := span.TeacherAndTest()
 	check(err)
 	n, err := mlp.LoadFile(flag.Arg(0))
 	check(err)
-	_, test, err := synth.FashionMNIST("")
-	check(err)
-	synth.ScalePixels(test.X)
-	cmp, err := identify.CompareIn(identify.DataSpace, t, n, test.X)
+	cmp, err := identify.CompareIn(identify.DataSpace, t, n, testX)
 	check(err)
 	if *neuron < 0 || *neuron >= t.Layer(1).Out {
 		check(fmt.Errorf("oracle: -neuron %d not in 0…%d", *neuron, t.Layer(1).Out-1))

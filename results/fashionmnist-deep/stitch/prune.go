@@ -72,10 +72,14 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 				}
 			}
 		}
-		if best != nil && opts.retrain > 0 {
+		if opts.retrain > 0 && best != nil {
 			bestLoss = retrain(best, x, y, opts.retrain)
 		}
-		if best == nil || bestLoss > limit || (opts.step > 0 && bestLoss > opts.step*last) {
+		if best == nil {
+			fmt.Printf("prune: stop at widths %v (no layer that may lose a neuron has more than one)\n", hiddenWidths(net))
+			return net
+		}
+		if bestLoss > limit || (opts.step > 0 && bestLoss > opts.step*last) {
 			fmt.Printf("prune: stop at widths %v (next removal, in layer %d, would give loss %.4g = %.3g × the start, %.3g × the last)\n",
 				hiddenWidths(net), bestLayer+1, bestLoss, bestLoss/loss0, bestLoss/last)
 			return net

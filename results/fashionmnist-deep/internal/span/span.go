@@ -1,6 +1,7 @@
 // Package span holds the set-up the deep Fashion-MNIST experiment tools
-// (spread, stitch) share: the span of the teacher's first-layer weights
-// and Gaussian queries over it.
+// (spread, stitch, distances, misses, oracle) share: the teacher and the
+// test images, the span of the teacher's first-layer weights and Gaussian
+// queries over it.
 package span
 
 import (
@@ -11,6 +12,25 @@ import (
 	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/gonum/mat"
 )
+
+// TeacherPath is the deep teacher's file, from the repository root.
+const TeacherPath = "results/fashionmnist-deep/g-r30x3/teacher-g-e10-s1.json"
+
+// TeacherAndTest loads the deep teacher and the Fashion-MNIST test images,
+// scaled as the teacher was trained on them: what the tools compare
+// networks on.
+func TeacherAndTest() (*mlp.Network, *mat.Dense, error) {
+	t, err := mlp.LoadFile(TeacherPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, test, err := synth.FashionMNIST("")
+	if err != nil {
+		return nil, nil, err
+	}
+	synth.ScalePixels(test.X)
+	return t, test.X, nil
+}
 
 // Reduce estimates the span of t's first-layer weights from gradients at
 // the images imgs (identify.EstimateSubspace, seed 1) and returns it with

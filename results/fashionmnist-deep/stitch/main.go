@@ -26,7 +26,10 @@
 // instead (without -above: the whole network, its readout refitted). With
 // -prune F the (fine-tuned) network then loses hidden neurons one at a time
 // while its loss stays within F times its value before (prune.go), and
-// -prune-finetune trains it on; -prune-cycles repeats the two.
+// -prune-finetune trains it on; -prune-cycles repeats the two. With -bend N
+// the fine-tune and pruning also see bend queries (bend.go): for each
+// neuron of -bend-layers that the queries keep out of g's bend almost
+// always, N more queries from the same distribution that put it there.
 package main
 
 import (
@@ -77,6 +80,9 @@ func main() {
 	pruneReport := flag.Bool("prune-report", false, "with -prune: compare the network with the teacher after every removal")
 	pruneLayers := flag.String("prune-layers", "", "with -prune: only these hidden layers (1-based, comma-separated) lose neurons (empty: all)")
 	spread := flag.Float64("spread", 0, "Gaussian span queries this many times wider than the images instead of the images (0: the images)")
+	bend := flag.Int("bend", 0, "add this many bend queries per rarely bent neuron of -bend-layers before the fine-tune (see bendQueries; 0: none)")
+	bendLayers := flag.String("bend-layers", "2", "with -bend: the hidden layers (1-based, comma-separated) whose neurons get bend queries")
+	bendBelow := flag.Float64("bend-below", 0.05, "with -bend: neurons the queries put in g's bend less often than this get bend queries")
 	flag.Parse()
 	files := flag.Args()
 	if len(files) == 0 {
@@ -92,11 +98,16 @@ func main() {
 		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -prune-cycles %d positive (-merge and several cycles only with -prune)",
 			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT, *cycles))
 	}
-	only, err := layerList(*pruneLayers)
+	only, err := layerList("-prune-layers", *pruneLayers)
 	check(err)
 	if ((len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0) ||
 		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 {
 		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d and -prune-report only with -prune, -prune-step 0 or over 1, -prune-retrain not negative", *pruneLayers, *pruneStep, *pruneRetrain))
+	}
+	bendOn, err := layerList("-bend-layers", *bendLayers)
+	check(err)
+	if *bend < 0 || !(*bendBelow > 0 && *bendBelow <= 1) || (*bend > 0 && *spread == 0) {
+		check(fmt.Errorf("stitch: -bend %d must not be negative and needs -spread, -bend-below %g in (0, 1]", *bend, *bendBelow))
 	}
 	for c := 0; *save != "" && c <= *cycles; c++ {
 		if _, err := os.Stat(savePath(*save, c, *cycles)); err == nil {
@@ -114,6 +125,7 @@ func main() {
 	sub, z, err := span.Reduce(ctx, t, imgs)
 	check(err)
 	x := imgs
+	zImgs := z
 	if *spread > 0 {
 		z, err = span.Gaussian(z, *spread, 1, *queries)
 		check(err)
@@ -180,6 +192,10 @@ func main() {
 		fmt.Printf("layer %d: %d neurons\n", l+1, len(targets))
 	}
 	net := build(ins, act, h, y)
+	if *bend > 0 {
+		draw := func(n int, seed uint64) (*mat.Dense, error) { return span.Gaussian(zImgs, *spread, seed, n) }
+		z, y = addBendQueries(net, t, sub, z, y, draw, bendOptions{layers: bendOn, below: *bendBelow, each: *bend, pool: 5000000, seed: 1000})
+	}
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
 	report(sub, t, net, testSet.X)
@@ -211,8 +227,9 @@ func main() {
 	}
 }
 
-// layerList parses -prune-layers: comma-separated hidden layers, 1 to 3.
-func layerList(s string) ([]int, error) {
+// layerList parses the flag name's value: comma-separated hidden layers,
+// 1 to 3.
+func layerList(name, s string) ([]int, error) {
 	var only []int
 	if s == "" {
 		return nil, nil
@@ -220,7 +237,7 @@ func layerList(s string) ([]int, error) {
 	for _, f := range strings.Split(s, ",") {
 		l, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || l < 1 || l > 3 {
-			return nil, fmt.Errorf("stitch: -prune-layers %q: %q is not a hidden layer (1, 2 or 3)", s, f)
+			return nil, fmt.Errorf("stitch: %s %q: %q is not a hidden layer (1, 2 or 3)", name, s, f)
 		}
 		only = append(only, l)
 	}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/mat"
+)
+
+// bendRadius is half the width of g's bend: a pre-activation in
+// (−bendRadius, bendRadius) is where g is visibly nonlinear. Outside it g
+// is nearly 0 or nearly affine, so a neuron that the queries keep outside
+// shows the layer above little more than a linear function, and its
+// direction is pinned down only weakly.
+const bendRadius = 1.0
+
+// bendOptions says which neurons get bend queries and how many.
+type bendOptions struct {
+	layers []int   // hidden layers (1-based) whose neurons are considered
+	below  float64 // neurons the queries put in the bend less often than this
+	each   int     // queries per such neuron
+	pool   int     // at most this many candidate queries are drawn
+	seed   uint64
+}
+
+// bendQueries returns queries that put rarely bent neurons of net in their
+// bend: for each neuron of opts.layers that z puts in the bend for a
+// fraction under opts.below of its rows, up to opts.each queries drawn
+// from the same distribution as z (draw(n, seed) returns n of them) that
+// put it there — the query distribution conditioned on the neuron being
+// bent, found by drawing candidates in batches until every such neuron
+// has its queries or opts.pool candidates have been drawn. Moving queries
+// along a neuron's gradient instead takes them far outside the query
+// distribution, where the network has never been fitted. The neurons are
+// net's, an estimate of the teacher's: the queries show the teacher's
+// partner neurons bent too if the estimate is close. It returns the
+// queries and, per layer considered, the neurons that got them and how
+// many each got.
+func bendQueries(net *mlp.Network, z *mat.Dense, draw func(n int, seed uint64) (*mat.Dense, error), opts bendOptions) (*mat.Dense, [][]int, [][]int, error) {
+	_, dim := z.Dims()
+	var targeted, got [][]int
+	for _, layer := range opts.layers {
+		ns := rarelyBent(bendFractions(net, z, layer-1), opts.below)
+		targeted = append(targeted, ns)
+		got = append(got, make([]int, len(ns)))
+	}
+	var out []float64
+	const batch = 100000
+	for drawn, b := 0, uint64(0); drawn < opts.pool && !allReached(got, opts.each); drawn, b = drawn+batch, b+1 {
+		cand, err := draw(batch, opts.seed+b)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		taken := make([]bool, batch)
+		for i, layer := range opts.layers {
+			p := preact(net, cand, layer-1)
+			for k, j := range targeted[i] {
+				for r := 0; r < batch && got[i][k] < opts.each; r++ {
+					if !taken[r] && math.Abs(p.At(r, j)) < bendRadius {
+						taken[r] = true
+						got[i][k]++
+						out = append(out, cand.RawRowView(r)...)
+					}
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, targeted, got, nil
+	}
+	return mat.NewDense(len(out)/dim, dim, out), targeted, got, nil
+}
+
+func allReached(got [][]int, each int) bool {
+	for _, g := range got {
+		for _, n := range g {
+			if n < each {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// bendFractions returns, for each neuron of hidden layer l of net, the
+// fraction of the rows of z that put its pre-activation in the bend.
+func bendFractions(net *mlp.Network, z *mat.Dense, l int) []float64 {
+	p := preact(net, z, l)
+	rows, cols := p.Dims()
+	frac := make([]float64, cols)
+	for i := 0; i < rows; i++ {
+		for j, v := range p.RawRowView(i) {
+			if math.Abs(v) < bendRadius {
+				frac[j]++
+			}
+		}
+	}
+	for j := range frac {
+		frac[j] /= float64(rows)
+	}
+	return frac
+}
+
+// describeBend prints what bendQueries did.
+func describeBend(opts bendOptions, targeted, got [][]int) {
+	for i, l := range opts.layers {
+		fmt.Printf("bend queries: layer %d neurons in the bend for under %.3g of the queries: %v; queries found for each: %v\n", l, opts.below, targeted[i], got[i])
+	}
+}
+
+// addBendQueries appends bend queries for net's rarely bent neurons (see
+// bendQueries) to the span queries z and the teacher's outputs on them to
+// y, and prints how often the teacher's own neurons of those layers are in
+// the bend before and after.
+func addBendQueries(net, t *mlp.Network, sub *identify.Subspace, z, y *mat.Dense, draw func(int, uint64) (*mat.Dense, error), opts bendOptions) (*mat.Dense, *mat.Dense) {
+	zb, targeted, got, err := bendQueries(net, z, draw, opts)
+	check(err)
+	describeBend(opts, targeted, got)
+	if zb == nil {
+		return z, y
+	}
+	xb, err := sub.Expand(zb)
+	check(err)
+	yb, err := synth.Label(t, xb)
+	check(err)
+	var zz, yy mat.Dense
+	zz.Stack(z, zb)
+	yy.Stack(y, yb)
+	x, err := sub.Expand(&zz)
+	check(err)
+	for _, layer := range opts.layers {
+		before, err := sub.Expand(z)
+		check(err)
+		fmt.Printf("bend queries: teacher layer %d neurons in the bend for under %.3g: before %v, after %v\n", layer,
+			opts.below, rarelyBent(bendFractions(t, before, layer-1), opts.below), rarelyBent(bendFractions(t, x, layer-1), opts.below))
+	}
+	return &zz, &yy
+}
+
+// rarelyBent returns the neurons whose fraction in the bend is under below.
+func rarelyBent(frac []float64, below float64) []int {
+	var ns []int
+	for j, f := range frac {
+		if f < below {
+			ns = append(ns, j)
+		}
+	}
+	return ns
+}

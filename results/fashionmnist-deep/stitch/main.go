@@ -83,6 +83,8 @@ func main() {
 	bend := flag.Int("bend", 0, "add this many bend queries per rarely bent neuron of -bend-layers before the fine-tune (see bendQueries; 0: none)")
 	bendLayers := flag.String("bend-layers", "2", "with -bend: the hidden layers (1-based, comma-separated) whose neurons get bend queries")
 	bendBelow := flag.Float64("bend-below", 0.05, "with -bend: neurons the queries put in g's bend less often than this get bend queries")
+	keepFiles := flag.String("keep", "", "with -prune: comma-separated saved networks (as -save writes); a neuron one of them holds within -keep-tau is never removed (see heldElsewhere)")
+	keepTau := flag.Float64("keep-tau", 1e-3, "with -keep: largest uncentred cosine distance of the pre-activations on the queries")
 	flag.Parse()
 	files := flag.Args()
 	if len(files) == 0 {
@@ -101,8 +103,8 @@ func main() {
 	only, err := layerList("-prune-layers", *pruneLayers)
 	check(err)
 	if ((len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0) ||
-		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 {
-		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d and -prune-report only with -prune, -prune-step 0 or over 1, -prune-retrain not negative", *pruneLayers, *pruneStep, *pruneRetrain))
+		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 || (*keepFiles != "" && *pruneFactor == 0) || !(*keepTau > 0 && *keepTau < 1) {
+		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", *pruneLayers, *pruneStep, *pruneRetrain, *keepTau))
 	}
 	bendOn, err := layerList("-bend-layers", *bendLayers)
 	check(err)
@@ -203,9 +205,18 @@ func main() {
 		fineTune(ctx, net, z, y, *ft, v)
 		report(sub, t, net, testSet.X)
 	}
+	var keep func(int, *mat.Dense) []bool
+	if *keepFiles != "" {
+		var refs []*mlp.Network
+		for _, f := range strings.Split(*keepFiles, ",") {
+			refs = append(refs, netFrom(loadBase(f, sub, t), act))
+		}
+		keep = heldElsewhere(refs, z, *keepTau)
+		describeKept(net, z, keep)
+	}
 	for c := 0; *pruneFactor > 0 && c < *cycles; c++ {
 		before := net.NumParams()
-		opts := pruneOptions{factor: *pruneFactor, step: *pruneStep, merge: *merge, only: only, retrain: *pruneRetrain}
+		opts := pruneOptions{factor: *pruneFactor, step: *pruneStep, merge: *merge, only: only, retrain: *pruneRetrain, keep: keep}
 		if *pruneReport {
 			opts.onStep = func(n *mlp.Network) { report(sub, t, n, testSet.X) }
 		}
@@ -268,11 +279,11 @@ func loadBase(path string, sub *identify.Subspace, t *mlp.Network) []*mat.Dense 
 	n, err := mlp.LoadFile(path)
 	check(err)
 	if n.InputDim() != t.InputDim() || n.NumLayers() != t.NumLayers() || n.OutputDim() != t.OutputDim() {
-		check(fmt.Errorf("stitch: -base %s: sizes %v, the teacher's %v: need the same inputs, outputs and number of layers", path, n.Sizes(), t.Sizes()))
+		check(fmt.Errorf("stitch: network %s: sizes %v, the teacher's %v: need the same inputs, outputs and number of layers", path, n.Sizes(), t.Sizes()))
 	}
 	for l := 0; l < n.NumLayers(); l++ {
 		if n.Layer(l).B == nil {
-			check(fmt.Errorf("stitch: -base %s: layer %d has no bias: stitch's networks all have one", path, l+1))
+			check(fmt.Errorf("stitch: network %s: layer %d has no bias: stitch's networks all have one", path, l+1))
 		}
 	}
 	ins := incomings(n)

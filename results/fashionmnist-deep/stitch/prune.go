@@ -63,7 +63,11 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 			if k, _ := ins[l].Dims(); k == 1 || (len(opts.only) > 0 && !slices.Contains(opts.only, l+1)) {
 				continue
 			}
-			for _, cand := range candidates(ins, hs, y, l, opts.merge, net.Layer(l).Act) {
+			var kept []bool
+			if opts.keep != nil {
+				kept = opts.keep(l, affine(hs[l], ins[l]))
+			}
+			for _, cand := range candidates(ins, hs, y, l, opts.merge, net.Layer(l).Act, kept) {
 				n := netFrom(cand, net.Layer(0).Act)
 				loss, err := n.Loss(nil, x, y)
 				check(err)
@@ -76,7 +80,7 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 			bestLoss = retrain(best, x, y, opts.retrain)
 		}
 		if best == nil {
-			fmt.Printf("prune: stop at widths %v (no layer that may lose a neuron has more than one)\n", hiddenWidths(net))
+			fmt.Printf("prune: stop at widths %v (no neuron left that may be removed)\n", hiddenWidths(net))
 			return net
 		}
 		if bestLoss > limit || (opts.step > 0 && bestLoss > opts.step*last) {
@@ -105,6 +109,9 @@ type pruneOptions struct {
 	retrain int
 	// onStep, if not nil, is called with the network after each removal.
 	onStep func(*mlp.Network)
+	// keep, if not nil, returns which neurons of hidden layer l (0-based)
+	// may not be removed or merged, given the layer's pre-activations on x.
+	keep func(l int, pre *mat.Dense) []bool
 }
 
 // retrain trains net in place for n Gauss–Newton steps (float32 curvature,
@@ -120,19 +127,22 @@ func retrain(net *mlp.Network, x, y *mat.Dense, n int) float64 {
 // merge, merges of its closest pairs), each as the network's incoming
 // vectors with the layer above refitted: to its pre-activations before the
 // change, or to y if it is the readout. hs are the activations of x and
-// of every hidden layer.
-func candidates(ins, hs []*mat.Dense, y *mat.Dense, l int, merge bool, act mlp.Activation) [][]*mat.Dense {
+// of every hidden layer. Neurons marked in kept (nil: none) are left alone.
+func candidates(ins, hs []*mat.Dense, y *mat.Dense, l int, merge bool, act mlp.Activation, kept []bool) [][]*mat.Dense {
 	targets := y
 	if l+2 < len(ins) {
 		targets = affine(hs[l+1], ins[l+1])
 	}
 	var cands [][]*mat.Dense
-	order := removalOrder(hs[l+1], targets)
+	order := slices.DeleteFunc(removalOrder(hs[l+1], targets), func(j int) bool { return kept != nil && kept[j] })
 	for _, j := range order[:min(shortlist, len(order))] {
 		cands = append(cands, without(ins, l, j, hs[l+1], targets))
 	}
 	if merge {
 		for _, p := range nearestPairs(affine(hs[l], ins[l]), shortlist) {
+			if kept != nil && (kept[p[0]] || kept[p[1]]) {
+				continue
+			}
 			cands = append(cands, merged(ins, l, p, hs[l], targets, act))
 		}
 	}

@@ -203,3 +203,26 @@ func TestSavePath(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneKeepsNeuronsHeldElsewhere perturbs the three copies in the
+// widened network of TestPruneRemovesOnlyTheDuplicates (their incoming
+// vectors moved by noise of 0.3) and prunes it with no loss limit, keeping
+// the neurons the teacher holds within 1e-3 (not 1e-6: each removal refits
+// the layer above, which moves its neurons a little): the copies, which no
+// other network holds, go, and the pruning stops at the teacher's widths,
+// where every neuron left is held.
+func TestPruneKeepsNeuronsHeldElsewhere(t *testing.T) {
+	ins, x, y := widenedTeacher(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range [][2]int{{0, 4}, {0, 5}, {1, 3}} {
+		for i, v := range ins[c[0]].RawRowView(c[1]) {
+			ins[c[0]].Set(c[1], i, v+0.3*rng.NormFloat64())
+		}
+	}
+	teacherIns, _, _ := noisyTeacher(t, rand.New(rand.NewPCG(1, 2)), 3, 4, 3, 2)
+	keep := heldElsewhere([]*mlp.Network{netFrom(teacherIns, mlp.Tanh)}, x, 1e-3)
+	got := hiddenWidths(prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: 1e9, keep: keep}))
+	if got[0] != 4 || got[1] != 3 {
+		t.Errorf("pruned widths %v, want the teacher's [4 3]", got)
+	}
+}

@@ -85,6 +85,7 @@ func main() {
 	bendBelow := flag.Float64("bend-below", 0.05, "with -bend: neurons the queries put in g's bend less often than this get bend queries")
 	keepFiles := flag.String("keep", "", "with -prune: comma-separated saved networks (as -save writes); a neuron one of them holds within -keep-tau is never removed (see heldElsewhere)")
 	keepTau := flag.Float64("keep-tau", 1e-3, "with -keep: largest uncentred cosine distance of the pre-activations on the queries")
+	saveSteps := flag.Bool("prune-save-steps", false, "with -prune and -save: also write the network after each removal, to FILE without .json plus -W1xW2xW3.json (its widths)")
 	flag.Parse()
 	files := flag.Args()
 	if len(files) == 0 {
@@ -103,8 +104,8 @@ func main() {
 	only, err := layerList("-prune-layers", *pruneLayers)
 	check(err)
 	if ((len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0) ||
-		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 || (*keepFiles != "" && *pruneFactor == 0) || !(*keepTau > 0 && *keepTau < 1) {
-		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", *pruneLayers, *pruneStep, *pruneRetrain, *keepTau))
+		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 || (*keepFiles != "" && *pruneFactor == 0) || (*saveSteps && (*pruneFactor == 0 || *save == "")) || !(*keepTau > 0 && *keepTau < 1) {
+		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-save-steps only with -prune and -save, -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", *pruneLayers, *pruneStep, *pruneRetrain, *keepTau))
 	}
 	bendOn, err := layerList("-bend-layers", *bendLayers)
 	check(err)
@@ -217,8 +218,13 @@ func main() {
 	for c := 0; *pruneFactor > 0 && c < *cycles; c++ {
 		before := net.NumParams()
 		opts := pruneOptions{factor: *pruneFactor, step: *pruneStep, merge: *merge, only: only, retrain: *pruneRetrain, keep: keep}
-		if *pruneReport {
-			opts.onStep = func(n *mlp.Network) { report(sub, t, n, testSet.X) }
+		opts.onStep = func(n *mlp.Network) {
+			if *pruneReport {
+				report(sub, t, n, testSet.X)
+			}
+			if *saveSteps {
+				saveLifted(sub, n, stepPath(*save, hiddenWidths(n)))
+			}
 		}
 		net = prune(net, z, y, opts)
 		if net.NumParams() == before {
@@ -263,6 +269,16 @@ func savePath(file string, c, n int) string {
 		return file
 	}
 	return strings.TrimSuffix(file, ".json") + fmt.Sprintf("-cycle%d.json", c)
+}
+
+// stepPath is where -prune-save-steps keeps the network of the given hidden
+// widths: FILE without .json plus -W1xW2xW3.json.
+func stepPath(file string, widths []int) string {
+	w := make([]string, len(widths))
+	for i, v := range widths {
+		w[i] = strconv.Itoa(v)
+	}
+	return strings.TrimSuffix(file, ".json") + "-" + strings.Join(w, "x") + ".json"
 }
 
 // saveLifted writes net, lifted to pixel space, to path.

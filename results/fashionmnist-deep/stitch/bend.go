@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -149,4 +150,77 @@ func rarelyBent(frac []float64, below float64) []int {
 		}
 	}
 	return ns
+}
+
+// unbend moves into g's bend the neurons of the given hidden layers
+// (1-based) that the
+// queries z keep on its nearly affine side (pre-activation above
+// bendRadius on all but a fraction below of them): each one's bias is
+// lowered by the c that puts the bend's upper edge at the quantile q of its
+// pre-activations, q the median fraction of the queries its layer's other
+// neurons are in the bend for (so a fraction q of the queries reach the
+// bend or go past it), and the layer above's biases take
+// W[:, j]·c: on the queries that stay on the affine side (g(s − c) ≈
+// g(s) − c for g, whose slope there is 1) the network's function is nearly
+// unchanged, and where the neuron now bends it changes. Such a neuron can stand in for a
+// teacher neuron whose bend lies inside the queries only as a linear map,
+// leaving the bend to others; shifted, the fine-tune sees where its bend
+// belongs. It returns the neurons moved, per hidden layer (1-based key).
+func unbend(net *mlp.Network, z *mat.Dense, below float64, layers []int) map[int][]int {
+	moved := map[int][]int{}
+	for _, layer := range layers {
+		l := layer - 1
+		p := preact(net, z, l)
+		frac := bendFractions(net, z, l)
+		var bent []float64
+		for _, f := range frac {
+			if f >= below {
+				bent = append(bent, f)
+			}
+		}
+		if len(bent) == 0 {
+			continue
+		}
+		target := median(bent)
+		rows, _ := p.Dims()
+		for j, f := range frac {
+			if f >= below || !mostlyAbove(p, j, below) {
+				continue
+			}
+			col := mat.Col(nil, j, p)
+			sort.Float64s(col)
+			// After the shift a fraction target of the pre-activations lies
+			// below bendRadius: the target quantile moves to bendRadius.
+			c := col[int(target*float64(rows))] - bendRadius
+			if c <= 0 {
+				continue
+			}
+			net.Layer(l).B[j] -= c
+			up := net.Layer(l + 1)
+			for o := 0; o < up.Out; o++ {
+				up.B[o] += up.W.At(o, j) * c
+			}
+			moved[l+1] = append(moved[l+1], j)
+		}
+	}
+	return moved
+}
+
+// mostlyAbove reports whether column j of p lies above bendRadius for all
+// but a fraction below of its rows.
+func mostlyAbove(p *mat.Dense, j int, below float64) bool {
+	rows, _ := p.Dims()
+	n := 0
+	for i := 0; i < rows; i++ {
+		if p.At(i, j) <= bendRadius {
+			n++
+		}
+	}
+	return float64(n) < below*float64(rows)
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }

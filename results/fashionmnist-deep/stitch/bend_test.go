@@ -65,3 +65,65 @@ func TestBendQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestUnbend builds a 2 → 3 → 3 → 1 g network on standard normal queries
+// whose second-layer neuron 1 (bias 25) is always on g's affine side, and
+// checks that unbend moves that neuron and no other, that it then reaches
+// the bend for the median fraction of the queries its layer's other
+// neurons are in the bend for, and
+// that the outputs do not change on the queries that leave it well on the
+// affine side (pre-activation over 5): the layer above absorbs the shift.
+func TestUnbend(t *testing.T) {
+	g, err := mlp.Lookup("g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 3, 3, 1}, Hidden: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setLayer(net.Layer(0), mat.NewDense(3, 3, []float64{1, 0, 0, 0, 1, 0, 0.7, 0.7, 0}))
+	setLayer(net.Layer(1), mat.NewDense(3, 4, []float64{1, -1, 0, -1.5, 3, 3, 3, 25, 0, 1, -1, -1}))
+	setLayer(net.Layer(2), mat.NewDense(1, 4, []float64{1, 0.5, -1, 0}))
+	z := mat.NewDense(20000, 2, nil)
+	rng := synth.NewRand(1)
+	for i := range z.RawMatrix().Data {
+		z.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	before, err := net.Predict(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := unbend(net, z, 0.01, []int{1, 2})
+	if len(moved) != 1 || len(moved[2]) != 1 || moved[2][0] != 1 {
+		t.Fatalf("moved %v, want layer 2 neuron 1 only", moved)
+	}
+	frac := bendFractions(net, z, 1)
+	p := preact(net, z, 1)
+	reached := 0
+	for i := 0; i < 20000; i++ {
+		if p.At(i, 1) < bendRadius {
+			reached++
+		}
+	}
+	if others, got := median([]float64{frac[0], frac[2]}), float64(reached)/20000; math.Abs(got-others) > 0.01 {
+		t.Errorf("moved neuron at or past the bend for %.3f of the queries, want %.3f", got, others)
+	}
+	after, err := net.Predict(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	affine := 0
+	for i := 0; i < 20000; i++ {
+		if p.At(i, 1) <= 5 {
+			continue
+		}
+		affine++
+		if d := math.Abs(after.At(i, 0) - before.At(i, 0)); d > 0.01 {
+			t.Fatalf("query %d (pre-activation %.2f after the shift): output moved by %.3g", i, p.At(i, 1), d)
+		}
+	}
+	if affine < 1000 {
+		t.Errorf("only %d queries leave the moved neuron over 5: the test checks too little", affine)
+	}
+}

@@ -85,6 +85,8 @@ func main() {
 	bendBelow := flag.Float64("bend-below", 0.05, "with -bend: neurons the queries put in g's bend less often than this get bend queries")
 	keepFiles := flag.String("keep", "", "with -prune: comma-separated saved networks (as -save writes); a neuron one of them holds within -keep-tau is never removed (see heldElsewhere)")
 	keepTau := flag.Float64("keep-tau", 1e-3, "with -keep: largest uncentred cosine distance of the pre-activations on the queries")
+	unbendBelow := flag.Float64("unbend", 0, "before the fine-tune, move into g's bend the neurons of layers 2–3 the queries keep on its affine side for all but this fraction (see unbend; 0: none)")
+	unbendLayers := flag.String("unbend-layers", "2,3", "with -unbend: the hidden layers (1-based, comma-separated) whose neurons may move")
 	saveSteps := flag.Bool("prune-save-steps", false, "with -prune and -save: also write the network after each removal, to FILE without .json plus -W1xW2xW3.json (its widths)")
 	flag.Parse()
 	files := flag.Args()
@@ -104,10 +106,12 @@ func main() {
 	only, err := layerList("-prune-layers", *pruneLayers)
 	check(err)
 	if ((len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0) ||
-		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 || (*keepFiles != "" && *pruneFactor == 0) || (*saveSteps && (*pruneFactor == 0 || *save == "")) || !(*keepTau > 0 && *keepTau < 1) {
-		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-save-steps only with -prune and -save, -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", *pruneLayers, *pruneStep, *pruneRetrain, *keepTau))
+		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 || (*keepFiles != "" && *pruneFactor == 0) || (*saveSteps && (*pruneFactor == 0 || *save == "")) || !(*unbendBelow >= 0 && *unbendBelow < 1) || !(*keepTau > 0 && *keepTau < 1) {
+		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-save-steps only with -prune and -save, -unbend in [0, 1), -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", *pruneLayers, *pruneStep, *pruneRetrain, *keepTau))
 	}
 	bendOn, err := layerList("-bend-layers", *bendLayers)
+	check(err)
+	unbendOn, err := layerList("-unbend-layers", *unbendLayers)
 	check(err)
 	if *bend < 0 || !(*bendBelow > 0 && *bendBelow <= 1) || (*bend > 0 && *spread == 0) {
 		check(fmt.Errorf("stitch: -bend %d must not be negative and needs -spread, -bend-below %g in (0, 1]", *bend, *bendBelow))
@@ -198,6 +202,12 @@ func main() {
 	if *bend > 0 {
 		draw := func(n int, seed uint64) (*mat.Dense, error) { return span.Gaussian(zImgs, *spread, seed, n) }
 		z, y = addBendQueries(net, t, sub, z, y, draw, bendOptions{layers: bendOn, below: *bendBelow, each: *bend, pool: 5000000, seed: 1000})
+	}
+	if *unbendBelow > 0 {
+		before, _ := net.Loss(nil, z, y)
+		moved := unbend(net, z, *unbendBelow, unbendOn)
+		after, _ := net.Loss(nil, z, y)
+		fmt.Printf("unbend: moved %v (layer: neurons); loss %.4g → %.4g\n", moved, before, after)
 	}
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)

@@ -153,19 +153,28 @@ func rarelyBent(frac []float64, below float64) []int {
 }
 
 // unbend moves into g's bend the neurons of the given hidden layers
-// (1-based) that the
-// queries z keep on its nearly affine side (pre-activation above
-// bendRadius on all but a fraction below of them): each one's bias is
-// lowered by the c that puts the bend's upper edge at the quantile q of its
-// pre-activations, q the median fraction of the queries its layer's other
-// neurons are in the bend for (so a fraction q of the queries reach the
-// bend or go past it), and the layer above's biases take
-// W[:, j]·c: on the queries that stay on the affine side (g(s − c) ≈
-// g(s) − c for g, whose slope there is 1) the network's function is nearly
-// unchanged, and where the neuron now bends it changes. Such a neuron can stand in for a
-// teacher neuron whose bend lies inside the queries only as a linear map,
-// leaving the bend to others; shifted, the fine-tune sees where its bend
-// belongs. It returns the neurons moved, per hidden layer (1-based key).
+// (1-based) that the queries z keep on one side of it for all but a
+// fraction below of them, and returns the neurons moved, per hidden layer
+// (1-based key). Each moves so that its bend's near edge sits at the
+// quantile q of its pre-activations, q the median fraction of the queries
+// its layer's other neurons are in the bend for: a fraction q of the
+// queries then reach the bend or go past it. The layer above makes up for
+// the move where the neuron stays on its side:
+//
+//   - on the affine side (pre-activations over bendRadius; g's slope there
+//     is 1, g(s − c) ≈ g(s) − c) the bias drops by c and the layer above's
+//     biases take W[:, j]·c;
+//   - in the exponential tail (under −bendRadius; g(s + c) ≈ e^c·g(s)) the
+//     bias rises by c and the neuron's outgoing weights are scaled by the
+//     least-squares factor from g(s + c) back to g(s) on the queries that
+//     stay deep in the tail (under −3·bendRadius after the move, where g's
+//     softplus term e^s alone remains).
+//
+// On one side a neuron's bias is not pinned down: it trades against the
+// layer above's biases, or against its own outgoing weights. A neuron of
+// the teacher whose bend lies inside the queries can then be stood in for
+// by a shifted copy that never bends, the bend left to others; moved, the
+// fine-tune sees where its bend belongs.
 func unbend(net *mlp.Network, z *mat.Dense, below float64, layers []int) map[int][]int {
 	moved := map[int][]int{}
 	for _, layer := range layers {
@@ -181,42 +190,83 @@ func unbend(net *mlp.Network, z *mat.Dense, below float64, layers []int) map[int
 		if len(bent) == 0 {
 			continue
 		}
-		target := median(bent)
-		rows, _ := p.Dims()
+		q := median(bent)
 		for j, f := range frac {
-			if f >= below || !mostlyAbove(p, j, below) {
+			if f >= below {
 				continue
 			}
 			col := mat.Col(nil, j, p)
-			sort.Float64s(col)
-			// After the shift a fraction target of the pre-activations lies
-			// below bendRadius: the target quantile moves to bendRadius.
-			c := col[int(target*float64(rows))] - bendRadius
-			if c <= 0 {
-				continue
+			if shiftOffAffine(net, l, j, col, q, below) || shiftOutOfTail(net, l, j, col, q, below) {
+				moved[l+1] = append(moved[l+1], j)
 			}
-			net.Layer(l).B[j] -= c
-			up := net.Layer(l + 1)
-			for o := 0; o < up.Out; o++ {
-				up.B[o] += up.W.At(o, j) * c
-			}
-			moved[l+1] = append(moved[l+1], j)
 		}
 	}
 	return moved
 }
 
-// mostlyAbove reports whether column j of p lies above bendRadius for all
-// but a fraction below of its rows.
-func mostlyAbove(p *mat.Dense, j int, below float64) bool {
-	rows, _ := p.Dims()
+// shiftOffAffine moves neuron j of hidden layer l down into the bend if
+// its pre-activations s lie over bendRadius for all but a fraction below
+// (see unbend) and reports whether it did.
+func shiftOffAffine(net *mlp.Network, l, j int, s []float64, q, below float64) bool {
+	if !mostly(s, below, func(v float64) bool { return v > bendRadius }) {
+		return false
+	}
+	sorted := append([]float64(nil), s...)
+	sort.Float64s(sorted)
+	c := sorted[int(q*float64(len(s)))] - bendRadius
+	if c <= 0 {
+		return false
+	}
+	net.Layer(l).B[j] -= c
+	up := net.Layer(l + 1)
+	for o := 0; o < up.Out; o++ {
+		up.B[o] += up.W.At(o, j) * c
+	}
+	return true
+}
+
+// shiftOutOfTail moves neuron j of hidden layer l up into the bend if its
+// pre-activations s lie under −bendRadius for all but a fraction below
+// (see unbend) and reports whether it did.
+func shiftOutOfTail(net *mlp.Network, l, j int, s []float64, q, below float64) bool {
+	if !mostly(s, below, func(v float64) bool { return v < -bendRadius }) {
+		return false
+	}
+	sorted := append([]float64(nil), s...)
+	sort.Float64s(sorted)
+	c := -bendRadius - sorted[int((1-q)*float64(len(s)))]
+	if c <= 0 {
+		return false
+	}
+	act := net.Layer(l).Act
+	var num, den float64
+	for _, v := range s {
+		if v+c < -3*bendRadius { // deep enough that g is nearly e^s alone
+			gs, gc := act.Eval(v), act.Eval(v+c)
+			num += gs * gc
+			den += gc * gc
+		}
+	}
+	if den == 0 {
+		return false
+	}
+	net.Layer(l).B[j] += c
+	up := net.Layer(l + 1)
+	for o := 0; o < up.Out; o++ {
+		up.W.Set(o, j, up.W.At(o, j)*num/den)
+	}
+	return true
+}
+
+// mostly reports whether side holds for all but a fraction below of s.
+func mostly(s []float64, below float64, side func(float64) bool) bool {
 	n := 0
-	for i := 0; i < rows; i++ {
-		if p.At(i, j) <= bendRadius {
+	for _, v := range s {
+		if !side(v) {
 			n++
 		}
 	}
-	return float64(n) < below*float64(rows)
+	return float64(n) < below*float64(len(s))
 }
 
 func median(v []float64) float64 {

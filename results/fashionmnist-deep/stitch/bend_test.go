@@ -127,3 +127,57 @@ func TestUnbend(t *testing.T) {
 		t.Errorf("only %d queries leave the moved neuron over 5: the test checks too little", affine)
 	}
 }
+
+// TestUnbendTail is TestUnbend for a second-layer neuron kept in g's
+// exponential tail (weights 3, bias −28): unbend raises it into the bend
+// for the median fraction, and its contribution to the output, the
+// rescaled outgoing weight times g, is unchanged within 5 % on the queries
+// that leave it deep in the tail (pre-activation under −3).
+func TestUnbendTail(t *testing.T) {
+	g, err := mlp.Lookup("g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 3, 3, 1}, Hidden: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setLayer(net.Layer(0), mat.NewDense(3, 3, []float64{1, 0, 0, 0, 1, 0, 0.7, 0.7, 0}))
+	setLayer(net.Layer(1), mat.NewDense(3, 4, []float64{1, -1, 0, -1.5, 3, 3, 3, -28, 0, 1, -1, -1}))
+	setLayer(net.Layer(2), mat.NewDense(1, 4, []float64{1, 0.5, -1, 0}))
+	z := mat.NewDense(20000, 2, nil)
+	rng := synth.NewRand(1)
+	for i := range z.RawMatrix().Data {
+		z.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	before := preact(net, z, 1)
+	wBefore := net.Layer(2).W.At(0, 1)
+	moved := unbend(net, z, 0.01, []int{2})
+	if len(moved) != 1 || len(moved[2]) != 1 || moved[2][0] != 1 {
+		t.Fatalf("moved %v, want layer 2 neuron 1 only", moved)
+	}
+	after := preact(net, z, 1)
+	frac := bendFractions(net, z, 1)
+	reached := 0
+	deep := 0
+	for i := 0; i < 20000; i++ {
+		s := after.At(i, 1)
+		if s > -bendRadius {
+			reached++
+		}
+		if s >= -3 {
+			continue
+		}
+		deep++
+		was, now := wBefore*g.Eval(before.At(i, 1)), net.Layer(2).W.At(0, 1)*g.Eval(s)
+		if math.Abs(now-was) > 0.05*math.Abs(was) {
+			t.Fatalf("query %d (pre-activation %.2f after the move): contribution %.4g, was %.4g", i, s, now, was)
+		}
+	}
+	if others, got := median([]float64{frac[0], frac[2]}), float64(reached)/20000; math.Abs(got-others) > 0.01 {
+		t.Errorf("moved neuron at or past the bend for %.3f of the queries, want %.3f", got, others)
+	}
+	if deep < 1000 {
+		t.Errorf("only %d queries leave the moved neuron under −3: the test checks too little", deep)
+	}
+}

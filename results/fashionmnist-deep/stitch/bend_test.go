@@ -66,30 +66,15 @@ func TestBendQueries(t *testing.T) {
 	}
 }
 
-// TestUnbend builds a 2 → 3 → 3 → 1 g network on standard normal queries
-// whose second-layer neuron 1 (bias 25) is always on g's affine side, and
+// TestUnbend takes oneSidedNet with second-layer neuron 1 always on g's
+// affine side (bias 25), and
 // checks that unbend moves that neuron and no other, that it then reaches
 // the bend for the median fraction of the queries its layer's other
 // neurons are in the bend for, and
 // that the outputs do not change on the queries that leave it well on the
 // affine side (pre-activation over 5): the layer above absorbs the shift.
 func TestUnbend(t *testing.T) {
-	g, err := mlp.Lookup("g")
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 3, 3, 1}, Hidden: g})
-	if err != nil {
-		t.Fatal(err)
-	}
-	setLayer(net.Layer(0), mat.NewDense(3, 3, []float64{1, 0, 0, 0, 1, 0, 0.7, 0.7, 0}))
-	setLayer(net.Layer(1), mat.NewDense(3, 4, []float64{1, -1, 0, -1.5, 3, 3, 3, 25, 0, 1, -1, -1}))
-	setLayer(net.Layer(2), mat.NewDense(1, 4, []float64{1, 0.5, -1, 0}))
-	z := mat.NewDense(20000, 2, nil)
-	rng := synth.NewRand(1)
-	for i := range z.RawMatrix().Data {
-		z.RawMatrix().Data[i] = rng.NormFloat64()
-	}
+	_, net, z := oneSidedNet(t, 25)
 	before, err := net.Predict(z)
 	if err != nil {
 		t.Fatal(err)
@@ -128,28 +113,13 @@ func TestUnbend(t *testing.T) {
 	}
 }
 
-// TestUnbendTail is TestUnbend for a second-layer neuron kept in g's
+// TestUnbendTail takes oneSidedNet with second-layer neuron 1 kept in g's
 // exponential tail (weights 3, bias −28): unbend raises it into the bend
 // for the median fraction, and its contribution to the output, the
 // rescaled outgoing weight times g, is unchanged within 5 % on the queries
 // that leave it deep in the tail (pre-activation under −3).
 func TestUnbendTail(t *testing.T) {
-	g, err := mlp.Lookup("g")
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 3, 3, 1}, Hidden: g})
-	if err != nil {
-		t.Fatal(err)
-	}
-	setLayer(net.Layer(0), mat.NewDense(3, 3, []float64{1, 0, 0, 0, 1, 0, 0.7, 0.7, 0}))
-	setLayer(net.Layer(1), mat.NewDense(3, 4, []float64{1, -1, 0, -1.5, 3, 3, 3, -28, 0, 1, -1, -1}))
-	setLayer(net.Layer(2), mat.NewDense(1, 4, []float64{1, 0.5, -1, 0}))
-	z := mat.NewDense(20000, 2, nil)
-	rng := synth.NewRand(1)
-	for i := range z.RawMatrix().Data {
-		z.RawMatrix().Data[i] = rng.NormFloat64()
-	}
+	g, net, z := oneSidedNet(t, -28)
 	before := preact(net, z, 1)
 	wBefore := net.Layer(2).W.At(0, 1)
 	moved := unbend(net, z, 0.01, []int{2})
@@ -180,4 +150,28 @@ func TestUnbendTail(t *testing.T) {
 	if deep < 1000 {
 		t.Errorf("only %d queries leave the moved neuron under −3: the test checks too little", deep)
 	}
+}
+
+// oneSidedNet returns g and a 2 → 3 → 3 → 1 g network whose second-layer
+// neuron 1 has weights 3, 3, 3 and the given bias (far from 0: the neuron
+// stays on one side of the bend), with 20 000 standard normal queries.
+func oneSidedNet(t *testing.T, bias float64) (mlp.Activation, *mlp.Network, *mat.Dense) {
+	t.Helper()
+	g, err := mlp.Lookup("g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := mlp.New(mlp.Spec{Sizes: []int{2, 3, 3, 1}, Hidden: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setLayer(net.Layer(0), mat.NewDense(3, 3, []float64{1, 0, 0, 0, 1, 0, 0.7, 0.7, 0}))
+	setLayer(net.Layer(1), mat.NewDense(3, 4, []float64{1, -1, 0, -1.5, 3, 3, 3, bias, 0, 1, -1, -1}))
+	setLayer(net.Layer(2), mat.NewDense(1, 4, []float64{1, 0.5, -1, 0}))
+	z := mat.NewDense(20000, 2, nil)
+	rng := synth.NewRand(1)
+	for i := range z.RawMatrix().Data {
+		z.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	return g, net, z
 }

@@ -85,7 +85,7 @@ func main() {
 	bendBelow := flag.Float64("bend-below", 0.05, "with -bend: neurons the queries put in g's bend less often than this get bend queries")
 	keepFiles := flag.String("keep", "", "with -prune: comma-separated saved networks (as -save writes); a neuron one of them holds within -keep-tau is never removed (see heldElsewhere)")
 	keepTau := flag.Float64("keep-tau", 1e-3, "with -keep: largest uncentred cosine distance of the pre-activations on the queries")
-	unbendBelow := flag.Float64("unbend", 0, "before the fine-tune, move into g's bend the neurons of layers 2–3 the queries keep on its affine side for all but this fraction (see unbend; 0: none)")
+	unbendBelow := flag.Float64("unbend", 0, "before the fine-tune (and each -prune-finetune), move into g's bend the neurons the queries keep on one side of it for all but this fraction (see unbend; 0: none)")
 	unbendLayers := flag.String("unbend-layers", "2,3", "with -unbend: the hidden layers (1-based, comma-separated) whose neurons may move")
 	saveSteps := flag.Bool("prune-save-steps", false, "with -prune and -save: also write the network after each removal, to FILE without .json plus -W1xW2xW3.json (its widths)")
 	flag.Parse()
@@ -242,6 +242,10 @@ func main() {
 		}
 		report(sub, t, net, testSet.X)
 		if *pruneFT > 0 {
+			if *unbendBelow > 0 {
+				moved := unbend(net, z, *unbendBelow, unbendOn)
+				fmt.Printf("unbend: moved %v (layer: neurons)\n", moved)
+			}
 			fineTune(ctx, net, z, y, *pruneFT, v)
 			report(sub, t, net, testSet.X)
 		}

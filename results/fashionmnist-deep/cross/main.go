@@ -22,6 +22,7 @@ import (
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -92,10 +93,7 @@ func unitPreacts(n *mlp.Network, x *mat.Dense, l int) [][]float64 {
 	cols := make([][]float64, c)
 	for j := range cols {
 		cols[j] = mat.Col(nil, j, &p)
-		norm := math.Sqrt(dot(cols[j], cols[j]))
-		for i := range cols[j] {
-			cols[j][i] /= norm
-		}
+		floats.Scale(1/floats.Norm(cols[j], 2), cols[j])
 	}
 	return cols
 }
@@ -108,19 +106,11 @@ func nearest(v []float64, set [][]float64, skip int) (int, float64) {
 		if j == skip {
 			continue
 		}
-		if d := 1 - dot(v, w); d < best {
+		if d := 1 - floats.Dot(v, w); d < best {
 			best, bj = d, j
 		}
 	}
 	return bj, best
-}
-
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
 }
 
 func check(err error) {

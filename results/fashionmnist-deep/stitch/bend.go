@@ -258,6 +258,17 @@ func shiftOutOfTail(net *mlp.Network, l, j int, s []float64, q, below float64) b
 	return true
 }
 
+// moveOneSided runs unbend on net and prints what moved and the loss on
+// (z, y) before and after.
+func moveOneSided(net *mlp.Network, z, y *mat.Dense, below float64, layers []int) {
+	before, err := net.Loss(nil, z, y)
+	check(err)
+	moved := unbend(net, z, below, layers)
+	after, err := net.Loss(nil, z, y)
+	check(err)
+	fmt.Printf("unbend: moved %v (layer: neurons); loss %.4g → %.4g\n", moved, before, after)
+}
+
 // mostly reports whether side holds for all but a fraction below of s.
 func mostly(s []float64, below float64, side func(float64) bool) bool {
 	n := 0

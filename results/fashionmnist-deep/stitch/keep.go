@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -28,7 +28,7 @@ func heldElsewhere(refs []*mlp.Network, x *mat.Dense, tau float64) func(l int, p
 		kept := make([]bool, len(cols))
 		for j, c := range cols {
 			for _, rc := range refCols[l] {
-				if 1-dot(c, rc) <= tau {
+				if 1-floats.Dot(c, rc) <= tau {
 					kept[j] = true
 					break
 				}
@@ -42,10 +42,7 @@ func heldElsewhere(refs []*mlp.Network, x *mat.Dense, tau float64) func(l int, p
 func unitColumns(m *mat.Dense) [][]float64 {
 	cols := columnsOf(m)
 	for _, c := range cols {
-		n := math.Sqrt(dot(c, c))
-		for i := range c {
-			c[i] /= n
-		}
+		floats.Scale(1/floats.Norm(c, 2), c)
 	}
 	return cols
 }
@@ -62,12 +59,4 @@ func describeKept(net *mlp.Network, x *mat.Dense, keep func(int, *mat.Dense) []b
 		}
 		fmt.Printf("keep: layer %d: %d of %d neurons held by a -keep network\n", l+1, n, net.Layer(l).Out)
 	}
-}
-
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
 }

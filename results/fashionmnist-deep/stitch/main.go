@@ -201,13 +201,11 @@ func main() {
 	net := build(ins, act, h, y)
 	if *bend > 0 {
 		draw := func(n int, seed uint64) (*mat.Dense, error) { return span.Gaussian(zImgs, *spread, seed, n) }
+		// Seeds from 1000 on: the fitting queries use seed 1.
 		z, y = addBendQueries(net, t, sub, z, y, draw, bendOptions{layers: bendOn, below: *bendBelow, each: *bend, pool: 5000000, seed: 1000})
 	}
 	if *unbendBelow > 0 {
-		before, _ := net.Loss(nil, z, y)
-		moved := unbend(net, z, *unbendBelow, unbendOn)
-		after, _ := net.Loss(nil, z, y)
-		fmt.Printf("unbend: moved %v (layer: neurons); loss %.4g → %.4g\n", moved, before, after)
+		moveOneSided(net, z, y, *unbendBelow, unbendOn)
 	}
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
@@ -243,8 +241,7 @@ func main() {
 		report(sub, t, net, testSet.X)
 		if *pruneFT > 0 {
 			if *unbendBelow > 0 {
-				moved := unbend(net, z, *unbendBelow, unbendOn)
-				fmt.Printf("unbend: moved %v (layer: neurons)\n", moved)
+				moveOneSided(net, z, y, *unbendBelow, unbendOn)
 			}
 			fineTune(ctx, net, z, y, *pruneFT, v)
 			report(sub, t, net, testSet.X)

@@ -73,8 +73,7 @@ func queries(t *mlp.Network, spread float64) (*mat.Dense, error) {
 		return nil, err
 	}
 	synth.ScalePixels(trainSet.X)
-	imgs := mat.DenseCopyOf(trainSet.X.Slice(0, 30000, 0, 784))
-	sub, z, err := span.Reduce(context.Background(), t, imgs)
+	sub, _, z, err := span.ImageSpan(context.Background(), t, trainSet.X, 30000)
 	if err != nil {
 		return nil, err
 	}

@@ -67,9 +67,7 @@ func main() {
 	check(err)
 	synth.ScalePixels(trainSet.X)
 	synth.ScalePixels(testSet.X)
-	rows, _ := trainSet.X.Dims()
-	imgs := mat.DenseCopyOf(trainSet.X.Slice(0, min(*n, rows), 0, 784))
-	sub, z, err := span.Reduce(ctx, t, imgs)
+	sub, _, z, err := span.ImageSpan(ctx, t, trainSet.X, *n)
 	check(err)
 	if flag.NArg() > 0 && !*importance {
 		compareSaved(t, sub, testSet.X, flag.Args())

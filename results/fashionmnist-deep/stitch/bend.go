@@ -89,7 +89,12 @@ func allReached(got [][]int, each int) bool {
 // bendFractions returns, for each neuron of hidden layer l of net, the
 // fraction of the rows of z that put its pre-activation in the bend.
 func bendFractions(net *mlp.Network, z *mat.Dense, l int) []float64 {
-	p := preact(net, z, l)
+	return bendFractionsOf(preact(net, z, l))
+}
+
+// bendFractionsOf returns, for each column of the pre-activations p, the
+// fraction of its rows in the bend.
+func bendFractionsOf(p *mat.Dense) []float64 {
 	rows, cols := p.Dims()
 	frac := make([]float64, cols)
 	for i := 0; i < rows; i++ {
@@ -132,9 +137,9 @@ func addBendQueries(net, t *mlp.Network, sub *identify.Subspace, z, y *mat.Dense
 	yy.Stack(y, yb)
 	x, err := sub.Expand(&zz)
 	check(err)
+	before, err := sub.Expand(z)
+	check(err)
 	for _, layer := range opts.layers {
-		before, err := sub.Expand(z)
-		check(err)
 		fmt.Printf("bend queries: teacher layer %d neurons in the bend for under %.3g: before %v, after %v\n", layer,
 			opts.below, rarelyBent(bendFractions(t, before, layer-1), opts.below), rarelyBent(bendFractions(t, x, layer-1), opts.below))
 	}
@@ -180,7 +185,7 @@ func unbend(net *mlp.Network, z *mat.Dense, below float64, layers []int) map[int
 	for _, layer := range layers {
 		l := layer - 1
 		p := preact(net, z, l)
-		frac := bendFractions(net, z, l)
+		frac := bendFractionsOf(p)
 		var bent []float64
 		for _, f := range frac {
 			if f >= below {
@@ -211,9 +216,7 @@ func shiftOffAffine(net *mlp.Network, l, j int, s []float64, q, below float64) b
 	if !mostly(s, below, func(v float64) bool { return v > bendRadius }) {
 		return false
 	}
-	sorted := append([]float64(nil), s...)
-	sort.Float64s(sorted)
-	c := sorted[int(q*float64(len(s)))] - bendRadius
+	c := quantile(s, q) - bendRadius
 	if c <= 0 {
 		return false
 	}
@@ -232,9 +235,7 @@ func shiftOutOfTail(net *mlp.Network, l, j int, s []float64, q, below float64) b
 	if !mostly(s, below, func(v float64) bool { return v < -bendRadius }) {
 		return false
 	}
-	sorted := append([]float64(nil), s...)
-	sort.Float64s(sorted)
-	c := -bendRadius - sorted[int((1-q)*float64(len(s)))]
+	c := -bendRadius - quantile(s, 1-q)
 	if c <= 0 {
 		return false
 	}
@@ -280,8 +281,11 @@ func mostly(s []float64, below float64, side func(float64) bool) bool {
 	return float64(n) < below*float64(len(s))
 }
 
-func median(v []float64) float64 {
+func median(v []float64) float64 { return quantile(v, 0.5) }
+
+// quantile returns the element of v at rank ⌊q·len(v)⌋ in increasing order.
+func quantile(v []float64, q float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	return s[len(s)/2]
+	return s[int(q*float64(len(s)))]
 }

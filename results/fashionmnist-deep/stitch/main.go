@@ -128,8 +128,7 @@ func main() {
 	check(err)
 	synth.ScalePixels(trainSet.X)
 	synth.ScalePixels(testSet.X)
-	imgs := mat.DenseCopyOf(trainSet.X.Slice(0, 30000, 0, 784))
-	sub, z, err := span.Reduce(ctx, t, imgs)
+	sub, imgs, z, err := span.ImageSpan(ctx, t, trainSet.X, 30000)
 	check(err)
 	x := imgs
 	zImgs := z

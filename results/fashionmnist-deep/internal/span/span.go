@@ -48,6 +48,17 @@ func Reduce(ctx context.Context, t *mlp.Network, imgs *mat.Dense) (*identify.Sub
 	return sub, z, err
 }
 
+// ImageSpan copies the first n rows (all, if fewer) of the training images
+// train, scaled as the teacher was trained on them, and returns the span of
+// t's first-layer weights estimated from them (Reduce), the copied images
+// and their coordinates in the span: the probes every tool starts from.
+func ImageSpan(ctx context.Context, t *mlp.Network, train *mat.Dense, n int) (*identify.Subspace, *mat.Dense, *mat.Dense, error) {
+	rows, cols := train.Dims()
+	imgs := mat.DenseCopyOf(train.Slice(0, min(n, rows), 0, cols))
+	sub, z, err := Reduce(ctx, t, imgs)
+	return sub, imgs, z, err
+}
+
 // Gaussian returns n span coordinates drawn from the Gaussian with the
 // mean and covariance of z, widened to spread times its spread, from the
 // stream of seed.

@@ -34,8 +34,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"sort"
@@ -67,6 +69,8 @@ func main() {
 	aboveWidth := flag.Int("above-width", 120, "width of every hidden layer of those students")
 	aboveTime := flag.Duration("above-time", 10*time.Minute, "training time of each of them (two at once)")
 	aboveStd := flag.Bool("above-standardize", false, "train those students on the stitched activations standardised (each to zero mean, unit variance; folded back into their first layer afterwards)")
+	aboveTable := flag.Bool("above-table", false, "with -above: print, before stitching, how many groups of the new students' neurons each linkage cut and each -min would keep, and the max-clusters cut's count for each share of the students (the data's choices), with how many teacher neurons they hold (a diagnostic)")
+	aboveDir := flag.String("above-dir", "", "with -above: keep those students in this directory (student-I.json); a student already there is read instead of trained, so a stopped run loses no finished student")
 	diagnose := flag.Bool("diagnose", false, "print, for each stitched neuron of layers 2–3, its cosine distance to the nearest teacher neuron (pre-activations on the queries) and its largest centred correlation with a stitched neuron of the layer below (a pass-through copy)")
 	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
 	pruneFactor := flag.Float64("prune", 0, "after the fine-tune, remove hidden neurons one at a time while the loss stays within this factor of its value before (0: no pruning; see prune)")
@@ -95,19 +99,29 @@ func main() {
 			files = append(files, fmt.Sprintf("%sstudents-gn-n2-p30000-e400-t25m0s-g1-subspace/student-%05d.json", dir, i))
 		}
 	}
-	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single >= len(files) || *ft < 0 || *minStudents < 0 || *minStudents > len(files) ||
-		(*minStudents == 0 && len(files) != 2) || *spread < 0 || *queries < 1 ||
+	grouped := len(files) // the students -min counts: with -base and -above only the new ones
+	if *base != "" && *above > 0 {
+		grouped = *aboveStudents
+	}
+	if !(*tau > 0 && *tau <= 2) || *single < -1 || *single >= len(files) || *ft < 0 || *minStudents < 0 || *minStudents > grouped ||
+		(*minStudents == 0 && grouped != 2) || *spread < 0 || *queries < 1 ||
 		(*pruneFactor != 0 && !(*pruneFactor >= 1)) || *pruneFT < 0 || (*pruneFT > 0 && *pruneFactor == 0) ||
 		*cycles < 1 || ((*merge || *cycles > 1) && *pruneFactor == 0) ||
 		*above < 0 || *above == 1 || *above > 3 || (*above > 0 && (*aboveStudents < *minStudents || *aboveWidth < 1 || *aboveTime <= 0)) {
 		check(fmt.Errorf("stitch: -tau %g must be in (0, 2], -single %d in -1…%d, -finetune %s not negative, -min %d in 0…%d (0 needs two students), -spread %g not negative, -queries %d positive, -above %d 0, 2 or 3 (with -above-students ≥ -min, positive width and time), -prune %g 0 or at least 1, -prune-finetune %s not negative and only with -prune, -prune-cycles %d positive (-merge and several cycles only with -prune)",
-			*tau, *single, len(files)-1, *ft, *minStudents, len(files), *spread, *queries, *above, *pruneFactor, *pruneFT, *cycles))
+			*tau, *single, len(files)-1, *ft, *minStudents, grouped, *spread, *queries, *above, *pruneFactor, *pruneFT, *cycles))
 	}
 	only, err := layerList("-prune-layers", *pruneLayers)
 	check(err)
 	if ((len(only) > 0 || *pruneStep != 0 || *pruneRetrain != 0 || *pruneReport) && *pruneFactor == 0) ||
 		(*pruneStep != 0 && !(*pruneStep > 1)) || *pruneRetrain < 0 || (*keepFiles != "" && *pruneFactor == 0) || (*saveSteps && (*pruneFactor == 0 || *save == "")) || !(*unbendBelow >= 0 && *unbendBelow < 1) || !(*keepTau > 0 && *keepTau < 1) {
 		check(fmt.Errorf("stitch: -prune-layers %q, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-save-steps only with -prune and -save, -unbend in [0, 1), -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", *pruneLayers, *pruneStep, *pruneRetrain, *keepTau))
+	}
+	if *aboveDir != "" {
+		if *above == 0 {
+			check(fmt.Errorf("stitch: -above-dir %s only with -above", *aboveDir))
+		}
+		check(os.MkdirAll(*aboveDir, 0o755))
 	}
 	bendOn, err := layerList("-bend-layers", *bendLayers)
 	check(err)
@@ -168,7 +182,7 @@ func main() {
 			continue
 		}
 		if l+1 == *above {
-			nets = trainAbove(ctx, h, y, act, 3-l, *aboveStudents, *aboveWidth, *aboveTime, *aboveStd)
+			nets = trainAbove(ctx, h, y, act, 3-l, *aboveStudents, *aboveWidth, *aboveTime, *aboveStd, *aboveDir)
 			in, first = h, l
 		}
 		var ps []*mat.Dense
@@ -186,6 +200,11 @@ func main() {
 		}
 		if len(targets) == 0 {
 			check(fmt.Errorf("layer %d: no pair within cosine distance %g: raise -tau", l+1, *tau))
+		}
+		if *aboveTable && l+1 == *above {
+			var tp mat.Dense
+			check(t.PreActivations(nil, &tp, x, l))
+			printAgreement(ps, &tp)
 		}
 		if *diagnose && l > 0 {
 			var tp mat.Dense
@@ -370,7 +389,7 @@ func preact(net *mlp.Network, x *mat.Dense, l int) *mat.Dense {
 // returns them. With standardize they train on h standardised per column
 // and get the standardisation folded into their first layer, so they take
 // h as it is.
-func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden, n, width int, limit time.Duration, standardize bool) []*mlp.Network {
+func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden, n, width int, limit time.Duration, standardize bool, dir string) []*mlp.Network {
 	var std *synth.Standardizer
 	if standardize {
 		var err error
@@ -397,11 +416,17 @@ func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if nets[i] = readAbove(dir, i, h.RawMatrix().Cols, hidden, y.RawMatrix().Cols); nets[i] != nil {
+					continue
+				}
 				cp, err := identify.TrainStudent(ctx, h, y, cfg, i)
 				check(err)
 				nets[i] = cp.Net
 				if std != nil {
 					foldStandardizer(cp.Net.Layer(0), std)
+				}
+				if dir != "" {
+					check(cp.Net.SaveFile(abovePath(dir, i)))
 				}
 			}
 		}()
@@ -412,6 +437,27 @@ func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden
 	close(next)
 	wg.Wait()
 	return nets
+}
+
+func abovePath(dir string, i int) string { return fmt.Sprintf("%s/student-%d.json", dir, i) }
+
+// readAbove returns student i of -above-dir if it is there (nil if dir is
+// empty or the file is missing), refusing one whose sizes do not fit: a
+// directory from another -above or another base network.
+func readAbove(dir string, i, in, hidden, out int) *mlp.Network {
+	if dir == "" {
+		return nil
+	}
+	n, err := mlp.LoadFile(abovePath(dir, i))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	check(err)
+	if n.InputDim() != in || n.NumLayers() != hidden+1 || n.OutputDim() != out {
+		check(fmt.Errorf("stitch: %s: sizes %v, want %d inputs, %d hidden layers, %d outputs", abovePath(dir, i), n.Sizes(), in, hidden, out))
+	}
+	fmt.Printf("above student %d: read from %s\n", i, abovePath(dir, i))
+	return n
 }
 
 // foldStandardizer rewrites a first layer L that takes standardised inputs
@@ -466,32 +512,15 @@ func columnsOf(m *mat.Dense) [][]float64 {
 // uncentred cosine distance joins below tau, keeping the groups that hold
 // neurons of at least minStudents students (the clustering's γN).
 func groups(ps []*mat.Dense, tau float64, minStudents int) [][]float64 {
-	var cols [][]float64
-	var owner []int
-	for k, p := range ps {
-		for _, c := range columnsOf(p) {
-			cols = append(cols, c)
-			owner = append(owner, k)
-		}
-	}
-	rows := mat.NewDense(len(cols), len(cols[0]), nil)
-	for i, c := range cols {
-		rows.SetRow(i, c)
-	}
+	rows, owner := stackColumns(ps)
 	tree, err := cluster.Linkage(rows, cluster.Average, cluster.Cosine)
 	check(err)
+	_, c := rows.Dims()
 	var out [][]float64
-	for _, g := range cluster.Groups(tree.CutHeight(tau)) {
-		seen := map[int]bool{}
+	for _, g := range keptGroups(cluster.Groups(tree.CutHeight(tau)), owner, minStudents) {
+		mean := make([]float64, c)
 		for _, i := range g {
-			seen[owner[i]] = true
-		}
-		if len(seen) < minStudents {
-			continue
-		}
-		mean := make([]float64, len(cols[0]))
-		for _, i := range g {
-			for r, x := range cols[i] {
+			for r, x := range rows.RawRowView(i) {
 				mean[r] += x / float64(len(g))
 			}
 		}

@@ -23,7 +23,10 @@
 // on the activations of the stitched layer L−1 (the layer-by-layer
 // recovery of the paper, stitching in place of its retraining); with -base
 // FILE the layers below L come from a network saved earlier with -save
-// instead (without -above: the whole network, its readout refitted). With
+// instead (without -above: the whole network, its readout refitted);
+// -above-dir keeps those new students, so that later runs regroup them
+// without training, and -above-table prints how many groups of their
+// neurons each cut keeps, held by how many of them (agree.go). With
 // -prune F the (fine-tuned) network then loses hidden neurons one at a time
 // while its loss stays within F times its value before (prune.go), and
 // -prune-finetune trains it on; -prune-cycles repeats the two. With -bend N

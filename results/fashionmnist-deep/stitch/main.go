@@ -72,7 +72,7 @@ func main() {
 	aboveWidth := flag.Int("above-width", 120, "width of every hidden layer of those students")
 	aboveTime := flag.Duration("above-time", 10*time.Minute, "training time of each of them (two at once)")
 	aboveStd := flag.Bool("above-standardize", false, "train those students on the stitched activations standardised (each to zero mean, unit variance; folded back into their first layer afterwards)")
-	aboveTable := flag.Bool("above-table", false, "with -above: print, before stitching, how many groups of the new students' neurons each linkage cut and each -min would keep, and the max-clusters cut's count for each share of the students (the data's choices), with how many teacher neurons they hold (a diagnostic)")
+	aboveTable := flag.Bool("above-table", false, "with -above: print, before stitching each layer from -above up, how many groups of the new students' neurons each linkage cut and each -min would keep, and the max-clusters cut's count for each share of the students (the data's choices), with how many teacher neurons they hold (a diagnostic)")
 	aboveDir := flag.String("above-dir", "", "with -above: keep those students in this directory (student-I.json); a student already there is read instead of trained, so a stopped run loses no finished student")
 	diagnose := flag.Bool("diagnose", false, "print, for each stitched neuron of layers 2–3, its cosine distance to the nearest teacher neuron (pre-activations on the queries) and its largest centred correlation with a stitched neuron of the layer below (a pass-through copy)")
 	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
@@ -204,7 +204,7 @@ func main() {
 		if len(targets) == 0 {
 			check(fmt.Errorf("layer %d: no pair within cosine distance %g: raise -tau", l+1, *tau))
 		}
-		if *aboveTable && l+1 == *above {
+		if *aboveTable && *above > 0 && l+1 >= *above {
 			var tp mat.Dense
 			check(t.PreActivations(nil, &tp, x, l))
 			printAgreement(ps, &tp)

@@ -73,7 +73,7 @@ func main() {
 	aboveTime := flag.Duration("above-time", 10*time.Minute, "training time of each of them (two at once)")
 	aboveStd := flag.Bool("above-standardize", false, "train those students on the stitched activations standardised (each to zero mean, unit variance; folded back into their first layer afterwards)")
 	aboveTable := flag.Bool("above-table", false, "with -above: print, before stitching each layer from -above up, how many groups of the new students' neurons each linkage cut and each -min would keep, and the max-clusters cut's count for each share of the students (the data's choices), with how many teacher neurons they hold (a diagnostic)")
-	aboveDir := flag.String("above-dir", "", "with -above: keep those students in this directory (student-I.json); a student already there is read instead of trained, so a stopped run loses no finished student")
+	aboveDir := flag.String("above-dir", "", "with -above: keep those students in this directory (student-I.json); a student already there is read instead of trained, so a stopped run loses no finished student (one directory per -base and -above: only the sizes are checked)")
 	diagnose := flag.Bool("diagnose", false, "print, for each stitched neuron of layers 2–3, its cosine distance to the nearest teacher neuron (pre-activations on the queries) and its largest centred correlation with a stitched neuron of the layer below (a pass-through copy)")
 	queries := flag.Int("queries", 30000, "Gaussian queries with -spread")
 	pruneFactor := flag.Float64("prune", 0, "after the fine-tune, remove hidden neurons one at a time while the loss stays within this factor of its value before (0: no pruning; see prune)")
@@ -442,6 +442,7 @@ func trainAbove(ctx context.Context, h, y *mat.Dense, act mlp.Activation, hidden
 	return nets
 }
 
+// abovePath is where -above-dir keeps student i.
 func abovePath(dir string, i int) string { return fmt.Sprintf("%s/student-%d.json", dir, i) }
 
 // readAbove returns student i of -above-dir if it is there (nil if dir is

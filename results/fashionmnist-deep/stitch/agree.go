@@ -96,19 +96,18 @@ func keptGroups(gs [][]int, owner []int, minOwners int) [][]int {
 func teacherHeld(rows *mat.Dense, gs [][]int, teacher *mat.Dense, tau float64) int {
 	_, c := rows.Dims()
 	means := make([][]float64, len(gs))
-	norms := make([]float64, len(gs))
 	for j, g := range gs {
 		means[j] = make([]float64, c)
 		for _, i := range g {
 			floats.Add(means[j], rows.RawRowView(i))
 		}
-		norms[j] = floats.Norm(means[j], 2)
+		floats.Scale(1/floats.Norm(means[j], 2), means[j])
 	}
 	held := 0
-	for _, col := range columnsOf(teacher) {
-		best, norm := math.Inf(1), floats.Norm(col, 2)
-		for j, m := range means {
-			best = math.Min(best, 1-floats.Dot(col, m)/(norm*norms[j]))
+	for _, col := range unitColumns(teacher) {
+		best := math.Inf(1)
+		for _, m := range means {
+			best = math.Min(best, 1-floats.Dot(col, m))
 		}
 		if best <= tau {
 			held++

@@ -26,6 +26,7 @@ func printAgreement(ps []*mat.Dense, teacher *mat.Dense) {
 	rows, owner := stackColumns(ps)
 	tree, err := cluster.Linkage(rows, cluster.Average, cluster.Cosine)
 	check(err)
+	units := unitColumns(teacher)
 	n := len(ps)
 	fmt.Printf("groups held by at least k of the %d students [teacher neurons within 1e-3 of one]\n%-8s", n, "tau")
 	for k := 1; k <= n; k++ {
@@ -34,10 +35,17 @@ func printAgreement(ps []*mat.Dense, teacher *mat.Dense) {
 	fmt.Println()
 	for _, tau := range agreementTaus {
 		gs := cluster.Groups(tree.CutHeight(tau))
+		means := unitVectors(groupMeans(rows, gs)) // once per cut, whatever k keeps
+		owners := ownerCounts(gs, owner)
 		fmt.Printf("%-8g", tau)
 		for k := 1; k <= n; k++ {
-			kept := keptGroups(gs, owner, k)
-			fmt.Printf(" %9s", fmt.Sprintf("%d [%d]", len(kept), teacherHeld(rows, kept, teacher, 1e-3)))
+			var kept [][]float64
+			for g, m := range means {
+				if owners[g] >= k {
+					kept = append(kept, m)
+				}
+			}
+			fmt.Printf(" %9s", fmt.Sprintf("%d [%d]", len(kept), teacherHeld(kept, units, 1e-3)))
 		}
 		fmt.Println()
 	}
@@ -53,7 +61,7 @@ func printAgreement(ps []*mat.Dense, teacher *mat.Dense) {
 			}
 		}
 		fmt.Printf("max-clusters cut, gamma %.2g (at least %d members): height %.3g, %d clusters [%d]\n",
-			gamma, size, mc.Height, mc.Count, teacherHeld(rows, kept, teacher, 1e-3))
+			gamma, size, mc.Height, mc.Count, teacherHeld(unitVectors(groupMeans(rows, kept)), units, 1e-3))
 	}
 }
 
@@ -75,36 +83,60 @@ func stackColumns(ps []*mat.Dense) (*mat.Dense, []int) {
 	return rows, owner
 }
 
-// keptGroups returns the groups holding members of at least minOwners
-// distinct owners.
-func keptGroups(gs [][]int, owner []int, minOwners int) [][]int {
-	var kept [][]int
-	for _, g := range gs {
+// ownerCounts returns, for each group, how many distinct owners its
+// members have.
+func ownerCounts(gs [][]int, owner []int) []int {
+	counts := make([]int, len(gs))
+	for j, g := range gs {
 		seen := map[int]bool{}
 		for _, i := range g {
 			seen[owner[i]] = true
 		}
-		if len(seen) >= minOwners {
-			kept = append(kept, g)
+		counts[j] = len(seen)
+	}
+	return counts
+}
+
+// keptGroups returns the groups holding members of at least minOwners
+// distinct owners.
+func keptGroups(gs [][]int, owner []int, minOwners int) [][]int {
+	var kept [][]int
+	for j, c := range ownerCounts(gs, owner) {
+		if c >= minOwners {
+			kept = append(kept, gs[j])
 		}
 	}
 	return kept
 }
 
-// teacherHeld counts the columns of teacher that the mean of some group's
-// rows is within uncentred cosine distance tau of.
-func teacherHeld(rows *mat.Dense, gs [][]int, teacher *mat.Dense, tau float64) int {
+// groupMeans returns the mean of each group's rows.
+func groupMeans(rows *mat.Dense, gs [][]int) [][]float64 {
 	_, c := rows.Dims()
 	means := make([][]float64, len(gs))
 	for j, g := range gs {
 		means[j] = make([]float64, c)
 		for _, i := range g {
-			floats.Add(means[j], rows.RawRowView(i))
+			for r, x := range rows.RawRowView(i) {
+				means[j][r] += x / float64(len(g))
+			}
 		}
-		floats.Scale(1/floats.Norm(means[j], 2), means[j])
 	}
+	return means
+}
+
+// unitVectors scales each vector to unit norm in place and returns them.
+func unitVectors(vs [][]float64) [][]float64 {
+	for _, v := range vs {
+		floats.Scale(1/floats.Norm(v, 2), v)
+	}
+	return vs
+}
+
+// teacherHeld counts the teacher's neurons (unit vectors) that one of the
+// unit vectors means is within uncentred cosine distance tau of.
+func teacherHeld(means, teacher [][]float64, tau float64) int {
 	held := 0
-	for _, col := range unitColumns(teacher) {
+	for _, col := range teacher {
 		best := math.Inf(1)
 		for _, m := range means {
 			best = math.Min(best, 1-floats.Dot(col, m))

@@ -51,10 +51,10 @@ func TestAgreementCounts(t *testing.T) {
 	if len(all) != teacherWidth+3 {
 		t.Errorf("groups held by at least one student: %d, want %d", len(all), teacherWidth+3)
 	}
-	if h := teacherHeld(rows, all, teacher, 1e-3); h != teacherWidth {
+	if h := teacherHeld(unitVectors(groupMeans(rows, all)), unitColumns(teacher), 1e-3); h != teacherWidth {
 		t.Errorf("teacher neurons held: %d, want %d", h, teacherWidth)
 	}
-	if h := teacherHeld(rows, keptGroups(cut, owner, 2)[:1], teacher, 1e-3); h != 1 {
+	if h := teacherHeld(unitVectors(groupMeans(rows, keptGroups(cut, owner, 2)[:1])), unitColumns(teacher), 1e-3); h != 1 {
 		t.Errorf("teacher neurons held by one shared group: %d, want 1", h)
 	}
 }

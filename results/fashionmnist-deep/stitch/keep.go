@@ -39,13 +39,7 @@ func heldElsewhere(refs []*mlp.Network, x *mat.Dense, tau float64) func(l int, p
 }
 
 // unitColumns returns m's columns scaled to unit norm.
-func unitColumns(m *mat.Dense) [][]float64 {
-	cols := columnsOf(m)
-	for _, c := range cols {
-		floats.Scale(1/floats.Norm(c, 2), c)
-	}
-	return cols
-}
+func unitColumns(m *mat.Dense) [][]float64 { return unitVectors(columnsOf(m)) }
 
 // describeKept prints how many neurons of each hidden layer of net the
 // keep rule protects.

@@ -519,18 +519,7 @@ func groups(ps []*mat.Dense, tau float64, minStudents int) [][]float64 {
 	rows, owner := stackColumns(ps)
 	tree, err := cluster.Linkage(rows, cluster.Average, cluster.Cosine)
 	check(err)
-	_, c := rows.Dims()
-	var out [][]float64
-	for _, g := range keptGroups(cluster.Groups(tree.CutHeight(tau)), owner, minStudents) {
-		mean := make([]float64, c)
-		for _, i := range g {
-			for r, x := range rows.RawRowView(i) {
-				mean[r] += x / float64(len(g))
-			}
-		}
-		out = append(out, mean)
-	}
-	return out
+	return groupMeans(rows, keptGroups(cluster.Groups(tree.CutHeight(tau)), owner, minStudents))
 }
 
 // pairs returns the averaged pre-activations of the mutual nearest pairs

@@ -19,8 +19,8 @@ import (
 	"os"
 	"sort"
 
+	"github.com/paramrecovery/expandcluster/internal/span"
 	"github.com/paramrecovery/expandcluster/mlp"
-	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"

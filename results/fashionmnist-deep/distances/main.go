@@ -13,8 +13,8 @@ import (
 	"sort"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/internal/span"
 	"github.com/paramrecovery/expandcluster/mlp"
-	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 )
 
 func main() {

@@ -16,8 +16,8 @@ import (
 	"slices"
 
 	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/internal/span"
 	"github.com/paramrecovery/expandcluster/mlp"
-	"github.com/paramrecovery/expandcluster/results/fashionmnist-deep/internal/span"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )

@@ -1,4 +1,4 @@
-package main
+package deepstitch
 
 import (
 	"context"

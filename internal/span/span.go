@@ -1,5 +1,6 @@
 // Package span holds the set-up the deep Fashion-MNIST experiment tools
-// (spread, stitch, distances, misses, oracle) share: the teacher and the
+// (results/fashionmnist-deep: spread, stitch, distances, misses, oracle,
+// cross) and examples/fashionmnistdeep share: the teacher and the
 // test images, the span of the teacher's first-layer weights and Gaussian
 // queries over it.
 package span

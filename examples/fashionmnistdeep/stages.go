@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/identify"
+	"github.com/paramrecovery/expandcluster/internal/deepstitch"
+	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
+)
+
+// stage is one step of the chain: its name (OUT/<name>.json) and its
+// stitch settings given the previous stage's file.
+type stage struct {
+	name    string
+	options func(prev string) deepstitch.Options
+}
+
+// stages is the chain the package comment describes, with the constants
+// measured in results/fashionmnist-deep.
+func stages(s settings) []stage {
+	at := func(f func(o *deepstitch.Options)) func(string) deepstitch.Options {
+		return func(prev string) deepstitch.Options {
+			o := deepstitch.Defaults()
+			o.Spread, o.Queries, o.Base = querySpread, queryCount, prev
+			f(&o)
+			return o
+		}
+	}
+	m := s.scaled
+	return []stage{
+		{"1-stitch", at(func(o *deepstitch.Options) {
+			o.Base, o.Tau, o.MinStudents, o.FineTune = "", 0.02, 2, m(25*time.Minute)
+			o.PruneFactor, o.PruneFineTune = 2, m(15*time.Minute)
+		})},
+		{"2-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune = 10, m(30*time.Minute) })},
+		{"3-layer2-knee", at(func(o *deepstitch.Options) {
+			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneFineTune = 1e9, 5, []int{2}, m(30*time.Minute)
+		})},
+		{"4-layer3-cycles", at(func(o *deepstitch.Options) {
+			o.PruneFactor, o.PruneLayers, o.PruneCycles, o.PruneFineTune = 1.5, []int{3}, 12, m(5*time.Minute)
+		})},
+		{"5-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune = 0.01, m(15*time.Minute) })},
+		{"6-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune = 0.01, m(15*time.Minute) })},
+		{"7-layer3-agreement", at(func(o *deepstitch.Options) {
+			o.Above, o.AboveStudents, o.AboveTime, o.AboveDir = 3, s.aboveStudents, m(s.aboveTime), s.out+"/above"
+			o.MinStudents, o.Tau, o.AboveTable, o.FineTune = s.minAgree, s.tau, true, m(20*time.Minute)
+		})},
+	}
+}
+
+// summaryRow is one stage's network compared with the teacher.
+type summaryRow struct {
+	stage            string
+	widths           []int
+	relLoss          float64
+	within2, within3 []int // per hidden layer: teacher neurons within 1e-2, 1e-3
+	relRMSE, agree   float64
+}
+
+// summarize compares the network saved at path with the teacher: its loss
+// on the queries relative to their output variance, and on the test images
+// (data space) its matched neurons, relative RMSE and label agreement.
+func summarize(d *deepstitch.Data, name, path string) (summaryRow, error) {
+	r := summaryRow{stage: name}
+	net, err := mlp.LoadFile(path)
+	if err != nil {
+		return r, err
+	}
+	loss, err := net.Loss(nil, d.X, d.Y)
+	if err != nil {
+		return r, err
+	}
+	r.relLoss = loss / synth.OutputVariance(d.Y)
+	cmp, err := identify.CompareIn(identify.DataSpace, d.Teacher, net, d.Test)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", path, err)
+	}
+	for l, c := range cmp.Layers {
+		r.widths = append(r.widths, net.Layer(l).Out)
+		r.within2 = append(r.within2, c.Within(1e-2))
+		r.within3 = append(r.within3, c.Within(1e-3))
+	}
+	labels, err := synth.Predictions(d.Teacher, d.Test)
+	if err != nil {
+		return r, err
+	}
+	r.relRMSE = cmp.RelRMSE
+	r.agree, err = synth.Accuracy(net, d.Test, labels)
+	return r, err
+}
+
+// writeSummary writes the stages' table to path.
+func writeSummary(path string, s settings, rows []summaryRow) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Deep Fashion-MNIST teacher 784 → 30 → 30 → 30 → 10 (g), recovered stage by stage\n\n")
+	fmt.Fprintf(&b, "%d span students of %s, %d layer-3 students of %s, agreement: groups held by ≥ %d of them at cut %g; time scale %g.\n",
+		s.students, s.studentTime, s.aboveStudents, s.aboveTime, s.minAgree, s.tau, s.timeScale)
+	fmt.Fprintf(&b, "Loss relative to the output variance on the %d Gaussian queries (× %d spread); neurons, RMSE and labels on the 10 000 test images, data space.\n\n", queryCount, querySpread)
+	b.WriteString("| stage | widths | rel. loss | layer 1 within 1e-2 (1e-3) | layer 2 | layer 3 | all | test rel. RMSE | label agreement |\n|---|---|---:|---|---|---|---:|---:|---:|\n")
+	for _, r := range rows {
+		ws := make([]string, len(r.widths))
+		total := 0
+		fmt.Fprintf(&b, "| %s | ", r.stage)
+		for i, w := range r.widths {
+			ws[i] = fmt.Sprint(w)
+			total += r.within2[i]
+		}
+		fmt.Fprintf(&b, "%s | %.3g |", strings.Join(ws, " × "), r.relLoss)
+		for i := range r.widths {
+			fmt.Fprintf(&b, " %d (%d) |", r.within2[i], r.within3[i])
+		}
+		fmt.Fprintf(&b, " %d | %.3g | %.2f %% |\n", total, r.relRMSE, 100*r.agree)
+	}
+	fmt.Print(b.String())
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}

@@ -82,8 +82,9 @@ func (o Options) Validate() error {
 	if o.Base != "" && o.Above > 0 {
 		grouped = o.AboveStudents
 	}
+	stitches := o.Base == "" || o.Above > 0 // some layer is stitched from students
 	if !(o.Tau > 0 && o.Tau <= 2) || o.Single < -1 || o.Single >= given || o.FineTune < 0 || o.MinStudents < 0 || o.MinStudents > grouped ||
-		(o.MinStudents == 0 && grouped != 2) || o.Spread < 0 || o.Queries < 1 ||
+		(stitches && o.MinStudents == 0 && grouped != 2) || o.Spread < 0 || o.Queries < 1 ||
 		(o.PruneFactor != 0 && !(o.PruneFactor >= 1)) || o.PruneFineTune < 0 || (o.PruneFineTune > 0 && o.PruneFactor == 0) ||
 		o.PruneCycles < 1 || ((o.Merge || o.PruneCycles > 1) && o.PruneFactor == 0) ||
 		o.Above < 0 || o.Above == 1 || o.Above > 3 || (o.Above > 0 && (o.AboveStudents < o.MinStudents || o.AboveWidth < 1 || o.AboveTime <= 0)) {
@@ -536,7 +537,7 @@ func readAbove(dir string, i, in, hidden, out int) *mlp.Network {
 	if n.InputDim() != in || n.NumLayers() != hidden+1 || n.OutputDim() != out {
 		check(fmt.Errorf("stitch: %s: sizes %v, want %d inputs, %d hidden layers, %d outputs", abovePath(dir, i), n.Sizes(), in, hidden, out))
 	}
-	fmt.Printf("above student %d: read from %s\n", i, abovePath(dir, i))
+	fmt.Printf("student %d: read from %s\n", i, abovePath(dir, i))
 	return n
 }
 

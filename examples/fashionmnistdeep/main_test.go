@@ -1,0 +1,75 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+)
+
+func defaults() settings {
+	return settings{out: "out", teacher: "t.json", students: 8, aboveStudents: 8, minAgree: 4,
+		studentTime: 12 * time.Minute, aboveTime: 8 * time.Minute, tau: 1e-3, timeScale: 1}
+}
+
+// TestStagesAreValid checks that every stage's settings pass the stitch
+// package's own validation — stage 1 with the span students given as
+// networks, the others on the previous stage's file — that each stage
+// reads the one before it, and that the last keeps its students in OUT.
+func TestStagesAreValid(t *testing.T) {
+	s := defaults()
+	students := make([]*mlp.Network, s.students)
+	prev := ""
+	for i, st := range stages(s) {
+		o := st.options(prev)
+		if o.Base != prev {
+			t.Errorf("stage %s starts from %q, want the previous stage's %q", st.name, o.Base, prev)
+		}
+		if o.Base == "" {
+			o.Nets = students
+		}
+		if err := o.Validate(); err != nil {
+			t.Errorf("stage %d (%s): %v", i+1, st.name, err)
+		}
+		prev = st.name + ".json"
+	}
+	last := stages(s)[len(stages(s))-1].options(prev)
+	if last.AboveDir != "out/above" || last.MinStudents != 4 || last.AboveStudents != 8 {
+		t.Errorf("last stage: students in %q, %d of %d must agree; want out/above, 4 of 8", last.AboveDir, last.MinStudents, last.AboveStudents)
+	}
+}
+
+// TestSettingsRejected checks that impossible flags are refused.
+func TestSettingsRejected(t *testing.T) {
+	for name, change := range map[string]func(*settings){
+		"one span student":       func(s *settings) { s.students = 1 },
+		"more agreeing than all": func(s *settings) { s.minAgree = 9 },
+		"zero cut":               func(s *settings) { s.tau = 0 },
+		"no time":                func(s *settings) { s.studentTime = 0 },
+		"negative scale":         func(s *settings) { s.timeScale = -1 },
+		"no output":              func(s *settings) { s.out = "" },
+	} {
+		s := defaults()
+		change(&s)
+		if s.validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if err := defaults().validate(); err != nil {
+		t.Errorf("defaults refused: %v", err)
+	}
+}
+
+// TestTimeScale checks that -time-scale reaches every stage's budgets.
+func TestTimeScale(t *testing.T) {
+	s := defaults()
+	s.timeScale = 0.5
+	full, half := stages(defaults()), stages(s)
+	for i := range full {
+		a, b := full[i].options("p"), half[i].options("p")
+		if 2*b.FineTune != a.FineTune || 2*b.PruneFineTune != a.PruneFineTune || (a.Above > 0 && 2*b.AboveTime != a.AboveTime) {
+			t.Errorf("stage %s: budgets %s, %s, %s at half scale; %s, %s, %s at full", full[i].name,
+				b.FineTune, b.PruneFineTune, b.AboveTime, a.FineTune, a.PruneFineTune, a.AboveTime)
+		}
+	}
+}

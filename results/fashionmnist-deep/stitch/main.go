@@ -33,6 +33,10 @@
 // the fine-tune and pruning also see bend queries (bend.go): for each
 // neuron of -bend-layers that the queries keep out of g's bend almost
 // always, N more queries from the same distribution that put it there.
+//
+// The machinery (and the files named above) is in internal/deepstitch,
+// which examples/fashionmnistdeep runs as one chain; this command maps its
+// flags onto deepstitch.Options.
 package main
 
 import (

@@ -118,12 +118,25 @@ type Data struct {
 }
 
 // Setup loads the deep teacher from teacherPath (the committed one is
-// span.TeacherPath) and Fashion-MNIST and draws the queries: with spread S > 0, n Gaussian span queries S times
-// wider than the images (seed 1), else the 30 000 images.
+// span.TeacherPath; any 784 → … → 10 network of three hidden layers with
+// biases will do) and Fashion-MNIST, and draws the queries: with spread
+// S > 0, n Gaussian span queries S times wider than the images (seed 1),
+// else the 30 000 images.
 func Setup(ctx context.Context, teacherPath string, spread float64, n int) (d *Data, err error) {
 	defer recoverStop(&err)
+	if !(spread >= 0) || n < 1 {
+		return nil, fmt.Errorf("stitch: spread %g must not be negative, queries %d positive", spread, n)
+	}
 	t, err := mlp.LoadFile(teacherPath)
 	check(err)
+	if t.InputDim() != 784 || t.NumLayers() != 4 || t.OutputDim() != 10 {
+		return nil, fmt.Errorf("stitch: teacher %s has sizes %v: the stitching handles 784 inputs, three hidden layers and 10 outputs", teacherPath, t.Sizes())
+	}
+	for l := 0; l < t.NumLayers(); l++ {
+		if t.Layer(l).B == nil {
+			return nil, fmt.Errorf("stitch: teacher %s: layer %d has no bias", teacherPath, l+1)
+		}
+	}
 	trainSet, testSet, err := synth.FashionMNIST("")
 	check(err)
 	synth.ScalePixels(trainSet.X)

@@ -47,6 +47,11 @@
 // fashionmnistdeep-<date-time>: committed results are never modified
 // unless -out names them.
 //
+// Students train two at once (-workers), each on one core; the stitching
+// stages use one core, so two runs with different -seed (another seed,
+// another lineage of the same chain: other students, the same queries)
+// share the project's two cores.
+//
 // The stage constants are those measured in results/fashionmnist-deep
 // (README there); the whole run takes about four and a half hours of the
 // project's two cores. -time-scale multiplies every training budget (a
@@ -80,7 +85,8 @@ type settings struct {
 	out, teacher            string
 	students, aboveStudents int
 	studentTime, aboveTime  time.Duration
-	minAgree                int
+	minAgree, workers       int
+	seed                    uint64
 	tau, timeScale          float64
 }
 
@@ -94,6 +100,8 @@ func main() {
 	flag.DurationVar(&s.aboveTime, "above-time", 8*time.Minute, "training time of each layer-3 student")
 	flag.IntVar(&s.minAgree, "min", 0, "stage 7 keeps groups held by at least this many layer-3 students (0: half of them, rounded up)")
 	flag.Float64Var(&s.tau, "tau", 1e-3, "stage 7's linkage cut (uncentred cosine distance)")
+	flag.Uint64Var(&s.seed, "seed", 1, "seed of the students' initialisations (stages 0 and 7): another seed, another lineage of the same chain")
+	flag.IntVar(&s.workers, "workers", 2, "students trained at once (each on one core; the stitching stages use one core)")
 	flag.Float64Var(&s.timeScale, "time-scale", 1, "multiply every training and fine-tune time by this")
 	flag.Parse()
 	if s.minAgree == 0 {
@@ -126,9 +134,9 @@ const (
 
 func (s settings) validate() error {
 	if s.out == "" || s.students < 2 || s.aboveStudents < 1 || s.minAgree < 1 || s.minAgree > s.aboveStudents ||
-		s.studentTime <= 0 || s.aboveTime <= 0 || !(s.tau > 0 && s.tau <= 2) || !(s.timeScale > 0) {
-		return fmt.Errorf("fashionmnistdeep: -out %q must be set, -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-time %s and -above-time %s positive, -tau %g in (0, 2], -time-scale %g positive",
-			s.out, s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentTime, s.aboveTime, s.tau, s.timeScale)
+		s.studentTime <= 0 || s.aboveTime <= 0 || s.workers < 1 || !(s.tau > 0 && s.tau <= 2) || !(s.timeScale > 0) {
+		return fmt.Errorf("fashionmnistdeep: -out %q must be set, -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-time %s and -above-time %s positive, -workers %d positive, -tau %g in (0, 2], -time-scale %g positive",
+			s.out, s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentTime, s.aboveTime, s.workers, s.tau, s.timeScale)
 	}
 	return nil
 }
@@ -140,7 +148,8 @@ func run(ctx context.Context, d *deepstitch.Data, s settings) error {
 		return err
 	}
 	students, err := deepstitch.TrainStudents(ctx, d.Z, d.Y, d.Teacher.Layer(0).Act, deepstitch.StudentSpec{
-		Hidden: 3, Width: 60, N: s.students, Limit: s.scaled(s.studentTime), Patience: 25, Dir: filepath.Join(s.out, "students")})
+		Hidden: 3, Width: 60, N: s.students, Limit: s.scaled(s.studentTime), Patience: 25, Dir: filepath.Join(s.out, "students"),
+		Seed: s.seed, Workers: s.workers})
 	if err != nil {
 		return fmt.Errorf("stage 0 (span students): %w", err)
 	}

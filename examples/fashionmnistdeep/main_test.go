@@ -9,7 +9,7 @@ import (
 
 func defaults() settings {
 	return settings{out: "out", teacher: "t.json", students: 8, aboveStudents: 8, minAgree: 4,
-		studentTime: 12 * time.Minute, aboveTime: 8 * time.Minute, tau: 1e-3, timeScale: 1}
+		studentTime: 12 * time.Minute, aboveTime: 8 * time.Minute, tau: 1e-3, timeScale: 1, seed: 1, workers: 2}
 }
 
 // TestStagesAreValid checks that every stage's settings pass the stitch

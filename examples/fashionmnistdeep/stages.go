@@ -47,6 +47,7 @@ func stages(s settings) []stage {
 		{"6-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune = 0.01, m(15*time.Minute) })},
 		{"7-layer3-agreement", at(func(o *deepstitch.Options) {
 			o.Above, o.AboveStudents, o.AboveTime, o.AboveDir = 3, s.aboveStudents, m(s.aboveTime), s.out+"/above"
+			o.AboveSeed, o.AboveWorkers = s.seed, s.workers
 			o.MinStudents, o.Tau, o.AboveTable, o.FineTune = s.minAgree, s.tau, true, m(20*time.Minute)
 		})},
 	}

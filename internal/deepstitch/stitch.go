@@ -32,6 +32,8 @@ type Options struct {
 	Single, MinStudents                   int
 	Above, AboveStudents, AboveWidth      int
 	AboveTime                             time.Duration
+	AboveSeed                             uint64
+	AboveWorkers                          int // students trained at once (0: two)
 	AboveStandardize, AboveTable          bool
 	AboveDir                              string
 	Diagnose                              bool
@@ -58,7 +60,7 @@ type Options struct {
 
 // Defaults returns the stitch tool's default settings.
 func Defaults() Options {
-	return Options{Tau: 1e-2, Single: -1, AboveStudents: 4, AboveWidth: 120, AboveTime: 10 * time.Minute, Queries: 30000,
+	return Options{Tau: 1e-2, Single: -1, AboveStudents: 4, AboveWidth: 120, AboveTime: 10 * time.Minute, AboveSeed: 1, Queries: 30000,
 		PruneCycles: 1, BendLayers: []int{2}, BendBelow: 0.05, KeepTau: 1e-3, UnbendLayers: []int{2, 3}}
 }
 
@@ -220,8 +222,8 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 			continue
 		}
 		if l+1 == o.Above {
-			nets, err = TrainStudents(ctx, h, y, act, StudentSpec{Hidden: 3 - l, Width: o.AboveWidth, N: o.AboveStudents,
-				Limit: o.AboveTime, Standardize: o.AboveStandardize, Dir: o.AboveDir})
+			nets, err = TrainStudents(ctx, h, y, act, StudentSpec{Hidden: 3 - l, Width: o.AboveWidth, N: o.AboveStudents, Seed: o.AboveSeed,
+				Workers: o.AboveWorkers, Limit: o.AboveTime, Standardize: o.AboveStandardize, Dir: o.AboveDir})
 			check(err)
 			in, first = h, l
 		}
@@ -428,13 +430,18 @@ func preact(net *mlp.Network, x *mat.Dense, l int) *mat.Dense {
 // number of hidden layers, every one Width wide, how many, each one's
 // time limit (and, when Patience > 0, the Gauss–Newton steps without a 1 %
 // gain after which one stops early), whether they see the activations
-// standardised, and the directory that keeps them (empty: none).
+// standardised, the directory that keeps them (empty: none), the seed of
+// their initialisations (student i's stream is identify's for Seed and i)
+// and how many train at once (0: two, one per core of the project's
+// machine; each student runs on one core).
 type StudentSpec struct {
 	Hidden, Width, N int
 	Limit            time.Duration
 	Patience         int
 	Standardize      bool
 	Dir              string
+	Seed             uint64
+	Workers          int
 }
 
 // TrainStudents trains spec.N students on the activations h and the
@@ -447,9 +454,13 @@ type StudentSpec struct {
 // they take h as it is.
 func TrainStudents(ctx context.Context, h, y *mat.Dense, act mlp.Activation, spec StudentSpec) (nets []*mlp.Network, err error) {
 	defer recoverStop(&err)
-	if spec.Hidden < 1 || spec.Width < 1 || spec.N < 1 || spec.Limit <= 0 || spec.Patience < 0 {
-		return nil, fmt.Errorf("stitch: students: %d hidden layers, width %d, %d students, limit %s and patience %d: want all positive (patience not negative)",
-			spec.Hidden, spec.Width, spec.N, spec.Limit, spec.Patience)
+	if spec.Hidden < 1 || spec.Width < 1 || spec.N < 1 || spec.Limit <= 0 || spec.Patience < 0 || spec.Workers < 0 {
+		return nil, fmt.Errorf("stitch: students: %d hidden layers, width %d, %d students, limit %s, patience %d and %d workers: want all positive (patience and workers not negative)",
+			spec.Hidden, spec.Width, spec.N, spec.Limit, spec.Patience, spec.Workers)
+	}
+	workers := spec.Workers
+	if workers == 0 {
+		workers = 2
 	}
 	if spec.Dir != "" {
 		check(os.MkdirAll(spec.Dir, 0o755))
@@ -469,7 +480,7 @@ func TrainStudents(ctx context.Context, h, y *mat.Dense, act mlp.Activation, spe
 	if spec.Patience > 0 {
 		stopRules.Patience, stopRules.MinRelImprove = spec.Patience, 0.01
 	}
-	cfg := identify.Config{Activation: act, Widths: widths, HiddenLayers: spec.Hidden, Students: spec.N, Gamma: 1, Seed: 1, Restarts: -1,
+	cfg := identify.Config{Activation: act, Widths: widths, HiddenLayers: spec.Hidden, Students: spec.N, Gamma: 1, Seed: spec.Seed, Restarts: -1,
 		Train: train.Config{Phases: []train.Phase{{Name: "gn", Optimizer: &train.GaussNewton{SingleCurvature: true}, Stop: stopRules}}}}
 	p := train.NewPrinter(os.Stdout)
 	p.Interval = time.Minute
@@ -478,7 +489,7 @@ func TrainStudents(ctx context.Context, h, y *mat.Dense, act mlp.Activation, spe
 	errs := make([]error, spec.N)
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range 2 {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -66,3 +66,34 @@ func TestTrainStudentsStopped(t *testing.T) {
 		t.Errorf("a cancelled run wrote %d files", len(files))
 	}
 }
+
+// TestTrainStudentsSeed checks that the seed reaches the students: another
+// seed, other students; the same seed and one worker or two, the same
+// (the stop is by patience, not time, so the runs are comparable).
+func TestTrainStudentsSeed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	_, x, y := noisyTeacher(t, rng, 3, 2, 1)
+	first := func(seed uint64, workers int) []float64 {
+		nets, err := TrainStudents(context.Background(), x, y, mlp.Tanh,
+			StudentSpec{Hidden: 1, Width: 4, N: 2, Limit: time.Hour, Patience: 3, Seed: seed, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(nets[0].Params(), nets[1].Params()...)
+	}
+	a, b, c := first(1, 2), first(2, 2), first(1, 1)
+	same := func(u, v []float64) bool {
+		for i := range u {
+			if u[i] != v[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if same(a, b) {
+		t.Error("seeds 1 and 2 gave the same students")
+	}
+	if !same(a, c) {
+		t.Error("seed 1 gave other students with one worker than with two")
+	}
+}

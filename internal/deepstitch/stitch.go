@@ -284,9 +284,11 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 		describeKept(net, z, keep)
 	}
 	for c := 0; o.PruneFactor > 0 && c < o.PruneCycles; c++ {
+		check(ctx.Err())
 		before := net.NumParams()
 		opts := pruneOptions{factor: o.PruneFactor, step: o.PruneStep, merge: o.Merge, only: o.PruneLayers, retrain: o.PruneRetrain, keep: keep}
 		opts.onStep = func(n *mlp.Network) {
+			check(ctx.Err()) // a long pruning stops at the next removal
 			if o.PruneReport {
 				report(sub, t, n, d.Test)
 			}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/internal/deepstitch"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
@@ -55,11 +54,9 @@ func stages(s settings) []stage {
 
 // summaryRow is one stage's network compared with the teacher.
 type summaryRow struct {
-	stage            string
-	widths           []int
-	relLoss          float64
-	within2, within3 []int // per hidden layer: teacher neurons within 1e-2, 1e-3
-	relRMSE, agree   float64
+	stage   string
+	relLoss float64
+	deepstitch.Comparison
 }
 
 // summarize compares the network saved at path with the teacher: its loss
@@ -73,25 +70,14 @@ func summarize(d *deepstitch.Data, name, path string) (summaryRow, error) {
 	}
 	loss, err := net.Loss(nil, d.X, d.Y)
 	if err != nil {
-		return r, err
+		return r, fmt.Errorf("%s: %w", path, err)
 	}
 	r.relLoss = loss / synth.OutputVariance(d.Y)
-	cmp, err := identify.CompareIn(identify.DataSpace, d.Teacher, net, d.Test)
+	r.Comparison, err = deepstitch.Compare(d, net)
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", path, err)
 	}
-	for l, c := range cmp.Layers {
-		r.widths = append(r.widths, net.Layer(l).Out)
-		r.within2 = append(r.within2, c.Within(1e-2))
-		r.within3 = append(r.within3, c.Within(1e-3))
-	}
-	labels, err := synth.Predictions(d.Teacher, d.Test)
-	if err != nil {
-		return r, err
-	}
-	r.relRMSE = cmp.RelRMSE
-	r.agree, err = synth.Accuracy(net, d.Test, labels)
-	return r, err
+	return r, nil
 }
 
 // writeSummary writes the stages' table to path.
@@ -103,18 +89,18 @@ func writeSummary(path string, s settings, rows []summaryRow) error {
 	fmt.Fprintf(&b, "Loss relative to the output variance on the %d Gaussian queries (× %d spread); neurons, RMSE and labels on the 10 000 test images, data space.\n\n", queryCount, querySpread)
 	b.WriteString("| stage | widths | rel. loss | layer 1 within 1e-2 (1e-3) | layer 2 | layer 3 | all | test rel. RMSE | label agreement |\n|---|---|---:|---|---|---|---:|---:|---:|\n")
 	for _, r := range rows {
-		ws := make([]string, len(r.widths))
+		ws := make([]string, len(r.Widths))
 		total := 0
 		fmt.Fprintf(&b, "| %s | ", r.stage)
-		for i, w := range r.widths {
+		for i, w := range r.Widths {
 			ws[i] = fmt.Sprint(w)
-			total += r.within2[i]
+			total += r.Within2[i]
 		}
 		fmt.Fprintf(&b, "%s | %.3g |", strings.Join(ws, " × "), r.relLoss)
-		for i := range r.widths {
-			fmt.Fprintf(&b, " %d (%d) |", r.within2[i], r.within3[i])
+		for i := range r.Widths {
+			fmt.Fprintf(&b, " %d (%d) |", r.Within2[i], r.Within3[i])
 		}
-		fmt.Fprintf(&b, " %d | %.3g | %.2f %% |\n", total, r.relRMSE, 100*r.agree)
+		fmt.Fprintf(&b, " %d | %.3g | %.2f %% |\n", total, r.RelRMSE, 100*r.Agreement)
 	}
 	fmt.Print(b.String())
 	return os.WriteFile(path, []byte(b.String()), 0o644)

@@ -269,10 +269,10 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 	}
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
-	report(sub, t, net, d.Test)
+	report(d, net)
 	if o.FineTune > 0 {
 		fineTune(ctx, net, z, y, o.FineTune, v)
-		report(sub, t, net, d.Test)
+		report(d, net)
 	}
 	var keep func(int, *mat.Dense) []bool
 	if len(o.Keep) > 0 {
@@ -290,7 +290,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 		opts.onStep = func(n *mlp.Network) {
 			check(ctx.Err()) // a long pruning stops at the next removal
 			if o.PruneReport {
-				report(sub, t, n, d.Test)
+				report(d, n)
 			}
 			if o.PruneSaveSteps {
 				saveLifted(sub, n, stepPath(o.Save, hiddenWidths(n)))
@@ -300,13 +300,13 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 		if net.NumParams() == before {
 			break
 		}
-		report(sub, t, net, d.Test)
+		report(d, net)
 		if o.PruneFineTune > 0 {
 			if o.Unbend > 0 {
 				moveOneSided(net, z, y, o.Unbend, o.UnbendLayers)
 			}
 			fineTune(ctx, net, z, y, o.PruneFineTune, v)
-			report(sub, t, net, d.Test)
+			report(d, net)
 		}
 		if o.Save != "" && o.PruneCycles > 1 {
 			saveLifted(sub, net, savePath(o.Save, c+1, o.PruneCycles))
@@ -406,19 +406,48 @@ func fineTune(ctx context.Context, net *mlp.Network, z, y *mat.Dense, limit time
 	fmt.Printf("fine-tuned: loss %.4g (rel %.4g)\n", r.Loss, r.Loss/v)
 }
 
-func report(sub *identify.Subspace, t, net *mlp.Network, test *mat.Dense) {
-	lifted, err := sub.Lift(net)
+// report prints net (on the span coordinates) compared with the teacher
+// (Compare).
+func report(d *Data, net *mlp.Network) {
+	lifted, err := d.Sub.Lift(net)
 	check(err)
-	cmp, err := identify.CompareIn(identify.DataSpace, t, lifted, test)
+	c, err := Compare(d, lifted)
 	check(err)
-	for i, l := range cmp.Layers {
-		fmt.Printf("  layer %d: width %d, within 1e-2 %d, 1e-3 %d\n", i+1, lifted.Layer(i).Out, l.Within(1e-2), l.Within(1e-3))
+	for i, w := range c.Widths {
+		fmt.Printf("  layer %d: width %d, within 1e-2 %d, 1e-3 %d\n", i+1, w, c.Within2[i], c.Within3[i])
 	}
-	labels, err := synth.Predictions(t, test)
-	check(err)
-	agree, err := synth.Accuracy(lifted, test, labels)
-	check(err)
-	fmt.Printf("  test rel RMSE %.4g, label agreement %.2f%%\n", cmp.RelRMSE, 100*agree)
+	fmt.Printf("  test rel RMSE %.4g, label agreement %.2f%%\n", c.RelRMSE, 100*c.Agreement)
+}
+
+// Comparison is a network compared with the teacher on the test images in
+// data space: per hidden layer its width and the teacher neurons within
+// cosine distance 1e-2 and 1e-3 of one of its neurons; the outputs'
+// relative RMSE and the fraction of images given the teacher's label.
+type Comparison struct {
+	Widths, Within2, Within3 []int
+	RelRMSE, Agreement       float64
+}
+
+// Compare compares lifted (on the 784 pixels) with d's teacher on d's
+// test images.
+func Compare(d *Data, lifted *mlp.Network) (Comparison, error) {
+	var c Comparison
+	cmp, err := identify.CompareIn(identify.DataSpace, d.Teacher, lifted, d.Test)
+	if err != nil {
+		return c, err
+	}
+	for i, l := range cmp.Layers {
+		c.Widths = append(c.Widths, lifted.Layer(i).Out)
+		c.Within2 = append(c.Within2, l.Within(1e-2))
+		c.Within3 = append(c.Within3, l.Within(1e-3))
+	}
+	labels, err := synth.Predictions(d.Teacher, d.Test)
+	if err != nil {
+		return c, err
+	}
+	c.RelRMSE = cmp.RelRMSE
+	c.Agreement, err = synth.Accuracy(lifted, d.Test, labels)
+	return c, err
 }
 
 // preact returns layer l's pre-activations of net on x.

@@ -81,6 +81,11 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 		}
 		if best == nil {
 			fmt.Printf("prune: stop at widths %v (no neuron left that may be removed)\n", hiddenWidths(net))
+			if opts.step > 0 && opts.factor >= noLimit {
+				// The knee rule alone never fired: the network has no knee
+				// to read a width from, and what is left is not an answer.
+				check(fmt.Errorf("prune: no knee: every removal down to widths %v raised the loss by less than × %g (the network may not be fitted closely enough to show one)", hiddenWidths(net), opts.step))
+			}
 			return net
 		}
 		if bestLoss > limit || (opts.step > 0 && bestLoss > opts.step*last) {
@@ -95,6 +100,10 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 		}
 	}
 }
+
+// noLimit is the loss factor from which on only the step rule stops a
+// pruning (the stitch tool's -prune 1e9).
+const noLimit = 1e9
 
 // pruneOptions are prune's stopping rule and candidates.
 type pruneOptions struct {

@@ -2,6 +2,7 @@ package deepstitch
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/paramrecovery/expandcluster/mlp"
@@ -224,5 +225,20 @@ func TestPruneKeepsNeuronsHeldElsewhere(t *testing.T) {
 	got := hiddenWidths(prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: 1e9, keep: keep}))
 	if got[0] != 4 || got[1] != 3 {
 		t.Errorf("pruned widths %v, want the teacher's [4 3]", got)
+	}
+}
+
+// TestPruneWithoutKneeIsAnError checks that the step rule alone, when no
+// removal ever rises by its factor, ends in an error instead of a network
+// emptied down to one neuron a layer.
+func TestPruneWithoutKneeIsAnError(t *testing.T) {
+	ins, x, y := widenedTeacher(t)
+	err := func() (err error) {
+		defer recoverStop(&err)
+		prune(netFrom(ins, mlp.Tanh), x, y, pruneOptions{factor: noLimit, step: 1e12})
+		return nil
+	}()
+	if err == nil || !strings.Contains(err.Error(), "no knee") {
+		t.Errorf("pruning with a step rule that never fires: error %v, want no knee", err)
 	}
 }

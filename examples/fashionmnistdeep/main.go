@@ -44,8 +44,8 @@
 // queries relative to their output variance, teacher neurons within data-
 // space cosine distance 1e-2 (1e-3) per layer on the test images, test
 // relative RMSE and label agreement. OUT defaults to a fresh directory
-// fashionmnistdeep-<date-time>: committed results are never modified
-// unless -out names them.
+// out/fashionmnistdeep-<date-time>-N (internal/outdir): committed results
+// are never modified unless -out names them.
 //
 // Students train two at once (-workers), each on one core; the stitching
 // stages use one core, so two runs with different -seed (another seed,
@@ -76,6 +76,7 @@ import (
 	"time"
 
 	"github.com/paramrecovery/expandcluster/internal/deepstitch"
+	"github.com/paramrecovery/expandcluster/internal/outdir"
 	"github.com/paramrecovery/expandcluster/internal/span"
 	"github.com/paramrecovery/expandcluster/synth"
 )
@@ -92,7 +93,7 @@ type settings struct {
 
 func main() {
 	s := settings{}
-	flag.StringVar(&s.out, "out", "fashionmnistdeep-"+time.Now().Format("20060102-150405"), "output directory (an existing one resumes)")
+	flag.StringVar(&s.out, "out", "", "output directory (an existing one resumes; empty: a fresh out/fashionmnistdeep-DATE-TIME-N)")
 	flag.StringVar(&s.teacher, "teacher", span.TeacherPath, "the teacher's file (run from the repository root for the committed one)")
 	flag.IntVar(&s.students, "students", 8, "span students (stage 0)")
 	flag.DurationVar(&s.studentTime, "student-time", 12*time.Minute, "training time of each span student")
@@ -133,10 +134,10 @@ const (
 )
 
 func (s settings) validate() error {
-	if s.out == "" || s.students < 2 || s.aboveStudents < 1 || s.minAgree < 1 || s.minAgree > s.aboveStudents ||
+	if s.students < 2 || s.aboveStudents < 1 || s.minAgree < 1 || s.minAgree > s.aboveStudents ||
 		s.studentTime <= 0 || s.aboveTime <= 0 || s.workers < 1 || !(s.tau > 0 && s.tau <= 2) || !(s.timeScale > 0) {
-		return fmt.Errorf("fashionmnistdeep: -out %q must be set, -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-time %s and -above-time %s positive, -workers %d positive, -tau %g in (0, 2], -time-scale %g positive",
-			s.out, s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentTime, s.aboveTime, s.workers, s.tau, s.timeScale)
+		return fmt.Errorf("fashionmnistdeep: -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-time %s and -above-time %s positive, -workers %d positive, -tau %g in (0, 2], -time-scale %g positive",
+			s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentTime, s.aboveTime, s.workers, s.tau, s.timeScale)
 	}
 	return nil
 }
@@ -144,9 +145,15 @@ func (s settings) validate() error {
 // run trains the span students, runs every stage not yet saved in s.out,
 // and writes the summary.
 func run(ctx context.Context, d *deepstitch.Data, s settings) error {
-	if err := os.MkdirAll(s.out, 0o755); err != nil {
+	out, err := outdir.Or(s.out, "fashionmnistdeep")
+	if err == nil {
+		err = os.MkdirAll(out, 0o755)
+	}
+	if err != nil {
 		return err
 	}
+	s.out = out
+	fmt.Printf("output in %s\n", out)
 	students, err := deepstitch.TrainStudents(ctx, d.Z, d.Y, d.Teacher.Layer(0).Act, deepstitch.StudentSpec{
 		Hidden: 3, Width: 60, N: s.students, Limit: s.scaled(s.studentTime), Patience: 25, Dir: filepath.Join(s.out, "students"),
 		Seed: s.seed, Workers: s.workers})

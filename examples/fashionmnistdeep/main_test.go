@@ -47,7 +47,6 @@ func TestSettingsRejected(t *testing.T) {
 		"zero cut":               func(s *settings) { s.tau = 0 },
 		"no time":                func(s *settings) { s.studentTime = 0 },
 		"negative scale":         func(s *settings) { s.timeScale = -1 },
-		"no output":              func(s *settings) { s.out = "" },
 	} {
 		s := defaults()
 		change(&s)

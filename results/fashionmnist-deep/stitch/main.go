@@ -41,6 +41,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -94,15 +95,11 @@ func main() {
 	o.Queries, o.PruneFactor, o.PruneFineTune, o.Save, o.Base = *queries, *pruneFactor, *pruneFT, *save, *base
 	o.Merge, o.PruneCycles, o.PruneStep, o.PruneRetrain, o.PruneReport = *merge, *cycles, *pruneStep, *pruneRetrain, *pruneReport
 	o.Spread, o.Bend, o.BendBelow, o.KeepTau, o.Unbend, o.PruneSaveSteps = *spread, *bend, *bendBelow, *keepTau, *unbendBelow, *saveSteps
-	var err error
-	for _, l := range []struct {
-		name string
-		to   *[]int
-		s    string
-	}{{"-prune-layers", &o.PruneLayers, *pruneLayers}, {"-bend-layers", &o.BendLayers, *bendLayers}, {"-unbend-layers", &o.UnbendLayers, *unbendLayers}} {
-		*l.to, err = deepstitch.LayerList(l.name, l.s)
-		check(err)
-	}
+	var errPrune, errBend, errUnbend error
+	o.PruneLayers, errPrune = deepstitch.LayerList("-prune-layers", *pruneLayers)
+	o.BendLayers, errBend = deepstitch.LayerList("-bend-layers", *bendLayers)
+	o.UnbendLayers, errUnbend = deepstitch.LayerList("-unbend-layers", *unbendLayers)
+	check(errors.Join(errPrune, errBend, errUnbend))
 	if *keepFiles != "" {
 		o.Keep = strings.Split(*keepFiles, ",")
 	}

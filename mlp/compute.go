@@ -65,6 +65,32 @@ func (ws *Workspace) ensureHess(net *Network) {
 	ws.d2, ws.rz, ws.ra, ws.rga, ws.rdelta = alloc(), alloc(), alloc(), alloc(), alloc()
 }
 
+// viewRows points ws's per-sample buffers at rows [start, end) of
+// parent's (sized for net, with its Hessian-pass buffers), keeping ws's own
+// float32 scratch, so that ws works on those rows in place
+// (Linearization.Block). It reuses ws's slice headers: no allocation after
+// the first call for the same network.
+func (ws *Workspace) viewRows(parent *Workspace, net *Network, start, end int) {
+	ws.n, ws.sizes = end-start, parent.sizes
+	view := func(dst *[][]float64, src [][]float64) {
+		if len(*dst) != len(src) {
+			*dst = make([][]float64, len(src))
+		}
+		for l, buf := range src {
+			w := net.layers[l].Out
+			(*dst)[l] = buf[start*w : end*w]
+		}
+	}
+	for _, p := range [...]struct {
+		dst *[][]float64
+		src [][]float64
+	}{{&ws.z, parent.z}, {&ws.a, parent.a}, {&ws.dz, parent.dz}, {&ws.ga, parent.ga}, {&ws.delta, parent.delta},
+		{&ws.d2, parent.d2}, {&ws.rz, parent.rz}, {&ws.ra, parent.ra}, {&ws.rga, parent.rga}, {&ws.rdelta, parent.rdelta}} {
+		view(p.dst, p.src)
+	}
+	ws.hcol, ws.basis = nil, nil
+}
+
 // raw returns the backing data and row stride of m.
 func raw(m *mat.Dense) ([]float64, int) {
 	r := m.RawMatrix()

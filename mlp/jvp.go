@@ -5,6 +5,7 @@ import (
 
 	dgemm "github.com/paramrecovery/expandcluster/internal/gemm"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -25,6 +26,8 @@ type Linearization struct {
 	x    *mat.Dense
 	x32  *Inputs32 // the inputs in float32, if set by SetInputs32
 	rows int
+
+	xBlock mat.Dense // a block's rows of its parent's inputs (see Block)
 }
 
 // Reset linearises n at its current parameters on the rows of x, using ws
@@ -188,4 +191,29 @@ func (l *Linearization) OutputSensitivities(li, rows int, f func(o int, delta []
 		}
 		f(o, ws.delta[li][:rows*w])
 	}
+}
+
+// Block makes b the linearisation of rows [start, end) of l, without a
+// forward pass of its own: b reads l's forward pass and writes its products
+// into those rows of l's buffers, through view, a workspace whose buffers
+// Block points into l's (view must not be used for anything else). Blocks
+// of disjoint rows may then compute their products concurrently: J·v of
+// the batch is the blocks' J·v stacked, and Jᵀ·u the sum of theirs, so a
+// product over the batch can be split across goroutines. Block must be
+// called again after every Reset of l; b has no float32 inputs until
+// SetInputs32 is given those of its rows. It does not allocate once b and
+// view have been used for the same block.
+func (l *Linearization) Block(b *Linearization, view *Workspace, start, end int) error {
+	if l.net == nil {
+		return fmt.Errorf("mlp: Linearization.Block before Reset")
+	}
+	if start < 0 || end > l.rows || start >= end {
+		return fmt.Errorf("mlp: Linearization.Block: rows [%d, %d) of a batch of %d", start, end, l.rows)
+	}
+	view.viewRows(l.ws, l.net, start, end)
+	xr := l.x.RawMatrix()
+	b.xBlock.SetRawMatrix(blas64.General{Rows: end - start, Cols: xr.Cols, Stride: xr.Stride,
+		Data: xr.Data[start*xr.Stride : (end-1)*xr.Stride+xr.Cols]})
+	b.net, b.ws, b.x, b.x32, b.rows = l.net, view, &b.xBlock, nil, end-start
+	return nil
 }

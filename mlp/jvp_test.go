@@ -3,6 +3,7 @@ package mlp
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -115,5 +116,88 @@ func TestLinearizationErrors(t *testing.T) {
 	}
 	if err := lin.Reset(net, NewWorkspace(), mat.NewDense(2, 4, nil)); err == nil {
 		t.Error("wrong input width accepted")
+	}
+}
+
+// TestLinearizationBlocks: the blocks' J·v stacked and their Jᵀ·u summed
+// are the batch's products, in float64 and with float32 inputs, computed
+// concurrently (run with -race); Block refuses bad rows.
+func TestLinearizationBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 3))
+	for _, skip := range []bool{false, true} {
+		net := testNet(t, []int{6, 8, 5, 3}, G, true, skip, 3)
+		rows, od, np := 37, net.OutputDim(), net.NumParams()
+		x, _ := randomData(rng, rows, 6, od)
+		var lin Linearization
+		if err := lin.Reset(net, NewWorkspace(), x); err != nil {
+			t.Fatal(err)
+		}
+		v, u := make([]float64, np), make([]float64, rows*od)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		for i := range u {
+			u[i] = rng.NormFloat64()
+		}
+		for _, single := range []bool{false, true} {
+			if single {
+				if err := lin.SetInputs32(NewInputs32(x)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantJv, wantJtu := make([]float64, rows*od), make([]float64, np)
+			lin.JacVec(wantJv, v)
+			lin.JacTVec(wantJtu, u)
+			starts := []int{0, 10, 11, 30, rows}
+			blocks := make([]Linearization, len(starts)-1)
+			partial := make([][]float64, len(blocks))
+			jv := make([]float64, rows*od)
+			var wg sync.WaitGroup
+			for b := range blocks {
+				s, e := starts[b], starts[b+1]
+				if err := lin.Block(&blocks[b], NewWorkspace(), s, e); err != nil {
+					t.Fatal(err)
+				}
+				if single {
+					if err := blocks[b].SetInputs32(NewInputs32(x.Slice(s, e, 0, 6).(*mat.Dense))); err != nil {
+						t.Fatal(err)
+					}
+				}
+				partial[b] = make([]float64, np)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					blocks[b].JacVec(jv[s*od:e*od], v)
+					blocks[b].JacTVec(partial[b], u[s*od:e*od])
+				}()
+			}
+			wg.Wait()
+			jtu := make([]float64, np)
+			for _, p := range partial {
+				for i, g := range p {
+					jtu[i] += g
+				}
+			}
+			tol := 1e-12
+			if single {
+				tol = 1e-6 // two float32 roundings of the same sums in another order
+			}
+			if e := relErr(jv, wantJv); e > tol {
+				t.Errorf("skip %v, float32 %v: stacked blocks' J·v: relative error %g", skip, single, e)
+			}
+			if e := relErr(jtu, wantJtu); e > tol {
+				t.Errorf("skip %v, float32 %v: summed blocks' Jᵀ·u: relative error %g", skip, single, e)
+			}
+		}
+		var b Linearization
+		for _, r := range [][2]int{{-1, 3}, {5, 5}, {30, rows + 1}} {
+			if err := lin.Block(&b, NewWorkspace(), r[0], r[1]); err == nil {
+				t.Errorf("Block rows [%d, %d) of %d accepted", r[0], r[1], rows)
+			}
+		}
+	}
+	var unset Linearization
+	if err := unset.Block(&Linearization{}, NewWorkspace(), 0, 1); err == nil {
+		t.Error("Block before Reset accepted")
 	}
 }

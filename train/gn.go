@@ -108,6 +108,15 @@ type GaussNewton struct {
 	// curvature accurate to ε still converges, at a rate of about ε per step
 	// near the floor.
 	SingleCurvature bool
+	// Threads is the number of goroutines that share the curvature
+	// products of a step (J·v and Jᵀ·u over the curvature samples, nearly
+	// all of its work), split into blocks of at most 4096 samples; zero
+	// means one. The blocks and the order their sums are added in depend
+	// on the number of samples only, so the result is the same for any
+	// number of threads. One student on the project's two cores trains
+	// about 1.8 times as fast with 2 as with 1 (BenchmarkGaussNewtonThreads);
+	// students trained side by side (Many's Workers) gain nothing from it.
+	Threads int
 	// MaxMemory bounds the bytes of buffers Run may allocate for one
 	// student; zero means 8 GiB. A student that needs more is refused
 	// with an error that names the size.
@@ -152,6 +161,8 @@ func (o *GaussNewton) validate() error {
 		return fmt.Errorf("GaussNewton.FactorRows %d must be ≥ 0", o.FactorRows)
 	case math.IsNaN(o.Tau) || o.Tau < 0 || math.IsInf(o.Tau, 0):
 		return fmt.Errorf("GaussNewton.Tau %v must be finite and ≥ 0", o.Tau)
+	case o.Threads < 0:
+		return fmt.Errorf("GaussNewton.Threads %d must be ≥ 0", o.Threads)
 	case o.MaxMemory < 0:
 		return fmt.Errorf("GaussNewton.MaxMemory %d must be ≥ 0", o.MaxMemory)
 	}
@@ -169,6 +180,9 @@ func (o *GaussNewton) settings() GaussNewton {
 	if s.Tau == 0 {
 		s.Tau = 1e-4
 	}
+	if s.Threads == 0 {
+		s.Threads = 1
+	}
 	if s.MaxMemory == 0 {
 		s.MaxMemory = 8 << 30
 	}
@@ -184,6 +198,10 @@ func (o *GaussNewton) Run(ctx context.Context, p *Problem, m *Monitor) error {
 	s, err := newGNState(net, p, o.settings())
 	if err != nil {
 		return err
+	}
+	if s.cfg.Threads > 1 && len(s.blocks) > 1 {
+		s.pool = newBlockPool(s, min(s.cfg.Threads, len(s.blocks)))
+		defer s.pool.stop()
 	}
 	if err := s.linearise(); err != nil {
 		return err

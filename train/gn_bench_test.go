@@ -152,3 +152,64 @@ func BenchmarkRouteCrossover(b *testing.B) {
 		}
 	}
 }
+
+// deepProblem is a 30→60→60→60→10 student (activation g) of a random
+// 30→30→30→30→10 teacher on n Gaussian inputs: the shape of the deep
+// Fashion-MNIST span students (examples/fashionmnistdeep).
+func deepProblem(b *testing.B, n int, cfg GaussNewton) (*gnState, func() bool) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	x := mat.NewDense(n, 30, nil)
+	for i, raw := 0, x.RawMatrix().Data; i < len(raw); i++ {
+		raw[i] = rng.NormFloat64()
+	}
+	teacher := gnStudent(b, []int{30, 30, 30, 30, 10}, mlp.G, 9, 1)
+	y, err := teacher.Predict(x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := gnStudent(b, []int{30, 60, 60, 60, 10}, mlp.G, 1, 1)
+	p := newProblem(s, x, y, mlp.NewWorkspace(), rand.New(rand.NewPCG(1, 1)), nil)
+	st, err := newGNState(s, p, cfg.settings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if cfg.Threads > 1 {
+		st.pool = newBlockPool(st, cfg.Threads)
+		b.Cleanup(st.pool.stop)
+	}
+	if err := st.linearise(); err != nil {
+		b.Fatal(err)
+	}
+	st.lambda = st.cfg.Tau * st.scale()
+	st.curvature(st.bd, st.d)
+	return st, func() bool { return false }
+}
+
+// BenchmarkGaussNewtonThreads measures one curvature product and one step
+// (at most 50 CG iterations, float32 curvature) of a deep span student
+// 30→60→60→60→10 on 30 000 samples with GaussNewton.Threads 1 and 2 (wall
+// time per operation; run with -cpu 2 or more to see the second thread).
+func BenchmarkGaussNewtonThreads(b *testing.B) {
+	for _, threads := range []int{1, 2} {
+		cfg := GaussNewton{MaxCG: 50, SingleCurvature: true, Threads: threads}
+		s, never := deepProblem(b, 30000, cfg)
+		for i := range s.d {
+			s.d[i] = float64(i%5) - 2
+		}
+		name := fmt.Sprintf("%s/30-60-60-60-10/g/n=30000/single/threads=%d", mlp.Backend(), threads)
+		b.Run(name+"/product", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				s.curvature(s.bd, s.d)
+			}
+		})
+		b.Run(name+"/step", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, _, err := s.step(never); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -26,6 +26,9 @@ type gnState struct {
 	frac float64       // rows(x)/rows(xc): scales subset curvature to all data
 
 	lin, linC   mlp.Linearization
+	blocks      []curvatureBlock  // linC's rows in blocks (nil: one block, linC itself)
+	blockDir    []float64         // the direction of the blocks' current J·v
+	pool        *blockPool        // the goroutines sharing the blocks (nil: one thread)
 	linT        mlp.Linearization // the trial point's, with projection
 	ws, wsC     *mlp.Workspace
 	wsTrial     *mlp.Workspace
@@ -138,7 +141,8 @@ func newGNState(net *mlp.Network, p *Problem, cfg GaussNewton) (*gnState, error)
 		s.wsC = mlp.NewWorkspace()
 		s.frac = float64(rows) / float64(crows)
 	}
-	if cfg.SingleCurvature {
+	s.blocks = newCurvatureBlocks(s.xc, np, cfg.SingleCurvature)
+	if cfg.SingleCurvature && s.blocks == nil {
 		s.xc32 = mlp.NewInputs32(s.xc)
 	}
 	if free := p.Free(); free != nil {

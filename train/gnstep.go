@@ -87,6 +87,9 @@ func (s *gnState) finishLinearise() error {
 			return err
 		}
 	}
+	if err := s.resetBlocks(); err != nil {
+		return err
+	}
 	for l := range s.layers {
 		if err := s.layers[l].factorG(&s.linC, l, s.cfg.FactorRows); err != nil {
 			return err
@@ -409,11 +412,15 @@ func (s *gnState) solve(delta, g []float64, warm float64, maxIter int, record bo
 // curvature sets dst = (JᵀJ + λI)·v with JᵀJ estimated on the curvature
 // samples and scaled to all samples.
 func (s *gnState) curvature(dst, v []float64) {
-	s.linC.JacVec(s.jv, v)
-	if s.project {
-		s.projectOut(s.jv)
+	if s.blocks != nil {
+		s.blockCurvature(dst, v)
+	} else {
+		s.linC.JacVec(s.jv, v)
+		if s.project {
+			s.projectOut(s.jv)
+		}
+		s.linC.JacTVec(dst, s.jv)
 	}
-	s.linC.JacTVec(dst, s.jv)
 	for i, vi := range v {
 		dst[i] = s.frac*dst[i] + s.lambda*vi
 	}

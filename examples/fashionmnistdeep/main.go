@@ -13,27 +13,35 @@
 // down. The stages, each one's network saved as it ends:
 //
 //  0. span students: -students students 30 → 60 → 60 → 60 → 10 on the
-//     queries (Gauss–Newton, -student-time each, two at once);
+//     queries (Gauss–Newton, -student-steps steps each, two at once);
 //  1. stitch: every layer's neurons of all students grouped by average
 //     linkage on the uncentred cosine distance of their pre-activations
 //     (cut 0.02, groups of at least two students kept), the network fitted
-//     to the groups' mean pre-activations layer by layer and fine-tuned,
-//     then pruned (each removal allowed while the loss stays within 2× its
-//     value) and fine-tuned again — layer 1 comes out at its width here;
-//  2. pruned harder (10×) and fine-tuned;
+//     to the groups' mean pre-activations layer by layer and fine-tuned
+//     (101 steps), then pruned (each removal allowed while the loss stays
+//     within 2× its value) and fine-tuned again (50) — layer 1 comes out
+//     at its width here;
+//  2. pruned harder (10×) and fine-tuned (105);
 //  3. layer 2 pruned to the knee of its loss curve (stop before a removal
-//     that multiplies the loss by more than 5) and fine-tuned;
-//  4. layer 3 pruned in cycles (1.5×, 5-minute fine-tunes) until no
+//     that multiplies the loss by more than 5) and fine-tuned (105);
+//  4. layer 3 pruned in cycles (1.5×, 25-step fine-tunes) until no
 //     removal passes;
 //     5–6. neurons of layers 2–3 that the queries keep on one side of g's
 //     bend moved into it, and fine-tuned (twice): a neuron always on g's
 //     affine side trades its bias with the layer above and settles as a
-//     shifted copy of the teacher's;
+//     shifted copy of the teacher's (61 and 51 steps);
 //  7. layer 3 from agreement: -above-students new students 29 → 120 → 10
-//     on layer 2's activations (-above-time each), their neurons grouped
+//     on layer 2's activations (-above-steps each), their neurons grouped
 //     (cut -tau), the groups held by at least -min of them kept (half: the
 //     paper's γ for MNIST-size teachers), layer 3 and the readout fitted
-//     to them and the whole network fine-tuned.
+//     to them and the whole network fine-tuned (110 steps).
+//
+// Every training is bounded by Gauss–Newton steps — those the hand-run
+// chain in results/fashionmnist-deep took in its minutes — so a run gives
+// the same networks on any machine and for any -workers; each also has a
+// time cap, three times the chain's minutes (-student-time, -above-time;
+// -time-scale scales every cap, for smoke runs: -time-scale 0.01). A
+// fine-tune also stops after 20 steps without a 1 % gain.
 //
 // Each stage writes OUT/<stage>.json (the network lifted to the 784
 // pixels); a stage whose file is there is read instead of run, and
@@ -48,14 +56,13 @@
 // are never modified unless -out names them.
 //
 // Students train two at once (-workers), each on one core; the stitching
-// stages use one core, so two runs with different -seed (another seed,
-// another lineage of the same chain: other students, the same queries)
-// share the project's two cores.
+// stages share their Gauss–Newton products among -workers threads. Two
+// runs with different -seed (another lineage of the same chain: other
+// students, the same queries) share the project's two cores with
+// -workers 1 each.
 //
 // The stage constants are those measured in results/fashionmnist-deep
-// (README there); the whole run takes about four and a half hours of the
-// project's two cores. -time-scale multiplies every training budget (a
-// smoke run: -time-scale 0.01).
+// (README there).
 //
 // The data come from Debian's dataset-fashion-mnist package; without them
 // the command says so and exits with status 3.
@@ -83,12 +90,13 @@ import (
 
 // settings are the command's flags.
 type settings struct {
-	out, teacher            string
-	students, aboveStudents int
-	studentTime, aboveTime  time.Duration
-	minAgree, workers       int
-	seed                    uint64
-	tau, timeScale          float64
+	out, teacher             string
+	students, aboveStudents  int
+	studentSteps, aboveSteps int
+	studentTime, aboveTime   time.Duration
+	minAgree, workers        int
+	seed                     uint64
+	tau, timeScale           float64
 }
 
 func main() {
@@ -96,14 +104,16 @@ func main() {
 	flag.StringVar(&s.out, "out", "", "output directory (an existing one resumes; empty: a fresh out/fashionmnistdeep-DATE-TIME-N)")
 	flag.StringVar(&s.teacher, "teacher", span.TeacherPath, "the teacher's file (run from the repository root for the committed one)")
 	flag.IntVar(&s.students, "students", 8, "span students (stage 0)")
-	flag.DurationVar(&s.studentTime, "student-time", 12*time.Minute, "training time of each span student")
+	flag.IntVar(&s.studentSteps, "student-steps", 135, "Gauss–Newton steps of each span student")
+	flag.DurationVar(&s.studentTime, "student-time", 36*time.Minute, "training time cap of each span student")
 	flag.IntVar(&s.aboveStudents, "above-students", 8, "layer-3 students (stage 7)")
-	flag.DurationVar(&s.aboveTime, "above-time", 8*time.Minute, "training time of each layer-3 student")
+	flag.IntVar(&s.aboveSteps, "above-steps", 220, "Gauss–Newton steps of each layer-3 student")
+	flag.DurationVar(&s.aboveTime, "above-time", 24*time.Minute, "training time cap of each layer-3 student")
 	flag.IntVar(&s.minAgree, "min", 0, "stage 7 keeps groups held by at least this many layer-3 students (0: half of them, rounded up)")
 	flag.Float64Var(&s.tau, "tau", 1e-3, "stage 7's linkage cut (uncentred cosine distance)")
 	flag.Uint64Var(&s.seed, "seed", 1, "seed of the students' initialisations (stages 0 and 7): another seed, another lineage of the same chain")
-	flag.IntVar(&s.workers, "workers", 2, "students trained at once (each on one core; the stitching stages use one core)")
-	flag.Float64Var(&s.timeScale, "time-scale", 1, "multiply every training and fine-tune time by this")
+	flag.IntVar(&s.workers, "workers", 2, "students trained at once (each on one core), and threads of each fine-tune")
+	flag.Float64Var(&s.timeScale, "time-scale", 1, "multiply every training and fine-tune time cap by this")
 	flag.Parse()
 	if s.minAgree == 0 {
 		s.minAgree = (s.aboveStudents + 1) / 2
@@ -134,10 +144,10 @@ const (
 )
 
 func (s settings) validate() error {
-	if s.students < 2 || s.aboveStudents < 1 || s.minAgree < 1 || s.minAgree > s.aboveStudents ||
+	if s.students < 2 || s.aboveStudents < 1 || s.minAgree < 1 || s.minAgree > s.aboveStudents || s.studentSteps < 1 || s.aboveSteps < 1 ||
 		s.studentTime <= 0 || s.aboveTime <= 0 || s.workers < 1 || !(s.tau > 0 && s.tau <= 2) || !(s.timeScale > 0) {
-		return fmt.Errorf("fashionmnistdeep: -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-time %s and -above-time %s positive, -workers %d positive, -tau %g in (0, 2], -time-scale %g positive",
-			s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentTime, s.aboveTime, s.workers, s.tau, s.timeScale)
+		return fmt.Errorf("fashionmnistdeep: -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-steps %d, -above-steps %d, -student-time %s and -above-time %s positive, -workers %d positive, -tau %g in (0, 2], -time-scale %g positive",
+			s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentSteps, s.aboveSteps, s.studentTime, s.aboveTime, s.workers, s.tau, s.timeScale)
 	}
 	return nil
 }
@@ -155,7 +165,7 @@ func run(ctx context.Context, d *deepstitch.Data, s settings) error {
 	s.out = out
 	fmt.Printf("output in %s\n", out)
 	students, err := deepstitch.TrainStudents(ctx, d.Z, d.Y, d.Teacher.Layer(0).Act, deepstitch.StudentSpec{
-		Hidden: 3, Width: 60, N: s.students, Limit: s.scaled(s.studentTime), Patience: 25, Dir: filepath.Join(s.out, "students"),
+		Hidden: 3, Width: 60, N: s.students, Limit: s.scaled(s.studentTime), Steps: s.studentSteps, Patience: 25, Dir: filepath.Join(s.out, "students"),
 		Seed: s.seed, Workers: s.workers})
 	if err != nil {
 		return fmt.Errorf("stage 0 (span students): %w", err)

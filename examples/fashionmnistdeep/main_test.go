@@ -9,7 +9,7 @@ import (
 
 func defaults() settings {
 	return settings{out: "out", teacher: "t.json", students: 8, aboveStudents: 8, minAgree: 4,
-		studentTime: 12 * time.Minute, aboveTime: 8 * time.Minute, tau: 1e-3, timeScale: 1, seed: 1, workers: 2}
+		studentSteps: 135, aboveSteps: 220, studentTime: 36 * time.Minute, aboveTime: 24 * time.Minute, tau: 1e-3, timeScale: 1, seed: 1, workers: 2}
 }
 
 // TestStagesAreValid checks that every stage's settings pass the stitch
@@ -46,6 +46,7 @@ func TestSettingsRejected(t *testing.T) {
 		"more agreeing than all": func(s *settings) { s.minAgree = 9 },
 		"zero cut":               func(s *settings) { s.tau = 0 },
 		"no time":                func(s *settings) { s.studentTime = 0 },
+		"no steps":               func(s *settings) { s.aboveSteps = 0 },
 		"negative scale":         func(s *settings) { s.timeScale = -1 },
 	} {
 		s := defaults()
@@ -69,6 +70,22 @@ func TestTimeScale(t *testing.T) {
 		if 2*b.FineTune != a.FineTune || 2*b.PruneFineTune != a.PruneFineTune || (a.Above > 0 && 2*b.AboveTime != a.AboveTime) {
 			t.Errorf("stage %s: budgets %s, %s, %s at half scale; %s, %s, %s at full", full[i].name,
 				b.FineTune, b.PruneFineTune, b.AboveTime, a.FineTune, a.PruneFineTune, a.AboveTime)
+		}
+	}
+}
+
+// TestStepBudgets checks that every fine-tune and the layer-3 students are
+// bounded by steps (the run must not depend on the machine's speed) and
+// that the fine-tunes share -workers threads.
+func TestStepBudgets(t *testing.T) {
+	for _, st := range stages(defaults()) {
+		o := st.options("p")
+		if (o.FineTune > 0 && o.FineTuneSteps == 0) || (o.PruneFineTune > 0 && o.PruneFineTuneSteps == 0) || (o.Above > 0 && o.AboveSteps == 0) {
+			t.Errorf("stage %s: a budget in time only: fine-tune %s (%d steps), after pruning %s (%d steps), layer students %s (%d steps)",
+				st.name, o.FineTune, o.FineTuneSteps, o.PruneFineTune, o.PruneFineTuneSteps, o.AboveTime, o.AboveSteps)
+		}
+		if o.Threads != 2 {
+			t.Errorf("stage %s: %d threads, want -workers' 2", st.name, o.Threads)
 		}
 	}
 }

@@ -19,35 +19,38 @@ type stage struct {
 }
 
 // stages is the chain the package comment describes, with the constants
-// measured in results/fashionmnist-deep.
+// measured in results/fashionmnist-deep. Every fine-tune is bounded by the
+// Gauss–Newton steps the hand-run chain's took in its minutes there (so
+// that the run does not depend on the machine's speed) and, as a cap, by
+// three times those minutes (-time-scale scales the caps).
 func stages(s settings) []stage {
 	at := func(f func(o *deepstitch.Options)) func(string) deepstitch.Options {
 		return func(prev string) deepstitch.Options {
 			o := deepstitch.Defaults()
-			o.Spread, o.Queries, o.Base = querySpread, queryCount, prev
+			o.Spread, o.Queries, o.Base, o.Threads = querySpread, queryCount, prev, s.workers
 			f(&o)
 			return o
 		}
 	}
-	m := s.scaled
+	m := func(minutes int) time.Duration { return s.scaled(3 * time.Duration(minutes) * time.Minute) }
 	return []stage{
 		{"1-stitch", at(func(o *deepstitch.Options) {
-			o.Base, o.Tau, o.MinStudents, o.FineTune = "", 0.02, 2, m(25*time.Minute)
-			o.PruneFactor, o.PruneFineTune = 2, m(15*time.Minute)
+			o.Base, o.Tau, o.MinStudents, o.FineTune, o.FineTuneSteps = "", 0.02, 2, m(25), 101
+			o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 2, m(15), 50
 		})},
-		{"2-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune = 10, m(30*time.Minute) })},
+		{"2-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 10, m(30), 105 })},
 		{"3-layer2-knee", at(func(o *deepstitch.Options) {
-			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneFineTune = 1e9, 5, []int{2}, m(30*time.Minute)
+			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneFineTune, o.PruneFineTuneSteps = 1e9, 5, []int{2}, m(30), 105
 		})},
 		{"4-layer3-cycles", at(func(o *deepstitch.Options) {
-			o.PruneFactor, o.PruneLayers, o.PruneCycles, o.PruneFineTune = 1.5, []int{3}, 12, m(5*time.Minute)
+			o.PruneFactor, o.PruneLayers, o.PruneCycles, o.PruneFineTune, o.PruneFineTuneSteps = 1.5, []int{3}, 12, m(5), 25
 		})},
-		{"5-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune = 0.01, m(15*time.Minute) })},
-		{"6-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune = 0.01, m(15*time.Minute) })},
+		{"5-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 61 })},
+		{"6-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 51 })},
 		{"7-layer3-agreement", at(func(o *deepstitch.Options) {
-			o.Above, o.AboveStudents, o.AboveTime, o.AboveDir = 3, s.aboveStudents, m(s.aboveTime), s.out+"/above"
+			o.Above, o.AboveStudents, o.AboveTime, o.AboveSteps, o.AboveDir = 3, s.aboveStudents, s.scaled(s.aboveTime), s.aboveSteps, s.out+"/above"
 			o.AboveSeed, o.AboveWorkers = s.seed, s.workers
-			o.MinStudents, o.Tau, o.AboveTable, o.FineTune = s.minAgree, s.tau, true, m(20*time.Minute)
+			o.MinStudents, o.Tau, o.AboveTable, o.FineTune, o.FineTuneSteps = s.minAgree, s.tau, true, m(20), 110
 		})},
 	}
 }

@@ -77,7 +77,7 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 			}
 		}
 		if opts.retrain > 0 && best != nil {
-			bestLoss = retrain(best, x, y, opts.retrain)
+			bestLoss = retrain(best, x, y, opts.retrain, opts.threads)
 		}
 		if best == nil {
 			fmt.Printf("prune: stop at widths %v (no neuron left that may be removed)\n", hiddenWidths(net))
@@ -121,12 +121,14 @@ type pruneOptions struct {
 	// keep, if not nil, returns which neurons of hidden layer l (0-based)
 	// may not be removed or merged, given the layer's pre-activations on x.
 	keep func(l int, pre *mat.Dense) []bool
+	// threads is the retraining's GaussNewton.Threads.
+	threads int
 }
 
 // retrain trains net in place for n Gauss–Newton steps (float32 curvature,
 // as the fine-tune) on (x, y) and returns its loss.
-func retrain(net *mlp.Network, x, y *mat.Dense, n int) float64 {
-	cfg := train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: fineTuner(), Stop: train.StopRules{MaxIter: n}}}}
+func retrain(net *mlp.Network, x, y *mat.Dense, n, threads int) float64 {
+	cfg := train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: fineTuner(threads), Stop: train.StopRules{MaxIter: n}}}}
 	r, err := train.Train(context.Background(), net, x, y, cfg)
 	check(err)
 	return r.Loss

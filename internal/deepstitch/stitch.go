@@ -56,6 +56,16 @@ type Options struct {
 	// not give come from them, the files' first.
 	Students []string
 	Nets     []*mlp.Network
+	// FineTuneSteps, PruneFineTuneSteps and AboveSteps, when positive,
+	// bound the fine-tunes (after stitching, after each pruning cycle) and
+	// the layer students in Gauss–Newton steps as well as in time: a run
+	// bounded by steps, not by its time, gives the same networks on any
+	// machine.
+	FineTuneSteps, PruneFineTuneSteps, AboveSteps int
+	// Threads is the number of goroutines each fine-tune and pruning
+	// retrain shares its curvature products among (train.GaussNewton's
+	// Threads; 0: one). It does not change the results.
+	Threads int
 }
 
 // Defaults returns the stitch tool's default settings.
@@ -83,6 +93,10 @@ func (o Options) Validate() error {
 	if ((len(o.PruneLayers) > 0 || o.PruneStep != 0 || o.PruneRetrain != 0 || o.PruneReport) && o.PruneFactor == 0) ||
 		(o.PruneStep != 0 && !(o.PruneStep > 1)) || o.PruneRetrain < 0 || (len(o.Keep) > 0 && o.PruneFactor == 0) || (o.PruneSaveSteps && (o.PruneFactor == 0 || o.Save == "")) || !(o.Unbend >= 0 && o.Unbend < 1) || !(o.KeepTau > 0 && o.KeepTau < 1) {
 		return fmt.Errorf("stitch: -prune-layers %v, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-save-steps only with -prune and -save, -unbend %g in [0, 1), -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", o.PruneLayers, o.PruneStep, o.PruneRetrain, o.Unbend, o.KeepTau)
+	}
+	if o.FineTuneSteps < 0 || o.PruneFineTuneSteps < 0 || o.AboveSteps < 0 || o.Threads < 0 {
+		return fmt.Errorf("stitch: fine-tune steps %d, prune fine-tune steps %d, layer students' steps %d and threads %d must not be negative",
+			o.FineTuneSteps, o.PruneFineTuneSteps, o.AboveSteps, o.Threads)
 	}
 	if o.AboveDir != "" && o.Above == 0 {
 		return fmt.Errorf("stitch: -above-dir %s only with -above", o.AboveDir)
@@ -228,7 +242,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 		}
 		if l+1 == o.Above {
 			nets, err = TrainStudents(ctx, h, y, act, StudentSpec{Hidden: 3 - l, Width: o.AboveWidth, N: o.AboveStudents, Seed: o.AboveSeed,
-				Workers: o.AboveWorkers, Limit: o.AboveTime, Standardize: o.AboveStandardize, Dir: o.AboveDir})
+				Workers: o.AboveWorkers, Limit: o.AboveTime, Steps: o.AboveSteps, Standardize: o.AboveStandardize, Dir: o.AboveDir})
 			check(err)
 			in, first = h, l
 		}
@@ -276,7 +290,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
 	report(d, net)
 	if o.FineTune > 0 {
-		fineTune(ctx, net, z, y, o.FineTune, v)
+		fineTune(ctx, net, z, y, budget{o.FineTune, o.FineTuneSteps, o.Threads}, v)
 		report(d, net)
 	}
 	var keep func(int, *mat.Dense) []bool
@@ -291,7 +305,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 	for c := 0; o.PruneFactor > 0 && c < o.PruneCycles; c++ {
 		check(ctx.Err())
 		before := net.NumParams()
-		opts := pruneOptions{factor: o.PruneFactor, step: o.PruneStep, merge: o.Merge, only: o.PruneLayers, retrain: o.PruneRetrain, keep: keep}
+		opts := pruneOptions{factor: o.PruneFactor, step: o.PruneStep, merge: o.Merge, only: o.PruneLayers, retrain: o.PruneRetrain, keep: keep, threads: o.Threads}
 		opts.onStep = func(n *mlp.Network) {
 			check(ctx.Err()) // a long pruning stops at the next removal
 			if o.PruneReport {
@@ -310,7 +324,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 			if o.Unbend > 0 {
 				moveOneSided(net, z, y, o.Unbend, o.UnbendLayers)
 			}
-			fineTune(ctx, net, z, y, o.PruneFineTune, v)
+			fineTune(ctx, net, z, y, budget{o.PruneFineTune, o.PruneFineTuneSteps, o.Threads}, v)
 			report(d, net)
 		}
 		if o.Save != "" && o.PruneCycles > 1 {
@@ -394,15 +408,33 @@ func loadBase(path string, sub *identify.Subspace, t *mlp.Network) []*mat.Dense 
 }
 
 // fineTuner is the optimiser of every fine-tune and retraining: Gauss–Newton
-// with float32 curvature products and long CG solves.
-func fineTuner() *train.GaussNewton { return &train.GaussNewton{SingleCurvature: true, MaxCG: 500} }
+// with float32 curvature products and long CG solves, its products shared
+// by threads goroutines.
+func fineTuner(threads int) *train.GaussNewton {
+	return &train.GaussNewton{SingleCurvature: true, MaxCG: 500, Threads: threads}
+}
 
-// fineTune trains net on (z, y) for up to limit (Gauss–Newton, float32
+// budget bounds a fine-tune: its time, its Gauss–Newton steps (0: no
+// bound but the time) and the threads it runs on.
+type budget struct {
+	limit          time.Duration
+	steps, threads int
+}
+
+// maxSteps is the step bound of StopRules for steps (0: none).
+func maxSteps(steps int) int {
+	if steps > 0 {
+		return steps
+	}
+	return 100000
+}
+
+// fineTune trains net on (z, y) within b (Gauss–Newton, float32
 // curvature, one CG solve of up to 500 steps) and prints the loss, also
 // relative to the output variance v.
-func fineTune(ctx context.Context, net *mlp.Network, z, y *mat.Dense, limit time.Duration, v float64) {
-	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: fineTuner(),
-		Stop: train.StopRules{MaxTime: limit, MaxIter: 100000, Patience: 20, MinRelImprove: 0.01}}}}
+func fineTune(ctx context.Context, net *mlp.Network, z, y *mat.Dense, b budget, v float64) {
+	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: fineTuner(b.threads),
+		Stop: train.StopRules{MaxTime: b.limit, MaxIter: maxSteps(b.steps), Patience: 20, MinRelImprove: 0.01}}}}
 	p := train.NewPrinter(os.Stdout)
 	p.Interval = 30 * time.Second
 	cfg.Recorder = p
@@ -469,6 +501,7 @@ func preact(net *mlp.Network, x *mat.Dense, l int) *mat.Dense {
 type StudentSpec struct {
 	Hidden, Width, N int
 	Limit            time.Duration
+	Steps            int // Gauss–Newton steps at most (0: no bound but Limit)
 	Patience         int
 	Standardize      bool
 	Dir              string
@@ -486,9 +519,9 @@ type StudentSpec struct {
 // they take h as it is.
 func TrainStudents(ctx context.Context, h, y *mat.Dense, act mlp.Activation, spec StudentSpec) (nets []*mlp.Network, err error) {
 	defer recoverStop(&err)
-	if spec.Hidden < 1 || spec.Width < 1 || spec.N < 1 || spec.Limit <= 0 || spec.Patience < 0 || spec.Workers < 0 {
-		return nil, fmt.Errorf("stitch: students: %d hidden layers, width %d, %d students, limit %s, patience %d and %d workers: want all positive (patience and workers not negative)",
-			spec.Hidden, spec.Width, spec.N, spec.Limit, spec.Patience, spec.Workers)
+	if spec.Hidden < 1 || spec.Width < 1 || spec.N < 1 || spec.Limit <= 0 || spec.Steps < 0 || spec.Patience < 0 || spec.Workers < 0 {
+		return nil, fmt.Errorf("stitch: students: %d hidden layers, width %d, %d students, limit %s, %d steps, patience %d and %d workers: want all positive (steps, patience and workers not negative)",
+			spec.Hidden, spec.Width, spec.N, spec.Limit, spec.Steps, spec.Patience, spec.Workers)
 	}
 	workers := spec.Workers
 	if workers == 0 {
@@ -508,7 +541,7 @@ func TrainStudents(ctx context.Context, h, y *mat.Dense, act mlp.Activation, spe
 	for i := range widths {
 		widths[i] = spec.Width
 	}
-	stopRules := train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 100000, MaxTime: spec.Limit}
+	stopRules := train.StopRules{Loss: train.DefaultStopLoss, MaxIter: maxSteps(spec.Steps), MaxTime: spec.Limit}
 	if spec.Patience > 0 {
 		stopRules.Patience, stopRules.MinRelImprove = spec.Patience, 0.01
 	}

@@ -103,8 +103,10 @@ type Config struct {
 	// Seed makes the whole run reproducible: student i's initial weights
 	// and random stream depend only on (Seed, i).
 	Seed uint64
-	// Workers trains this many students at once. Default GOMAXPROCS.
-	// Results do not depend on it.
+	// Workers trains this many students at once, and is the number of
+	// threads the default Gauss–Newton fine-tune of the recovered network
+	// shares its curvature products among (train.GaussNewton.Threads).
+	// Default GOMAXPROCS. Results do not depend on it.
 	Workers int
 	// Train configures student training; the zero value is train's
 	// default recipe.

@@ -57,7 +57,7 @@ func TestFineTuneLargeNetworkReachesFloor(t *testing.T) {
 	if len(phases) != 1 || phases[0] != "fine-tune" {
 		t.Errorf("phases %v", phases)
 	}
-	if _, ok := defaultFineTune(net.NumParams())[0].Optimizer.(*train.GaussNewton); !ok {
+	if _, ok := defaultFineTune(net.NumParams(), 1)[0].Optimizer.(*train.GaussNewton); !ok {
 		t.Errorf("default fine-tuning of %d parameters is not Gauss–Newton", net.NumParams())
 	}
 }

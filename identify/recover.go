@@ -378,7 +378,7 @@ func fineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, c *Config)
 	}
 	cfg := c.FineTune
 	if cfg.Phases == nil {
-		cfg.Phases = defaultFineTune(net.NumParams())
+		cfg.Phases = defaultFineTune(net.NumParams(), c.Workers)
 	}
 	cfg.Recorder, cfg.Student = c.Recorder, -1
 	res, err := train.Train(ctx, net, x, y, cfg)
@@ -405,7 +405,7 @@ const polishedFineTuneLoss = 1e-20
 // widths and a second-layer neuron 8e-3 off.
 func polishFineTune(ctx context.Context, net *mlp.Network, x, y *mat.Dense, loss float64, c *Config) error {
 	trial := net.Clone()
-	final := train.Phase{Name: "fine-tune-polished", Optimizer: &train.LM{Geodesic: true}, Stop: defaultFineTune(net.NumParams())[0].Stop}
+	final := train.Phase{Name: "fine-tune-polished", Optimizer: &train.LM{Geodesic: true}, Stop: defaultFineTune(net.NumParams(), c.Workers)[0].Stop}
 	phases := append(smoothedPhases(c.Activation, "polish", polishBetas), final)
 	res, err := train.Train(ctx, trial, x, y, train.Config{Phases: phases, Recorder: c.Recorder, Student: -1})
 	if err != nil {
@@ -638,7 +638,7 @@ func polishClustered(ctx context.Context, x, y *mat.Dense, ins []*mat.Dense, col
 	}
 	cfg := c.FineTune
 	if cfg.Phases == nil {
-		cfg.Phases = defaultFineTune(net.NumParams())
+		cfg.Phases = defaultFineTune(net.NumParams(), c.Workers)
 	}
 	phases := make([]train.Phase, len(cfg.Phases))
 	for i, p := range cfg.Phases {
@@ -676,12 +676,15 @@ const fineTuneMaxCG = 500
 // Gauss–Newton above. A recovered network of the teacher's size has a
 // vanishing, well-determined residual, where both converge quadratically.
 // Gauss–Newton gets fineTuneMaxCG iterations per step instead of its
-// default 50, and float32 curvature products, as in train.WidePhases.
-func defaultFineTune(params int) []train.Phase {
+// default 50, and float32 curvature products, as in train.WidePhases;
+// its products are shared by threads goroutines (the one network trained
+// then has the workers' cores to itself; the result does not depend on
+// them).
+func defaultFineTune(params, threads int) []train.Phase {
 	if params <= train.LMMaxParams {
 		return []train.Phase{{Name: "fine-tune", Optimizer: &train.LM{},
 			Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: 300, Patience: 30, MinRelImprove: 0.01}}}
 	}
-	return []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{MaxCG: fineTuneMaxCG, SingleCurvature: true},
+	return []train.Phase{{Name: "fine-tune", Optimizer: &train.GaussNewton{MaxCG: fineTuneMaxCG, SingleCurvature: true, Threads: threads},
 		Stop: train.StopRules{Loss: train.DefaultStopLoss, MaxIter: train.DefaultWideMaxIter, Patience: train.DefaultWidePatience, MinRelImprove: 0.01}}}
 }

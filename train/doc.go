@@ -28,7 +28,9 @@
 //     exactly by least squares after every step (optionally projected out
 //     of the CG system), Nielsen damping; with SingleCurvature (the
 //     default route's setting) the CG products run in float32, about twice
-//     as fast, while residuals and gradients stay in float64. Memory is
+//     as fast, while residuals and gradients stay in float64; Threads
+//     goroutines share the products of one student, in blocks of samples
+//     fixed by the data, so the result does not depend on them. Memory is
 //     O(parameters + samples·width), never O(parameters²).
 //   - NewtonTR, a trust region with the exact Hessian, for students whose
 //     residual does not vanish (the teacher's own size).

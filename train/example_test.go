@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/train"
@@ -92,4 +93,27 @@ func ExampleGaussNewton() {
 	// Output:
 	// <nil> true
 	// 2 GN
+}
+
+// ExampleGaussNewton_threads trains one student on 10 000 samples with its
+// curvature products shared by one and by two goroutines: the same
+// parameters bit for bit, two threads only finishing sooner.
+func ExampleGaussNewton_threads() {
+	x, y := data(10000)
+	var params [][]float64
+	for _, threads := range []int{1, 2} {
+		student, _ := mlp.New(mlp.Spec{Sizes: []int{2, 4, 1}, Hidden: mlp.G})
+		student.InitGlorot(train.StudentRNG(7, 0))
+		_, err := train.Train(context.Background(), student, x, y, train.Config{
+			Phases: []train.Phase{{Optimizer: &train.GaussNewton{Threads: threads}, Stop: train.StopRules{MaxIter: 20}}},
+		})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		params = append(params, student.Params())
+	}
+	fmt.Println("same parameters:", slices.Equal(params[0], params[1]))
+	// Output:
+	// same parameters: true
 }

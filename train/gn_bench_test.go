@@ -22,16 +22,28 @@ func wideProblem(b *testing.B, n int, cfg GaussNewton) (*gnState, func() bool) {
 	for i, raw := 0, x.RawMatrix().Data; i < len(raw); i++ {
 		raw[i] = rng.Float64()
 	}
-	teacher := gnStudent(b, []int{784, 64, 10}, mlp.G, 9, 1)
+	return benchProblem(b, x, []int{784, 64, 10}, []int{784, 128, 10}, cfg)
+}
+
+// benchProblem returns the Gauss–Newton state of a student of the given
+// sizes (activation g) on the inputs x and the outputs of a random teacher
+// of the given sizes, linearised, its pool of cfg.Threads goroutines
+// started (stopped at the benchmark's end).
+func benchProblem(b *testing.B, x *mat.Dense, teacherSizes, studentSizes []int, cfg GaussNewton) (*gnState, func() bool) {
+	teacher := gnStudent(b, teacherSizes, mlp.G, 9, 1)
 	y, err := teacher.Predict(x)
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := gnStudent(b, []int{784, 128, 10}, mlp.G, 1, 1)
+	s := gnStudent(b, studentSizes, mlp.G, 1, 1)
 	p := newProblem(s, x, y, mlp.NewWorkspace(), rand.New(rand.NewPCG(1, 1)), nil)
 	st, err := newGNState(s, p, cfg.settings())
 	if err != nil {
 		b.Fatal(err)
+	}
+	if cfg.Threads > 1 {
+		st.pool = newBlockPool(st, cfg.Threads)
+		b.Cleanup(st.pool.stop)
 	}
 	if err := st.linearise(); err != nil {
 		b.Fatal(err)
@@ -162,27 +174,7 @@ func deepProblem(b *testing.B, n int, cfg GaussNewton) (*gnState, func() bool) {
 	for i, raw := 0, x.RawMatrix().Data; i < len(raw); i++ {
 		raw[i] = rng.NormFloat64()
 	}
-	teacher := gnStudent(b, []int{30, 30, 30, 30, 10}, mlp.G, 9, 1)
-	y, err := teacher.Predict(x)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := gnStudent(b, []int{30, 60, 60, 60, 10}, mlp.G, 1, 1)
-	p := newProblem(s, x, y, mlp.NewWorkspace(), rand.New(rand.NewPCG(1, 1)), nil)
-	st, err := newGNState(s, p, cfg.settings())
-	if err != nil {
-		b.Fatal(err)
-	}
-	if cfg.Threads > 1 {
-		st.pool = newBlockPool(st, cfg.Threads)
-		b.Cleanup(st.pool.stop)
-	}
-	if err := st.linearise(); err != nil {
-		b.Fatal(err)
-	}
-	st.lambda = st.cfg.Tau * st.scale()
-	st.curvature(st.bd, st.d)
-	return st, func() bool { return false }
+	return benchProblem(b, x, []int{30, 30, 30, 30, 10}, []int{30, 60, 60, 60, 10}, cfg)
 }
 
 // BenchmarkGaussNewtonThreads measures one curvature product and one step

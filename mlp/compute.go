@@ -3,7 +3,6 @@ package mlp
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -32,7 +31,7 @@ func NewWorkspace() *Workspace { return &Workspace{} }
 
 // ensure sizes the forward/backward buffers for net on n samples.
 func (ws *Workspace) ensure(net *Network, n int) {
-	if ws.n >= n && slices.Equal(ws.sizes, net.Sizes()) {
+	if ws.n >= n && net.hasSizes(ws.sizes) {
 		return
 	}
 	n = max(n, ws.n)

@@ -178,7 +178,9 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestNoAllocsWarm(t *testing.T) {
-	for _, sizes := range [][]int{{4, 16, 1}, {8, 12, 6, 3}, {40, 20, 2}} {
+	// Four layers and more: their Sizes no longer fit the stack (a
+	// forward pass once allocated them to check the workspace).
+	for _, sizes := range [][]int{{4, 16, 1}, {8, 12, 6, 3}, {40, 20, 2}, {6, 9, 9, 9, 4}, {5, 7, 7, 7, 7, 7, 3}} {
 		n := testNet(t, sizes, G, true, true, 3)
 		rng := rand.New(rand.NewPCG(1, 1))
 		x, y := randomData(rng, 37, sizes[0], sizes[len(sizes)-1])

@@ -150,6 +150,20 @@ func (n *Network) Sizes() []int {
 	return s
 }
 
+// hasSizes reports whether sizes are n's Sizes, without building them:
+// Workspace.ensure asks at every forward pass, which must not allocate.
+func (n *Network) hasSizes(sizes []int) bool {
+	if len(sizes) != len(n.layers)+1 || sizes[0] != n.layers[0].In {
+		return false
+	}
+	for l := range n.layers {
+		if sizes[l+1] != n.layers[l].Out {
+			return false
+		}
+	}
+	return true
+}
+
 // NumLayers returns the number of affine layers (hidden layers + 1).
 func (n *Network) NumLayers() int { return len(n.layers) }
 

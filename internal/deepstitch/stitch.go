@@ -433,14 +433,17 @@ func maxSteps(steps int) int {
 // curvature, one CG solve of up to 500 steps) and prints the loss, also
 // relative to the output variance v.
 func fineTune(ctx context.Context, net *mlp.Network, z, y *mat.Dense, b budget, v float64) {
-	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: fineTuner(b.threads),
+	gn := fineTuner(b.threads)
+	cg := 0 // CG iterations: a step's cost, which the step budget does not fix
+	gn.Trace = func(st *train.GNStep) { cg += st.CG }
+	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: gn,
 		Stop: train.StopRules{MaxTime: b.limit, MaxIter: maxSteps(b.steps), Patience: 20, MinRelImprove: 0.01}}}}
 	p := train.NewPrinter(os.Stdout)
 	p.Interval = 30 * time.Second
 	cfg.Recorder = p
 	r, err := train.Train(ctx, net, z, y, cfg)
 	check(err)
-	fmt.Printf("fine-tuned: loss %.4g (rel %.4g)\n", r.Loss, r.Loss/v)
+	fmt.Printf("fine-tuned: loss %.4g (rel %.4g) after %d steps, %d CG iterations, %s\n", r.Loss, r.Loss/v, r.Iter(), cg, r.Elapsed.Round(time.Second))
 }
 
 // report prints net (on the span coordinates) compared with the teacher

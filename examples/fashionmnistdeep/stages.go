@@ -87,8 +87,8 @@ func summarize(d *deepstitch.Data, name, path string) (summaryRow, error) {
 func writeSummary(path string, s settings, rows []summaryRow) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Deep Fashion-MNIST teacher 784 → 30 → 30 → 30 → 10 (g), recovered stage by stage\n\n")
-	fmt.Fprintf(&b, "%d span students of %s, %d layer-3 students of %s, agreement: groups held by ≥ %d of them at cut %g; time scale %g.\n",
-		s.students, s.studentTime, s.aboveStudents, s.aboveTime, s.minAgree, s.tau, s.timeScale)
+	fmt.Fprintf(&b, "%d span students of %d Gauss–Newton steps, %d layer-3 students of %d, agreement: groups held by ≥ %d of them at cut %g; time caps × %g.\n",
+		s.students, s.studentSteps, s.aboveStudents, s.aboveSteps, s.minAgree, s.tau, s.timeScale)
 	fmt.Fprintf(&b, "Loss relative to the output variance on the %d Gaussian queries (× %d spread); neurons, RMSE and labels on the 10 000 test images, data space.\n\n", queryCount, querySpread)
 	b.WriteString("| stage | widths | rel. loss | layer 1 within 1e-2 (1e-3) | layer 2 | layer 3 | all | test rel. RMSE | label agreement |\n|---|---|---:|---|---|---|---:|---:|---:|\n")
 	for _, r := range rows {

@@ -48,6 +48,9 @@
 // students are kept in OUT/students/ and OUT/above/ as they end, so an
 // interrupted run resumes where it stopped and loses no finished stage or
 // student (interrupting a stage loses that stage's unfinished work only).
+// Each students' directory records what they were trained with
+// (students.json); a rerun that asks for other students (another -seed,
+// -student-steps, …) is refused rather than handed those.
 // At the end OUT/summary.md gets one row per stage: widths, loss on the
 // queries relative to their output variance, teacher neurons within data-
 // space cosine distance 1e-2 (1e-3) per layer on the test images, test

@@ -532,6 +532,7 @@ func TrainStudents(ctx context.Context, h, y *mat.Dense, act mlp.Activation, spe
 	}
 	if spec.Dir != "" {
 		check(os.MkdirAll(spec.Dir, 0o755))
+		check(claimDir(spec))
 	}
 	var std *synth.Standardizer
 	if spec.Standardize {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,9 @@ import (
 // TestTrainStudentsResumes trains two small students into a directory,
 // checks that a second call reads both back unchanged instead of training
 // (its time limit is too short to train anything), that a directory of
-// students of other sizes is refused, and that impossible settings are an
-// error, not a panic.
+// students trained otherwise is refused (by its record, by the students'
+// sizes without it, and students with no record by a run bounded by
+// steps), and that impossible settings are an error, not a panic.
 func TestTrainStudentsResumes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	_, x, y := noisyTeacher(t, rng, 3, 2, 1)
@@ -39,8 +41,23 @@ func TestTrainStudentsResumes(t *testing.T) {
 		}
 	}
 	spec.Hidden = 2
+	if _, err := TrainStudents(context.Background(), x, y, mlp.Tanh, spec); err == nil || !strings.Contains(err.Error(), "trained with") {
+		t.Errorf("students of one hidden layer offered for two-layer ones: error %v, want the directory's record refusing them", err)
+	}
+	// Without the record, the students' own sizes still refuse them.
+	if err := os.Remove(filepath.Join(dir, manifestName)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := TrainStudents(context.Background(), x, y, mlp.Tanh, spec); err == nil || !strings.Contains(err.Error(), "sizes") {
 		t.Errorf("students of one hidden layer read as two-layer ones: error %v", err)
+	}
+	// Nor are students with no record handed to a run bounded by steps.
+	spec.Hidden, spec.Steps = 1, 10
+	if err := os.Remove(filepath.Join(dir, manifestName)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TrainStudents(context.Background(), x, y, mlp.Tanh, spec); err == nil || !strings.Contains(err.Error(), "no record") {
+		t.Errorf("students bounded by time handed to a run bounded by steps: error %v", err)
 	}
 	if _, err := TrainStudents(context.Background(), x, y, mlp.Tanh, StudentSpec{Hidden: 1, Width: 0, N: 2, Limit: time.Second}); err == nil {
 		t.Error("width 0 accepted")
@@ -62,8 +79,8 @@ func TestTrainStudentsStopped(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error from a cancelled run")
 	}
-	if files, _ := os.ReadDir(dir); len(files) != 0 {
-		t.Errorf("a cancelled run wrote %d files", len(files))
+	if files, _ := filepath.Glob(filepath.Join(dir, "student-*")); len(files) != 0 {
+		t.Errorf("a cancelled run wrote %d students", len(files))
 	}
 }
 

@@ -200,10 +200,7 @@ func (o *GaussNewton) Run(ctx context.Context, p *Problem, m *Monitor) error {
 	if err != nil {
 		return err
 	}
-	if s.cfg.Threads > 1 && len(s.blocks) > 1 {
-		s.pool = newBlockPool(s, min(s.cfg.Threads, len(s.blocks)))
-		defer s.pool.stop()
-	}
+	defer s.startPool()()
 	if err := s.linearise(); err != nil {
 		return err
 	}

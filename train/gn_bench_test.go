@@ -41,10 +41,7 @@ func benchProblem(b *testing.B, x *mat.Dense, teacherSizes, studentSizes []int, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	if cfg.Threads > 1 {
-		st.pool = newBlockPool(st, cfg.Threads)
-		b.Cleanup(st.pool.stop)
-	}
+	b.Cleanup(st.startPool())
 	if err := st.linearise(); err != nil {
 		b.Fatal(err)
 	}

@@ -141,6 +141,17 @@ type blockJob struct {
 	pass  blockPass
 }
 
+// startPool starts the goroutines of s's blocks (cfg.Threads of them, at
+// most one per block) if there are several of each, and returns the
+// function that stops them.
+func (s *gnState) startPool() (stop func()) {
+	if s.cfg.Threads <= 1 || len(s.blocks) <= 1 {
+		return func() {}
+	}
+	s.pool = newBlockPool(s, min(s.cfg.Threads, len(s.blocks)))
+	return s.pool.stop
+}
+
 // newBlockPool starts threads goroutines running s's blocks.
 func newBlockPool(s *gnState, threads int) *blockPool {
 	p := &blockPool{jobs: make(chan blockJob)}

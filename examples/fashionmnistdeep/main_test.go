@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,13 +16,17 @@ func defaults() settings {
 
 // TestStagesAreValid checks that every stage's settings pass the stitch
 // package's own validation — stage 1 with the span students given as
-// networks, the others on the previous stage's file — that each stage
-// reads the one before it, and that the last keeps its students in OUT.
+// networks, the others on the previous stage's file — that each stage is
+// numbered in order and reads the one before it, and that the last keeps
+// its students in OUT.
 func TestStagesAreValid(t *testing.T) {
 	s := defaults()
 	students := make([]*mlp.Network, s.students)
 	prev := ""
 	for i, st := range stages(s) {
+		if want := fmt.Sprintf("%d-", i+1); !strings.HasPrefix(st.name, want) {
+			t.Errorf("stage %d is named %q; its file name must start with %q (the order the files are read back in)", i+1, st.name, want)
+		}
 		o := st.options(prev)
 		if o.Base != prev {
 			t.Errorf("stage %s starts from %q, want the previous stage's %q", st.name, o.Base, prev)

@@ -38,16 +38,20 @@ func stages(s settings) []stage {
 			o.Base, o.Tau, o.MinStudents, o.FineTune, o.FineTuneSteps = "", 0.02, 2, m(25), 101
 			o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 2, m(15), 50
 		})},
-		{"2-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 10, m(30), 105 })},
-		{"3-layer2-knee", at(func(o *deepstitch.Options) {
+		{"2-layer1-knee", at(func(o *deepstitch.Options) {
+			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneRetrain = 1e9, 5, []int{1}, 5
+			o.PruneFineTune, o.PruneFineTuneSteps = m(10), 50
+		})},
+		{"3-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 10, m(30), 105 })},
+		{"4-layer2-knee", at(func(o *deepstitch.Options) {
 			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneFineTune, o.PruneFineTuneSteps = 1e9, 5, []int{2}, m(30), 105
 		})},
-		{"4-layer3-cycles", at(func(o *deepstitch.Options) {
+		{"5-layer3-cycles", at(func(o *deepstitch.Options) {
 			o.PruneFactor, o.PruneLayers, o.PruneCycles, o.PruneFineTune, o.PruneFineTuneSteps = 1.5, []int{3}, 12, m(5), 25
 		})},
-		{"5-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 61 })},
-		{"6-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 51 })},
-		{"7-layer3-agreement", at(func(o *deepstitch.Options) {
+		{"6-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 61 })},
+		{"7-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 51 })},
+		{"8-layer3-agreement", at(func(o *deepstitch.Options) {
 			o.Above, o.AboveStudents, o.AboveTime, o.AboveSteps, o.AboveDir = 3, s.aboveStudents, s.scaled(s.aboveTime), s.aboveSteps, s.out+"/above"
 			o.AboveSeed, o.AboveWorkers = s.seed, s.workers
 			o.MinStudents, o.Tau, o.AboveTable, o.FineTune, o.FineTuneSteps = s.minAgree, s.tau, true, m(20), 110

@@ -791,3 +791,15 @@ func setLayer(L *mlp.Layer, in *mat.Dense) {
 		L.B[j] = in.At(j, L.In)
 	}
 }
+
+// Base reads a network saved by a stage (784 inputs, as saveLifted writes)
+// and returns it on d's span coordinates, as a stage starting from it
+// would: for experiments on one stage's network outside Run.
+func Base(d *Data, path string) (net *mlp.Network, err error) {
+	defer recoverStop(&err)
+	return netFrom(loadBase(path, d.Sub, d.Teacher), d.Teacher.Layer(0).Act), nil
+}
+
+// FineTuner is the Gauss–Newton optimiser every fine-tune of Run uses, its
+// products shared by threads goroutines: for experiments that vary it.
+func FineTuner(threads int) *train.GaussNewton { return fineTuner(threads) }

@@ -59,8 +59,10 @@
 // interrupted run resumes where it stopped and loses no finished stage or
 // student (interrupting a stage loses that stage's unfinished work only).
 // Each students' directory records what they were trained with
-// (students.json); a rerun that asks for other students (another -seed,
-// -student-steps, …) is refused rather than handed those.
+// (students.json), and each stage's file the settings it was made with
+// (OUT/<stage>.settings.txt); a rerun that asks for other students
+// (another -seed, -student-steps, …) or other stage settings (another
+// -time-scale, a changed stage) is refused rather than handed those.
 // At the end OUT/summary.md gets one row per stage: widths, loss on the
 // queries relative to their output variance, teacher neurons within data-
 // space cosine distance 1e-2 (1e-3) per layer on the test images, test
@@ -88,10 +90,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -187,11 +191,14 @@ func run(ctx context.Context, d *deepstitch.Data, s settings) error {
 	prev := ""
 	for i, st := range stages(s) {
 		path := filepath.Join(s.out, st.name+".json")
+		o := st.options(prev)
 		if _, err := os.Stat(path); err == nil {
 			fmt.Printf("== stage %d, %s: read from %s\n", i+1, st.name, path)
+			if err := checkRecord(path, o); err != nil {
+				return fmt.Errorf("stage %d (%s): %w", i+1, st.name, err)
+			}
 		} else {
 			fmt.Printf("== stage %d, %s\n", i+1, st.name)
-			o := st.options(prev)
 			if o.Base == "" {
 				o.Nets = students
 			}
@@ -224,7 +231,49 @@ func runStage(ctx context.Context, d *deepstitch.Data, o deepstitch.Options, pat
 	if err != nil {
 		return err
 	}
-	return lifted.SaveFile(path) // through a temporary file: a stage file, when there, is complete
+	if err := lifted.SaveFile(path); err != nil { // through a temporary file: a stage file, when there, is complete
+		return err
+	}
+	return os.WriteFile(recordPath(path), []byte(record(o)), 0o644)
+}
+
+// record is what a stage's network depends on in o, as text: every
+// setting but the students (recorded in their own directory), the
+// threads and workers (which do not change a result) and the directory
+// the files are in.
+func record(o deepstitch.Options) string {
+	o.Nets, o.Threads, o.AboveWorkers = nil, 0, 0
+	if o.Base != "" {
+		o.Base = filepath.Base(o.Base)
+	}
+	if o.AboveDir != "" {
+		o.AboveDir = filepath.Base(o.AboveDir)
+	}
+	return fmt.Sprintf("%+v\n", o)
+}
+
+// recordPath is the file that holds the settings a stage's file at path
+// was made with.
+func recordPath(path string) string { return strings.TrimSuffix(path, ".json") + ".settings.txt" }
+
+// checkRecord refuses a stage file made with other settings than o's, so
+// that a rerun after the stages changed (or with another -time-scale)
+// does not build on a network the current stages would not have made. A
+// stage file with no record (made before records were kept) is accepted
+// with a warning.
+func checkRecord(path string, o deepstitch.Options) error {
+	have, err := os.ReadFile(recordPath(path))
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Printf("   (no record of the settings %s was made with: made before records were kept)\n", path)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if want := record(o); string(have) != want {
+		return fmt.Errorf("%s was made with the settings\n%sthis run's are\n%sgive the run another directory, or remove the stage's files to redo it", path, have, want)
+	}
+	return nil
 }
 
 // scaled is a training budget times -time-scale.

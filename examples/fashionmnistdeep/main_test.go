@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paramrecovery/expandcluster/internal/deepstitch"
 	"github.com/paramrecovery/expandcluster/mlp"
 )
 
@@ -93,5 +96,35 @@ func TestStepBudgets(t *testing.T) {
 		if o.Threads != 2 {
 			t.Errorf("stage %s: %d threads, want -workers' 2", st.name, o.Threads)
 		}
+	}
+}
+
+// TestStageRecords checks that a stage file is reused only with the
+// settings it was made with: the same settings (and other threads, or
+// another directory) pass, another step budget or time cap is refused, and
+// a file with no record passes.
+func TestStageRecords(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "3-unbend.json")
+	o := stages(defaults())[2].options(filepath.Join(dir, "2-layer1-knee.json"))
+	if err := os.WriteFile(recordPath(path), []byte(record(o)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	same := stages(defaults())[2].options("elsewhere/2-layer1-knee.json")
+	same.Threads = 7
+	if err := checkRecord(path, same); err != nil {
+		t.Errorf("same settings refused: %v", err)
+	}
+	fewer := o
+	fewer.FineTuneSteps--
+	scaled := defaults()
+	scaled.timeScale = 0.01
+	for name, other := range map[string]deepstitch.Options{"fewer steps": fewer, "time scale": stages(scaled)[2].options(o.Base)} {
+		if err := checkRecord(path, other); err == nil || !strings.Contains(err.Error(), "made with the settings") {
+			t.Errorf("%s: error %v", name, err)
+		}
+	}
+	if err := checkRecord(filepath.Join(dir, "1-stitch.json"), o); err != nil {
+		t.Errorf("no record: %v", err)
 	}
 }

@@ -46,7 +46,8 @@ func stages(s settings) []stage {
 		{"3-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(30), 105 })},
 		{"4-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 10, m(30), 105 })},
 		{"5-layer2-knee", at(func(o *deepstitch.Options) {
-			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneFineTune, o.PruneFineTuneSteps = 1e9, 5, []int{2}, m(30), 105
+			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneRetrain = 1e9, 5, []int{2}, 5
+			o.PruneFineTune, o.PruneFineTuneSteps = m(30), 105
 		})},
 		{"6-layer3-cycles", at(func(o *deepstitch.Options) {
 			o.PruneFactor, o.PruneLayers, o.PruneCycles, o.PruneFineTune, o.PruneFineTuneSteps = 1.5, []int{3}, 12, m(5), 25

@@ -128,7 +128,7 @@ type pruneOptions struct {
 // retrain trains net in place for n Gauss–Newton steps (float32 curvature,
 // as the fine-tune) on (x, y) and returns its loss.
 func retrain(net *mlp.Network, x, y *mat.Dense, n, threads int) float64 {
-	cfg := train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: fineTuner(threads), Stop: train.StopRules{MaxIter: n}}}}
+	cfg := train.Config{Phases: []train.Phase{{Name: "retrain", Optimizer: FineTuner(threads), Stop: train.StopRules{MaxIter: n}}}}
 	r, err := train.Train(context.Background(), net, x, y, cfg)
 	check(err)
 	return r.Loss

@@ -407,10 +407,10 @@ func loadBase(path string, sub *identify.Subspace, t *mlp.Network) []*mat.Dense 
 	return ins
 }
 
-// fineTuner is the optimiser of every fine-tune and retraining: Gauss–Newton
+// FineTuner is the optimiser of every fine-tune and retraining: Gauss–Newton
 // with float32 curvature products and long CG solves, its products shared
-// by threads goroutines.
-func fineTuner(threads int) *train.GaussNewton {
+// by threads goroutines. Exported for experiments that vary it.
+func FineTuner(threads int) *train.GaussNewton {
 	return &train.GaussNewton{SingleCurvature: true, MaxCG: 500, Threads: threads}
 }
 
@@ -433,7 +433,7 @@ func maxSteps(steps int) int {
 // curvature, one CG solve of up to 500 steps) and prints the loss, also
 // relative to the output variance v.
 func fineTune(ctx context.Context, net *mlp.Network, z, y *mat.Dense, b budget, v float64) {
-	gn := fineTuner(b.threads)
+	gn := FineTuner(b.threads)
 	cg := 0 // CG iterations: a step's cost, which the step budget does not fix
 	gn.Trace = func(st *train.GNStep) { cg += st.CG }
 	cfg := train.Config{Phases: []train.Phase{{Name: "ft", Optimizer: gn,
@@ -792,14 +792,11 @@ func setLayer(L *mlp.Layer, in *mat.Dense) {
 	}
 }
 
-// Base reads a network saved by a stage (784 inputs, as saveLifted writes)
-// and returns it on d's span coordinates, as a stage starting from it
-// would: for experiments on one stage's network outside Run.
+// Base reads a network saved by a stage (on the teacher's inputs, as
+// saveLifted writes it) and returns it on d's span coordinates, as a stage
+// starting from it would: for experiments on one stage's network outside
+// Run.
 func Base(d *Data, path string) (net *mlp.Network, err error) {
 	defer recoverStop(&err)
 	return netFrom(loadBase(path, d.Sub, d.Teacher), d.Teacher.Layer(0).Act), nil
 }
-
-// FineTuner is the Gauss–Newton optimiser every fine-tune of Run uses, its
-// products shared by threads goroutines: for experiments that vary it.
-func FineTuner(threads int) *train.GaussNewton { return fineTuner(threads) }

@@ -242,7 +242,10 @@ func runStage(ctx context.Context, d *deepstitch.Data, o deepstitch.Options, pat
 // record is what a stage's network depends on in o, as text: every
 // setting but the students (recorded in their own directory), the
 // threads and workers (which do not change a result) and the directory
-// the files are in.
+// the files are in. It is deepstitch.Options printed whole, so a setting
+// added to Options later changes every record and stage files made before
+// it are refused: conservative, where a field-by-field record would miss
+// a new setting that changes the result.
 func record(o deepstitch.Options) string {
 	o.Nets, o.Threads, o.AboveWorkers = nil, 0, 0
 	if o.Base != "" {

@@ -72,3 +72,67 @@ func randomNet(t *testing.T, rng *rand.Rand, sizes []int) *mlp.Network {
 	}
 	return n
 }
+
+// TestLoadReference checks that a -keep reference is read on the span
+// coordinates whichever way it was saved: a span student (other widths)
+// as it is, a stage's network lifted to the inputs through Base's
+// projection; and that a span network with other outputs is an error.
+func TestLoadReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const d, k = 8, 3
+	teacher := randomNet(t, rng, []int{d, 4, 4, 4, 2})
+	basis := mat.NewDense(d, k, nil)
+	for j, i := range []int{0, 2, 5} {
+		basis.Set(i, j, 1)
+	}
+	sub := &identify.Subspace{Basis: basis}
+	z := mat.NewDense(6, k, nil)
+	for i := 0; i < 6; i++ {
+		for j := 0; j < k; j++ {
+			z.Set(i, j, rng.NormFloat64())
+		}
+	}
+	dir := t.TempDir()
+	student := randomNet(t, rng, []int{k, 7, 6, 5, 2})
+	stage := randomNet(t, rng, []int{k, 4, 3, 3, 2})
+	lifted, err := sub.Lift(stage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range map[string]*mlp.Network{"student": student, "stage": lifted} {
+		if err := n.SaveFile(filepath.Join(dir, name+".json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]*mlp.Network{"student": student, "stage": stage} {
+		var got *mlp.Network
+		err := func() (err error) {
+			defer recoverStop(&err)
+			got = loadReference(filepath.Join(dir, name+".json"), sub, teacher)
+			return nil
+		}()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w, _ := want.Predict(z)
+		g, err := got.Predict(z)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !mat.EqualApprox(w, g, 1e-12) {
+			t.Errorf("%s read as a reference computes\n%v\nnot\n%v", name, mat.Formatted(g), mat.Formatted(w))
+		}
+	}
+	wrong := filepath.Join(dir, "wrong.json")
+	if err := randomNet(t, rng, []int{k, 4, 4, 4, 3}).SaveFile(wrong); err != nil {
+		t.Fatal(err)
+	}
+	err = func() (err error) {
+		defer recoverStop(&err)
+		loadReference(wrong, sub, teacher)
+		return nil
+	}()
+	if err == nil {
+		t.Error("a span network with 3 outputs (the teacher's 2) read as a reference: no error")
+	}
+}

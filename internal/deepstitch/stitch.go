@@ -297,7 +297,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 	if len(o.Keep) > 0 {
 		var refs []*mlp.Network
 		for _, f := range o.Keep {
-			refs = append(refs, netFrom(loadBase(f, sub, t), act))
+			refs = append(refs, loadReference(f, sub, t))
 		}
 		keep = heldElsewhere(refs, z, o.KeepTau)
 		describeKept(net, z, keep)
@@ -405,6 +405,22 @@ func loadBase(path string, sub *identify.Subspace, t *mlp.Network) []*mat.Dense 
 	first.SetCol(k, L.B)
 	ins[0] = first
 	return ins
+}
+
+// loadReference reads a -keep network: a span student (on the span
+// coordinates, as TrainStudents saves them, of any widths) or a network a
+// stage saved (on the teacher's inputs; loadBase). The span students are
+// the fits independent of a stage network's lineage that every run has.
+func loadReference(path string, sub *identify.Subspace, t *mlp.Network) *mlp.Network {
+	n, err := mlp.LoadFile(path)
+	check(err)
+	if n.InputDim() != sub.Dim() {
+		return netFrom(loadBase(path, sub, t), t.Layer(0).Act)
+	}
+	if n.NumLayers() != t.NumLayers() || n.OutputDim() != t.OutputDim() {
+		check(fmt.Errorf("stitch: span network %s: sizes %v, the teacher's %v: need the same outputs and number of layers", path, n.Sizes(), t.Sizes()))
+	}
+	return n
 }
 
 // FineTuner is the optimiser of every fine-tune and retraining: Gauss–Newton

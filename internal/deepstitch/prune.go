@@ -51,9 +51,6 @@ const shortlist = 4
 func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 	loss0, err := net.Loss(nil, x, y)
 	check(err)
-	if opts.judge != nil {
-		loss0 = opts.judge(net)
-	}
 	limit := opts.factor * loss0
 	last := loss0
 	fmt.Printf("prune: widths %v, loss %.4g, limit %.4g\n", hiddenWidths(net), loss0, limit)
@@ -81,9 +78,6 @@ func prune(net *mlp.Network, x, y *mat.Dense, opts pruneOptions) *mlp.Network {
 		}
 		if opts.retrain > 0 && best != nil {
 			bestLoss = retrain(best, x, y, opts.retrain, opts.threads)
-		}
-		if opts.judge != nil && best != nil {
-			bestLoss = opts.judge(best)
 		}
 		if best == nil {
 			fmt.Printf("prune: stop at widths %v (no neuron left that may be removed)\n", hiddenWidths(net))
@@ -129,11 +123,6 @@ type pruneOptions struct {
 	keep func(l int, pre *mat.Dense) []bool
 	// threads is the retraining's GaussNewton.Threads.
 	threads int
-	// judge, if not nil, gives the loss the stopping rule reads (and the
-	// log prints) for a network instead of its loss on (x, y): for a part
-	// of a network pruned apart (collapse), the whole network's loss with
-	// that part put back.
-	judge func(*mlp.Network) float64
 }
 
 // retrain trains net in place for n Gauss–Newton steps (float32 curvature,

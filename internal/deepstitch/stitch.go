@@ -51,11 +51,6 @@ type Options struct {
 	BendBelow                             float64
 	Keep                                  []string
 	KeepTau, Unbend                       float64
-	// Collapse, when positive, makes each pruning cycle collapse that
-	// hidden layer (1-based) instead: its neurons no Keep network holds
-	// pruned apart from the rest of the network (see collapse), with
-	// PruneStep's knee and PruneRetrain's steps. It needs Keep.
-	Collapse int
 	// Students are the span students' files (identify checkpoints) and
 	// Nets span students given as networks; the layers Above or Base does
 	// not give come from them, the files' first.
@@ -102,9 +97,6 @@ func (o Options) Validate() error {
 	if o.FineTuneSteps < 0 || o.PruneFineTuneSteps < 0 || o.AboveSteps < 0 || o.Threads < 0 {
 		return fmt.Errorf("stitch: fine-tune steps %d, prune fine-tune steps %d, layer students' steps %d and threads %d must not be negative",
 			o.FineTuneSteps, o.PruneFineTuneSteps, o.AboveSteps, o.Threads)
-	}
-	if o.Collapse != 0 && (o.Collapse < 1 || o.Collapse > 3 || len(o.Keep) == 0 || o.PruneStep == 0) {
-		return fmt.Errorf("stitch: -collapse %d: a hidden layer (1, 2 or 3), and only with -keep and -prune-step (the neurons it collapses are those -keep does not hold, to the knee -prune-step finds)", o.Collapse)
 	}
 	if o.AboveDir != "" && o.Above == 0 {
 		return fmt.Errorf("stitch: -above-dir %s only with -above", o.AboveDir)
@@ -323,11 +315,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 				saveLifted(sub, n, stepPath(o.Save, hiddenWidths(n)))
 			}
 		}
-		if o.Collapse > 0 {
-			net = collapse(net, z, y, o.Collapse-1, keep, opts)
-		} else {
-			net = prune(net, z, y, opts)
-		}
+		net = prune(net, z, y, opts)
 		if net.NumParams() == before {
 			break
 		}

@@ -90,10 +90,8 @@ func main() {
 	threads := flag.Int("threads", 1, "goroutines each fine-tune and pruning retrain shares its curvature products among (the same results for any number)")
 	ftSteps := flag.Int("finetune-steps", 0, "also bound the fine-tune to this many Gauss–Newton steps (0: only -finetune's time)")
 	pruneFTSteps := flag.Int("prune-finetune-steps", 0, "also bound each -prune-finetune to this many Gauss–Newton steps (0: only its time)")
-	collapse := flag.Int("collapse", 0, "with -prune, -prune-step and -keep: each pruning cycle collapses this hidden layer instead — the neurons no -keep network holds pruned to their knee apart from the rest of the network (see collapse; -prune-retrain steps after each removal); 0: none")
 	flag.Parse()
 	o := deepstitch.Defaults()
-	o.Collapse = *collapse
 	o.Threads, o.FineTuneSteps, o.PruneFineTuneSteps = *threads, *ftSteps, *pruneFTSteps
 	o.Tau, o.FineTune, o.Single, o.MinStudents = *tau, *ft, *single, *minStudents
 	o.Above, o.AboveStudents, o.AboveWidth, o.AboveTime = *above, *aboveStudents, *aboveWidth, *aboveTime

@@ -97,6 +97,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -242,10 +243,11 @@ func runStage(ctx context.Context, d *deepstitch.Data, o deepstitch.Options, pat
 // record is what a stage's network depends on in o, as text: every
 // setting but the students (recorded in their own directory), the
 // threads and workers (which do not change a result) and the directory
-// the files are in. It is deepstitch.Options printed whole, so a setting
-// added to Options later changes every record and stage files made before
-// it are refused: conservative, where a field-by-field record would miss
-// a new setting that changes the result.
+// the files are in. It is deepstitch.Options printed whole, field by field
+// as %+v prints it, so a setting added to Options later changes every
+// record and stage files made before it are refused — conservative,
+// where a record of chosen fields would miss a new setting that changes
+// the result — unless the setting is in recordedWhenSet.
 func record(o deepstitch.Options) string {
 	o.Nets, o.Threads, o.AboveWorkers = nil, 0, 0
 	if o.Base != "" {
@@ -254,8 +256,30 @@ func record(o deepstitch.Options) string {
 	if o.AboveDir != "" {
 		o.AboveDir = filepath.Base(o.AboveDir)
 	}
-	return fmt.Sprintf("%+v\n", o)
+	keep := make([]string, len(o.Keep)) // o.Keep is the caller's
+	for i, f := range o.Keep {
+		keep[i] = filepath.Join(filepath.Base(filepath.Dir(f)), filepath.Base(f))
+	}
+	if o.Keep != nil {
+		o.Keep = keep
+	}
+	v := reflect.ValueOf(o)
+	var fields []string
+	for i := 0; i < v.NumField(); i++ {
+		name := v.Type().Field(i).Name
+		if recordedWhenSet[name] && v.Field(i).IsZero() {
+			continue
+		}
+		fields = append(fields, fmt.Sprintf("%s:%+v", name, v.Field(i).Interface()))
+	}
+	return "{" + strings.Join(fields, " ") + "}\n"
 }
+
+// recordedWhenSet are the Options fields added after stage records were
+// first kept, which a record names only when they are set: with them off
+// a stage does what it did before they existed, so its older file stays
+// valid.
+var recordedWhenSet = map[string]bool{"Refill": true, "RefillGain": true}
 
 // recordPath is the file that holds the settings a stage's file at path
 // was made with.

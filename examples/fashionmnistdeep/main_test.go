@@ -128,3 +128,21 @@ func TestStageRecords(t *testing.T) {
 		t.Errorf("no record: %v", err)
 	}
 }
+
+// TestCommittedRecordsStillMatch checks that the records committed beside
+// seed 1's stage files are what the current stages would write: a change
+// to the record's format (a new Options field printed when off, say)
+// would refuse every stage file made before it.
+func TestCommittedRecordsStillMatch(t *testing.T) {
+	dir := filepath.Join("..", "..", "results", "fashionmnist-deep", "one-command-steps")
+	for i, st := range stages(defaults()) {
+		have, err := os.ReadFile(recordPath(filepath.Join(dir, st.name+".json")))
+		if err != nil {
+			continue // no record committed for this stage
+		}
+		prev := filepath.Join(dir, stages(defaults())[max(i-1, 0)].name+".json")
+		if got := record(st.options(prev)); got != string(have) {
+			t.Errorf("stage %s: record\n%swant the committed\n%s", st.name, got, have)
+		}
+	}
+}

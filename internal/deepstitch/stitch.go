@@ -51,6 +51,13 @@ type Options struct {
 	BendBelow                             float64
 	Keep                                  []string
 	KeepTau, Unbend                       float64
+	// Refill, when positive, rebuilds that hidden layer (1-based) before
+	// the fine-tune: its neurons no Keep network holds within KeepTau
+	// taken out, neurons added back by forward selection from those and
+	// the Keep networks' (see Refill) until an addition divides the loss by
+	// less than RefillGain. It needs Keep.
+	Refill     int
+	RefillGain float64
 	// Students are the span students' files (identify checkpoints) and
 	// Nets span students given as networks; the layers Above or Base does
 	// not give come from them, the files' first.
@@ -91,12 +98,15 @@ func (o Options) Validate() error {
 			o.Tau, o.Single, given-1, o.FineTune, o.MinStudents, grouped, o.Spread, o.Queries, o.Above, o.PruneFactor, o.PruneFineTune, o.PruneCycles)
 	}
 	if ((len(o.PruneLayers) > 0 || o.PruneStep != 0 || o.PruneRetrain != 0 || o.PruneReport) && o.PruneFactor == 0) ||
-		(o.PruneStep != 0 && !(o.PruneStep > 1)) || o.PruneRetrain < 0 || (len(o.Keep) > 0 && o.PruneFactor == 0) || (o.PruneSaveSteps && (o.PruneFactor == 0 || o.Save == "")) || !(o.Unbend >= 0 && o.Unbend < 1) || !(o.KeepTau > 0 && o.KeepTau < 1) {
-		return fmt.Errorf("stitch: -prune-layers %v, -prune-step %g, -prune-retrain %d, -prune-report and -keep only with -prune, -prune-save-steps only with -prune and -save, -unbend %g in [0, 1), -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", o.PruneLayers, o.PruneStep, o.PruneRetrain, o.Unbend, o.KeepTau)
+		(o.PruneStep != 0 && !(o.PruneStep > 1)) || o.PruneRetrain < 0 || (len(o.Keep) > 0 && o.PruneFactor == 0 && o.Refill == 0) || (o.PruneSaveSteps && (o.PruneFactor == 0 || o.Save == "")) || !(o.Unbend >= 0 && o.Unbend < 1) || !(o.KeepTau > 0 && o.KeepTau < 1) {
+		return fmt.Errorf("stitch: -prune-layers %v, -prune-step %g, -prune-retrain %d, -prune-report only with -prune, -keep only with -prune or -refill, -prune-save-steps only with -prune and -save, -unbend %g in [0, 1), -prune-step 0 or over 1, -prune-retrain not negative, -keep-tau %g in (0, 1)", o.PruneLayers, o.PruneStep, o.PruneRetrain, o.Unbend, o.KeepTau)
 	}
 	if o.FineTuneSteps < 0 || o.PruneFineTuneSteps < 0 || o.AboveSteps < 0 || o.Threads < 0 {
 		return fmt.Errorf("stitch: fine-tune steps %d, prune fine-tune steps %d, layer students' steps %d and threads %d must not be negative",
 			o.FineTuneSteps, o.PruneFineTuneSteps, o.AboveSteps, o.Threads)
+	}
+	if o.Refill < 0 || o.Refill > 3 || (o.Refill > 0 && (len(o.Keep) == 0 || !(o.RefillGain > 1))) || (o.Refill == 0 && o.RefillGain != 0) {
+		return fmt.Errorf("stitch: -refill %d: 0 or a hidden layer (1, 2 or 3), and then with -keep and -refill-gain over 1 (%g); -refill-gain only with -refill", o.Refill, o.RefillGain)
 	}
 	if o.AboveDir != "" && o.Above == 0 {
 		return fmt.Errorf("stitch: -above-dir %s only with -above", o.AboveDir)
@@ -286,6 +296,14 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 	if o.Unbend > 0 {
 		moveOneSided(net, z, y, o.Unbend, o.UnbendLayers)
 	}
+	var refs []*mlp.Network
+	for _, f := range o.Keep {
+		refs = append(refs, loadReference(f, sub, t))
+	}
+	if o.Refill > 0 {
+		steps := refill(net, z, y, refs, RefillOptions{Layer: o.Refill, KeepTau: o.KeepTau, MinGain: o.RefillGain})
+		net = steps[len(steps)-1]
+	}
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)
 	report(d, net)
@@ -294,11 +312,7 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 		report(d, net)
 	}
 	var keep func(int, *mat.Dense) []bool
-	if len(o.Keep) > 0 {
-		var refs []*mlp.Network
-		for _, f := range o.Keep {
-			refs = append(refs, loadReference(f, sub, t))
-		}
+	if len(o.Keep) > 0 && o.PruneFactor > 0 {
 		keep = heldElsewhere(refs, z, o.KeepTau)
 		describeKept(net, z, keep)
 	}

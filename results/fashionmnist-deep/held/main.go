@@ -27,6 +27,7 @@ import (
 
 func main() {
 	layer := flag.Int("layer", 2, "hidden layer (1-based)")
+	images := flag.Bool("images", false, "compare on the 10 000 test images instead (the first network, the teacher and references given on the pixels only)")
 	flag.Parse()
 	if flag.NArg() < 2 {
 		check(fmt.Errorf("usage: held -layer L NET.json REF..."))
@@ -34,12 +35,22 @@ func main() {
 	d, err := deepstitch.Setup(context.Background(), span.TeacherPath, 4, 30000)
 	check(err)
 	l := *layer - 1
-	net := load(d, flag.Arg(0))
-	own := units(preact(net, d.Z, l))
-	teacher := units(preact(d.Teacher, d.X, l))
+	on, tOn := d.Z, d.X // the queries, on the span coordinates and on the pixels
+	load := func(f string) *mlp.Network { return load(d, f) }
+	if *images {
+		on, tOn = d.Test, d.Test
+		load = func(f string) *mlp.Network {
+			n, err := mlp.LoadFile(f)
+			check(err)
+			return n
+		}
+	}
+	net := load(flag.Arg(0))
+	own := units(preact(net, on, l))
+	teacher := units(preact(d.Teacher, tOn, l))
 	var refs [][][]float64
 	for _, f := range flag.Args()[1:] {
-		refs = append(refs, units(preact(load(d, f), d.Z, l)))
+		refs = append(refs, units(preact(load(f), on, l)))
 	}
 	type row struct {
 		j    int

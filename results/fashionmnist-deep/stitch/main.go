@@ -82,7 +82,7 @@ func main() {
 	bend := flag.Int("bend", 0, "add this many bend queries per rarely bent neuron of -bend-layers before the fine-tune (see bendQueries; 0: none)")
 	bendLayers := flag.String("bend-layers", "2", "with -bend: the hidden layers (1-based, comma-separated) whose neurons get bend queries")
 	bendBelow := flag.Float64("bend-below", 0.05, "with -bend: neurons the queries put in g's bend less often than this get bend queries")
-	keepFiles := flag.String("keep", "", "with -prune: comma-separated saved networks (as -save writes) or span students (as -above-dir or examples/fashionmnistdeep keep them); a neuron one of them holds within -keep-tau is never removed (see heldElsewhere)")
+	keepFiles := flag.String("keep", "", "with -prune or -refill: comma-separated saved networks (as -save writes) or span students (as -above-dir or examples/fashionmnistdeep keep them); a neuron one of them holds within -keep-tau is never removed (see heldElsewhere)")
 	keepTau := flag.Float64("keep-tau", 1e-3, "with -keep: largest uncentred cosine distance of the pre-activations on the queries")
 	unbendBelow := flag.Float64("unbend", 0, "before the fine-tune (and each -prune-finetune), move into g's bend the neurons the queries keep on one side of it for all but this fraction (see unbend; 0: none)")
 	unbendLayers := flag.String("unbend-layers", "2,3", "with -unbend: the hidden layers (1-based, comma-separated) whose neurons may move")
@@ -90,9 +90,12 @@ func main() {
 	threads := flag.Int("threads", 1, "goroutines each fine-tune and pruning retrain shares its curvature products among (the same results for any number)")
 	ftSteps := flag.Int("finetune-steps", 0, "also bound the fine-tune to this many Gauss–Newton steps (0: only -finetune's time)")
 	pruneFTSteps := flag.Int("prune-finetune-steps", 0, "also bound each -prune-finetune to this many Gauss–Newton steps (0: only its time)")
+	refillLayer := flag.Int("refill", 0, "before the fine-tune, rebuild this hidden layer from the -keep networks: its neurons none of them holds taken out, neurons added back by forward selection from those and the -keep networks' (see Refill) while an addition divides the loss by -refill-gain or more (0: none)")
+	refillGain := flag.Float64("refill-gain", 0, "with -refill: the least factor an addition must divide the loss by")
 	flag.Parse()
 	o := deepstitch.Defaults()
 	o.Threads, o.FineTuneSteps, o.PruneFineTuneSteps = *threads, *ftSteps, *pruneFTSteps
+	o.Refill, o.RefillGain = *refillLayer, *refillGain
 	o.Tau, o.FineTune, o.Single, o.MinStudents = *tau, *ft, *single, *minStudents
 	o.Above, o.AboveStudents, o.AboveWidth, o.AboveTime = *above, *aboveStudents, *aboveWidth, *aboveTime
 	o.AboveStandardize, o.AboveTable, o.AboveDir, o.Diagnose = *aboveStd, *aboveTable, *aboveDir, *diagnose

@@ -1,0 +1,63 @@
+package deepstitch
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paramrecovery/expandcluster/mlp"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// TestRefillFindsTheMissingNeuron takes a noisy 3 → 4 → 5 → 2 tanh
+// teacher, replaces neuron 2 of its second hidden layer by three random
+// neurons (the readout refitted) and refills that layer with the teacher
+// as the only reference: the four neurons the teacher holds stay, the
+// three random ones go, the missing neuron comes back from the
+// reference's layer first, and the gain rule stops there — at the
+// teacher's width, every neuron the teacher's, the loss at the noise's.
+func TestRefillFindsTheMissingNeuron(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	teacherIns, x, y := noisyTeacher(t, rng, 3, 4, 5, 2)
+	teacher := netFrom(teacherIns, mlp.Tanh)
+	layer := dropRow(teacherIns[1], 2)
+	for k := 0; k < 3; k++ {
+		random := mat.NewDense(1, 5, nil)
+		for i := 0; i < 5; i++ {
+			random.Set(0, i, rng.NormFloat64())
+		}
+		layer = stackRows(layer, random)
+	}
+	ins := []*mat.Dense{teacherIns[0], layer, nil}
+	ins[2] = fitIncoming(forward(forward(x, ins[0], mlp.Tanh), layer, mlp.Tanh), y)
+	net := netFrom(ins, mlp.Tanh)
+	steps, err := Refill(&Data{Z: x, Y: y}, net, []*mlp.Network{teacher}, RefillOptions{Layer: 2, KeepTau: 1e-9, MinGain: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := steps[len(steps)-1]
+	if w := hiddenWidths(got); len(steps) != 2 || w[1] != 5 {
+		t.Fatalf("refilled after %d additions to widths %v, want one addition, to [4 5]", len(steps)-1, w)
+	}
+	want := unitColumns(preact(teacher, x, 1))
+	for j, c := range unitColumns(preact(got, x, 1)) {
+		best := 2.0
+		for _, v := range want {
+			best = min(best, 1-floats.Dot(c, v))
+		}
+		if best > 1e-9 {
+			t.Errorf("refilled neuron %d is %.2g from every teacher neuron", j, best)
+		}
+	}
+	loss, _ := got.Loss(nil, x, y)
+	noise, _ := teacher.Loss(nil, x, y)
+	if loss > 1.01*noise {
+		t.Errorf("refilled loss %.3g, the teacher's own %.3g", loss, noise)
+	}
+	if _, err := Refill(&Data{Z: x, Y: y}, net, nil, RefillOptions{Layer: 2, KeepTau: 1e-9}); err == nil {
+		t.Error("no references: no error")
+	}
+	if _, err := Refill(&Data{Z: x, Y: y}, net, []*mlp.Network{teacher}, RefillOptions{Layer: 3, KeepTau: 1e-9}); err == nil {
+		t.Error("layer 3 of a two-hidden-layer network: no error")
+	}
+}

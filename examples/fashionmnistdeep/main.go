@@ -32,17 +32,28 @@
 //     variance, each Gauss–Newton step's model predicting under 5 % of a
 //     decrease); moved, they let the loss go on down;
 //  4. pruned harder (10×) and fine-tuned (105);
-//  5. layer 2 pruned to the knee of its loss curve, as layer 1, and
-//     fine-tuned (105): on a network fitted this closely every removal
-//     costs (seed 1: × 39 for the first without the steps between
-//     removals), and the steps are what tell surplus from needed;
-//  6. layer 3 pruned in cycles (1.5×, 25-step fine-tunes) until no
+//  5. layer 2 refilled from what the span students agree on: its neurons
+//     no student holds within 1e-3 (pre-activations on the queries) taken
+//     out, and neurons added back one at a time — from those and every
+//     student's layer-2 neurons, the layer above refitted by least
+//     squares; forward selection with exchanges — while an addition
+//     divides the loss by 1.5 or more; one-sided neurons moved into the
+//     bend and the network fine-tuned (105). On a network fitted this
+//     closely (seed 1: 2.7e-8 of the output variance) a teacher neuron
+//     no fit of the lineage found is stood in for by several surplus
+//     neurons, which pruning cannot take out one at a time (each removal
+//     costs more than a few steps win back: seed 1's layer-2 knee stopped
+//     at 35); taken out together, a student's rough copy of the missing
+//     neuron takes their place;
+//  6. layer 2 pruned to the knee of its loss curve, as layer 1 (5 steps
+//     after each removal), and fine-tuned (105) if it removed any;
+//  7. layer 3 pruned in cycles (1.5×, 25-step fine-tunes) until no
 //     removal passes;
-//     7–8. one-sided neurons of layers 2–3 moved into g's bend again, and
+//     8–9. one-sided neurons of layers 2–3 moved into g's bend again, and
 //     fine-tuned (twice): a neuron always on g's affine side trades its
 //     bias with the layer above and settles as a shifted copy of the
 //     teacher's (61 and 51 steps);
-//  9. layer 3 from agreement: -above-students new students 29 → 120 → 10
+//  10. layer 3 from agreement: -above-students new students 29 → 120 → 10
 //     on layer 2's activations (-above-steps each), their neurons grouped
 //     (cut -tau), the groups held by at least -min of them kept (half: the
 //     paper's γ for MNIST-size teachers), layer 3 and the readout fitted
@@ -126,12 +137,12 @@ func main() {
 	flag.IntVar(&s.students, "students", 8, "span students (stage 0)")
 	flag.IntVar(&s.studentSteps, "student-steps", 135, "Gauss–Newton steps of each span student")
 	flag.DurationVar(&s.studentTime, "student-time", 36*time.Minute, "training time cap of each span student")
-	flag.IntVar(&s.aboveStudents, "above-students", 8, "layer-3 students (stage 9)")
+	flag.IntVar(&s.aboveStudents, "above-students", 8, "layer-3 students (stage 10)")
 	flag.IntVar(&s.aboveSteps, "above-steps", 220, "Gauss–Newton steps of each layer-3 student")
 	flag.DurationVar(&s.aboveTime, "above-time", 24*time.Minute, "training time cap of each layer-3 student")
-	flag.IntVar(&s.minAgree, "min", 0, "stage 9 keeps groups held by at least this many layer-3 students (0: half of them, rounded up)")
-	flag.Float64Var(&s.tau, "tau", 1e-3, "stage 9's linkage cut (uncentred cosine distance)")
-	flag.Uint64Var(&s.seed, "seed", 1, "seed of the students' initialisations (stages 0 and 9): another seed, another lineage of the same chain")
+	flag.IntVar(&s.minAgree, "min", 0, "stage 10 keeps groups held by at least this many layer-3 students (0: half of them, rounded up)")
+	flag.Float64Var(&s.tau, "tau", 1e-3, "stage 10's linkage cut (uncentred cosine distance)")
+	flag.Uint64Var(&s.seed, "seed", 1, "seed of the students' initialisations (stages 0 and 10): another seed, another lineage of the same chain")
 	flag.IntVar(&s.workers, "workers", 2, "students trained at once (each on one core), and threads of each fine-tune")
 	flag.Float64Var(&s.timeScale, "time-scale", 1, "multiply every training and fine-tune time cap by this")
 	flag.Parse()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -45,21 +46,34 @@ func stages(s settings) []stage {
 		})},
 		{"3-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(30), 105 })},
 		{"4-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 10, m(30), 105 })},
-		{"5-layer2-knee", at(func(o *deepstitch.Options) {
+		{"5-layer2-refill", at(func(o *deepstitch.Options) {
+			o.Refill, o.RefillGain, o.Keep, o.Unbend, o.FineTune, o.FineTuneSteps = 2, 1.5, s.studentFiles(), 0.01, m(30), 105
+		})},
+		{"6-layer2-knee", at(func(o *deepstitch.Options) {
 			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneRetrain = 1e9, 5, []int{2}, 5
 			o.PruneFineTune, o.PruneFineTuneSteps = m(30), 105
 		})},
-		{"6-layer3-cycles", at(func(o *deepstitch.Options) {
+		{"7-layer3-cycles", at(func(o *deepstitch.Options) {
 			o.PruneFactor, o.PruneLayers, o.PruneCycles, o.PruneFineTune, o.PruneFineTuneSteps = 1.5, []int{3}, 12, m(5), 25
 		})},
-		{"7-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 61 })},
-		{"8-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 51 })},
-		{"9-layer3-agreement", at(func(o *deepstitch.Options) {
+		{"8-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 61 })},
+		{"9-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(15), 51 })},
+		{"10-layer3-agreement", at(func(o *deepstitch.Options) {
 			o.Above, o.AboveStudents, o.AboveTime, o.AboveSteps, o.AboveDir = 3, s.aboveStudents, s.scaled(s.aboveTime), s.aboveSteps, s.out+"/above"
 			o.AboveSeed, o.AboveWorkers = s.seed, s.workers
 			o.MinStudents, o.Tau, o.AboveTable, o.FineTune, o.FineTuneSteps = s.minAgree, s.tau, true, m(20), 110
 		})},
 	}
+}
+
+// studentFiles are the span students' files (stage 0), the references a
+// refill keeps and draws from.
+func (s settings) studentFiles() []string {
+	fs := make([]string, s.students)
+	for i := range fs {
+		fs[i] = filepath.Join(s.out, "students", fmt.Sprintf("student-%d.json", i))
+	}
+	return fs
 }
 
 // summaryRow is one stage's network compared with the teacher.

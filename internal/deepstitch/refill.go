@@ -3,6 +3,8 @@ package deepstitch
 import (
 	"fmt"
 	"math"
+	"strings"
+	"sync"
 
 	"github.com/paramrecovery/expandcluster/mlp"
 	"gonum.org/v1/gonum/mat"
@@ -17,6 +19,9 @@ type RefillOptions struct {
 	KeepTau float64
 	// MaxAdd bounds the neurons added back (0: as many as were taken out).
 	MaxAdd int
+	// Threads is how many goroutines score the candidates (0: one); the
+	// result does not depend on it.
+	Threads int
 	// MinGain, when positive, stops the additions before one that divides
 	// the loss by less than this: the knee of the forward selection. (Seed
 	// 1's 4-prune network: the four additions that take layer 2 back to 30
@@ -65,15 +70,16 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 			out = append(out, j)
 		}
 	}
-	pool := []*mat.Dense{}
+	var pool []candidate
 	for _, j := range out {
-		pool = append(pool, rowsOf(ins[l], []int{j}))
+		pool = append(pool, candidate{rowsOf(ins[l], []int{j}), fmt.Sprintf("taken-out neuron %d", j)})
 	}
-	for _, r := range refs {
+	for i, r := range refs {
 		p := preact(r, z, l)
 		_, c := p.Dims()
 		for j := 0; j < c; j++ {
-			pool = append(pool, fitIncoming(hs[l], mat.NewDense(len(mat.Col(nil, j, p)), 1, mat.Col(nil, j, p))))
+			col := mat.NewDense(p.RawMatrix().Rows, 1, mat.Col(nil, j, p))
+			pool = append(pool, candidate{fitIncoming(hs[l], col), fmt.Sprintf("reference %d's neuron %d", i, j)})
 		}
 	}
 	targets := y
@@ -81,7 +87,15 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 		targets = affine(hs[l+1], ins[l+1])
 	}
 	act := net.Layer(l).Act
-	chosen := rowsOf(ins[l], held)
+	heldRows := rowsOf(ins[l], held)
+	var added []candidate
+	chosen := func() *mat.Dense {
+		m := heldRows
+		for _, c := range added {
+			m = stackRows(m, c.row)
+		}
+		return m
+	}
 	build := func(layer *mat.Dense, h *mat.Dense) *mlp.Network {
 		cand := make([]*mat.Dense, len(ins))
 		copy(cand, ins)
@@ -120,36 +134,108 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 	if maxAdd == 0 {
 		maxAdd = len(out)
 	}
-	n, loss := evaluate(chosen)
+	n, loss := evaluate(heldRows)
 	loss0, _ := net.Loss(nil, z, y)
 	fmt.Printf("refill: layer %d: %d neurons held by a reference kept, %d taken out (loss %.4g → %.4g); pool of %d\n", o.Layer, len(held), len(out), loss0, loss, len(pool))
 	steps = append(steps, n)
-	for a := 0; a < maxAdd && len(pool) > 0; a++ {
-		hChosen := forward(hs[l], chosen, act)
-		best, bestSSE := -1, math.Inf(1)
-		for i, c := range pool {
-			if e := sse(joinCols(hChosen, forward(hs[l], c, act))); e < bestSSE {
-				best, bestSSE = i, e
-			}
+	for len(added) < maxAdd && len(pool) > 0 {
+		best := bestAddition(forward(hs[l], chosen(), act), pool, o.Threads, func(h *mat.Dense, c candidate) float64 {
+			return sse(joinCols(h, forward(hs[l], c.row, act)))
+		})
+		added = append(added, pool[best])
+		pool = append(pool[:best], pool[best+1:]...)
+		for k := 0; k < 2*len(added) && exchange(hs[l], act, heldRows, added, &pool, o.Threads, sse); k++ {
 		}
-		bestNet, bestLoss := evaluate(stackRows(chosen, pool[best]))
-		if o.MinGain > 0 && bestLoss*o.MinGain > loss {
-			fmt.Printf("refill: stop at width %d (the next addition would divide the loss by %.3g only)\n", len(held)+a, loss/bestLoss)
+		n, next := evaluate(chosen())
+		if o.MinGain > 0 && next*o.MinGain > loss {
+			fmt.Printf("refill: stop at width %d (the next addition would divide the loss by %.3g only)\n", len(held)+len(added)-1, loss/next)
 			break
 		}
-		origin := "a reference's"
-		if best < len(out) {
-			origin = fmt.Sprintf("taken-out neuron %d", out[best])
+		var names []string
+		for _, c := range added {
+			names = append(names, c.name)
 		}
-		fmt.Printf("refill: + candidate %d (%s) → width %d, loss %.4g (× %.3g)\n", best, origin, len(held)+a+1, bestLoss, bestLoss/loss)
-		chosen, loss = stackRows(chosen, pool[best]), bestLoss
-		steps = append(steps, bestNet)
-		pool = append(pool[:best], pool[best+1:]...)
-		if best < len(out) {
-			out = append(out[:best], out[best+1:]...)
-		}
+		fmt.Printf("refill: width %d, loss %.4g (× %.3g); added: %s\n", len(held)+len(added), next, next/loss, strings.Join(names, ", "))
+		loss = next
+		steps = append(steps, n)
 	}
 	return steps
+}
+
+// candidate is a neuron refill may add: its incoming vector on the layer
+// below and where it came from.
+type candidate struct {
+	row  *mat.Dense
+	name string
+}
+
+// bestAddition returns the index of the candidate of pool that, added to
+// the activations h, gives the lowest score (the first of equals). The
+// scores are computed by threads goroutines, each over its own share of
+// the pool; the choice does not depend on their number.
+func bestAddition(h *mat.Dense, pool []candidate, threads int, score func(*mat.Dense, candidate) float64) int {
+	scores := make([]float64, len(pool))
+	var wg sync.WaitGroup
+	var once sync.Once
+	var stopped any // a helper's stop (check) in a goroutine, passed on below
+	for t := range max(threads, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					once.Do(func() { stopped = r })
+				}
+			}()
+			for i := t; i < len(pool); i += max(threads, 1) {
+				scores[i] = score(h, pool[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if stopped != nil {
+		panic(stopped)
+	}
+	best, bestScore := -1, math.Inf(1)
+	for i, e := range scores {
+		if e < bestScore {
+			best, bestScore = i, e
+		}
+	}
+	return best
+}
+
+// exchange makes the one swap of an added neuron for a pool candidate
+// that lowers the score (sse of the activations) most, the neuron put
+// back in the pool, and reports whether it made one. Forward selection
+// alone keeps what it added first: a student's rough copy of a neuron,
+// chosen while nothing better was in, stays when the network's own exact
+// copy comes up later and then gains little.
+func exchange(below *mat.Dense, act mlp.Activation, kept *mat.Dense, added []candidate, pool *[]candidate, threads int, sse func(*mat.Dense) float64) bool {
+	rows := func(skip int) *mat.Dense {
+		m := kept
+		for i, c := range added {
+			if i != skip {
+				m = stackRows(m, c.row)
+			}
+		}
+		return m
+	}
+	now := sse(forward(below, rows(-1), act))
+	bestI, bestJ, bestScore := -1, -1, now*(1-1e-9)
+	for i := range added {
+		h := forward(below, rows(i), act)
+		j := bestAddition(h, *pool, threads, func(h *mat.Dense, c candidate) float64 { return sse(joinCols(h, forward(below, c.row, act))) })
+		if e := sse(joinCols(h, forward(below, (*pool)[j].row, act))); e < bestScore {
+			bestI, bestJ, bestScore = i, j, e
+		}
+	}
+	if bestI < 0 {
+		return false
+	}
+	fmt.Printf("refill: exchange %s for %s (sum of squares × %.3g)\n", added[bestI].name, (*pool)[bestJ].name, bestScore/now)
+	added[bestI], (*pool)[bestJ] = (*pool)[bestJ], added[bestI]
+	return true
 }
 
 // rowsOf returns the rows idx of m.

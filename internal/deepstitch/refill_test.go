@@ -61,3 +61,35 @@ func TestRefillFindsTheMissingNeuron(t *testing.T) {
 		t.Error("layer 3 of a two-hidden-layer network: no error")
 	}
 }
+
+// TestExchangeSwapsARoughCopy gives exchange a network missing neuron 2 of
+// the teacher's second layer with a rough copy of it added (its incoming
+// vector moved by noise of 0.3) and the exact neuron in the pool: it
+// swaps them, then finds nothing more to swap.
+func TestExchangeSwapsARoughCopy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	ins, x, y := noisyTeacher(t, rng, 3, 4, 5, 2)
+	below := forward(x, ins[0], mlp.Tanh)
+	exact := rowsOf(ins[1], []int{2})
+	rough := mat.DenseCopyOf(exact)
+	for i := range rough.RawRowView(0) {
+		rough.Set(0, i, rough.At(0, i)+0.3*rng.NormFloat64())
+	}
+	sse := func(h *mat.Dense) float64 {
+		var s float64
+		pred := affine(h, fitIncoming(h, y))
+		for i, v := range pred.RawMatrix().Data {
+			e := v - y.RawMatrix().Data[i]
+			s += e * e
+		}
+		return s
+	}
+	added := []candidate{{rough, "rough"}}
+	pool := []candidate{{exact, "exact"}}
+	if !exchange(below, mlp.Tanh, dropRow(ins[1], 2), added, &pool, 2, sse) || added[0].name != "exact" || pool[0].name != "rough" {
+		t.Fatalf("after the exchange added %s, pool %s: want the exact neuron added", added[0].name, pool[0].name)
+	}
+	if exchange(below, mlp.Tanh, dropRow(ins[1], 2), added, &pool, 2, sse) {
+		t.Error("a second exchange: the rough copy swapped back")
+	}
+}

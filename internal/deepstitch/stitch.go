@@ -293,16 +293,16 @@ func Run(ctx context.Context, d *Data, o Options) (net *mlp.Network, err error) 
 		// Seeds from 1000 on: the fitting queries use seed 1.
 		z, y = addBendQueries(net, t, sub, z, y, draw, bendOptions{layers: o.BendLayers, below: o.BendBelow, each: o.Bend, pool: 5000000, seed: 1000})
 	}
-	if o.Unbend > 0 {
-		moveOneSided(net, z, y, o.Unbend, o.UnbendLayers)
-	}
 	var refs []*mlp.Network
 	for _, f := range o.Keep {
 		refs = append(refs, loadReference(f, sub, t))
 	}
 	if o.Refill > 0 {
-		steps := refill(net, z, y, refs, RefillOptions{Layer: o.Refill, KeepTau: o.KeepTau, MinGain: o.RefillGain})
+		steps := refill(net, z, y, refs, RefillOptions{Layer: o.Refill, KeepTau: o.KeepTau, MinGain: o.RefillGain, Threads: o.Threads})
 		net = steps[len(steps)-1]
+	}
+	if o.Unbend > 0 { // after the refill: neurons it brings in may be one-sided
+		moveOneSided(net, z, y, o.Unbend, o.UnbendLayers)
 	}
 	loss, _ := net.Loss(nil, z, y)
 	fmt.Printf("stitched: loss %.4g (rel %.4g)\n", loss, loss/v)

@@ -44,7 +44,7 @@ func main() {
 		check(err)
 		refs = append(refs, n)
 	}
-	steps, err := deepstitch.Refill(d, net, refs, deepstitch.RefillOptions{Layer: *layer, KeepTau: *keepTau, MaxAdd: *maxAdd, MinGain: *minGain})
+	steps, err := deepstitch.Refill(d, net, refs, deepstitch.RefillOptions{Layer: *layer, KeepTau: *keepTau, MaxAdd: *maxAdd, MinGain: *minGain, Threads: 2})
 	check(err)
 	for _, n := range steps {
 		lifted, err := d.Sub.Lift(n)

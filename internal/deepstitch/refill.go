@@ -250,20 +250,14 @@ func rowsOf(m *mat.Dense, idx []int) *mat.Dense {
 
 // stackRows returns a above b.
 func stackRows(a, b *mat.Dense) *mat.Dense {
-	ra, c := a.Dims()
-	rb, _ := b.Dims()
-	out := mat.NewDense(ra+rb, c, nil)
-	out.Slice(0, ra, 0, c).(*mat.Dense).Copy(a)
-	out.Slice(ra, ra+rb, 0, c).(*mat.Dense).Copy(b)
-	return out
+	var out mat.Dense
+	out.Stack(a, b)
+	return &out
 }
 
 // joinCols returns [a, b].
 func joinCols(a, b *mat.Dense) *mat.Dense {
-	r, ca := a.Dims()
-	_, cb := b.Dims()
-	out := mat.NewDense(r, ca+cb, nil)
-	out.Slice(0, r, 0, ca).(*mat.Dense).Copy(a)
-	out.Slice(0, r, ca, ca+cb).(*mat.Dense).Copy(b)
-	return out
+	var out mat.Dense
+	out.Augment(a, b)
+	return &out
 }

@@ -93,3 +93,30 @@ func TestExchangeSwapsARoughCopy(t *testing.T) {
 		t.Error("a second exchange: the rough copy swapped back")
 	}
 }
+
+// TestRefillSettingsChecked checks that Validate refuses a refill without
+// references or with a gain that stops nothing, and a gain without a
+// refill, and accepts a refill with both.
+func TestRefillSettingsChecked(t *testing.T) {
+	base := Defaults()
+	base.Base = "net.json"
+	for name, c := range map[string]struct {
+		refill int
+		gain   float64
+		keep   []string
+		ok     bool
+	}{
+		"refill":         {2, 1.5, []string{"s.json"}, true},
+		"no references":  {2, 1.5, nil, false},
+		"gain 1":         {2, 1, []string{"s.json"}, false},
+		"gain alone":     {0, 1.5, nil, false},
+		"layer 4":        {4, 1.5, []string{"s.json"}, false},
+		"negative layer": {-1, 1.5, []string{"s.json"}, false},
+	} {
+		o := base
+		o.Refill, o.RefillGain, o.Keep = c.refill, c.gain, c.keep
+		if err := o.Validate(); (err == nil) != c.ok {
+			t.Errorf("%s: Validate gives %v", name, err)
+		}
+	}
+}

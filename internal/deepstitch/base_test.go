@@ -36,12 +36,7 @@ func TestBaseUndoesLift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	z := mat.NewDense(7, k, nil)
-	for i := 0; i < 7; i++ {
-		for j := 0; j < k; j++ {
-			z.Set(i, j, rng.NormFloat64())
-		}
-	}
+	z := normalMatrix(rng, 7, k)
 	want, _ := span.Predict(z)
 	got, err := back.Predict(z)
 	if err != nil {
@@ -58,6 +53,15 @@ func TestBaseUndoesLift(t *testing.T) {
 	if _, err := Base(data, shallow); err == nil {
 		t.Error("a one-hidden-layer network read as a stage's: no error")
 	}
+}
+
+// normalMatrix returns an r × c matrix of standard normal draws.
+func normalMatrix(rng *rand.Rand, r, c int) *mat.Dense {
+	m := mat.NewDense(r, c, nil)
+	for i := range m.RawMatrix().Data {
+		m.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	return m
 }
 
 func randomNet(t *testing.T, rng *rand.Rand, sizes []int) *mlp.Network {
@@ -86,12 +90,7 @@ func TestLoadReference(t *testing.T) {
 		basis.Set(i, j, 1)
 	}
 	sub := &identify.Subspace{Basis: basis}
-	z := mat.NewDense(6, k, nil)
-	for i := 0; i < 6; i++ {
-		for j := 0; j < k; j++ {
-			z.Set(i, j, rng.NormFloat64())
-		}
-	}
+	z := normalMatrix(rng, 6, k)
 	dir := t.TempDir()
 	student := randomNet(t, rng, []int{k, 7, 6, 5, 2})
 	stage := randomNet(t, rng, []int{k, 4, 3, 3, 2})

@@ -72,21 +72,24 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 	}
 	var pool []candidate
 	for _, j := range out {
-		pool = append(pool, candidate{rowsOf(ins[l], []int{j}), fmt.Sprintf("taken-out neuron %d", j)})
+		pool = append(pool, candidate{row: rowsOf(ins[l], []int{j}), name: fmt.Sprintf("taken-out neuron %d", j)})
 	}
 	for i, r := range refs {
 		p := preact(r, z, l)
 		_, c := p.Dims()
 		for j := 0; j < c; j++ {
 			col := mat.NewDense(p.RawMatrix().Rows, 1, mat.Col(nil, j, p))
-			pool = append(pool, candidate{fitIncoming(hs[l], col), fmt.Sprintf("reference %d's neuron %d", i, j)})
+			pool = append(pool, candidate{row: fitIncoming(hs[l], col), name: fmt.Sprintf("reference %d's neuron %d", i, j)})
 		}
+	}
+	act := net.Layer(l).Act
+	for i := range pool {
+		pool[i].h = forward(hs[l], pool[i].row, act)
 	}
 	targets := y
 	if l+2 < len(ins) {
 		targets = affine(hs[l+1], ins[l+1])
 	}
-	act := net.Layer(l).Act
 	heldRows := rowsOf(ins[l], held)
 	var added []candidate
 	chosen := func() *mat.Dense {
@@ -95,13 +98,6 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 			m = stackRows(m, c.row)
 		}
 		return m
-	}
-	build := func(layer *mat.Dense, h *mat.Dense) *mlp.Network {
-		cand := make([]*mat.Dense, len(ins))
-		copy(cand, ins)
-		cand[l] = layer
-		cand[l+1] = fitIncoming(h, targets)
-		return netFrom(cand, net.Layer(0).Act)
 	}
 	// sse is the sum of squared errors on the outputs with layer l's
 	// activations h and the layer above refitted: the ranking of the
@@ -125,7 +121,11 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 		panic("unreachable")
 	}
 	evaluate := func(layer *mat.Dense) (*mlp.Network, float64) {
-		n := build(layer, forward(hs[l], layer, act))
+		cand := make([]*mat.Dense, len(ins))
+		copy(cand, ins)
+		cand[l] = layer
+		cand[l+1] = fitIncoming(forward(hs[l], layer, act), targets)
+		n := netFrom(cand, net.Layer(0).Act)
 		loss, err := n.Loss(nil, z, y)
 		check(err)
 		return n, loss
@@ -139,9 +139,7 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 	fmt.Printf("refill: layer %d: %d neurons held by a reference kept, %d taken out (loss %.4g → %.4g); pool of %d\n", o.Layer, len(held), len(out), loss0, loss, len(pool))
 	steps = append(steps, n)
 	for len(added) < maxAdd && len(pool) > 0 {
-		best := bestAddition(forward(hs[l], chosen(), act), pool, o.Threads, func(h *mat.Dense, c candidate) float64 {
-			return sse(joinCols(h, forward(hs[l], c.row, act)))
-		})
+		best, _ := bestAddition(forward(hs[l], chosen(), act), pool, o.Threads, sse)
 		added = append(added, pool[best])
 		pool = append(pool[:best], pool[best+1:]...)
 		for k := 0; k < 2*len(added) && exchange(hs[l], act, heldRows, added, &pool, o.Threads, sse); k++ {
@@ -163,17 +161,19 @@ func refill(net *mlp.Network, z, y *mat.Dense, refs []*mlp.Network, o RefillOpti
 }
 
 // candidate is a neuron refill may add: its incoming vector on the layer
-// below and where it came from.
+// below, its activations on the queries (computed once: every addition and
+// exchange scores the whole pool) and where it came from.
 type candidate struct {
-	row  *mat.Dense
-	name string
+	row, h *mat.Dense
+	name   string
 }
 
-// bestAddition returns the index of the candidate of pool that, added to
-// the activations h, gives the lowest score (the first of equals). The
+// bestAddition returns the index of the candidate of pool whose
+// activations, joined to h, give the lowest sse (the first of equals), and
+// that sse. The
 // scores are computed by threads goroutines, each over its own share of
 // the pool; the choice does not depend on their number.
-func bestAddition(h *mat.Dense, pool []candidate, threads int, score func(*mat.Dense, candidate) float64) int {
+func bestAddition(h *mat.Dense, pool []candidate, threads int, sse func(*mat.Dense) float64) (int, float64) {
 	scores := make([]float64, len(pool))
 	var wg sync.WaitGroup
 	var once sync.Once
@@ -188,7 +188,7 @@ func bestAddition(h *mat.Dense, pool []candidate, threads int, score func(*mat.D
 				}
 			}()
 			for i := t; i < len(pool); i += max(threads, 1) {
-				scores[i] = score(h, pool[i])
+				scores[i] = sse(joinCols(h, pool[i].h))
 			}
 		}()
 	}
@@ -202,7 +202,7 @@ func bestAddition(h *mat.Dense, pool []candidate, threads int, score func(*mat.D
 			best, bestScore = i, e
 		}
 	}
-	return best
+	return best, bestScore
 }
 
 // exchange makes the one swap of an added neuron for a pool candidate
@@ -225,8 +225,7 @@ func exchange(below *mat.Dense, act mlp.Activation, kept *mat.Dense, added []can
 	bestI, bestJ, bestScore := -1, -1, now*(1-1e-9)
 	for i := range added {
 		h := forward(below, rows(i), act)
-		j := bestAddition(h, *pool, threads, func(h *mat.Dense, c candidate) float64 { return sse(joinCols(h, forward(below, c.row, act))) })
-		if e := sse(joinCols(h, forward(below, (*pool)[j].row, act))); e < bestScore {
+		if j, e := bestAddition(h, *pool, threads, sse); e < bestScore {
 			bestI, bestJ, bestScore = i, j, e
 		}
 	}

@@ -84,8 +84,8 @@ func TestExchangeSwapsARoughCopy(t *testing.T) {
 		}
 		return s
 	}
-	added := []candidate{{rough, "rough"}}
-	pool := []candidate{{exact, "exact"}}
+	added := []candidate{{row: rough, h: forward(below, rough, mlp.Tanh), name: "rough"}}
+	pool := []candidate{{row: exact, h: forward(below, exact, mlp.Tanh), name: "exact"}}
 	if !exchange(below, mlp.Tanh, dropRow(ins[1], 2), added, &pool, 2, sse) || added[0].name != "exact" || pool[0].name != "rough" {
 		t.Fatalf("after the exchange added %s, pool %s: want the exact neuron added", added[0].name, pool[0].name)
 	}

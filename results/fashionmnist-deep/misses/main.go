@@ -4,7 +4,12 @@
 // mean and spread of the teacher neuron's pre-activation on those images,
 // the norm of its outgoing weights and its distance in each network (1: no
 // partner). A neuron whose pre-activation stays far from the activation's
-// bend acts nearly affinely on the images and shows itself little. Run it
+// bend acts nearly affinely on the images and shows itself little. It also
+// prints how much of the teacher's output variance on the images is lost
+// when the neuron is held at its mean (its outgoing weights folded into the
+// next layer's biases), and that share's rank among the layer's neurons
+// (1: the least): a neuron the outputs barely depend on is one a fit can
+// miss at little cost. Run it
 // from the repository root:
 //
 //	go run ./results/fashionmnist-deep/misses NET.json...
@@ -18,6 +23,7 @@ import (
 	"github.com/paramrecovery/expandcluster/identify"
 	"github.com/paramrecovery/expandcluster/internal/span"
 	"github.com/paramrecovery/expandcluster/mlp"
+	"github.com/paramrecovery/expandcluster/synth"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )
@@ -39,16 +45,53 @@ func main() {
 	for l := 1; l <= 2; l++ {
 		var p mat.Dense
 		check(t.PreActivations(nil, &p, testX, l))
-		fmt.Printf("teacher layer %d: neuron, pre-activation mean and sd, |outgoing|, distance in each network\n", l+1)
+		lost := make([]float64, t.Layer(l).Out)
+		for j := range lost {
+			lost[j] = ablation(t, testX, l, j)
+		}
+		fmt.Printf("teacher layer %d: neuron, pre-activation mean and sd, |outgoing|, output variance lost held at its mean (rank), distance in each network\n", l+1)
 		for j := 0; j < t.Layer(l).Out; j++ {
 			d := distances(reports, l, j)
 			if slices.Max(d) <= 1e-4 {
 				continue
 			}
 			mean, sd := stat.MeanStdDev(mat.Col(nil, j, &p), nil)
-			fmt.Printf("  %2d  %6.3f %5.3f  %5.3f  %.2g\n", j, mean, sd, mat.Norm(t.Layer(l+1).W.ColView(j), 2), d)
+			fmt.Printf("  %2d  %6.3f %5.3f  %5.3f  %.2g (%d)  %.2g\n", j, mean, sd, mat.Norm(t.Layer(l+1).W.ColView(j), 2), lost[j], rank(lost, j), d)
 		}
 	}
+}
+
+// ablation returns the share of t's output variance on x lost when neuron
+// j of hidden layer l (0-based) is held at its mean activation on x.
+func ablation(t *mlp.Network, x *mat.Dense, l, j int) float64 {
+	var h mat.Dense
+	check(t.Hidden(nil, &h, x, l))
+	mean := stat.Mean(mat.Col(nil, j, &h), nil)
+	held := t.Clone()
+	next := held.Layer(l + 1)
+	for k := 0; k < next.Out; k++ {
+		next.B[k] += next.W.At(k, j) * mean
+		next.W.Set(k, j, 0)
+	}
+	y, err := t.Predict(x)
+	check(err)
+	yh, err := held.Predict(x)
+	check(err)
+	var diff mat.Dense
+	diff.Sub(yh, y)
+	r, c := y.Dims()
+	return mat.Norm(&diff, 2) * mat.Norm(&diff, 2) / float64(r*c) / synth.OutputVariance(y)
+}
+
+// rank returns the 1-based rank of v[j] in v, smallest first.
+func rank(v []float64, j int) int {
+	n := 1
+	for _, u := range v {
+		if u < v[j] {
+			n++
+		}
+	}
+	return n
 }
 
 // distances returns teacher neuron j of hidden layer l's (0-based) cosine

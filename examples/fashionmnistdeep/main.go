@@ -37,7 +37,7 @@
 //     out, and neurons added back one at a time — from those and every
 //     student's layer-2 neurons, the layer above refitted by least
 //     squares; forward selection with exchanges — while an addition
-//     divides the loss by 1.5 or more; one-sided neurons moved into the
+//     divides the loss by 1.5 or more (-refill-gain); one-sided neurons moved into the
 //     bend and the network fine-tuned (105). On a network fitted this
 //     closely (seed 1: 2.7e-8 of the output variance) a teacher neuron
 //     no fit of the lineage found is stood in for by several surplus
@@ -128,6 +128,7 @@ type settings struct {
 	minAgree, workers        int
 	seed                     uint64
 	tau, timeScale           float64
+	refillGain               float64
 }
 
 func main() {
@@ -142,6 +143,7 @@ func main() {
 	flag.DurationVar(&s.aboveTime, "above-time", 24*time.Minute, "training time cap of each layer-3 student")
 	flag.IntVar(&s.minAgree, "min", 0, "stage 10 keeps groups held by at least this many layer-3 students (0: half of them, rounded up)")
 	flag.Float64Var(&s.tau, "tau", 1e-3, "stage 10's linkage cut (uncentred cosine distance)")
+	flag.Float64Var(&s.refillGain, "refill-gain", 1.5, "stage 5 adds a layer-2 neuron back while the addition divides the loss by at least this (above 1)")
 	flag.Uint64Var(&s.seed, "seed", 1, "seed of the students' initialisations (stages 0 and 10): another seed, another lineage of the same chain")
 	flag.IntVar(&s.workers, "workers", 2, "students trained at once (each on one core), and threads of each fine-tune")
 	flag.Float64Var(&s.timeScale, "time-scale", 1, "multiply every training and fine-tune time cap by this")
@@ -176,9 +178,9 @@ const (
 
 func (s settings) validate() error {
 	if s.students < 2 || s.aboveStudents < 1 || s.minAgree < 1 || s.minAgree > s.aboveStudents || s.studentSteps < 1 || s.aboveSteps < 1 ||
-		s.studentTime <= 0 || s.aboveTime <= 0 || s.workers < 1 || !(s.tau > 0 && s.tau <= 2) || !(s.timeScale > 0) {
-		return fmt.Errorf("fashionmnistdeep: -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-steps %d, -above-steps %d, -student-time %s and -above-time %s positive, -workers %d positive, -tau %g in (0, 2], -time-scale %g positive",
-			s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentSteps, s.aboveSteps, s.studentTime, s.aboveTime, s.workers, s.tau, s.timeScale)
+		s.studentTime <= 0 || s.aboveTime <= 0 || s.workers < 1 || !(s.tau > 0 && s.tau <= 2) || !(s.timeScale > 0) || !(s.refillGain > 1) {
+		return fmt.Errorf("fashionmnistdeep: -students %d at least 2, -above-students %d positive with -min %d in 1…%d, -student-steps %d, -above-steps %d, -student-time %s and -above-time %s positive, -workers %d positive, -tau %g in (0, 2], -time-scale %g positive, -refill-gain %g above 1",
+			s.students, s.aboveStudents, s.minAgree, s.aboveStudents, s.studentSteps, s.aboveSteps, s.studentTime, s.aboveTime, s.workers, s.tau, s.timeScale, s.refillGain)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 
 func defaults() settings {
 	return settings{out: "out", teacher: "t.json", students: 8, aboveStudents: 8, minAgree: 4,
-		studentSteps: 135, aboveSteps: 220, studentTime: 36 * time.Minute, aboveTime: 24 * time.Minute, tau: 1e-3, timeScale: 1, seed: 1, workers: 2}
+		studentSteps: 135, aboveSteps: 220, studentTime: 36 * time.Minute, aboveTime: 24 * time.Minute, tau: 1e-3, timeScale: 1, seed: 1, workers: 2, refillGain: 1.5}
 }
 
 // TestStagesAreValid checks that every stage's settings pass the stitch
@@ -57,6 +57,7 @@ func TestSettingsRejected(t *testing.T) {
 		"no time":                func(s *settings) { s.studentTime = 0 },
 		"no steps":               func(s *settings) { s.aboveSteps = 0 },
 		"negative scale":         func(s *settings) { s.timeScale = -1 },
+		"refill gain of 1":       func(s *settings) { s.refillGain = 1 },
 	} {
 		s := defaults()
 		change(&s)

@@ -47,7 +47,7 @@ func stages(s settings) []stage {
 		{"3-unbend", at(func(o *deepstitch.Options) { o.Unbend, o.FineTune, o.FineTuneSteps = 0.01, m(30), 105 })},
 		{"4-prune", at(func(o *deepstitch.Options) { o.PruneFactor, o.PruneFineTune, o.PruneFineTuneSteps = 10, m(30), 105 })},
 		{"5-layer2-refill", at(func(o *deepstitch.Options) {
-			o.Refill, o.RefillGain, o.Keep, o.Unbend, o.FineTune, o.FineTuneSteps = 2, 1.5, s.studentFiles(), 0.01, m(30), 105
+			o.Refill, o.RefillGain, o.Keep, o.Unbend, o.FineTune, o.FineTuneSteps = 2, s.refillGain, s.studentFiles(), 0.01, m(30), 105
 		})},
 		{"6-layer2-knee", at(func(o *deepstitch.Options) {
 			o.PruneFactor, o.PruneStep, o.PruneLayers, o.PruneRetrain = 1e9, 5, []int{2}, 5

@@ -131,22 +131,30 @@ type settings struct {
 	refillGain               float64
 }
 
+// defaultSettings are the flags' defaults: the chain as measured in
+// results/fashionmnist-deep, seed 1, two workers.
+func defaultSettings() settings {
+	return settings{teacher: span.TeacherPath, students: 8, studentSteps: 135, studentTime: 36 * time.Minute,
+		aboveStudents: 8, aboveSteps: 220, aboveTime: 24 * time.Minute, tau: 1e-3, refillGain: 1.5,
+		seed: 1, workers: 2, timeScale: 1}
+}
+
 func main() {
-	s := settings{}
-	flag.StringVar(&s.out, "out", "", "output directory (an existing one resumes; empty: a fresh out/fashionmnistdeep-DATE-TIME-N)")
-	flag.StringVar(&s.teacher, "teacher", span.TeacherPath, "the teacher's file (run from the repository root for the committed one)")
-	flag.IntVar(&s.students, "students", 8, "span students (stage 0)")
-	flag.IntVar(&s.studentSteps, "student-steps", 135, "Gauss–Newton steps of each span student")
-	flag.DurationVar(&s.studentTime, "student-time", 36*time.Minute, "training time cap of each span student")
-	flag.IntVar(&s.aboveStudents, "above-students", 8, "layer-3 students (stage 10)")
-	flag.IntVar(&s.aboveSteps, "above-steps", 220, "Gauss–Newton steps of each layer-3 student")
-	flag.DurationVar(&s.aboveTime, "above-time", 24*time.Minute, "training time cap of each layer-3 student")
-	flag.IntVar(&s.minAgree, "min", 0, "stage 10 keeps groups held by at least this many layer-3 students (0: half of them, rounded up)")
-	flag.Float64Var(&s.tau, "tau", 1e-3, "stage 10's linkage cut (uncentred cosine distance)")
-	flag.Float64Var(&s.refillGain, "refill-gain", 1.5, "stage 5 adds a layer-2 neuron back while the addition divides the loss by at least this (above 1)")
-	flag.Uint64Var(&s.seed, "seed", 1, "seed of the students' initialisations (stages 0 and 10): another seed, another lineage of the same chain")
-	flag.IntVar(&s.workers, "workers", 2, "students trained at once (each on one core), and threads of each fine-tune")
-	flag.Float64Var(&s.timeScale, "time-scale", 1, "multiply every training and fine-tune time cap by this")
+	s := defaultSettings()
+	flag.StringVar(&s.out, "out", s.out, "output directory (an existing one resumes; empty: a fresh out/fashionmnistdeep-DATE-TIME-N)")
+	flag.StringVar(&s.teacher, "teacher", s.teacher, "the teacher's file (run from the repository root for the committed one)")
+	flag.IntVar(&s.students, "students", s.students, "span students (stage 0)")
+	flag.IntVar(&s.studentSteps, "student-steps", s.studentSteps, "Gauss–Newton steps of each span student")
+	flag.DurationVar(&s.studentTime, "student-time", s.studentTime, "training time cap of each span student")
+	flag.IntVar(&s.aboveStudents, "above-students", s.aboveStudents, "layer-3 students (stage 10)")
+	flag.IntVar(&s.aboveSteps, "above-steps", s.aboveSteps, "Gauss–Newton steps of each layer-3 student")
+	flag.DurationVar(&s.aboveTime, "above-time", s.aboveTime, "training time cap of each layer-3 student")
+	flag.IntVar(&s.minAgree, "min", s.minAgree, "stage 10 keeps groups held by at least this many layer-3 students (0: half of them, rounded up)")
+	flag.Float64Var(&s.tau, "tau", s.tau, "stage 10's linkage cut (uncentred cosine distance)")
+	flag.Float64Var(&s.refillGain, "refill-gain", s.refillGain, "stage 5 adds a layer-2 neuron back while the addition divides the loss by at least this (above 1)")
+	flag.Uint64Var(&s.seed, "seed", s.seed, "seed of the students' initialisations (stages 0 and 10): another seed, another lineage of the same chain")
+	flag.IntVar(&s.workers, "workers", s.workers, "students trained at once (each on one core), and threads of each fine-tune")
+	flag.Float64Var(&s.timeScale, "time-scale", s.timeScale, "multiply every training and fine-tune time cap by this")
 	flag.Parse()
 	if s.minAgree == 0 {
 		s.minAgree = (s.aboveStudents + 1) / 2

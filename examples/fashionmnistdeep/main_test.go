@@ -6,15 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paramrecovery/expandcluster/internal/deepstitch"
 	"github.com/paramrecovery/expandcluster/mlp"
 )
 
+// defaults are the command's defaults, with -min resolved as main does
+// and the output in out.
 func defaults() settings {
-	return settings{out: "out", teacher: "t.json", students: 8, aboveStudents: 8, minAgree: 4,
-		studentSteps: 135, aboveSteps: 220, studentTime: 36 * time.Minute, aboveTime: 24 * time.Minute, tau: 1e-3, timeScale: 1, seed: 1, workers: 2, refillGain: 1.5}
+	s := defaultSettings()
+	s.out, s.teacher, s.minAgree = "out", "t.json", 4
+	return s
 }
 
 // TestStagesAreValid checks that every stage's settings pass the stitch

@@ -9,14 +9,18 @@
 // when the neuron is held at its mean (its outgoing weights folded into the
 // next layer's biases), and that share's rank among the layer's neurons
 // (1: the least): a neuron the outputs barely depend on is one a fit can
-// miss at little cost. Run it
+// miss at little cost. Last, the two neurons of the layer below with the
+// largest shares of its incoming weights (|w_j| / ‖w‖): a neuron whose
+// main inputs are themselves missed cannot come back exactly. Run it
 // from the repository root:
 //
 //	go run ./results/fashionmnist-deep/misses NET.json...
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 
@@ -24,6 +28,7 @@ import (
 	"github.com/paramrecovery/expandcluster/internal/span"
 	"github.com/paramrecovery/expandcluster/mlp"
 	"github.com/paramrecovery/expandcluster/synth"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )
@@ -49,14 +54,18 @@ func main() {
 		for j := range lost {
 			lost[j] = ablation(t, testX, l, j)
 		}
-		fmt.Printf("teacher layer %d: neuron, pre-activation mean and sd, |outgoing|, output variance lost held at its mean (rank), distance in each network\n", l+1)
+		fmt.Printf("teacher layer %d: neuron, pre-activation mean and sd, |outgoing|, output variance lost held at its mean (rank), distance in each network, two main inputs (share)\n", l+1)
 		for j := 0; j < t.Layer(l).Out; j++ {
 			d := distances(reports, l, j)
 			if slices.Max(d) <= 1e-4 {
 				continue
 			}
 			mean, sd := stat.MeanStdDev(mat.Col(nil, j, &p), nil)
-			fmt.Printf("  %2d  %6.3f %5.3f  %5.3f  %.2g (%d)  %.2g\n", j, mean, sd, mat.Norm(t.Layer(l+1).W.ColView(j), 2), lost[j], rank(lost, j), d)
+			in := t.Layer(l).W.RawRowView(j)
+			a, b := mainInputs(in)
+			norm := floats.Norm(in, 2)
+			fmt.Printf("  %2d  %6.3f %5.3f  %5.3f  %.2g (%d)  %.2g  %d (%.2f), %d (%.2f)\n", j, mean, sd, mat.Norm(t.Layer(l+1).W.ColView(j), 2), lost[j], rank(lost, j), d,
+				a, math.Abs(in[a])/norm, b, math.Abs(in[b])/norm)
 		}
 	}
 }
@@ -81,6 +90,16 @@ func ablation(t *mlp.Network, x *mat.Dense, l, j int) float64 {
 	diff.Sub(yh, y)
 	r, c := y.Dims()
 	return mat.Norm(&diff, 2) * mat.Norm(&diff, 2) / float64(r*c) / synth.OutputVariance(y)
+}
+
+// mainInputs returns the indices of the two largest |w_j|.
+func mainInputs(w []float64) (first, second int) {
+	idx := make([]int, len(w))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(math.Abs(w[b]), math.Abs(w[a])) })
+	return idx[0], idx[1]
 }
 
 // rank returns the 1-based rank of v[j] in v, smallest first.

@@ -33,6 +33,11 @@ type LayerComparison struct {
 	Matches []NeuronMatch
 	// MaxCosineDistance and MaxOutRelErr are the worst over Matches.
 	MaxCosineDistance, MaxOutRelErr float64
+	// Distances holds the cosine distance of every teacher neuron (row)
+	// to every recovered neuron (column), after undoing the symmetry, in
+	// the coordinates the matching used (for a deeper layer, those the
+	// matches of the layer below set).
+	Distances *mat.Dense
 }
 
 // WidthMatch reports whether the recovered width equals the teacher's.
@@ -49,6 +54,48 @@ func (c LayerComparison) Within(tol float64) int {
 		}
 	}
 	return n
+}
+
+// MatchedWithin returns the largest number of teacher neurons that can
+// be given distinct recovered partners within cosine distance tol: a
+// maximum matching on the pairs that close. It is at least Within(tol),
+// and can be more: Matches minimise the sum of the distances, so a
+// teacher neuron with no close partner may take another's exact one when
+// that lowers the sum. For a layer that is not exact, MatchedWithin is
+// the faithful count of "teacher neurons recovered within tol".
+func (c LayerComparison) MatchedWithin(tol float64) int {
+	if c.Distances == nil {
+		return 0
+	}
+	nt, nr := c.Distances.Dims()
+	partner := make([]int, nr) // teacher neuron holding each recovered one, or -1
+	for j := range partner {
+		partner[j] = -1
+	}
+	n := 0
+	for i := 0; i < nt; i++ {
+		if augment(c.Distances, tol, i, partner, make([]bool, nr)) {
+			n++
+		}
+	}
+	return n
+}
+
+// augment looks for an augmenting path from teacher neuron i in the
+// graph of pairs within tol (Kuhn's algorithm), updating partner if it
+// finds one.
+func augment(d *mat.Dense, tol float64, i int, partner []int, seen []bool) bool {
+	for j, dist := range d.RawRowView(i) {
+		if dist > tol || seen[j] {
+			continue
+		}
+		seen[j] = true
+		if partner[j] < 0 || augment(d, tol, partner[j], partner, seen) {
+			partner[j] = i
+			return true
+		}
+	}
+	return false
 }
 
 // Report is the result of Compare.
@@ -207,8 +254,8 @@ func incoming(n *mlp.Network, l int) *mat.Dense {
 func matchLayer(sym mlp.Symmetry, tin, rin *mat.Dense) (LayerComparison, []int, []float64) {
 	nt, _ := tin.Dims()
 	nr, _ := rin.Dims()
-	lc := LayerComparison{TeacherWidth: nt, RecoveredWidth: nr, Matches: make([]NeuronMatch, nt)}
 	cost := make([]float64, nt*nr)
+	lc := LayerComparison{TeacherWidth: nt, RecoveredWidth: nr, Matches: make([]NeuronMatch, nt), Distances: mat.NewDense(nt, nr, cost)}
 	signs := make([]float64, nt*nr)
 	for i := 0; i < nt; i++ {
 		for j := 0; j < nr; j++ {

@@ -146,3 +146,50 @@ func TestCompareDetectsDifferences(t *testing.T) {
 		t.Error("different depths accepted")
 	}
 }
+
+// TestMatchedWithinCountsWhatTheSumHides builds a layer where the
+// sum-optimal assignment gives the teacher's neuron A's exact copy to
+// neuron B (B has nothing else close): Within(1e-6) counts no teacher
+// neuron, MatchedWithin(1e-6) the one that has an exact partner.
+func TestMatchedWithinCountsWhatTheSumHides(t *testing.T) {
+	// Incoming vectors (w1, w2, b), unit length: d(A, r1) = 0,
+	// d(B, r1) = 0.05, d(A, r2) = 0.2, d(B, r2) = 0.3; the sum prefers
+	// A–r2 + B–r1 (0.25) to A–r1 + B–r2 (0.3).
+	y := (0.7 - 0.95*0.8) / math.Sqrt(1-0.95*0.95)
+	a := []float64{1, 0, 0}
+	b := []float64{0.95, math.Sqrt(1 - 0.95*0.95), 0}
+	r2 := []float64{0.8, y, math.Sqrt(1 - 0.64 - y*y)}
+	net := func(rows ...[]float64) *mlp.Network {
+		n := randomNet(t, []int{2, 2, 1}, mlp.Tanh, 5)
+		for i, r := range rows {
+			n.Layer(0).W.SetRow(i, r[:2])
+			n.Layer(0).B[i] = r[2]
+		}
+		return n
+	}
+	probe := gaussian(rand.New(rand.NewPCG(5, 5)), 50, 2)
+	rep, err := Compare(net(a, b), net(a, r2), probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := rep.Layers[0]
+	if l.Matches[0].Recovered != 1 {
+		t.Fatalf("the sum-optimal assignment gave teacher neuron A recovered %d; the test needs it to take r2", l.Matches[0].Recovered)
+	}
+	for _, c := range []struct {
+		tol            float64
+		within, maxima int
+	}{{1e-6, 0, 1}, {0.1, 1, 1}, {0.25, 2, 2}} {
+		if got := l.Within(c.tol); got != c.within {
+			t.Errorf("Within(%g) = %d, want %d", c.tol, got, c.within)
+		}
+		if got := l.MatchedWithin(c.tol); got != c.maxima {
+			t.Errorf("MatchedWithin(%g) = %d, want %d", c.tol, got, c.maxima)
+		}
+	}
+	for _, m := range l.Matches {
+		if d := l.Distances.At(m.Teacher, m.Recovered); d != m.CosineDistance {
+			t.Errorf("teacher neuron %d: Distances says %g, its match %g", m.Teacher, d, m.CosineDistance)
+		}
+	}
+}

@@ -230,5 +230,9 @@
 // cosine distances, outgoing-weight errors, widths and the function-space
 // RMSE on fresh inputs. Report.Exact(1e-6) is the success criterion of
 // this project's figures: every width right and every neuron within
-// cosine distance 1e-6.
+// cosine distance 1e-6. For a layer that is not exact,
+// LayerComparison.MatchedWithin(tol) counts the teacher neurons that can be
+// given distinct partners within tol (a maximum matching on the close
+// pairs); Within(tol) counts those the sum-optimal assignment placed that
+// close, which can be fewer.
 package identify

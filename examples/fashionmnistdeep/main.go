@@ -37,14 +37,14 @@
 //     out, and neurons added back one at a time — from those and every
 //     student's layer-2 neurons, the layer above refitted by least
 //     squares; forward selection with exchanges — while an addition
-//     divides the loss by 1.5 or more (-refill-gain); one-sided neurons moved into the
-//     bend and the network fine-tuned (105). On a network fitted this
-//     closely (seed 1: 2.7e-8 of the output variance) a teacher neuron
-//     no fit of the lineage found is stood in for by several surplus
-//     neurons, which pruning cannot take out one at a time (each removal
-//     costs more than a few steps win back: seed 1's layer-2 knee stopped
-//     at 35); taken out together, a student's rough copy of the missing
-//     neuron takes their place;
+//     divides the loss by 1.5 or more (-refill-gain); one-sided neurons
+//     moved into the bend and the network fine-tuned (105). On a network
+//     fitted this closely (seed 1: 2.7e-8 of the output variance) a
+//     teacher neuron no fit of the lineage found is stood in for by
+//     several surplus neurons, which pruning cannot take out one at a time
+//     (each removal costs more than a few steps win back: seed 1's layer-2
+//     knee stopped at 35); taken out together, a student's rough copy of
+//     the missing neuron takes their place;
 //  6. layer 2 pruned to the knee of its loss curve, as layer 1 (5 steps
 //     after each removal), and fine-tuned (105) if it removed any;
 //  7. layer 3 pruned in cycles (1.5×, 25-step fine-tunes) until no

@@ -50,9 +50,13 @@ func main() {
 	for l := 1; l <= 2; l++ {
 		var p mat.Dense
 		check(t.PreActivations(nil, &p, testX, l))
+		var h mat.Dense
+		check(t.Hidden(nil, &h, testX, l))
+		y, err := t.Predict(testX)
+		check(err)
 		lost := make([]float64, t.Layer(l).Out)
 		for j := range lost {
-			lost[j] = ablation(t, testX, l, j)
+			lost[j] = ablation(t, testX, &h, y, l, j)
 		}
 		fmt.Printf("teacher layer %d: neuron, pre-activation mean and sd, |outgoing|, output variance lost held at its mean (rank), distance in each network, two main inputs (share)\n", l+1)
 		for j := 0; j < t.Layer(l).Out; j++ {
@@ -70,26 +74,24 @@ func main() {
 	}
 }
 
-// ablation returns the share of t's output variance on x lost when neuron
-// j of hidden layer l (0-based) is held at its mean activation on x.
-func ablation(t *mlp.Network, x *mat.Dense, l, j int) float64 {
-	var h mat.Dense
-	check(t.Hidden(nil, &h, x, l))
-	mean := stat.Mean(mat.Col(nil, j, &h), nil)
+// ablation returns the share of t's output variance on x (outputs y)
+// lost when neuron j of hidden layer l (0-based; activations h on x) is
+// held at its mean activation on x.
+func ablation(t *mlp.Network, x, h, y *mat.Dense, l, j int) float64 {
+	mean := stat.Mean(mat.Col(nil, j, h), nil)
 	held := t.Clone()
 	next := held.Layer(l + 1)
 	for k := 0; k < next.Out; k++ {
 		next.B[k] += next.W.At(k, j) * mean
 		next.W.Set(k, j, 0)
 	}
-	y, err := t.Predict(x)
-	check(err)
 	yh, err := held.Predict(x)
 	check(err)
 	var diff mat.Dense
 	diff.Sub(yh, y)
 	r, c := y.Dims()
-	return mat.Norm(&diff, 2) * mat.Norm(&diff, 2) / float64(r*c) / synth.OutputVariance(y)
+	frob := mat.Norm(&diff, 2) // the Frobenius norm
+	return frob * frob / float64(r*c) / synth.OutputVariance(y)
 }
 
 // mainInputs returns the indices of the two largest |w_j|.

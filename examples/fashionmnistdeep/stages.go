@@ -71,7 +71,7 @@ func stages(s settings) []stage {
 func (s settings) studentFiles() []string {
 	fs := make([]string, s.students)
 	for i := range fs {
-		fs[i] = filepath.Join(s.out, "students", fmt.Sprintf("student-%d.json", i))
+		fs[i] = deepstitch.StudentPath(filepath.Join(s.out, "students"), i)
 	}
 	return fs
 }

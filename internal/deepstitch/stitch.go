@@ -624,13 +624,14 @@ func trainOrRead(ctx context.Context, h, y *mat.Dense, cfg identify.Config, spec
 		foldStandardizer(cp.Net.Layer(0), std)
 	}
 	if spec.Dir != "" {
-		check(cp.Net.SaveFile(abovePath(spec.Dir, i)))
+		check(cp.Net.SaveFile(StudentPath(spec.Dir, i)))
 	}
 	return cp.Net, nil
 }
 
-// abovePath is where -above-dir (StudentSpec.Dir) keeps student i.
-func abovePath(dir string, i int) string { return fmt.Sprintf("%s/student-%d.json", dir, i) }
+// StudentPath is the file TrainStudents keeps student i of a
+// StudentSpec.Dir in (stitch's -above-dir, the example's OUT/students).
+func StudentPath(dir string, i int) string { return fmt.Sprintf("%s/student-%d.json", dir, i) }
 
 // readAbove returns student i of -above-dir if it is there (nil if dir is
 // empty or the file is missing), refusing one whose sizes do not fit: a
@@ -639,15 +640,15 @@ func readAbove(dir string, i, in, hidden, out int) *mlp.Network {
 	if dir == "" {
 		return nil
 	}
-	n, err := mlp.LoadFile(abovePath(dir, i))
+	n, err := mlp.LoadFile(StudentPath(dir, i))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	check(err)
 	if n.InputDim() != in || n.NumLayers() != hidden+1 || n.OutputDim() != out {
-		check(fmt.Errorf("stitch: %s: sizes %v, want %d inputs, %d hidden layers, %d outputs", abovePath(dir, i), n.Sizes(), in, hidden, out))
+		check(fmt.Errorf("stitch: %s: sizes %v, want %d inputs, %d hidden layers, %d outputs", StudentPath(dir, i), n.Sizes(), in, hidden, out))
 	}
-	fmt.Printf("student %d: read from %s\n", i, abovePath(dir, i))
+	fmt.Printf("student %d: read from %s\n", i, StudentPath(dir, i))
 	return n
 }
 

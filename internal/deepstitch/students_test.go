@@ -62,7 +62,7 @@ func TestTrainStudentsResumes(t *testing.T) {
 	if _, err := TrainStudents(context.Background(), x, y, mlp.Tanh, StudentSpec{Hidden: 1, Width: 0, N: 2, Limit: time.Second}); err == nil {
 		t.Error("width 0 accepted")
 	}
-	if _, err := os.Stat(abovePath(dir, 2)); err == nil {
+	if _, err := os.Stat(StudentPath(dir, 2)); err == nil {
 		t.Error("a third student written for N = 2")
 	}
 }
